@@ -1,0 +1,1 @@
+"""Shared code for every BlueprintPipeline job: contracts, storage, config, logging, markers."""

@@ -1,0 +1,147 @@
+"""Error tree shared by every job; only `tools.job_runner` turns these into exit codes.
+
+PipelineError                 base; `retryable` says whether a new attempt can help
+├── ConfigError               bad or missing configuration (exit 2, permanent)
+├── InputError                bad scene input: a file, a field, a value (exit 2, permanent)
+│   └── ManifestError         the scene contract is violated (collects every problem)
+├── TransientError            a dependency failed in a way a retry may fix (exit 1)
+│   └── CircuitOpenError      a circuit breaker refuses calls for a while
+├── StorageError              storage failed; `PreconditionFailed` when a create-only write lost
+├── PartialFailureError       too few items succeeded; carries successes and failures
+└── StepFailedError           a pipeline step failed (raised by the local runner)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+class PipelineError(Exception):
+    """Base of all pipeline errors.
+
+    Attributes:
+        retryable: whether another attempt of the same job could succeed.
+        exit_code: the process exit code the job runner uses for this error.
+        hint: an optional suggestion for the operator.
+    """
+
+    retryable: bool = False
+    exit_code: int = EXIT_FAILURE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
+
+
+class ConfigError(PipelineError):
+    """A configuration variable is missing or breaks its rule; never carries the value."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, variable: str, rule: str, *, hint: str | None = None) -> None:
+        super().__init__(f"configuration {variable}: {rule}", hint=hint)
+        self.variable = variable
+        self.rule = rule
+
+
+class InputError(PipelineError):
+    """The scene input is unusable: names the file (or field) and the problem."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, source: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{source}: {problem}", hint=hint)
+        self.source = source
+        self.problem = problem
+
+
+class ManifestError(InputError):
+    """A scene manifest violates the contract; `problems` lists every offending field."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        summary = "; ".join(self.problems[:10])
+        more = f" (+{len(self.problems) - 10} more)" if len(self.problems) > 10 else ""
+        super().__init__(source, f"{len(self.problems)} contract violation(s): {summary}{more}")
+
+
+class TransientError(PipelineError):
+    """A dependency failed in a way that a retry may fix."""
+
+    retryable = True
+
+
+class CircuitOpenError(TransientError):
+    """A circuit breaker is open: the service failed repeatedly and calls are refused."""
+
+
+class StorageError(PipelineError):
+    """Reading or writing scene storage failed."""
+
+    retryable = True
+
+
+class PreconditionFailed(StorageError):
+    """A create-only or generation-matched write lost a race; nothing was overwritten."""
+
+    retryable = False
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: already exists or changed (precondition failed)")
+        self.path = path
+
+
+class ObjectNotFound(StorageError):
+    """The requested object does not exist."""
+
+    retryable = False
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: not found")
+        self.path = path
+
+
+class PartialFailureError(PipelineError):
+    """Too many items failed: carries what succeeded and what failed.
+
+    Attributes:
+        succeeded: ids of the items that succeeded (kept: they are checkpointed).
+        failed: one dict per failed item with at least `item` and `error`.
+        success_rate: succeeded / attempted.
+        threshold: the minimum success rate that was required.
+    """
+
+    def __init__(
+        self,
+        succeeded: Sequence[str],
+        failed: Sequence[dict[str, Any]],
+        success_rate: float,
+        threshold: float,
+    ) -> None:
+        super().__init__(
+            f"success rate {success_rate:.1%} below threshold {threshold:.1%} "
+            f"({len(succeeded)} succeeded, {len(failed)} failed)"
+        )
+        self.succeeded = list(succeeded)
+        self.failed = list(failed)
+        self.success_rate = success_rate
+        self.threshold = threshold
+
+
+class StepFailedError(PipelineError):
+    """A step of the local pipeline failed; its dependants were not run."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"step {step} failed: {cause}")
+        self.step = step
+        self.cause = cause
+        self.exit_code = cause.exit_code if isinstance(cause, PipelineError) else EXIT_FAILURE

@@ -1,0 +1,194 @@
+"""The shared job runner: the only place errors become markers, log lines and exit codes."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+from tools.config import JobSettings, load_settings
+from tools.errors import EXIT_FAILURE, EXIT_OK, ConfigError, PipelineError
+from tools.markers import (
+    clear_complete_marker,
+    permanent_failure,
+    read_complete_marker,
+    write_complete_marker,
+    write_failure_marker,
+)
+from tools.provenance import tool_versions
+from tools.steps import StepContext, StepResult, StepSpec, fingerprint_inputs
+from tools.storage import LocalStorage, Storage, open_storage
+from tools.structured_logging import configure_logging, get_logger, log_fields
+from tools.tracing import configure_tracing, span
+
+log = get_logger("job_runner")
+
+
+class JobTerminated(PipelineError):
+    """The task received SIGTERM (Cloud Run cancel or timeout); another attempt may finish."""
+
+    retryable = True
+
+
+class PermanentFailureSeen(PipelineError):
+    """An earlier attempt of this execution failed permanently; retrying cannot help."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What happened to one step run."""
+
+    step: str
+    status: str  # "completed" | "skipped"
+    duration_s: float
+    result: StepResult
+
+
+def _stage_inputs(storage: Storage, spec: StepSpec, workdir: Path) -> None:
+    for entry in spec.inputs:
+        if entry.endswith("/"):
+            storage.download_prefix(entry, workdir)
+        elif storage.exists(entry):
+            storage.download_file(entry, workdir / entry)
+
+
+def _upload_outputs(storage: Storage, spec: StepSpec, workdir: Path) -> None:
+    for entry in spec.outputs:
+        local = workdir / entry
+        if local.is_dir():
+            storage.upload_tree(local, entry.rstrip("/"))
+        elif local.is_file():
+            storage.upload_file(local, entry)
+
+
+def _outputs_present(scene_dir: Path, spec: StepSpec) -> bool:
+    return all((scene_dir / entry).exists() for entry in spec.outputs)
+
+
+def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) -> StepOutcome:
+    """Run one step with markers, staging, skipping and tracing around its job function.
+
+    A step whose inputs and settings are unchanged since its completion marker is skipped
+    unless `force`. On failure a create-only failure marker is written and the error re-raised.
+
+    Raises:
+        PipelineError: (or any exception) from the job function, after the marker is written.
+    """
+    storage = open_storage(settings.scene_uri)
+    local = isinstance(storage, LocalStorage)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"bp-{spec.name}-") as tmp:
+        scene_dir = storage.root if isinstance(storage, LocalStorage) else Path(tmp)
+        ctx = StepContext(scene_dir=scene_dir, settings=settings, storage=storage, logger=log)
+        try:
+            earlier = permanent_failure(storage, spec.name)
+            if earlier is not None:
+                raise PermanentFailureSeen(
+                    f"attempt {earlier.get('attempt')} failed permanently: "
+                    f"{earlier.get('error_message')}"
+                )
+            if not local:
+                _stage_inputs(storage, spec, scene_dir)
+            inputs_sha = fingerprint_inputs(scene_dir, spec, settings)
+            marker = read_complete_marker(storage, spec.name)
+            if (
+                not force
+                and marker is not None
+                and marker.get("inputs_sha256") == inputs_sha
+                and (not local or _outputs_present(scene_dir, spec))
+            ):
+                log.info("step %s: inputs unchanged, skipped", spec.name)
+                return StepOutcome(spec.name, "skipped", 0.0, dict(marker.get("result", {})))
+            clear_complete_marker(storage, spec.name)
+            with span(f"step.{spec.name}", scene_id=settings.SCENE_ID, step=spec.name):
+                result = spec.run(ctx)
+            if not local:
+                _upload_outputs(storage, spec, scene_dir)
+            duration = time.monotonic() - started
+            write_complete_marker(
+                storage,
+                spec.name,
+                {
+                    "scene_id": settings.SCENE_ID,
+                    "job": spec.job,
+                    "inputs_sha256": inputs_sha,
+                    "duration_s": round(duration, 3),
+                    "result": result,
+                    "parameters": settings.public_parameters(),
+                    "tool_versions": tool_versions(),
+                },
+            )
+            log.info(
+                "step %s completed",
+                spec.name,
+                extra=log_fields(step=spec.name, duration_s=round(duration, 3), status="ok"),
+            )
+            return StepOutcome(spec.name, "completed", duration, result)
+        except BaseException as exc:
+            if isinstance(exc, PermanentFailureSeen):
+                raise
+            partial = getattr(exc, "partial_results", None)
+            key = write_failure_marker(
+                storage,
+                spec.name,
+                settings.SCENE_ID,
+                exc,
+                parameters=settings.public_parameters(),
+                partial_results=partial if isinstance(partial, dict) else None,
+            )
+            log.error(
+                "step %s failed: %s",
+                spec.name,
+                exc,
+                exc_info=not isinstance(exc, PipelineError) or exc.exit_code != 2,
+                extra=log_fields(
+                    step=spec.name,
+                    duration_s=round(time.monotonic() - started, 3),
+                    status="failed",
+                    failure_marker=key,
+                ),
+            )
+            raise
+
+
+def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    raise JobTerminated(f"received signal {signal.Signals(signum).name}")
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The documented exit code: 0 ok, 1 failure, 2 bad configuration or input."""
+    if isinstance(exc, PipelineError):
+        return exc.exit_code
+    return EXIT_FAILURE
+
+
+def run_job_main(spec: StepSpec, env: dict[str, Any] | None = None) -> NoReturn:
+    """Cloud Run entrypoint body: validate config, run the step, exit with a meaningful code."""
+    try:
+        settings = load_settings(spec.settings_cls, env)
+    except ConfigError as exc:
+        print(f"{spec.job}: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    configure_logging(
+        spec.job,
+        settings.SCENE_ID,
+        structured=settings.STRUCTURED_LOGGING,
+        level=settings.LOG_LEVEL,
+    )
+    provider = configure_tracing(spec.job)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    code = EXIT_OK
+    try:
+        execute_step(spec, settings, force=settings.FORCE)
+    except BaseException as exc:  # the runner is the one place errors become exit codes
+        code = exit_code_for(exc)
+    finally:
+        provider.shutdown()
+    sys.exit(code)

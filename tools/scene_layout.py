@@ -1,0 +1,46 @@
+"""Scene directory layout (= bucket prefix `scenes/<scene_id>/`): every path in one place."""
+
+from __future__ import annotations
+
+import posixpath
+
+SCENES_PREFIX = "scenes"
+
+REGEN3D_DIR = "regen3d"
+ASSETS_DIR = "assets"
+MANIFEST_PATH = "assets/scene_manifest.json"
+USD_DIR = "usd"
+SCENE_USD_PATH = "usd/scene.usda"
+REPLICATOR_DIR = "replicator"
+LEROBOT_DIR = "episodes/lerobot"
+GENIESIM_EXPORT_DIR = "geniesim/export"
+GENIESIM_IMPORT_DIR = "geniesim/import"
+REPORTS_DIR = "reports"
+VALIDATION_REPORT_PATH = "reports/validation_report.json"
+MARKERS_DIR = ".markers"
+CHECKPOINTS_DIR = ".checkpoints"
+
+
+def asset_dir(object_id: str) -> str:
+    """Folder of one object's normalized meshes, hulls and USD."""
+    return posixpath.join(ASSETS_DIR, object_id)
+
+
+def complete_marker_path(step: str) -> str:
+    """The marker a successful step writes last."""
+    return posixpath.join(MARKERS_DIR, f"{step}.complete.json")
+
+
+def failed_marker_path(step: str, attempt: int) -> str:
+    """The create-only failure marker of one attempt."""
+    return posixpath.join(MARKERS_DIR, f"{step}.failed-{attempt}.json")
+
+
+def checkpoint_path(step: str) -> str:
+    """Where a step checkpoints its successful items."""
+    return posixpath.join(CHECKPOINTS_DIR, f"{step}.json")
+
+
+def scene_prefix(scene_id: str) -> str:
+    """The bucket prefix of a scene."""
+    return posixpath.join(SCENES_PREFIX, scene_id)

@@ -1,0 +1,106 @@
+"""Step specifications and their registry (job packages register steps via entry points)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from tools.config import JobSettings
+from tools.storage import Storage
+
+ENTRY_POINT_GROUP = "blueprint_pipeline.steps"
+# Settings that say where or how loudly a step runs, not what it produces.
+_NON_SEMANTIC_SETTINGS = {"SCENE_DIR", "BUCKET", "STRUCTURED_LOGGING", "LOG_LEVEL", "FORCE"}
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a job function gets: a local scene folder, its settings and the scene storage.
+
+    `scene_dir` is a local folder holding the step's inputs (staged from GCS when the scene
+    lives in a bucket); outputs written under it are uploaded after success. `storage` is the
+    scene's real storage, for checkpoints that must survive the process.
+    """
+
+    scene_dir: Path
+    settings: JobSettings
+    storage: Storage
+    logger: logging.Logger
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+StepResult = dict[str, Any]
+Validation = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One pipeline step.
+
+    Attributes:
+        name: step name used by the runner, markers and logs.
+        job: Cloud Run job name.
+        run: the job function (the only implementation, shared by Cloud Run and the runner).
+        settings_cls: the job's settings model.
+        depends_on: steps that must complete first.
+        inputs: scene-relative files or folder prefixes (ending in '/') the step reads.
+        outputs: scene-relative folder prefixes or files the step writes.
+        validate: optional check of the step's outputs; returns {"ok": bool, "checks": [...]}.
+        description: one line for `--help` and docs.
+    """
+
+    name: str
+    job: str
+    run: Callable[[StepContext], StepResult]
+    settings_cls: type[JobSettings]
+    depends_on: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    validate: Callable[[StepContext], Validation] | None = None
+    description: str = ""
+    order: int = 100
+
+
+def registered_steps() -> dict[str, StepSpec]:
+    """Every step registered by an installed job package, by name, in pipeline order."""
+    specs: list[StepSpec] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        spec = ep.load()
+        if not isinstance(spec, StepSpec):
+            raise TypeError(f"entry point {ep.name} does not name a StepSpec")
+        specs.append(spec)
+    specs.sort(key=lambda s: (s.order, s.name))
+    return {s.name: s for s in specs}
+
+
+def _files_under(scene_dir: Path, entries: Iterable[str]) -> list[Path]:
+    files: list[Path] = []
+    for entry in entries:
+        path = scene_dir / entry
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            files.extend(p for p in path.rglob("*") if p.is_file())
+    return sorted(set(files))
+
+
+def fingerprint_inputs(scene_dir: Path, spec: StepSpec, settings: JobSettings) -> str:
+    """sha256 over the step's input files (path + content) and its semantic settings."""
+    digest = hashlib.sha256()
+    for path in _files_under(scene_dir, spec.inputs):
+        digest.update(path.relative_to(scene_dir).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    semantic = {
+        k: v for k, v in settings.public_parameters().items() if k not in _NON_SEMANTIC_SETTINGS
+    }
+    digest.update(json.dumps(semantic, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
