@@ -29,13 +29,13 @@ from tools.tracing import configure_tracing, span
 log = get_logger("job_runner")
 
 
-class JobTerminated(PipelineError):
+class JobTerminatedError(PipelineError):
     """The task received SIGTERM (Cloud Run cancel or timeout); another attempt may finish."""
 
     retryable = True
 
 
-class PermanentFailureSeen(PipelineError):
+class PermanentFailureSeenError(PipelineError):
     """An earlier attempt of this execution failed permanently; retrying cannot help."""
 
     exit_code = 2
@@ -90,7 +90,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
         try:
             earlier = permanent_failure(storage, spec.name)
             if earlier is not None:
-                raise PermanentFailureSeen(
+                raise PermanentFailureSeenError(
                     f"attempt {earlier.get('attempt')} failed permanently: "
                     f"{earlier.get('error_message')}"
                 )
@@ -132,7 +132,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
             )
             return StepOutcome(spec.name, "completed", duration, result)
         except BaseException as exc:
-            if isinstance(exc, PermanentFailureSeen):
+            if isinstance(exc, PermanentFailureSeenError):
                 raise
             partial = getattr(exc, "partial_results", None)
             key = write_failure_marker(
@@ -159,7 +159,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
 
 
 def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
-    raise JobTerminated(f"received signal {signal.Signals(signum).name}")
+    raise JobTerminatedError(f"received signal {signal.Signals(signum).name}")
 
 
 def exit_code_for(exc: BaseException) -> int:
