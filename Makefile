@@ -46,7 +46,8 @@ lint: install typecheck
 typecheck: install
 	@mkdir -p $(TYPECHECK_DIR)
 	@for d in $(JOB_DIRS); do ln -sfn ../../$$d $(TYPECHECK_DIR)/$$(echo $$d | tr - _); done
-	$(BIN)/mypy tools fixtures $(addprefix $(TYPECHECK_DIR)/,$(subst -,_,$(JOB_DIRS)))
+	MYPYPATH=$(TYPECHECK_DIR) $(BIN)/mypy tools fixtures \
+		$$(find -L $(TYPECHECK_DIR) -name '*.py' -not -path '*/__pycache__/*')
 
 unit: install
 	@rm -f .coverage; $(BIN)/pytest -q -m "not e2e" $(COV_PACKAGES) --cov-report= ; \
