@@ -30,7 +30,11 @@ def test_gcs_location():
         ({"SCENE_ID": "../etc", "BUCKET": "b-1"}, "SCENE_ID", "must match"),
         ({"SCENE_ID": "ok", "BUCKET": "Bad_Bucket!"}, "BUCKET", "must match"),
         ({"SCENE_ID": "ok", "BUCKET": "b-1", "SEED": "-3"}, "SEED", "greater than"),
-        ({"SCENE_ID": "ok", "BUCKET": "b-1", "PRODUCTION_MODE": "maybe"}, "PRODUCTION_MODE", "bool"),
+        (
+            {"SCENE_ID": "ok", "BUCKET": "b-1", "PRODUCTION_MODE": "maybe"},
+            "PRODUCTION_MODE",
+            "bool",
+        ),
         ({"SCENE_ID": "ok"}, "configuration", "exactly one of BUCKET"),
     ],
 )

@@ -19,8 +19,7 @@ from tools.run_local_pipeline import run_pipeline
 from tools.testing import scratch_step
 from tools.tracing import configure_tracing, current_traceparent, span
 
-JOB_SCRIPT = textwrap.dedent(
-    """
+JOB_SCRIPT = textwrap.dedent("""
     import sys, time
     from tools.job_runner import run_job_main
     from tools.testing import scratch_step
@@ -35,8 +34,7 @@ JOB_SCRIPT = textwrap.dedent(
         return {"ok": True}
 
     run_job_main(scratch_step("demo", work))
-    """
-)
+    """)
 
 
 def _run_job(tmp_path: Path, mode: str, **extra_env: str) -> subprocess.Popen:
@@ -52,8 +50,11 @@ def _run_job(tmp_path: Path, mode: str, **extra_env: str) -> subprocess.Popen:
         **extra_env,
     }
     return subprocess.Popen(
-        [sys.executable, str(script), mode], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        [sys.executable, str(script), mode],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -136,3 +137,49 @@ def test_traceparent_round_trip():
         header = current_traceparent()
     assert header is not None
     assert format(outer.get_span_context().trace_id, "032x") in header
+
+
+def test_step_on_gcs_stages_inputs_and_uploads_outputs(gcs_emulator, monkeypatch, tmp_path):
+    """With BUCKET set, the runner stages inputs from GCS, uploads outputs and the markers."""
+    from tools.storage.gcs import GCSStorage
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.url)
+    bucket = gcs_emulator.create_bucket()
+    scene = GCSStorage(bucket, "scenes/s1")
+    scene.write_bytes("in/data.txt", b"hello")
+    scene.write_bytes("unrelated/big.bin", b"x" * 10)
+
+    def work(ctx):
+        staged = sorted(
+            p.relative_to(ctx.scene_dir).as_posix() for p in ctx.scene_dir.rglob("*") if p.is_file()
+        )
+        out = ctx.scene_dir / "out/result.txt"
+        out.parent.mkdir(parents=True)
+        out.write_text((ctx.scene_dir / "in/data.txt").read_text().upper())
+        return {"staged": staged}
+
+    spec = scratch_step("upper", work, inputs=("in/",), outputs=("out/",))
+    settings = load_settings(JobSettings, {"SCENE_ID": "s1", "BUCKET": bucket})
+    outcome = execute_step(spec, settings)
+    assert outcome.result["staged"] == ["in/data.txt"]
+    assert scene.read_bytes("out/result.txt") == b"HELLO"
+    assert scene.read_json(".markers/upper.complete.json")["status"] == "complete"
+    assert execute_step(spec, settings).status == "skipped"
+
+
+def test_failure_marker_on_gcs(gcs_emulator, monkeypatch):
+    """A failing step on GCS writes its failure marker to the bucket and no completion marker."""
+    from tools.storage.gcs import GCSStorage
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.url)
+    bucket = gcs_emulator.create_bucket()
+
+    def bad(ctx):
+        raise RuntimeError("disk on fire")
+
+    settings = load_settings(JobSettings, {"SCENE_ID": "s2", "BUCKET": bucket})
+    with pytest.raises(RuntimeError):
+        execute_step(scratch_step("bad", bad), settings)
+    scene = GCSStorage(bucket, "scenes/s2")
+    assert scene.list(".markers") == [".markers/bad.failed-0.json"]
+    assert "disk on fire" in scene.read_json(".markers/bad.failed-0.json")["error_message"]

@@ -40,8 +40,12 @@ def _chain(calls: list[str], fail: str | None = None):
         return run
 
     a = scratch_step("a", maybe_fail("a"), inputs=("in.txt",), outputs=("a/",), order=1)
-    b = scratch_step("b", maybe_fail("b"), depends_on=("a",), inputs=("a/",), outputs=("b/",), order=2)
-    c = scratch_step("c", maybe_fail("c"), depends_on=("b",), inputs=("b/",), outputs=("c/",), order=3)
+    b = scratch_step(
+        "b", maybe_fail("b"), depends_on=("a",), inputs=("a/",), outputs=("b/",), order=2
+    )
+    c = scratch_step(
+        "c", maybe_fail("c"), depends_on=("b",), inputs=("b/",), outputs=("c/",), order=3
+    )
     d = scratch_step("d", maybe_fail("d"), inputs=("in.txt",), outputs=("d/",), order=4)
     return {s.name: s for s in (a, b, c, d)}
 

@@ -26,7 +26,11 @@ def test_failure_marker_contents(tmp_path):
     """A failure marker records job, scene, attempt, error, stack trace and redacted params."""
     storage = LocalStorage(tmp_path)
     key = write_failure_marker(
-        storage, "regen3d", "s1", _boom(), parameters={"SEED": 3, "API_KEY": "abc123"},
+        storage,
+        "regen3d",
+        "s1",
+        _boom(),
+        parameters={"SEED": 3, "API_KEY": "abc123"},
         partial_results={"done": 2},
     )
     assert key == ".markers/regen3d.failed-0.json"

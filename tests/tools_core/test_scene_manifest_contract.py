@@ -48,8 +48,12 @@ def test_every_offending_field_is_named():
     ("mutate", "needle"),
     [
         (lambda d: d["objects"].append(d["objects"][0]), "unique"),
-        (lambda d: d["objects"][1]["relationships"].append({"type": "on_top_of", "target": "nope"}),
-         "unknown"),
+        (
+            lambda d: d["objects"][1]["relationships"].append(
+                {"type": "on_top_of", "target": "nope"}
+            ),
+            "unknown",
+        ),
         (lambda d: d["robot"].update(work_surface="missing_table"), "work_surface"),
         (lambda d: d.update(unexpected=1), "unexpected"),
         (lambda d: d["objects"][0]["transform"].update(scale=[1.0, 0.0, 1.0]), "scale"),
