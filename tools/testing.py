@@ -40,7 +40,10 @@ def sample_manifest_dict(scene_id: str = "test_scene") -> dict[str, Any]:
                 "dimensions": [0.12, 0.09, 0.1],
                 "semantics": {"label": "coffee mug", "class_name": "mug"},
                 "relationships": [{"type": "on_top_of", "target": "table_1"}],
-                "provenance": {"source_id": "coffee_mug__(30, 40)", "pose_source": "similarity_fit"},
+                "provenance": {
+                    "source_id": "coffee_mug__(30, 40)",
+                    "pose_source": "similarity_fit",
+                },
             },
         ],
         "robot": {

@@ -74,7 +74,7 @@ def test_second_run_skips_everything(demo_scene: Path):
 
 
 def test_bad_input_fails_cleanly(tmp_path: Path):
-    """A 3D-RE-GEN run without a floor: exit 2, one failure marker, no manifest, dependants blocked."""
+    """A run without a floor label: exit 2, one failure marker, no manifest, dependants blocked."""
     scene = _generate(tmp_path, "e2e_nofloor", environment="office", seed=5)
     (scene / "regen3d/output/pointclouds/PLANE_SAMPLED.ply").unlink()
     proc = _run(scene)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from tools.config import JobSettings, load_settings
 from tools.errors import ConfigError
@@ -53,7 +54,7 @@ def test_bad_variables_are_named(env, variable, rule):
 def test_settings_are_frozen(tmp_path):
     """Settings cannot be changed after validation."""
     s = load_settings(JobSettings, {"SCENE_ID": "k", "SCENE_DIR": str(tmp_path)})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         s.SEED = 3  # type: ignore[misc]
 
 

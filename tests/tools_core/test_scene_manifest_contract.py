@@ -92,7 +92,7 @@ def test_physics_friction_order_and_nan_refused():
 
 def test_missing_and_malformed_files_are_input_errors(tmp_path: Path):
     """A missing or non-JSON manifest fails with the file named."""
-    with pytest.raises(InputError, match="scene_manifest.json: missing"):
+    with pytest.raises(InputError, match=r"scene_manifest\.json: missing"):
         load_manifest(tmp_path)
     path = tmp_path / "assets/scene_manifest.json"
     path.parent.mkdir(parents=True)
