@@ -17,6 +17,7 @@ from tools.errors import (
     TransientError,
 )
 from tools.resilience import CircuitBreaker, CircuitState, retry_transient
+from tools.structured_logging import capture_logs
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -142,22 +143,20 @@ def test_total_delay_budget_stops_early(clock: FakeClock) -> None:
     assert sum(clock.sleeps) + calls * 1.0 <= 5.5
 
 
-def test_each_retry_is_logged_at_warning(
-    clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_each_retry_is_logged_at_warning(clock: FakeClock) -> None:
     """Every retry logs one WARNING naming the function, the attempt and the error."""
-    caplog.set_level(logging.WARNING, logger="tools.resilience")
 
     def fetch_manifest() -> str:
         return fn()
 
     fn = Flaky(TransientError("blip-1"), TransientError("blip-2"))
-    fast_retry(clock, attempts=4)(fetch_manifest)()
-    warnings = [r for r in caplog.records if r.name == "tools.resilience"]
-    assert [r.levelno for r in warnings] == [logging.WARNING, logging.WARNING]
-    assert "fetch_manifest" in warnings[0].getMessage()
-    assert "attempt 1/4" in warnings[0].getMessage()
-    assert "blip-2" in warnings[1].getMessage()
+    with capture_logs(logging.WARNING) as records:
+        fast_retry(clock, attempts=4)(fetch_manifest)()
+    warnings = [r for r in records if r["logger"] == "bp.tools.resilience"]
+    assert [r["severity"] for r in warnings] == ["WARNING", "WARNING"]
+    assert "fetch_manifest" in warnings[0]["message"]
+    assert "attempt 1/4" in warnings[0]["message"]
+    assert "blip-2" in warnings[1]["message"]
 
 
 def test_decorator_keeps_metadata_and_arguments(clock: FakeClock) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -13,11 +12,12 @@ from typing import ParamSpec, TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from tools.errors import CircuitOpenError, PipelineError
+from tools.structured_logging import get_logger
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def is_retryable(exc: BaseException, retry_on: tuple[type[BaseException], ...] = ()) -> bool:

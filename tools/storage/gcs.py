@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import mimetypes
 import os
 import posixpath
@@ -22,8 +21,9 @@ from google.cloud.storage.retry import DEFAULT_RETRY_IF_GENERATION_SPECIFIED
 
 from tools.errors import ObjectNotFound, PreconditionFailed, StorageError
 from tools.storage.base import Storage, normalize_key
+from tools.structured_logging import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 EMULATOR_PROJECT = "blueprint-emulator"
 """Project name used against an emulator when GOOGLE_CLOUD_PROJECT is unset."""
