@@ -96,7 +96,8 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                 )
             if not local:
                 _stage_inputs(storage, spec, scene_dir)
-            inputs_sha = fingerprint_inputs(scene_dir, spec, settings)
+            deps = {name: read_complete_marker(storage, name) for name in spec.depends_on}
+            inputs_sha = fingerprint_inputs(scene_dir, spec, settings, deps)
             marker = read_complete_marker(storage, spec.name)
             if (
                 not force

@@ -49,7 +49,12 @@ class StepSpec:
         run: the job function (the only implementation, shared by Cloud Run and the runner).
         settings_cls: the job's settings model.
         depends_on: steps that must complete first.
-        inputs: scene-relative files or folder prefixes (ending in '/') the step reads.
+        inputs: scene-relative files or folder prefixes (ending in '/') the step reads (staged
+            from GCS before it runs).
+        hashed_inputs: inputs whose content decides whether the step must rerun. None means
+            `inputs` for a step without dependencies, and nothing for a step with dependencies:
+            their completion markers stand for what they produced (files a later step rewrites
+            in place, such as the manifest, would otherwise never look unchanged).
         outputs: scene-relative folder prefixes or files the step writes.
         validate: optional check of the step's outputs; returns {"ok": bool, "checks": [...]}.
         description: one line for `--help` and docs.
@@ -61,6 +66,7 @@ class StepSpec:
     settings_cls: type[JobSettings]
     depends_on: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
+    hashed_inputs: tuple[str, ...] | None = None
     outputs: tuple[str, ...] = ()
     validate: Callable[[StepContext], Validation] | None = None
     description: str = ""
@@ -90,10 +96,29 @@ def _files_under(scene_dir: Path, entries: Iterable[str]) -> list[Path]:
     return sorted(set(files))
 
 
-def fingerprint_inputs(scene_dir: Path, spec: StepSpec, settings: JobSettings) -> str:
-    """sha256 over the step's input files (path + content) and its semantic settings."""
+def fingerprint_inputs(
+    scene_dir: Path,
+    spec: StepSpec,
+    settings: JobSettings,
+    dependency_markers: dict[str, dict[str, Any] | None] | None = None,
+) -> str:
+    """sha256 over the hashed input files, the dependencies' completion and the settings.
+
+    Args:
+        scene_dir: local scene folder.
+        spec: the step.
+        settings: its settings (only fields that change results count).
+        dependency_markers: completion marker of each dependency (None if missing).
+    """
     digest = hashlib.sha256()
-    for path in _files_under(scene_dir, spec.inputs):
+    for name in sorted(dependency_markers or {}):
+        marker = (dependency_markers or {})[name] or {}
+        stamp = f"{name}:{marker.get('inputs_sha256')}:{marker.get('completed_at')}"
+        digest.update(stamp.encode() + b"\0")
+    hashed = spec.hashed_inputs
+    if hashed is None:
+        hashed = () if spec.depends_on else spec.inputs
+    for path in _files_under(scene_dir, hashed):
         digest.update(path.relative_to(scene_dir).as_posix().encode() + b"\0")
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):

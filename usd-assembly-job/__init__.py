@@ -1,1 +1,1 @@
-"""Package marker."""
+"""Step `usd`: the scene manifest, meshes and hulls as a UsdPhysics scene (`usd/scene.usda`)."""

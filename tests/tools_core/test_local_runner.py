@@ -162,3 +162,32 @@ def test_cli_missing_scene_dir(tmp_path: Path, capsys):
 def test_real_steps_are_registered():
     """Installed job packages register their steps through entry points."""
     assert "regen3d" in registered_steps()
+
+
+def test_steps_sharing_a_file_settle_into_skipping(tmp_path: Path):
+    """Steps that rewrite a shared file (like the manifest) are all skipped on the next run."""
+    (tmp_path / "in.txt").write_text("x")
+
+    def append(tag: str):
+        def run(ctx):
+            shared = ctx.scene_dir / "shared/manifest.txt"
+            shared.parent.mkdir(exist_ok=True)
+            old = shared.read_text() if shared.exists() and tag != "first" else ""
+            shared.write_text(old + tag)
+            return {}
+
+        return run
+
+    first = scratch_step("first", append("first"), inputs=("in.txt",), outputs=("shared/",))
+    second = scratch_step(
+        "second",
+        append("+second"),
+        depends_on=("first",),
+        inputs=("shared/",),
+        outputs=("shared/",),
+    )
+    specs = {"first": first, "second": second}
+    run_pipeline(tmp_path, specs=specs)
+    summary = run_pipeline(tmp_path, specs=specs)
+    assert {s["status"] for s in summary["steps"].values()} == {"skipped"}
+    assert (tmp_path / "shared/manifest.txt").read_text() == "first+second"
