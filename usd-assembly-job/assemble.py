@@ -7,14 +7,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from usd_assembly_job.asset_usd import write_object_asset
-from usd_assembly_job.preview import PREVIEW_PATH, write_preview
-from usd_assembly_job.scene_usd import build_scene_stage, check_ready
-
 from tools.provenance import sha256_bytes
 from tools.scene_manifest import SceneManifest, load_manifest, manifest_to_json, save_manifest
 from tools.sim import RenderError
 from tools.tracing import span
+from usd_assembly_job.asset_usd import write_object_asset
+from usd_assembly_job.preview import PREVIEW_PATH, write_preview
+from usd_assembly_job.scene_usd import build_scene_stage, check_ready
 
 log = logging.getLogger("bp.usd")
 

@@ -10,12 +10,12 @@ import numpy as np
 import trimesh
 from PIL import Image
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdPhysics, UsdShade
-from usd_assembly_job.usd_files import define_mesh, new_stage
 
 from tools.errors import InputError
 from tools.provenance import sha256_file
 from tools.scene_manifest import SceneObject
 from tools.sim import usd_layout as layout
+from usd_assembly_job.usd_files import define_mesh, new_stage
 
 TEXTURES_DIR = "textures"
 # Each hull is already convex (simready decomposed the object), so every hull prim gets

@@ -8,9 +8,8 @@ Exit codes: 0 success, 1 failure, 2 bad configuration or input.
 
 from __future__ import annotations
 
-from usd_assembly_job.step import STEP
-
 from tools.job_runner import run_job_main
+from usd_assembly_job.step import STEP
 
 
 def main() -> None:

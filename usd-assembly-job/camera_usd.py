@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pxr import Gf, Usd, UsdGeom
-from usd_assembly_job.usd_files import set_pose
 
 from tools.scene_manifest import Camera
 from tools.sim import usd_layout as layout
+from usd_assembly_job.usd_files import set_pose
 
 # USD's default horizontal aperture (35 mm film-back units); only focal / aperture ratios matter.
 HORIZONTAL_APERTURE = 20.955

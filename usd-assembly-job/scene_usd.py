@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from pxr import Gf, Usd, UsdGeom, UsdLux, UsdSemantics
-from usd_assembly_job import physics_usd
-from usd_assembly_job.camera_usd import define_camera
-from usd_assembly_job.usd_files import new_stage, set_pose
 
 from tools.errors import ManifestError
 from tools.provenance import tool_versions
 from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim import usd_layout as layout
+from usd_assembly_job import physics_usd
+from usd_assembly_job.camera_usd import define_camera
+from usd_assembly_job.usd_files import new_stage, set_pose
 
 GENERATOR = "usd-assembly-job"
 SUN_INTENSITY = 3000.0

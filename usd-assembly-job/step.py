@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from tools.scene_layout import ASSETS_DIR, USD_DIR
+from tools.steps import StepContext, StepResult, StepSpec
 from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.preview import PREVIEW_PATH
 from usd_assembly_job.settings import UsdAssemblySettings
 from usd_assembly_job.validation import validate_usd
-
-from tools.scene_layout import ASSETS_DIR, USD_DIR
-from tools.steps import StepContext, StepResult, StepSpec
 
 
 def run(ctx: StepContext) -> StepResult:

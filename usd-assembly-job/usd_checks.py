@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pxr import Usd, UsdPhysics, UsdValidation
-from usd_assembly_job.physics_usd import is_dynamic
-from usd_assembly_job.shader_defs import ensure_preview_surface_definitions
 
 from tools.scene_manifest import SceneManifest
 from tools.sim import usd_layout as layout
+from usd_assembly_job.physics_usd import is_dynamic
+from usd_assembly_job.shader_defs import ensure_preview_surface_definitions
 
 MASS_RELATIVE_TOLERANCE = 1e-5  # USD stores mass as float32
 FRICTION_TOLERANCE = 1e-5

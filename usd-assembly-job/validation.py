@@ -8,12 +8,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 from pxr import UsdPhysics
-from usd_assembly_job.preview import PREVIEW_PATH
-from usd_assembly_job.scene_usd import stage_provenance
-from usd_assembly_job.settings import UsdAssemblySettings
-from usd_assembly_job.settle import SettleLimits, run_settle
-from usd_assembly_job.usd_checks import CheckResult, check_physics_parse, run_usd_validation
-from usd_assembly_job.usd_files import open_stage
 
 from tools.errors import InputError
 from tools.provenance import sha256_file
@@ -21,6 +15,12 @@ from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim import LoadedScene, LoaderOptions, load_scene_model
 from tools.steps import StepContext, Validation
+from usd_assembly_job.preview import PREVIEW_PATH
+from usd_assembly_job.scene_usd import stage_provenance
+from usd_assembly_job.settings import UsdAssemblySettings
+from usd_assembly_job.settle import SettleLimits, run_settle
+from usd_assembly_job.usd_checks import CheckResult, check_physics_parse, run_usd_validation
+from usd_assembly_job.usd_files import open_stage
 
 _RELATIVE_TOLERANCE = 1e-5
 

@@ -1,0 +1,203 @@
+"""Object poses: Umeyama similarity fits between normalised and posed meshes, or baked geometry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from regen3d_ingest_job.floor import FloorFrame
+from tools.scene_manifest import PoseSource
+
+# glTF's Y-up object frame to our Z-up one: (x, y, z)_gltf -> (x, -z, y).
+GLTF_TO_ZUP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+MAX_FIT_RELATIVE_RMS = 0.01  # fit residual / object size above this: correspondence broken
+UPRIGHT_TILT_DEG = 10.0  # tilts up to this are reconstruction noise: snapped to pure yaw
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """dst ≈ scale * rotation @ src + translation."""
+
+    scale: float
+    rotation: Array
+    translation: Array
+    rms: float
+
+
+@dataclass(frozen=True)
+class ObjectPose:
+    """An object's pose in the aligned frame (scene units, Z-up, floor at z = 0).
+
+    World vertices are `rotation @ local + translation`; `local` is the mesh in the object's
+    canonical frame (Z-up, origin at the bottom centre of its bounding box).
+
+    Attributes:
+        rotation: (3, 3) aligned_from_object.
+        translation: (3,) the bottom centre's position.
+        local: (N, 3) canonical-frame vertices, scene units.
+        source: how the pose was obtained.
+        upright: whether the object stands upright (its local Z is world Z).
+        notes: what was decided, for provenance.
+    """
+
+    rotation: Array
+    translation: Array
+    local: Array
+    source: PoseSource
+    upright: bool
+    notes: tuple[str, ...]
+
+    @property
+    def extents(self) -> Array:
+        """(3,) canonical bounding-box size, scene units."""
+        result: Array = self.local.max(axis=0) - self.local.min(axis=0)
+        return result
+
+    def world_vertices(self) -> Array:
+        """(N, 3) vertices in the aligned frame."""
+        result: Array = self.local @ self.rotation.T + self.translation
+        return result
+
+
+def umeyama(source: Array, target: Array) -> Similarity:
+    """Least-squares similarity transform between corresponding point sets (Umeyama 1991).
+
+    Args:
+        source: (N, 3) points.
+        target: (N, 3) corresponding points.
+
+    Returns:
+        The similarity mapping `source` onto `target`, and its RMS residual.
+
+    Raises:
+        ValueError: mismatched shapes, fewer than 3 points, or a degenerate source.
+    """
+    if source.shape != target.shape or source.ndim != 2 or source.shape[1] != 3:
+        raise ValueError("source and target must both be (N, 3)")
+    if len(source) < 3:
+        raise ValueError("need at least 3 correspondences")
+    mean_src = source.mean(axis=0)
+    mean_dst = target.mean(axis=0)
+    src = source - mean_src
+    dst = target - mean_dst
+    variance = float((src**2).sum() / len(source))
+    if variance <= 1e-18:
+        raise ValueError("source points coincide")
+    covariance = dst.T @ src / len(source)
+    u, singular, vt = np.linalg.svd(covariance)
+    sign = np.ones(3)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        sign[2] = -1.0
+    rotation = u @ np.diag(sign) @ vt
+    scale = float((singular * sign).sum() / variance)
+    translation = mean_dst - scale * rotation @ mean_src
+    residual = target - (scale * source @ rotation.T + translation)
+    rms = float(np.sqrt((residual**2).sum(axis=1).mean()))
+    return Similarity(scale, rotation, translation, rms)
+
+
+def pose_from_fit(canonical_gltf: Array, posed_scene: Array, floor: FloorFrame) -> ObjectPose:
+    """Pose an object from its normalised (glTF Y-up) and posed (scene frame) vertices.
+
+    Args:
+        canonical_gltf: (N, 3) vertices of `output/3D/<id>/<id>.glb`.
+        posed_scene: (N, 3) vertices of `output/glb/<id>.glb`, same order.
+        floor: the gravity alignment.
+
+    Returns:
+        The pose, with the canonical mesh scaled to scene units.
+
+    Raises:
+        ValueError: the vertex sets do not correspond (count, degenerate, or residual too
+            large); the caller falls back on the baked geometry.
+    """
+    if canonical_gltf.shape != posed_scene.shape:
+        raise ValueError(
+            f"vertex counts differ ({len(canonical_gltf)} normalised, {len(posed_scene)} posed)"
+        )
+    fit = umeyama(canonical_gltf, posed_scene)
+    size = float(np.linalg.norm(np.ptp(posed_scene, axis=0)))
+    if fit.scale <= 0 or fit.rms > MAX_FIT_RELATIVE_RMS * size:
+        raise ValueError(f"similarity fit residual {fit.rms / size:.2%} of the object's size")
+    canonical = canonical_gltf @ GLTF_TO_ZUP.T
+    low, high = canonical.min(axis=0), canonical.max(axis=0)
+    bottom = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, low[2]])
+    rotation = floor.rotation @ fit.rotation @ GLTF_TO_ZUP.T
+    translation = fit.scale * rotation @ bottom + floor.rotation @ fit.translation + floor.offset
+    notes = [f"similarity fit scale {fit.scale:.6g}, rms {fit.rms / size:.2e} of size"]
+    tilt = float(np.degrees(np.arccos(np.clip(rotation[2, 2], -1.0, 1.0))))
+    upright = tilt <= UPRIGHT_TILT_DEG
+    if upright:
+        if tilt > 0.01:
+            notes.append(f"tilt {tilt:.2f} deg removed (kept yaw)")
+        rotation = yaw_matrix(yaw_of(rotation))
+    else:
+        notes.append(f"tilted {tilt:.1f} deg: full rotation kept")
+    local = fit.scale * (canonical - bottom)
+    return ObjectPose(
+        rotation, translation, local, PoseSource.SIMILARITY_FIT, upright, tuple(notes)
+    )
+
+
+def pose_from_baked(posed_scene: Array, floor: FloorFrame, reason: str) -> ObjectPose:
+    """Pose an object from its baked vertices alone: identity rotation, origin at the bbox bottom.
+
+    Args:
+        posed_scene: (N, 3) vertices of `output/glb/<id>.glb`.
+        floor: the gravity alignment.
+        reason: why no similarity fit was used (recorded).
+
+    Returns:
+        The pose.
+    """
+    aligned = floor.to_aligned(posed_scene)
+    low, high = aligned.min(axis=0), aligned.max(axis=0)
+    bottom = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, low[2]])
+    return ObjectPose(
+        np.eye(3), bottom, aligned - bottom, PoseSource.BAKED_GEOMETRY, True, (reason,)
+    )
+
+
+def yaw_of(rotation: Array) -> float:
+    """The rotation about Z closest to `rotation` (least squares), radians."""
+    return float(np.arctan2(rotation[1, 0] - rotation[0, 1], rotation[0, 0] + rotation[1, 1]))
+
+
+def yaw_matrix(yaw: float) -> Array:
+    """(3, 3) rotation about +Z by `yaw` radians."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def quaternion_wxyz(rotation: Array) -> tuple[float, float, float, float]:
+    """Unit quaternion [w, x, y, z] of a rotation matrix (positive w), normalised to 1e-12.
+
+    Args:
+        rotation: (3, 3) proper rotation.
+
+    Returns:
+        The quaternion.
+    """
+    m = rotation
+    trace = float(m[0, 0] + m[1, 1] + m[2, 2])
+    if trace > 0:
+        s = 2.0 * np.sqrt(trace + 1.0)
+        q = np.array([0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, 0.0])
+        q[3] = (m[1, 0] - m[0, 1]) / s
+    else:
+        i = int(np.argmax(np.diag(m)))
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = 2.0 * np.sqrt(max(1.0 + m[i, i] - m[j, j] - m[k, k], 1e-300))
+        q = np.zeros(4)
+        q[0] = (m[k, j] - m[j, k]) / s
+        q[1 + i] = 0.25 * s
+        q[1 + j] = (m[j, i] + m[i, j]) / s
+        q[1 + k] = (m[k, i] + m[i, k]) / s
+    if q[0] < 0:
+        q = -q
+    q /= np.linalg.norm(q)
+    return (float(q[0]), float(q[1]), float(q[2]), float(q[3]))
