@@ -1,0 +1,143 @@
+"""Merge published datasets (shards or parts) into one with contiguous, re-based indices.
+
+Episodes are taken in the order of `roots`, then of each dataset's episode_index; tasks keep
+their order of first appearance. Frame data is rewritten with new episode/frame/task indices
+(numeric statistics recomputed, so the result equals one writer fed the same episodes).
+Videos are not re-encoded: each source mp4 is appended whole to the output camera file by
+packet copy with a pts shift, and every episode's from/to timestamps are re-based on where its
+frames landed. Re-muxing copies compressed packets (disk-bound, no quality loss); re-encoding
+would decode and encode every frame again (see bench/bench_lerobot_writer.py for both rates).
+Per-camera statistics are kept from the sources; dataset statistics are re-aggregated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tools.lerobot.builder import DatasetBuilder, Limits
+from tools.lerobot.episodes import VideoPlacement
+from tools.lerobot.errors import FeatureError
+from tools.lerobot.format import (
+    DEFAULT_CHUNKS_SIZE,
+    DEFAULT_DATA_FILES_SIZE_IN_MB,
+    DEFAULT_FEATURES,
+    DEFAULT_VIDEO_FILES_SIZE_IN_MB,
+    EPISODE_INDEX,
+    EPISODE_LENGTH,
+    DatasetInfo,
+    Provenance,
+    video_column,
+    video_path,
+)
+from tools.lerobot.reader import DatasetContents, open_dataset
+from tools.lerobot.tables import column_to_numpy
+from tools.tracing import span
+
+
+def merge_datasets(
+    roots: Sequence[Path],
+    out_root: Path,
+    *,
+    provenance: Provenance | None = None,
+    chunks_size: int = DEFAULT_CHUNKS_SIZE,
+    data_files_size_in_mb: int | float = DEFAULT_DATA_FILES_SIZE_IN_MB,
+    video_files_size_in_mb: int | float = DEFAULT_VIDEO_FILES_SIZE_IN_MB,
+) -> DatasetInfo:
+    """Assemble the datasets at `roots` into a new dataset at `out_root`.
+
+    Args:
+        roots: published datasets with the same fps, robot type, features and video settings.
+        out_root: where the merged dataset is published (must not be a dataset yet).
+        provenance: recorded provenance; by default the sources' (which must then agree).
+        chunks_size: files per chunk directory of the output.
+        data_files_size_in_mb: output data files roll over past this size.
+        video_files_size_in_mb: output camera files roll over past this size (at source-file
+            granularity: a source file is never split).
+
+    Returns:
+        The merged dataset's meta/info.json.
+
+    Raises:
+        FeatureError: no roots, or sources that disagree on settings or provenance.
+        InvalidDatasetError: a source is not a published dataset.
+        DatasetStateError: `out_root` already holds a dataset.
+    """
+    if not roots:
+        raise FeatureError("roots", "nothing to merge")
+    sources = [open_dataset(Path(root)) for root in roots]
+    first = sources[0].info
+    _check_same_layout(sources)
+    if provenance is None:
+        if any(src.info.provenance != first.provenance for src in sources):
+            raise FeatureError("provenance", "sources differ; pass the merged provenance")
+        provenance = first.provenance
+    builder = DatasetBuilder(
+        Path(out_root),
+        fps=first.fps,
+        robot_type=first.robot_type,
+        features={n: s for n, s in first.data_features.items() if n not in DEFAULT_FEATURES},
+        video_keys=first.video_keys,
+        provenance=provenance,
+        limits=Limits(chunks_size, data_files_size_in_mb, video_files_size_in_mb),
+    )
+    with span("lerobot.merge", sources=len(sources), out_root=str(out_root)):
+        try:
+            for source in sources:
+                _copy_dataset(source, builder)
+            return builder.finalize()
+        except BaseException:
+            builder.abort()
+            raise
+
+
+def _copy_dataset(source: DatasetContents, builder: DatasetBuilder) -> None:
+    """Append every episode of `source` to `builder`: videos file by file, then frames."""
+    info = source.info
+    starts: dict[tuple[str, int], VideoPlacement] = {}
+    for key in info.video_keys:
+        video_info = info.features[key].info
+        assert video_info is not None
+        files: dict[tuple[int, int], int] = {}
+        for row in source.episodes:
+            where = (row[video_column(key, "chunk_index")], row[video_column(key, "file_index")])
+            files[where] = files.get(where, 0) + int(row[EPISODE_LENGTH])
+        placed = {
+            where: builder.place_video(key, source.root / video_path(key, *where), n, video_info)
+            for where, n in files.items()
+        }
+        for row in source.episodes:
+            where = (row[video_column(key, "chunk_index")], row[video_column(key, "file_index")])
+            offset = round(float(row[video_column(key, "from_timestamp")]) * info.fps)
+            base = placed[where]
+            starts[(key, int(row[EPISODE_INDEX]))] = VideoPlacement(
+                base.chunk_index, base.file_index, base.start_frame + offset
+            )
+    features = [n for n in info.data_features if n not in DEFAULT_FEATURES]
+    for row, table in source.iter_episode_tables():
+        tasks = list(row["tasks"])
+        if len(tasks) != 1:
+            raise FeatureError(f"{source.root} episode {row[EPISODE_INDEX]}", "needs one task")
+        episode = int(row[EPISODE_INDEX])
+        stats = source.episode_stats(row)
+        builder.write_episode(
+            int(row[EPISODE_LENGTH]),
+            {name: column_to_numpy(table, name) for name in features},
+            tasks[0],
+            {key: starts[(key, episode)] for key in info.video_keys},
+            {key: stats[key] for key in info.video_keys},
+            source.extra_metadata(row),
+        )
+
+
+def _check_same_layout(sources: Sequence[DatasetContents]) -> None:
+    first = sources[0].info
+    for source in sources[1:]:
+        info = source.info
+        for name, ours, theirs in (
+            ("fps", first.fps, info.fps),
+            ("robot_type", first.robot_type, info.robot_type),
+            ("features", first.features, info.features),
+        ):
+            if ours != theirs:
+                raise FeatureError(f"{source.root}: {name}", f"{theirs!r} != {ours!r}")

@@ -1,0 +1,169 @@
+"""Feature statistics in lerobot's layout: per episode, aggregated, and their serialized forms.
+
+Numeric features get exact per-episode statistics over their frames (quantiles with numpy's
+linear interpolation). Video features get per-channel statistics of every frame, scaled to
+[0, 1] and shaped (3, 1, 1), from 256-bin histograms so frames can stream through; pixels are
+taken on a grid of every PIXEL_STRIDE-th row and column (an unbiased sample costing a quarter
+of a full count, which would rival the encoder's own time). Dataset statistics aggregate the
+per-episode ones: count, min, max, mean and std exactly (pooled variance); quantiles as the
+count-weighted mean of the episodes' quantiles, as lerobot does (only an approximation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tools.lerobot.format import QUANTILES, STAT_NAMES, stats_column
+
+FeatureStats = dict[str, npt.NDArray[Any]]
+PIXEL_STRIDE = 2
+_LEVELS = np.arange(256, dtype=np.float64) / 255.0
+
+
+def vector_stats(values: npt.NDArray[Any]) -> FeatureStats:
+    """Statistics of one numeric feature over an episode.
+
+    Args:
+        values: array of shape (T,) or (T, n), T >= 1.
+
+    Returns:
+        min, max, mean, std, q01..q99 of shape (n,) (scalars as (1,)) and count [T].
+    """
+    data = np.asarray(values, dtype=np.float64).reshape(values.shape[0], -1)
+    stats: FeatureStats = {
+        "min": data.min(axis=0),
+        "max": data.max(axis=0),
+        "mean": data.mean(axis=0),
+        "std": data.std(axis=0),
+        "count": np.array([data.shape[0]], dtype=np.int64),
+    }
+    levels = np.quantile(data, list(QUANTILES.values()), axis=0)
+    for row, name in enumerate(QUANTILES):
+        stats[name] = levels[row]
+    return stats
+
+
+class ImageStatsAccumulator:
+    """Owns per-channel pixel histograms of one camera's episode; frames stream through."""
+
+    def __init__(self) -> None:
+        self._hist = np.zeros((3, 256), dtype=np.int64)
+        self._frames = 0
+
+    def update(self, frame: npt.NDArray[np.uint8]) -> None:
+        """Add one (H, W, 3) uint8 frame."""
+        sample = frame[::PIXEL_STRIDE, ::PIXEL_STRIDE]
+        for channel in range(3):
+            self._hist[channel] += np.bincount(sample[..., channel].ravel(), minlength=256)
+        self._frames += 1
+
+    def result(self) -> FeatureStats:
+        """Per-channel statistics in [0, 1], shaped (3, 1, 1); count is the frame count."""
+        hist = self._hist
+        pixels = hist.sum(axis=1).astype(np.float64)
+        mean = (hist * _LEVELS).sum(axis=1) / pixels
+        var = (hist * (_LEVELS[None, :] - mean[:, None]) ** 2).sum(axis=1) / pixels
+        present = hist > 0
+        stats: FeatureStats = {
+            "min": _LEVELS[present.argmax(axis=1)],
+            "max": _LEVELS[255 - present[:, ::-1].argmax(axis=1)],
+            "mean": mean,
+            "std": np.sqrt(var),
+        }
+        cumulative = hist.cumsum(axis=1)
+        for name, q in QUANTILES.items():
+            stats[name] = np.array([_hist_quantile(cumulative[c], q) for c in range(3)])
+        shaped = {name: value.reshape(3, 1, 1) for name, value in stats.items()}
+        shaped["count"] = np.array([self._frames], dtype=np.int64)
+        return shaped
+
+
+def _hist_quantile(cumulative: npt.NDArray[np.int64], q: float) -> float:
+    """numpy's 'linear' quantile of the values a cumulative 256-bin histogram describes."""
+    position = (int(cumulative[-1]) - 1) * q
+    below = int(np.floor(position))
+    low = _LEVELS[np.searchsorted(cumulative, below, side="right")]
+    above = min(below + 1, int(cumulative[-1]) - 1)
+    high = _LEVELS[np.searchsorted(cumulative, above, side="right")]
+    return float(low + (position - below) * (high - low))
+
+
+def aggregate(stats_list: Sequence[FeatureStats]) -> FeatureStats:
+    """Combine per-episode statistics of one feature (see the module docstring for quantiles).
+
+    Args:
+        stats_list: one FeatureStats per episode, all of the same shapes.
+
+    Returns:
+        The dataset-level statistics.
+
+    Raises:
+        ValueError: if `stats_list` is empty.
+    """
+    if not stats_list:
+        raise ValueError("no statistics to aggregate")
+    counts = np.array([int(s["count"][0]) for s in stats_list], dtype=np.float64)
+    total = counts.sum()
+    ndim = np.asarray(stats_list[0]["mean"]).ndim
+    weights = (counts / total).reshape(-1, *([1] * ndim))
+    means = np.stack([s["mean"] for s in stats_list]).astype(np.float64)
+    mean = (means * weights).sum(axis=0)
+    spread = np.stack([s["std"] for s in stats_list]).astype(np.float64) ** 2
+    var = ((spread + (means - mean) ** 2) * weights).sum(axis=0)
+    out: FeatureStats = {
+        "min": np.stack([s["min"] for s in stats_list]).min(axis=0),
+        "max": np.stack([s["max"] for s in stats_list]).max(axis=0),
+        "mean": mean,
+        "std": np.sqrt(np.maximum(var, 0.0)),
+        "count": np.array([int(total)], dtype=np.int64),
+    }
+    for name in QUANTILES:
+        out[name] = (np.stack([s[name] for s in stats_list]) * weights).sum(axis=0)
+    return out
+
+
+def aggregate_features(
+    per_episode: Sequence[Mapping[str, FeatureStats]],
+) -> dict[str, FeatureStats]:
+    """Aggregate every feature over episodes (order of features from the first episode)."""
+    if not per_episode:
+        return {}
+    return {name: aggregate([ep[name] for ep in per_episode]) for name in per_episode[0]}
+
+
+def to_json(stats: Mapping[str, FeatureStats]) -> dict[str, dict[str, Any]]:
+    """meta/stats.json content: {feature: {stat: nested lists}}."""
+    return {
+        name: {stat: np.asarray(values[stat]).tolist() for stat in STAT_NAMES}
+        for name, values in stats.items()
+    }
+
+
+def to_columns(stats: Mapping[str, FeatureStats]) -> dict[str, Any]:
+    """Episode-row columns `stats/<feature>/<stat>` -> nested lists."""
+    return {
+        stats_column(name, stat): np.asarray(values[stat]).tolist()
+        for name, values in stats.items()
+        for stat in STAT_NAMES
+    }
+
+
+def from_columns(row: Mapping[str, Any], features: Iterable[str]) -> dict[str, FeatureStats]:
+    """Inverse of `to_columns` for the given features.
+
+    Raises:
+        KeyError: if a `stats/<feature>/<stat>` column is missing from the row.
+    """
+    out: dict[str, FeatureStats] = {}
+    for name in features:
+        out[name] = {
+            stat: np.asarray(
+                row[stats_column(name, stat)], dtype=np.int64 if stat == "count" else np.float64
+            )
+            for stat in STAT_NAMES
+        }
+    return out
