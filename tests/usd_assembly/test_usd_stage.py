@@ -4,15 +4,15 @@ import math
 
 import pytest
 from pxr import Usd, UsdGeom, UsdPhysics, UsdSemantics, UsdShade
-from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
-from usd_assembly_job.camera_usd import intrinsics_from_pinhole
-from usd_assembly_job.scene_usd import check_ready, stage_provenance
-from usd_assembly_job.usd_checks import check_physics_parse, object_prims
 
 from tools.errors import ManifestError
 from tools.provenance import sha256_file
 from tools.scene_manifest import load_manifest
 from tools.sim import usd_layout as layout
+from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
+from usd_assembly_job.camera_usd import intrinsics_from_pinhole
+from usd_assembly_job.scene_usd import check_ready, stage_provenance
+from usd_assembly_job.usd_checks import check_physics_parse, object_prims
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from PIL import Image
 from pxr import Usd, UsdGeom
+
+from tools.sim import load_scene_model
+from tools.steps import StepContext
+from tools.storage import LocalStorage
 from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.settings import UsdAssemblySettings
 from usd_assembly_job.settle import run_settle
 from usd_assembly_job.step import STEP
 from usd_assembly_job.usd_checks import run_usd_validation
 from usd_assembly_job.validation import validate_usd
-
-from tools.sim import load_scene_model
-from tools.steps import StepContext
-from tools.storage import LocalStorage
 
 
 def _context(scene_dir, **overrides):
