@@ -1,1 +1,1 @@
-"""Package marker."""
+"""The replicator step: placement regions, randomizer configs and Omniverse Replicator scripts."""

@@ -25,7 +25,7 @@ def test_every_job_folder_is_a_mapped_package():
     """Each top-level folder with Python code is listed in pyproject's package mapping."""
     folders = {p.parent.name for p in ROOT.glob("*/__init__.py")}
     assert folders <= set(PACKAGE_DIRS.values())
-    assert set(PYPROJECT["tool"]["setuptools"]["packages"]) == set(PACKAGE_DIRS)
+    assert set(PACKAGE_DIRS) <= set(PYPROJECT["tool"]["setuptools"]["packages"])
 
 
 def test_no_module_shadows_the_stdlib():
@@ -54,3 +54,15 @@ def test_modules_import_from_anywhere():
     """Job packages import from any working directory (editable install, no sys.path edits)."""
     for name in ("regen3d_ingest_job.step", "tools.run_local_pipeline"):
         assert importlib.import_module(name)
+
+
+def test_every_subpackage_is_listed_for_wheels():
+    """Every folder with an __init__.py is in pyproject's packages (a wheel would miss it)."""
+    found = set()
+    for package, folder in PACKAGE_DIRS.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            if any(part.startswith(".") or part == "__pycache__" for part in rel):
+                continue
+            found.add(".".join((package, *rel)))
+    assert found == set(PYPROJECT["tool"]["setuptools"]["packages"])

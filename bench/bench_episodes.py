@@ -1,0 +1,155 @@
+"""Episode throughput: episodes/hour without and with cameras, overhead over raw MuJoCo stepping,
+and the speed-up of two shard workers over one.
+
+Usage:
+    python bench/bench_episodes.py [--scene-dir DIR] [--episodes N]
+
+Without --scene-dir it writes the synthetic USD tabletop (episode_generation_job.testing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+from episode_generation_job.backends import CameraConfig, open_backend
+from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.randomization import episode_seed, sample_init
+from episode_generation_job.testing import write_tabletop_usd
+from tools.scene_layout import SCENE_USD_PATH
+from tools.scene_manifest import load_manifest
+from tools.sim.robots.franka.constants import ARM_ACTUATORS, GRIPPER_ACTUATOR, PREFIX
+
+
+def _session(scene_dir: Path, cameras: CameraConfig | None) -> EpisodeSession:
+    manifest = load_manifest(scene_dir)
+    backend = open_backend("mujoco", scene_dir / SCENE_USD_PATH, manifest, cameras)
+    return EpisodeSession(backend, manifest)
+
+
+def per_episode(scene_dir: Path, episodes: int, cameras: CameraConfig | None) -> dict[str, float]:
+    """Seconds per attempt (CPU and wall) and physics steps per attempt in one process."""
+    session = _session(scene_dir, cameras)
+    session.attempt(0, 0, 0, render=cameras is not None)  # warm-up: renderer, caches
+    steps, wall, cpu, ok, raw = 0, 0.0, 0.0, 0, 0.0
+    for slot in range(episodes):
+        w, c = time.perf_counter(), time.process_time()
+        record = session.attempt(slot, 0, 0, render=cameras is not None)
+        wall += time.perf_counter() - w
+        cpu += time.process_time() - c
+        steps += record.physics_steps
+        ok += record.verdict.success
+        rng = np.random.default_rng(episode_seed(0, slot, 0))
+        session.backend.reset(
+            sample_init(rng, session.rest_poses, session.rest_boxes, session.supports)
+        )
+        raw += raw_stepping(session, record.action, record.physics_steps)
+    session.close()
+    return {
+        "wall_s": wall / episodes,
+        "cpu_s": cpu / episodes,
+        "steps": steps / episodes,
+        "raw_cpu_s": raw / episodes,
+        "successes": ok,
+    }
+
+
+def raw_stepping(session: EpisodeSession, actions: np.ndarray, steps: int) -> float:
+    """CPU seconds of the same number of bare mj_step calls in the same model, replaying the
+    episode's actions (so contacts and the grasp cost what they cost in the episode)."""
+    backend = session.backend
+    model, data = backend.model, backend.data
+    arm = [model.actuator(f"{PREFIX}{name}").id for name in ARM_ACTUATORS]
+    gripper = model.actuator(f"{PREFIX}{GRIPPER_ACTUATOR}").id
+    per_frame = max(1, steps // max(1, len(actions)))
+    started = time.process_time()
+    done = 0
+    for action in actions:
+        data.ctrl[arm] = action[:7]
+        data.ctrl[gripper] = action[7] / 2
+        for _ in range(per_frame):
+            mujoco.mj_step(model, data)
+        done += per_frame
+    for _ in range(steps - done):
+        mujoco.mj_step(model, data)
+    return time.process_time() - started
+
+
+def workers_speedup(scene_dir: Path, episodes: int, cameras: str) -> dict[str, float]:
+    """Wall time of the whole job (start-up, shards, merge) with --workers 1 and 2."""
+    out: dict[str, float] = {}
+    for workers in (1, 2):
+        shutil.rmtree(scene_dir / "episodes", ignore_errors=True)
+        shutil.rmtree(scene_dir / ".checkpoints", ignore_errors=True)
+        shutil.rmtree(scene_dir / ".markers", ignore_errors=True)
+        env = dict(os.environ)
+        env |= {"SCENE_ID": "bench", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": str(episodes)}
+        env |= {"CAMERAS": cameras, "PREVIEW_EPISODES": "0", "FORCE": "true"}
+        started = time.perf_counter()
+        cpu_before = _children_cpu()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "episode_generation_job.generate_episodes",
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        out[f"workers_{workers}_wall_s"] = time.perf_counter() - started
+        out[f"workers_{workers}_cpu_s"] = _children_cpu() - cpu_before
+    out["speedup"] = out["workers_1_wall_s"] / out["workers_2_wall_s"]
+    # What two free cores would give: the work splits in two, the extra process costs CPU.
+    out["speedup_if_2_free_cores"] = 2 * out["workers_1_cpu_s"] / out["workers_2_cpu_s"]
+    return out
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    """Run the three measurements and print them (and a JSON line)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scene-dir", type=Path)
+    parser.add_argument("--episodes", type=int, default=6)
+    parser.add_argument("--worker-episodes", type=int, default=48)
+    parser.add_argument(
+        "--worker-cameras", default="", help="CAMERAS for the workers run (default none)"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    with tempfile.TemporaryDirectory(prefix="bench-episodes-") as tmp:
+        scene_dir = args.scene_dir or write_tabletop_usd(Path(tmp) / "bench")
+        plain = per_episode(scene_dir, args.episodes, None)
+        cams = per_episode(scene_dir, args.episodes, CameraConfig(128, 128))
+        scale = workers_speedup(scene_dir, args.worker_episodes, args.worker_cameras)
+    ratio = plain["cpu_s"] / plain["raw_cpu_s"]
+    print(f"episodes/hour, no cameras (1 process):        {3600 / plain['wall_s']:8.0f}")
+    print(f"episodes/hour, 2 cameras 128x128 (1 process): {3600 / cams['wall_s']:8.0f}")
+    print(f"physics steps per episode:                    {plain['steps']:8.0f}")
+    print(f"episode CPU / raw mj_step CPU (goal <= 1.5):  {ratio:8.2f}")
+    print(f"--workers 2 speed-up over 1 (goal >= 1.7):    {scale['speedup']:8.2f}")
+    print(f"  (whole job, {args.worker_episodes} episodes, cameras {args.worker_cameras!r})")
+    print(f"  speed-up with 2 free cores, from CPU time:  {scale['speedup_if_2_free_cores']:8.2f}")
+    result = {"no_cameras": plain, "cameras": cams, "ratio": ratio, **scale}
+    print(json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The simulator interface every episode backend implements (MuJoCo embedded, Isaac Sim)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from episode_generation_job.geometry import ObjectBox, Pose
+
+FloatArray = NDArray[np.float64]
+Image = NDArray[np.uint8]
+
+CONTROL_HZ = 30  # one action, one recorded frame per control period
+PHYSICS_DT = 1.0 / 600.0  # 20 physics steps per control period
+SCENE_CAMERA = "scene"
+WRIST_CAMERA = "wrist"
+CAMERA_NAMES = (SCENE_CAMERA, WRIST_CAMERA)
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """Offscreen cameras to render each frame (none: no images at all)."""
+
+    width: int = 128
+    height: int = 128
+    names: tuple[str, ...] = CAMERA_NAMES
+
+
+@dataclass(frozen=True)
+class EpisodeInit:
+    """Initial conditions of one episode: free-object poses and the arm's joint positions."""
+
+    object_poses: Mapping[str, Pose]
+    arm_qpos: tuple[float, ...]
+    gripper_width: float
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What a dataset records about the engine that produced it."""
+
+    name: str
+    version: str
+    physics_dt: float
+    control_hz: int
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class SimBackend(ABC):
+    """One loaded scene with a Panda in it, stepped at the control rate.
+
+    Owns the engine's world. Task, controller, success and recording code talk to the
+    engine only through these methods, so they are shared by every backend.
+    """
+
+    @property
+    @abstractmethod
+    def info(self) -> BackendInfo:
+        """Engine name, version and timing."""
+
+    @property
+    @abstractmethod
+    def robot_base(self) -> Pose:
+        """The Panda base pose in the world (after mounting)."""
+
+    @property
+    @abstractmethod
+    def physics_steps(self) -> int:
+        """Physics steps taken since the backend was created."""
+
+    @abstractmethod
+    def object_boxes(self) -> dict[str, ObjectBox]:
+        """Bounding boxes of every manifest object at its current pose."""
+
+    @abstractmethod
+    def free_objects(self) -> tuple[str, ...]:
+        """Ids of the objects that are free rigid bodies (may move)."""
+
+    @abstractmethod
+    def reset(self, init: EpisodeInit) -> None:
+        """Put objects and robot into the initial state and let contacts settle briefly."""
+
+    @abstractmethod
+    def step(self, arm_targets: Sequence[float], gripper_width: float) -> None:
+        """Hold joint-position targets (radians) and a gripper opening (m) for one control period.
+
+        Args:
+            arm_targets: seven arm joint targets.
+            gripper_width: distance between the fingers to command, 0..0.08 m.
+        """
+
+    @abstractmethod
+    def arm_qpos(self) -> FloatArray:
+        """The seven measured arm joint positions."""
+
+    @abstractmethod
+    def gripper_width(self) -> float:
+        """The measured distance between the fingers, metres."""
+
+    @abstractmethod
+    def object_pose(self, object_id: str) -> Pose:
+        """An object's current pose."""
+
+    @abstractmethod
+    def fingers_touch(self, object_id: str) -> bool:
+        """Whether any finger is in contact with the object."""
+
+    @abstractmethod
+    def healthy(self) -> bool:
+        """Whether the simulation stayed numerically sound since the last reset."""
+
+    @abstractmethod
+    def render(self) -> dict[str, Image]:
+        """One RGB image per configured camera (empty without cameras)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the engine's resources; safe to call twice."""

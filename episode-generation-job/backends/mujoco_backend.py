@@ -1,0 +1,186 @@
+"""The embedded MuJoCo backend: CPU physics, position-controlled Panda, offscreen cameras."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import mujoco
+import numpy as np
+
+from episode_generation_job.backends.base import (
+    CONTROL_HZ,
+    PHYSICS_DT,
+    WRIST_CAMERA,
+    BackendInfo,
+    CameraConfig,
+    EpisodeInit,
+    FloatArray,
+    Image,
+    SimBackend,
+)
+from episode_generation_job.backends.mujoco_scene import (
+    MujocoScene,
+    assemble,
+    measure_boxes,
+    object_ids,
+    robot_name,
+)
+from episode_generation_job.geometry import ObjectBox, Pose, yaw_quat
+from tools.sim import OffscreenRenderer, captured_warnings
+from tools.sim.robots.franka import constants as franka
+
+NAME = "mujoco"
+_SETTLE_STEPS = 60  # 0.1 s of physics after a reset, so resting contacts form
+
+
+class MujocoBackend(SimBackend):
+    """Owns one compiled MjModel/MjData of a scene with a mounted Panda, and its renderers.
+
+    Args:
+        scene: the scene without a robot.
+        cameras: images to render per frame (None: none).
+    """
+
+    def __init__(self, scene: MujocoScene, cameras: CameraConfig | None = None) -> None:
+        self.model, self._base, self._boxes_at_rest = assemble(scene, cameras)
+        self.data = mujoco.MjData(self.model)
+        mujoco.mj_forward(self.model, self.data)
+        self._substeps = round(1.0 / (CONTROL_HZ * PHYSICS_DT))
+        self._steps = 0
+        self._warnings = 0
+        self._objects = object_ids(self.model, scene.objects, scene.manifest)
+        self._body_ids = {k: v.body for k, v in self._objects.items() if v.body >= 0}
+        self._free_joint: dict[str, int] = {}
+        for object_id, body in self._body_ids.items():
+            for j in range(self.model.body_jntnum[body]):
+                joint = self.model.body_jntadr[body] + j
+                if self.model.jnt_type[joint] == mujoco.mjtJoint.mjJNT_FREE:
+                    self._free_joint[object_id] = joint
+        self._arm_joints = [self.model.joint(robot_name(n)) for n in franka.ARM_JOINTS]
+        self._finger_joints = [self.model.joint(robot_name(n)) for n in franka.FINGER_JOINTS]
+        self._arm_actuators = [self.model.actuator(robot_name(n)).id for n in franka.ARM_ACTUATORS]
+        self._gripper_actuator = self.model.actuator(robot_name(franka.GRIPPER_ACTUATOR)).id
+        self._finger_bodies = {self.model.body(robot_name(n)).id for n in franka.FINGER_BODIES}
+        self._cameras = cameras
+        self._renderer: OffscreenRenderer | None = None
+        self._camera_ids: dict[str, int] = {}
+        if cameras is not None:
+            for name in cameras.names:
+                camera = robot_name(franka.WRIST_CAMERA) if name == WRIST_CAMERA else name
+                self._camera_ids[name] = self.model.camera(camera).id
+        self._closed = False
+
+    @property
+    def info(self) -> BackendInfo:
+        """Engine name, version and timing."""
+        return BackendInfo(NAME, mujoco.__version__, PHYSICS_DT, CONTROL_HZ)
+
+    @property
+    def robot_base(self) -> Pose:
+        """The mounted Panda's base pose."""
+        return self._base
+
+    @property
+    def physics_steps(self) -> int:
+        """Physics steps taken since creation."""
+        return self._steps
+
+    def object_boxes(self) -> dict[str, ObjectBox]:
+        """Boxes of every object at its current pose."""
+        mujoco.mj_kinematics(self.model, self.data)
+        return measure_boxes(self.data, self._objects)
+
+    def free_objects(self) -> tuple[str, ...]:
+        """Objects with a free joint."""
+        return tuple(sorted(self._free_joint))
+
+    def reset(self, init: EpisodeInit) -> None:
+        """Reset physics, place objects and arm, hold the home command while contacts settle."""
+        mujoco.mj_resetData(self.model, self.data)
+        self._warnings = 0
+        for object_id, pose in init.object_poses.items():
+            joint = self._free_joint[object_id]
+            adr = self.model.jnt_qposadr[joint]
+            self.data.qpos[adr : adr + 7] = pose.as_array()
+        for joint, q in zip(self._arm_joints, init.arm_qpos, strict=True):
+            self.data.qpos[joint.qposadr[0]] = q
+        for joint in self._finger_joints:
+            self.data.qpos[joint.qposadr[0]] = init.gripper_width / 2
+        self._command(init.arm_qpos, init.gripper_width)
+        mujoco.mj_forward(self.model, self.data)
+        with captured_warnings() as warnings:
+            for _ in range(_SETTLE_STEPS):
+                mujoco.mj_step(self.model, self.data)
+        self._warnings += len(warnings)
+        self._steps += _SETTLE_STEPS
+
+    def _command(self, arm_targets: Sequence[float], gripper_width: float) -> None:
+        self.data.ctrl[self._arm_actuators] = arm_targets
+        self.data.ctrl[self._gripper_actuator] = float(
+            np.clip(gripper_width / 2, 0.0, franka.FINGER_MAX)
+        )
+
+    def step(self, arm_targets: Sequence[float], gripper_width: float) -> None:
+        """Hold the targets for one control period (20 physics steps)."""
+        self._command(arm_targets, gripper_width)
+        # MuJoCo's warnings (e.g. a diverging solver) are collected, not written to the cwd.
+        with captured_warnings() as warnings:
+            for _ in range(self._substeps):
+                mujoco.mj_step(self.model, self.data)
+        self._warnings += len(warnings)
+        self._steps += self._substeps
+
+    def healthy(self) -> bool:
+        """No MuJoCo warning since the last reset and finite positions."""
+        return self._warnings == 0 and bool(np.isfinite(self.data.qpos).all())
+
+    def arm_qpos(self) -> FloatArray:
+        """Measured arm joint positions."""
+        return np.array([self.data.qpos[j.qposadr[0]] for j in self._arm_joints])
+
+    def gripper_width(self) -> float:
+        """Measured finger separation."""
+        return float(sum(self.data.qpos[j.qposadr[0]] for j in self._finger_joints))
+
+    def object_pose(self, object_id: str) -> Pose:
+        """A free object's body pose, or a static object's box centre and heading."""
+        body = self._body_ids.get(object_id)
+        if body is None:
+            box = measure_boxes(self.data, {object_id: self._objects[object_id]})[object_id]
+            return Pose.of(box.centre, yaw_quat(box.yaw))
+        return Pose.of(self.data.xpos[body], self.data.xquat[body])
+
+    def fingers_touch(self, object_id: str) -> bool:
+        """Whether a contact joins a finger and one of the object's geoms."""
+        geoms = set(self._objects[object_id].geoms)
+        geom_body = self.model.geom_bodyid
+        contact = self.data.contact
+        for i in range(self.data.ncon):
+            g1, g2 = int(contact.geom1[i]), int(contact.geom2[i])
+            if (g1 in geoms and geom_body[g2] in self._finger_bodies) or (
+                g2 in geoms and geom_body[g1] in self._finger_bodies
+            ):
+                return True
+        return False
+
+    def render(self) -> dict[str, Image]:
+        """RGB images from the scene and wrist cameras."""
+        if self._cameras is None:
+            return {}
+        if self._renderer is None:
+            self._renderer = OffscreenRenderer(
+                self.model, self._cameras.width, self._cameras.height
+            )
+        return {
+            name: self._renderer.render(self.data, camera)
+            for name, camera in self._camera_ids.items()
+        }
+
+    def close(self) -> None:
+        """Free the renderers (idempotent)."""
+        if self._closed:
+            return
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+        self._closed = True

@@ -1,0 +1,106 @@
+"""Turn motion segments into per-frame joint targets with damped least-squares IK."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from episode_generation_job.motion import Segment
+from tools.sim.robots.franka import FrankaKinematics
+
+FloatArray = NDArray[np.float64]
+_IK_POSITION_TOL = 0.01
+_IK_ROTATION_TOL = 0.08
+
+
+class UnreachableError(Exception):
+    """A pose of the plan has no IK solution within tolerance (the attempt is not simulated)."""
+
+    def __init__(self, phase: str, position_error: float) -> None:
+        super().__init__(f"{phase}: IK residual {position_error:.3f} m")
+        self.phase = phase
+        self.position_error = position_error
+
+
+def top_down_rotation(yaw: float) -> FloatArray:
+    """TCP rotation pointing the fingers down, turned by `yaw` about world z."""
+    c, s = math.cos(yaw), math.sin(yaw)
+    return np.array([[c, s, 0.0], [s, -c, 0.0], [0.0, 0.0, -1.0]])
+
+
+def tcp_yaw(rotation: FloatArray) -> float:
+    """The yaw of a top-down TCP rotation."""
+    return math.atan2(float(rotation[1, 0]), float(rotation[0, 0]))
+
+
+def _min_jerk(tau: float) -> float:
+    return tau**3 * (10.0 - 15.0 * tau + 6.0 * tau * tau)
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """Per-frame commands: arm joint targets (T, 7), gripper widths (T,), phase names (T,)."""
+
+    arm: FloatArray
+    gripper: FloatArray
+    phases: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.phases)
+
+
+def plan_joints(
+    kinematics: FrankaKinematics,
+    segments: Sequence[Segment],
+    start_qpos: ArrayLike,
+    start_gripper: float,
+    control_hz: int,
+) -> JointPlan:
+    """Interpolate the TCP between key poses (minimum jerk) and solve IK at every frame.
+
+    Solving the whole plan before simulating is the reachability check: an attempt with an
+    unreachable pose is refused without spending simulation time.
+
+    Args:
+        kinematics: the Panda kinematics at the mounted base pose.
+        segments: the motion.
+        start_qpos: the arm's joint positions at the start.
+        start_gripper: the gripper command at the start.
+        control_hz: frames per second.
+
+    Returns:
+        The per-frame commands.
+
+    Raises:
+        UnreachableError: a frame's IK residual exceeds tolerance.
+    """
+    q = np.asarray(start_qpos, dtype=float)
+    position, rotation = kinematics.forward(q)
+    yaw = tcp_yaw(rotation)
+    arm: list[FloatArray] = []
+    gripper: list[float] = []
+    phases: list[str] = []
+    previous_gripper = start_gripper
+    for segment in segments:
+        frames = max(1, round(segment.duration * control_hz))
+        start_pos, start_yaw = position.copy(), yaw
+        goal_pos = np.asarray(segment.position, dtype=float)
+        for k in range(1, frames + 1):
+            s = _min_jerk(k / frames)
+            target = start_pos + s * (goal_pos - start_pos)
+            target_yaw = start_yaw + s * (segment.yaw - start_yaw)
+            result = kinematics.solve(target, top_down_rotation(target_yaw), q, iterations=10)
+            if result.position_error > _IK_POSITION_TOL or result.rotation_error > _IK_ROTATION_TOL:
+                raise UnreachableError(segment.phase, result.position_error)
+            q = result.qpos
+            arm.append(q.copy())
+            g = previous_gripper + min(1.0, 2.0 * k / frames) * (segment.gripper - previous_gripper)
+            gripper.append(g)
+            phases.append(segment.phase)
+        position, yaw = goal_pos, segment.yaw
+        previous_gripper = segment.gripper
+    return JointPlan(np.array(arm), np.array(gripper), tuple(phases))

@@ -1,0 +1,147 @@
+"""The episode dataset's layout on disk: features, shard/part directories, writing and merging."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from episode_generation_job.backends.base import CONTROL_HZ
+from episode_generation_job.rollout import ENV_STATE_NAMES, STATE_NAMES, EpisodeRecord
+from tools.lerobot import (
+    FeatureSpec,
+    LeRobotDatasetWriter,
+    Provenance,
+    merge_datasets,
+    open_dataset,
+    published_datasets,
+)
+from tools.scene_layout import LEROBOT_DIR
+from tools.sim.robots.franka.constants import ROBOT_TYPE
+
+EPISODES_DIR: Final = "episodes"
+SHARDS_DIR: Final = "episodes/shards"
+SHARD_SUMMARY: Final = "summary.json"
+EPISODE_KEY: Final = "episode_key"  # extra episode column: the slot the episode fills
+FPS: Final = CONTROL_HZ
+SOURCE: Final = "blueprint-episodes"
+ACTION_NAMES: Final = (*(f"joint_{i}.target" for i in range(1, 8)), "gripper_width.target")
+FEATURES: Final = {
+    "observation.state": FeatureSpec(dtype="float32", shape=(8,), names=list(STATE_NAMES)),
+    "action": FeatureSpec(dtype="float32", shape=(8,), names=list(ACTION_NAMES)),
+    "observation.environment_state": FeatureSpec(
+        dtype="float32", shape=(14,), names=list(ENV_STATE_NAMES)
+    ),
+}
+
+
+def video_key(camera: str) -> str:
+    """The dataset feature of a camera."""
+    return f"observation.images.{camera}"
+
+
+def episode_key(slot: int) -> str:
+    """The identity of the episode filling slot `slot` (stable across shards and restarts)."""
+    return f"ep-{slot:06d}"
+
+
+def shard_name(index: int, count: int) -> str:
+    """Folder name of one shard."""
+    return f"shard-{index:04d}-of-{count:04d}"
+
+
+def shard_dir(scene_dir: Path, index: int, count: int) -> Path:
+    """Where a shard publishes its part datasets."""
+    return scene_dir / SHARDS_DIR / shard_name(index, count)
+
+
+def part_dir(shard: Path, number: int) -> Path:
+    """The `number`-th part dataset of a shard."""
+    return shard / f"part-{number:06d}"
+
+
+def published_keys(shard: Path) -> dict[str, Path]:
+    """Episode keys already published in a shard's parts (a crash loses none of these).
+
+    Args:
+        shard: the shard folder.
+
+    Returns:
+        episode key -> the part holding it.
+    """
+    keys: dict[str, Path] = {}
+    for part in published_datasets(shard):
+        contents = open_dataset(part)
+        for row in contents.episodes:
+            keys[str(contents.extra_metadata(row)[EPISODE_KEY])] = part
+    return keys
+
+
+def open_part(
+    root: Path, provenance: Provenance, cameras: Sequence[str], codec: str
+) -> LeRobotDatasetWriter:
+    """A writer for one part dataset.
+
+    Args:
+        root: the part folder (published on finalize).
+        provenance: backend, seed, scene hash.
+        cameras: camera names recorded as videos.
+        codec: "libsvtav1" or "h264".
+
+    Returns:
+        The writer (use as a context manager).
+    """
+    return LeRobotDatasetWriter(
+        root, FPS, ROBOT_TYPE, FEATURES, [video_key(c) for c in cameras], provenance, codec
+    )
+
+
+def write_episode(
+    writer: LeRobotDatasetWriter, record: EpisodeRecord, instruction: str, extra: dict[str, Any]
+) -> int:
+    """Add one successful episode to a part.
+
+    Args:
+        writer: the open part.
+        record: the episode.
+        instruction: the task's natural-language instruction.
+        extra: metadata columns (must include the episode key).
+
+    Returns:
+        The episode index within the part.
+    """
+    frames = {
+        "observation.state": record.state,
+        "action": record.action,
+        "observation.environment_state": record.environment_state,
+    }
+    images = {video_key(name): frames_ for name, frames_ in record.images.items()}
+    return writer.add_episode(instruction, frames, images, extra)
+
+
+def merge_shards(scene_dir: Path, count: int) -> tuple[Path, int]:
+    """Merge every published part of every shard into `episodes/lerobot/` (replacing it).
+
+    Parts are merged in shard then part order; the result is the same whoever merges.
+
+    Args:
+        scene_dir: the scene folder.
+        count: the number of shards.
+
+    Returns:
+        (dataset root, number of episodes).
+
+    Raises:
+        FeatureError: no part was published (no successful episode at all).
+    """
+    parts = [
+        part
+        for index in range(count)
+        for part in published_datasets(shard_dir(scene_dir, index, count))
+    ]
+    out = scene_dir / LEROBOT_DIR
+    if out.exists():
+        shutil.rmtree(out)
+    info = merge_datasets(parts, out)
+    return out, info.total_episodes

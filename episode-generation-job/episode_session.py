@@ -1,0 +1,111 @@
+"""One loaded scene ready for attempts: backend, Panda kinematics, rest state and task list."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from episode_generation_job.backends.base import EpisodeInit, SimBackend
+from episode_generation_job.randomization import episode_seed, sample_init
+from episode_generation_job.rollout import EpisodeRecord, plan_attempt, run_episode
+from episode_generation_job.task_specifier import (
+    Phraser,
+    PickPlaceTask,
+    derive_tasks,
+    template_phrase,
+)
+from tools.errors import InputError
+from tools.scene_layout import MANIFEST_PATH
+from tools.scene_manifest import SceneManifest
+from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.franka import constants as franka
+
+_SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
+
+
+class EpisodeSession:
+    """Owns a backend with its scene, the Panda kinematics and the scene's tasks.
+
+    Args:
+        backend: the loaded scene with its robot.
+        manifest: the scene contract.
+        max_tasks: at most this many tasks.
+        phrase: instruction phrasing.
+
+    Raises:
+        InputError: the scene offers no feasible pick-and-place task.
+    """
+
+    def __init__(
+        self,
+        backend: SimBackend,
+        manifest: SceneManifest,
+        *,
+        max_tasks: int = 8,
+        phrase: Phraser = template_phrase,
+    ) -> None:
+        self.backend = backend
+        base = backend.robot_base
+        self.kinematics = FrankaKinematics(base.position, base.quat_wxyz)
+        free = backend.free_objects()
+        backend.reset(
+            EpisodeInit(
+                {o: backend.object_pose(o) for o in free},
+                franka.HOME_QPOS,
+                franka.GRIPPER_MAX_WIDTH,
+            )
+        )
+        for _ in range(_SETTLE_FRAMES):
+            backend.step(franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH)
+        self.rest_poses = {o: backend.object_pose(o) for o in free}
+        self.rest_boxes = backend.object_boxes()
+        self.supports = {
+            o.id: next((r.target for r in o.relationships if r.type == "on_top_of"), None)
+            for o in manifest.objects
+        }
+        candidates = derive_tasks(
+            manifest, self.rest_boxes, base, free_objects=free, max_tasks=max_tasks, phrase=phrase
+        )
+        # Reachability before trying: keep the tasks whose whole plan has IK solutions at rest.
+        self.tasks: list[PickPlaceTask] = [
+            t
+            for t in candidates
+            if not isinstance(
+                plan_attempt(backend, self.kinematics, t, franka.GRIPPER_MAX_WIDTH), str
+            )
+        ]
+        if not self.tasks:
+            raise InputError(
+                MANIFEST_PATH,
+                "no feasible pick-and-place task: no graspable object within the robot's reach "
+                "with a goal surface",
+                hint="check robot.base_pose / robot.work_surface and the manipulable objects",
+            )
+
+    def task_for(self, slot: int) -> PickPlaceTask:
+        """The task of an episode slot (round-robin over the tasks)."""
+        return self.tasks[slot % len(self.tasks)]
+
+    def attempt(self, slot: int, attempt: int, base_seed: int, *, render: bool) -> EpisodeRecord:
+        """Run one attempt of a slot with initial conditions drawn from its own seed.
+
+        Args:
+            slot: episode slot.
+            attempt: attempt number within the slot.
+            base_seed: the job's SEED.
+            render: record camera images.
+
+        Returns:
+            The record, with the seed in its metadata.
+        """
+        seed = episode_seed(base_seed, slot, attempt)
+        rng = np.random.default_rng(seed)
+        init = sample_init(rng, self.rest_poses, self.rest_boxes, self.supports)
+        record = run_episode(
+            self.backend, self.kinematics, self.task_for(slot), init, render=render
+        )
+        record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
+        return record
+
+    def close(self) -> None:
+        """Release the backend (safe to call twice)."""
+        self.backend.close()

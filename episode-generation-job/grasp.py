@@ -1,0 +1,113 @@
+"""Top-down grasps chosen from an object's measured box: across its narrow horizontal side."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from episode_generation_job.geometry import ObjectBox, rectangles_overlap
+from episode_generation_job.task_specifier import MAX_GRASP_WIDTH
+from tools.sim.robots.franka.constants import GRIPPER_MAX_WIDTH
+
+FINGERTIP_BELOW_TCP = 0.012  # the pads reach this far below the TCP (plus a margin)
+MAX_DEPTH_BELOW_TOP = 0.035  # grasp at most this far below the object's top
+# The hand (without fingers) as a box in the TCP frame: long along the finger axis (TCP y).
+HAND_HALF = (0.035, 0.11)
+HAND_BOTTOM_ABOVE_TCP = 0.035
+FINGER_HALF_X = 0.015
+OPENING_MARGIN = 0.025  # open this much wider than the object, not fully: spares neighbours
+_SQUARE_TOLERANCE = 0.01  # footprints this close to square can be grasped either way
+
+
+@dataclass(frozen=True)
+class Grasp:
+    """A top-down grasp: TCP position and yaw, and the object's width across the fingers.
+
+    Attributes:
+        position: TCP (x, y, z) at the grasp.
+        yaw: TCP heading about world z (the fingers close along the TCP's y axis).
+        width: object width between the fingers, metres.
+        drop: how far the object's bottom hangs below the TCP once grasped.
+        opening: finger opening to approach and release with, metres.
+    """
+
+    position: tuple[float, float, float]
+    yaw: float
+    width: float
+    drop: float
+    opening: float
+
+
+def _wrap_near(angle: float, reference: float) -> float:
+    """`angle` plus a multiple of pi, as close as possible to `reference`."""
+    return angle + math.pi * round((reference - angle) / math.pi)
+
+
+def hand_collides(
+    position: tuple[float, float, float],
+    yaw: float,
+    opening: float,
+    obstacles: Mapping[str, ObjectBox],
+) -> bool:
+    """Whether the hand or the open fingers at a TCP pose would hit an obstacle's box.
+
+    Args:
+        position: TCP position.
+        yaw: TCP yaw.
+        opening: finger opening, metres.
+        obstacles: boxes to keep clear of.
+
+    Returns:
+        True on any overlap.
+    """
+    fingers_half = (FINGER_HALF_X, opening / 2 + 0.012)
+    for box in obstacles.values():
+        if box.top > position[2] + HAND_BOTTOM_ABOVE_TCP and rectangles_overlap(
+            position, HAND_HALF, yaw, box.centre, box.half_extents, box.yaw
+        ):
+            return True
+        if box.top > position[2] - FINGERTIP_BELOW_TCP and rectangles_overlap(
+            position, fingers_half, yaw, box.centre, box.half_extents, box.yaw
+        ):
+            return True
+    return False
+
+
+def plan_grasp(
+    box: ObjectBox,
+    support_top: float,
+    reference_yaw: float,
+    obstacles: Mapping[str, ObjectBox] | None = None,
+) -> Grasp | None:
+    """Grasp across the narrow horizontal dimension, centred, a little below the top.
+
+    Near-square footprints may be grasped across either side: the first whose hand and finger
+    boxes keep clear of the neighbours wins.
+
+    Args:
+        box: the object's box now.
+        support_top: height of the surface it stands on (the fingers must stay above it).
+        reference_yaw: the TCP yaw to stay close to (the two-fold symmetry picks the nearer).
+        obstacles: neighbouring boxes (not the object, not its support).
+
+    Returns:
+        The grasp, or None when the object is wider than the gripper opens or the hand would
+        hit a neighbour.
+    """
+    hx, hy, hz = box.half_extents
+    width = 2 * min(hx, hy)
+    if width > MAX_GRASP_WIDTH:
+        return None
+    # The fingers close along the TCP's y axis; the TCP y axis points at yaw - pi/2.
+    narrow_axes = [box.yaw if hx <= hy else box.yaw + math.pi / 2]
+    if abs(hx - hy) <= _SQUARE_TOLERANCE:
+        narrow_axes.append(narrow_axes[0] + math.pi / 2)
+    z = max(box.top - min(MAX_DEPTH_BELOW_TOP, hz), support_top + FINGERTIP_BELOW_TCP)
+    position = (box.centre[0], box.centre[1], z)
+    opening = min(GRIPPER_MAX_WIDTH, width + OPENING_MARGIN)
+    for axis in narrow_axes:
+        yaw = _wrap_near(axis + math.pi / 2, reference_yaw)
+        if obstacles is None or not hand_collides(position, yaw, opening, obstacles):
+            return Grasp(position, yaw, width, z - box.bottom, opening)
+    return None

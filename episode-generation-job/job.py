@@ -1,0 +1,212 @@
+"""The episode job: resolve the backend, run shards (in-process, as workers or as a Cloud Run
+task), merge them into one dataset, write reports and enforce the success rate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from episode_generation_job.backends import CameraConfig, open_backend, resolve_backend
+from episode_generation_job.dataset import (
+    SHARD_SUMMARY,
+    SHARDS_DIR,
+    SOURCE,
+    episode_key,
+    merge_shards,
+    shard_name,
+)
+from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.reports import (
+    PREVIEW_PATH,
+    summarize,
+    write_preview,
+    write_summary,
+)
+from episode_generation_job.settings import EpisodeSettings
+from episode_generation_job.shard_runner import ShardPlan, run_shard
+from episode_generation_job.task_specifier import Phraser, template_phrase
+from tools.errors import InputError, PartialFailureError, TransientError
+from tools.lerobot import Provenance, require_valid
+from tools.provenance import sha256_file
+from tools.scene_layout import SCENE_USD_PATH
+from tools.scene_manifest import load_manifest
+from tools.steps import StepContext, StepResult
+from tools.storage import LocalStorage, Storage
+
+WORKER_MODULE = "episode_generation_job.worker"
+
+
+def shard_plan(settings: EpisodeSettings, index: int, count: int) -> ShardPlan:
+    """The plan of shard `index` of `count` under these settings."""
+    return ShardPlan(
+        index=index,
+        count=count,
+        num_episodes=settings.NUM_EPISODES,
+        max_attempts=settings.MAX_ATTEMPTS,
+        checkpoint_every=settings.CHECKPOINT_EVERY,
+        base_seed=settings.SEED,
+        cameras=settings.camera_names,
+        codec=settings.VIDEO_CODEC,
+    )
+
+
+def _phraser(settings: EpisodeSettings) -> Phraser:
+    if not settings.LLM_PHRASING:
+        return template_phrase
+    from episode_generation_job.phrasing import llm_phraser
+
+    return llm_phraser()
+
+
+def _open_session(scene_dir: Path, settings: EpisodeSettings, backend: str) -> EpisodeSession:
+    manifest = load_manifest(scene_dir)
+    cameras = settings.camera_names
+    config = (
+        CameraConfig(settings.CAMERA_WIDTH, settings.CAMERA_HEIGHT, cameras) if cameras else None
+    )
+    sim = open_backend(backend, scene_dir / SCENE_USD_PATH, manifest, config)
+    return EpisodeSession(sim, manifest, max_tasks=settings.MAX_TASKS, phrase=_phraser(settings))
+
+
+def run_one_shard(
+    scene_dir: Path, storage: Storage, settings: EpisodeSettings, index: int, count: int
+) -> dict[str, Any]:
+    """Run one shard (a Cloud Run task, a local worker, or the whole job with one worker).
+
+    Args:
+        scene_dir: local scene folder.
+        storage: the scene's storage.
+        settings: the job settings.
+        index: shard index.
+        count: number of shards.
+
+    Returns:
+        The shard summary as a dict.
+
+    Raises:
+        BackendUnavailableError: the backend cannot run here.
+        InputError: the scene USD is missing or offers no task.
+    """
+    backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)
+    usd = scene_dir / SCENE_USD_PATH
+    if not usd.is_file():
+        raise InputError(SCENE_USD_PATH, "missing (did the usd step run?)")
+    provenance = Provenance(
+        source=SOURCE, backend=backend, seed=settings.SEED, scene_sha256=sha256_file(usd)
+    )
+    opener = partial(_open_session, scene_dir, settings, backend)
+    summary = run_shard(scene_dir, storage, shard_plan(settings, index, count), provenance, opener)
+    return vars(summary)
+
+
+def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
+    """Run WORKERS shard processes under the Cloud Run task contract and wait for them."""
+    count = settings.WORKERS
+    processes = []
+    for index in range(count):
+        env = dict(os.environ)
+        env.update(
+            {
+                **{k: str(v) for k, v in settings.public_parameters().items() if v is not None},
+                "SCENE_DIR": str(scene_dir),
+                "WORKERS": "1",
+                "CLOUD_RUN_TASK_INDEX": str(index),
+                "CLOUD_RUN_TASK_COUNT": str(count),
+                "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl"),
+                # one thread per worker: BLAS thread pools would oversubscribe the cores
+                "OMP_NUM_THREADS": "1",
+                "OPENBLAS_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+            }
+        )
+        env.pop("BUCKET", None)
+        processes.append(subprocess.Popen([sys.executable, "-m", WORKER_MODULE], env=env))
+    try:
+        codes = [p.wait() for p in processes]
+    except BaseException:  # SIGTERM/Ctrl-C of the parent: stop the shards too, then re-raise
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
+        raise
+    if any(codes):
+        raise TransientError(f"shard workers exited with {codes}; rerun to resume")
+
+
+def _shard_summaries(storage: Storage, count: int) -> list[dict[str, Any]] | None:
+    """Every shard's summary from the scene storage, or None while a shard is unfinished."""
+    summaries = []
+    for index in range(count):
+        key = f"{SHARDS_DIR}/{shard_name(index, count)}/{SHARD_SUMMARY}"
+        if not storage.exists(key):
+            return None
+        summaries.append(storage.read_json(key))
+    return summaries
+
+
+def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResult:
+    """Merge every shard, validate, write reports, then enforce the success rate."""
+    summaries = _shard_summaries(ctx.storage, count) or []
+    remote = not isinstance(ctx.storage, LocalStorage)
+    if remote:  # Cloud Run: the other tasks' parts are in the bucket, not in this container
+        ctx.storage.download_prefix(f"{SHARDS_DIR}/", ctx.scene_dir)
+    backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)
+    succeeded = sum(int(s["succeeded"]) for s in summaries)
+    extra: dict[str, Any] = {"backend": backend, "cameras": list(settings.camera_names)}
+    extra |= {"shards_total": count, "requested_episodes": settings.NUM_EPISODES}
+    if succeeded:
+        root, episodes = merge_shards(ctx.scene_dir, count)
+        require_valid(root)
+        extra["dataset_episodes"] = episodes
+        preview = write_preview(ctx.scene_dir, root, settings.PREVIEW_EPISODES)
+        extra["preview"] = None if preview is None else preview.name
+        if preview is not None and remote:  # not a declared output: upload it here
+            ctx.storage.upload_file(preview, PREVIEW_PATH)
+    summary = summarize(summaries, extra)
+    write_summary(ctx.scene_dir, summary)
+    if summary["success_rate"] < settings.MIN_SUCCESS_RATE or not succeeded:
+        failed = [{"item": k, "error": "gave up"} for k in summary["given_up"]]
+        raise PartialFailureError(
+            [episode_key(i) for i in range(succeeded)],
+            failed or [{"item": "attempts", "error": str(summary["failure_reasons"])}],
+            summary["success_rate"],
+            settings.MIN_SUCCESS_RATE,
+        )
+    return {k: v for k, v in summary.items() if k != "shards"}
+
+
+def run_episodes(ctx: StepContext) -> StepResult:
+    """The job function: shards, merge, reports (see the module docstring).
+
+    Args:
+        ctx: the step context (settings are `EpisodeSettings`).
+
+    Returns:
+        The step result (the summary without per-shard details), or, for a Cloud Run task
+        that is not the last to finish, its shard summary.
+
+    Raises:
+        PartialFailureError: the success rate is below MIN_SUCCESS_RATE (after saving).
+        BackendUnavailableError: the backend cannot run here.
+    """
+    settings = ctx.settings
+    if not isinstance(settings, EpisodeSettings):
+        settings = EpisodeSettings.model_validate(settings.model_dump())
+    resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)  # fail fast, before any work
+    count = settings.CLOUD_RUN_TASK_COUNT
+    if count > 1:
+        shard = run_one_shard(
+            ctx.scene_dir, ctx.storage, settings, settings.CLOUD_RUN_TASK_INDEX, count
+        )
+        if _shard_summaries(ctx.storage, count) is None:
+            return {"shard": shard, "merged": False}
+        return _finish(ctx, settings, count)
+    if settings.WORKERS > 1:
+        _run_workers(ctx.scene_dir, settings)
+        return _finish(ctx, settings, settings.WORKERS)
+    run_one_shard(ctx.scene_dir, ctx.storage, settings, 0, 1)
+    return _finish(ctx, settings, 1)

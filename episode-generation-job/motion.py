@@ -1,0 +1,123 @@
+"""Scripted pick-and-place motion: Cartesian key poses with collision-aware clearance heights."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from episode_generation_job.geometry import ObjectBox, distance_to_segment_xy
+from episode_generation_job.grasp import Grasp, hand_collides
+from episode_generation_job.task_specifier import GoalRegion
+
+CLOSED = 0.0
+APPROACH_ABOVE = 0.10  # pre-grasp and pre-place heights above the grasp/place TCP
+OBSTACLE_MARGIN = 0.05  # vertical clearance kept over anything under the path
+CORRIDOR_MARGIN = 0.06  # horizontal half-width added around the carried object's path
+PLACE_ABOVE = 0.008  # release the object this far above the goal surface
+FREE_SPEED = 0.5  # m/s, peak TCP speed without a load
+CARRY_SPEED = 0.45  # m/s, peak TCP speed with the object: tall objects swing otherwise
+_MIN_JERK_PEAK = 1.875  # peak speed of a minimum-jerk move = 1.875 * distance / duration
+
+
+def _duration(
+    start: tuple[float, float, float], end: tuple[float, float, float], speed: float, floor: float
+) -> float:
+    """Time for a minimum-jerk move whose peak speed stays below `speed`, at least `floor`."""
+    return max(floor, _MIN_JERK_PEAK * math.dist(start, end) / speed)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One phase: move the TCP to `position` with `yaw` over `duration`, gripper at `gripper`."""
+
+    phase: str
+    position: tuple[float, float, float]
+    yaw: float
+    gripper: float
+    duration: float
+
+
+def _cruise_height(
+    grasp: Grasp,
+    place_xy: tuple[float, float],
+    target_radius: float,
+    obstacles: Mapping[str, ObjectBox],
+) -> float:
+    """TCP height that carries the object over every obstacle near the straight path."""
+    highest = -1.0
+    for box in obstacles.values():
+        reach = box.footprint_radius + target_radius + CORRIDOR_MARGIN
+        if distance_to_segment_xy(box.centre, grasp.position, place_xy) <= reach:
+            highest = max(highest, box.top)
+    return highest + grasp.drop + OBSTACLE_MARGIN
+
+
+def _place_yaw(
+    grasp: Grasp, position: tuple[float, float, float], obstacles: Mapping[str, ObjectBox]
+) -> float:
+    """The grasp yaw, or the nearest turn of it by 45-degree steps that keeps the hand clear."""
+    for turn in (0.0, math.pi / 4, -math.pi / 4, math.pi / 2, -math.pi / 2):
+        if not hand_collides(position, grasp.yaw + turn, grasp.opening, obstacles):
+            return grasp.yaw + turn
+    return grasp.yaw
+
+
+def plan_pick_place(
+    grasp: Grasp,
+    target: ObjectBox,
+    region: GoalRegion,
+    obstacles: Mapping[str, ObjectBox],
+    *,
+    support_top: float,
+) -> list[Segment]:
+    """Key poses of a top-down pick and place.
+
+    Args:
+        grasp: the chosen grasp.
+        target: the target's box now.
+        region: where the object must end.
+        obstacles: boxes of everything the carried object must clear (not its support,
+            not the work surface).
+        support_top: height of the surface the target stands on.
+
+    Returns:
+        Segments in order: approach, descend, close, lift, transport, lower, release, retreat.
+    """
+    gx, gy, gz = grasp.position
+    place_z = region.surface_z + grasp.drop + PLACE_ABOVE
+    px, py = region.centre
+    near_grasp = {
+        k: b for k, b in obstacles.items()
+        if distance_to_segment_xy(b.centre, grasp.position, grasp.position)
+        <= b.footprint_radius + 0.07
+    }  # fmt: skip
+    above_neighbours = max([b.top for b in near_grasp.values()] + [support_top])
+    approach_z = max(gz + APPROACH_ABOVE, above_neighbours + 0.03 + 0.012)
+    cruise = max(
+        approach_z,
+        place_z + APPROACH_ABOVE,
+        _cruise_height(grasp, (px, py), target.footprint_radius, obstacles),
+    )
+    yaw = grasp.yaw
+    place_yaw = _place_yaw(grasp, (px, py, place_z), obstacles)
+    opening = grasp.opening
+    above_grasp, grasp_pose = (gx, gy, approach_z), (gx, gy, gz)
+    lifted, above_place = (gx, gy, cruise), (px, py, cruise)
+    place, retreat = (px, py, place_z), (px, py, place_z + APPROACH_ABOVE)
+    return [
+        Segment("approach", above_grasp, yaw, opening, 1.4),
+        Segment("descend", grasp_pose, yaw, opening, 0.8),
+        Segment("close", grasp_pose, yaw, CLOSED, 0.5),
+        Segment("lift", lifted, yaw, CLOSED, _duration(grasp_pose, lifted, CARRY_SPEED, 0.8)),
+        Segment(
+            "transport",
+            above_place,
+            place_yaw,
+            CLOSED,
+            _duration(lifted, above_place, CARRY_SPEED, 1.2),
+        ),
+        Segment("lower", place, place_yaw, CLOSED, _duration(above_place, place, CARRY_SPEED, 0.8)),
+        Segment("release", place, place_yaw, opening, 0.4),
+        Segment("retreat", retreat, place_yaw, opening, 0.6),
+    ]

@@ -1,0 +1,65 @@
+"""Optional LLM phrasing of task instructions; the deterministic template without a key."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from episode_generation_job.task_specifier import Phraser, template_phrase
+from tools.errors import PipelineError
+from tools.llm_client import AUTO, LLMClient, create_llm_client
+from tools.structured_logging import get_logger
+
+log = get_logger("episodes.phrasing")
+_PROMPT = (
+    "Rephrase this robot instruction as one short imperative English sentence. Keep the object "
+    'names exactly as written. Answer as JSON {{"instruction": "..."}}.\nInstruction: {text}'
+)
+
+
+class _Instruction(BaseModel):
+    """The JSON answer expected from the LLM."""
+
+    instruction: str = Field(min_length=5, max_length=160)
+
+
+def phrase_with(client: LLMClient) -> Phraser:
+    """A phraser asking `client` for a natural variant of each template sentence.
+
+    The variant is kept only if it still names the target and the goal verbatim; any LLM error
+    keeps the template. Answers are cached so every episode of a task has the same text.
+
+    Args:
+        client: a configured LLM client.
+
+    Returns:
+        The phraser.
+    """
+    cache: dict[str, str] = {}
+
+    def phrase(target: str, goal: str, relation: str) -> str:
+        baseline = template_phrase(target, goal, relation)
+        if baseline not in cache:
+            try:
+                answer = client.generate_json(_PROMPT.format(text=baseline), _Instruction)
+                text = answer.value.instruction.strip().rstrip(".")
+            except PipelineError as exc:  # an LLM outage must not stop data generation
+                log.warning("LLM phrasing failed (%s): template kept", type(exc).__name__)
+                text = baseline
+            lowered = text.lower()
+            cache[baseline] = text if target in lowered and goal in lowered else baseline
+        return cache[baseline]
+
+    return phrase
+
+
+def llm_phraser() -> Phraser:
+    """The LLM phraser when a provider key is configured, else the deterministic template.
+
+    Returns:
+        The phraser to use.
+    """
+    client = create_llm_client(AUTO)
+    if client is None:
+        log.info("LLM_PHRASING: no LLM key configured, instructions use templates")
+        return template_phrase
+    return phrase_with(client)

@@ -1,0 +1,202 @@
+"""Run one pick-and-place attempt on a backend and record it frame by frame."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
+from episode_generation_job.controller import JointPlan, UnreachableError, plan_joints
+from episode_generation_job.geometry import ObjectBox, Pose, yaw_quat
+from episode_generation_job.grasp import plan_grasp
+from episode_generation_job.motion import plan_pick_place
+from episode_generation_job.success import EpisodeObservation, Verdict, judge
+from episode_generation_job.task_specifier import GoalRegion, PickPlaceTask
+from tools.sim.robots.franka import FrankaKinematics
+
+STATE_NAMES = (*(f"joint_{i}" for i in range(1, 8)), "gripper_width")
+POSE_NAMES = ("x", "y", "z", "qw", "qx", "qy", "qz")
+ENV_STATE_NAMES = tuple(f"target.{n}" for n in POSE_NAMES) + tuple(f"goal.{n}" for n in POSE_NAMES)
+_SURFACE_TOLERANCE = 0.005
+
+
+@dataclass
+class EpisodeRecord:
+    """One attempt: per-frame arrays, images per camera, the verdict and what to keep with it.
+
+    Attributes:
+        state: (T, 8) arm joint positions and gripper width.
+        action: (T, 8) arm joint targets and gripper command.
+        environment_state: (T, 14) target pose then goal pose (x, y, z, qw, qx, qy, qz).
+        images: camera -> (T, H, W, 3) uint8.
+        verdict: success and checks.
+        metadata: task, goal region and measurements to store with the episode.
+        physics_steps: physics steps the attempt took (0 when refused before simulating).
+    """
+
+    state: NDArray[np.float32]
+    action: NDArray[np.float32]
+    environment_state: NDArray[np.float32]
+    images: dict[str, NDArray[np.uint8]]
+    verdict: Verdict
+    metadata: dict[str, Any] = field(default_factory=dict)
+    physics_steps: int = 0
+
+    @property
+    def length(self) -> int:
+        """Number of frames."""
+        return int(self.state.shape[0])
+
+
+def region_dict(region: GoalRegion) -> dict[str, Any]:
+    """A goal region as plain JSON values."""
+    return {
+        "centre": list(region.centre),
+        "half_extents": list(region.half_extents),
+        "yaw": region.yaw,
+        "surface_z": region.surface_z,
+    }
+
+
+def _refused(task: PickPlaceTask, reason: str) -> EpisodeRecord:
+    empty = np.zeros((0, 8), dtype=np.float32)
+    return EpisodeRecord(
+        empty, empty, np.zeros((0, 14), dtype=np.float32), {}, Verdict(False, reason),
+        {"task_id": task.task_id},
+    )  # fmt: skip
+
+
+def _obstacles(
+    boxes: dict[str, ObjectBox], task: PickPlaceTask, floor: float
+) -> dict[str, ObjectBox]:
+    """Everything standing above the surface the target starts on, except the target."""
+    return {
+        k: b for k, b in boxes.items()
+        if k not in (task.target_id, task.support_id) and b.top > floor + _SURFACE_TOLERANCE
+    }  # fmt: skip
+
+
+def _goal_pose(
+    backend: SimBackend, task: PickPlaceTask, region: GoalRegion, free: set[str]
+) -> Pose:
+    """The goal object's pose if it can move, else the fixed goal region's centre."""
+    if task.goal_id in free:
+        return backend.object_pose(task.goal_id)
+    x, y = region.centre
+    return Pose.of((x, y, region.surface_z), yaw_quat(region.yaw))
+
+
+def plan_attempt(
+    backend: SimBackend, kinematics: FrankaKinematics, task: PickPlaceTask, gripper: float
+) -> tuple[JointPlan, GoalRegion, ObjectBox, float] | str:
+    """Plan a pick and place from the backend's current state.
+
+    Args:
+        backend: the scene, already reset.
+        kinematics: Panda kinematics at the base pose.
+        task: what to do.
+        gripper: the gripper command at the start.
+
+    Returns:
+        (joint plan, goal region, target box, grasp width), or the reason it cannot be done
+        ("not_graspable", "unreachable").
+    """
+    boxes = backend.object_boxes()
+    target = boxes[task.target_id]
+    support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
+    obstacles = _obstacles(boxes, task, support_top)
+    grasp = plan_grasp(target, support_top, backend.robot_base.yaw, obstacles)
+    if grasp is None:
+        return "not_graspable"
+    region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
+    segments = plan_pick_place(grasp, target, region, obstacles, support_top=support_top)
+    try:
+        plan = plan_joints(kinematics, segments, backend.arm_qpos(), gripper, CONTROL_HZ)
+    except UnreachableError:
+        return "unreachable"
+    return plan, region, target, grasp.width
+
+
+def run_episode(
+    backend: SimBackend,
+    kinematics: FrankaKinematics,
+    task: PickPlaceTask,
+    init: EpisodeInit,
+    *,
+    render: bool = True,
+) -> EpisodeRecord:
+    """Reset, plan from the simulated state, execute at the control rate, judge from sim state.
+
+    Args:
+        backend: the loaded scene.
+        kinematics: Panda kinematics at the backend's base pose.
+        task: what to do.
+        init: initial conditions.
+        render: record camera images.
+
+    Returns:
+        The record; refused attempts (not graspable, unreachable) have no frames.
+    """
+    steps_before = backend.physics_steps
+    backend.reset(init)
+    planned = plan_attempt(backend, kinematics, task, init.gripper_width)
+    if isinstance(planned, str):
+        return _refused(task, planned)
+    plan, region, target, grasp_width = planned
+    free = set(backend.free_objects())
+    start = {oid: backend.object_pose(oid) for oid in free}
+    start_z = start[task.target_id].position[2]
+    frames = len(plan)
+    state = np.zeros((frames, 8), dtype=np.float32)
+    action = np.zeros((frames, 8), dtype=np.float32)
+    env = np.zeros((frames, 14), dtype=np.float32)
+    images: dict[str, list[NDArray[np.uint8]]] = {}
+    max_lift = 0.0
+    previous = start[task.target_id]
+    for i in range(frames):
+        target_pose = backend.object_pose(task.target_id)
+        state[i, :7] = backend.arm_qpos()
+        state[i, 7] = backend.gripper_width()
+        env[i, :7] = target_pose.as_array()
+        env[i, 7:] = _goal_pose(backend, task, region, free).as_array()
+        action[i, :7] = plan.arm[i]
+        action[i, 7] = plan.gripper[i]
+        if render:
+            for name, image in backend.render().items():
+                images.setdefault(name, []).append(image)
+        max_lift = max(max_lift, target_pose.position[2] - start_z)
+        previous = target_pose
+        backend.step(plan.arm[i], float(plan.gripper[i]))
+    end = {oid: backend.object_pose(oid) for oid in backend.free_objects()}
+    final = end[task.target_id]
+    final_speed = math.dist(final.position, previous.position) * CONTROL_HZ
+    end_boxes = backend.object_boxes()
+    final_region = task.goal_region(end_boxes[task.goal_id], target.footprint_radius)
+    observation = EpisodeObservation(
+        start=start,
+        end=end,
+        max_lift=max(max_lift, final.position[2] - start_z),
+        target_bottom_offset=start_z - target.bottom,
+        final_speed=final_speed,
+        fingers_touch_target=backend.fingers_touch(task.target_id),
+        goal=final_region,
+        healthy=backend.healthy(),
+    )
+    verdict = judge(task.target_id, task.goal_id, observation)
+    metadata = {
+        "task_id": task.task_id,
+        "target_id": task.target_id,
+        "goal_id": task.goal_id,
+        "goal_region": region_dict(final_region),
+        "target_bottom_offset": observation.target_bottom_offset,
+        "grasp_width": grasp_width,
+        "checks": verdict.checks,
+    }
+    return EpisodeRecord(
+        state, action, env, {k: np.stack(v) for k, v in images.items()}, verdict, metadata,
+        backend.physics_steps - steps_before,
+    )  # fmt: skip

@@ -1,0 +1,65 @@
+"""Configuration of the episode job (environment variables, validated at start-up)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from tools.config import JobSettings
+
+
+class EpisodeSettings(JobSettings):
+    """Variables of the episode job, on top of the shared ones (SCENE_ID, SEED, PRODUCTION_MODE)."""
+
+    NUM_EPISODES: int = Field(
+        default=12, ge=1, le=100_000, description="successful episodes wanted (one per slot)"
+    )
+    MAX_ATTEMPTS: int = Field(
+        default=3, ge=1, le=20, description="attempts per episode slot before it is given up"
+    )
+    MIN_SUCCESS_RATE: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="below this share of successful attempts: fail"
+    )
+    BACKEND: Literal["mujoco", "isaacsim"] | None = Field(
+        default=None, description="physics engine; default mujoco, isaacsim in production"
+    )
+    WORKERS: int = Field(
+        default=1, ge=1, le=64, description="local parallel shard processes (not on Cloud Run)"
+    )
+    CAMERAS: str = Field(
+        default="scene,wrist",
+        pattern=r"^((scene|wrist)(,(scene|wrist))?)?$",
+        description="cameras recorded as videos: scene, wrist, both, or empty for none",
+    )
+    CAMERA_WIDTH: int = Field(default=128, ge=16, le=1920, multiple_of=2, description="pixels")
+    CAMERA_HEIGHT: int = Field(default=128, ge=16, le=1080, multiple_of=2, description="pixels")
+    VIDEO_CODEC: Literal["libsvtav1", "h264"] = Field(
+        default="h264", description="video codec (AV1 is LeRobot's default, H.264 is faster)"
+    )
+    CHECKPOINT_EVERY: int = Field(
+        default=10, ge=1, le=10, description="publish a part dataset every N successful episodes"
+    )
+    MAX_TASKS: int = Field(default=8, ge=1, le=64, description="tasks derived per scene")
+    PREVIEW_EPISODES: int = Field(
+        default=3, ge=0, le=20, description="episodes in reports/episodes_preview.mp4 (0: none)"
+    )
+    LLM_PHRASING: bool = Field(
+        default=False, description="phrase instructions with tools.llm_client when available"
+    )
+    CLOUD_RUN_TASK_INDEX: int = Field(default=0, ge=0, description="set by Cloud Run: this task")
+    CLOUD_RUN_TASK_COUNT: int = Field(default=1, ge=1, description="set by Cloud Run: tasks")
+
+    @model_validator(mode="after")
+    def _task_in_range(self) -> EpisodeSettings:
+        if self.CLOUD_RUN_TASK_INDEX >= self.CLOUD_RUN_TASK_COUNT:
+            raise ValueError("CLOUD_RUN_TASK_INDEX must be < CLOUD_RUN_TASK_COUNT")
+        if self.CLOUD_RUN_TASK_COUNT > 1 and self.WORKERS > 1:
+            raise ValueError("set WORKERS=1 on Cloud Run: tasks are the workers there")
+        return self
+
+    @property
+    def camera_names(self) -> tuple[str, ...]:
+        """Cameras to record, in a stable order."""
+        names = [c for c in self.CAMERAS.split(",") if c]
+        return tuple(sorted(set(names), key=names.index))

@@ -1,0 +1,184 @@
+"""Run one shard of episode slots: resumable, checkpointed parts, failures counted not written."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from episode_generation_job.dataset import (
+    SHARD_SUMMARY,
+    episode_key,
+    open_part,
+    part_dir,
+    published_keys,
+    shard_dir,
+    shard_name,
+    write_episode,
+)
+from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.errors import EpisodeFailedError
+from tools.lerobot import LeRobotDatasetWriter, Provenance, published_datasets
+from tools.partial_failure import PartialFailureTracker
+from tools.scene_layout import checkpoint_path
+from tools.storage import LocalStorage, Storage
+from tools.structured_logging import get_logger, log_fields
+
+log = get_logger("episodes.shard")
+_NEVER = 1 << 30  # the tracker checkpoints only right after a part is published
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """Which slots a shard owns and how it records them."""
+
+    index: int
+    count: int
+    num_episodes: int
+    max_attempts: int
+    checkpoint_every: int
+    base_seed: int
+    cameras: tuple[str, ...]
+    codec: str
+
+    def slots(self) -> list[int]:
+        """Episode slots of this shard (round-robin, so shards get similar task mixes)."""
+        return [s for s in range(self.num_episodes) if s % self.count == self.index]
+
+
+@dataclass
+class ShardSummary:
+    """Outcome of a shard, written as `summary.json` in its folder."""
+
+    shard: str
+    slots: int
+    succeeded: int = 0
+    resumed: int = 0
+    attempts: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    given_up: list[str] = field(default_factory=list)
+    frames: int = 0
+    physics_steps: int = 0
+    attempt_seconds: float = 0.0  # wall time inside attempts (simulation, IK, rendering)
+    wall_seconds: float = 0.0
+
+
+def _tracker(storage: Storage, plan: ShardPlan, done: set[str]) -> PartialFailureTracker:
+    name = f"episodes.{shard_name(plan.index, plan.count)}"
+    tracker = PartialFailureTracker(storage, name, min_success_rate=0.0, checkpoint_every=_NEVER)
+    # Published parts are the truth: drop checkpointed keys whose part never got published.
+    tracker.succeeded = {k: v for k, v in tracker.succeeded.items() if k in done}
+    tracker.succeeded.update({k: {"resumed": True} for k in done if k not in tracker.succeeded})
+    if storage.exists(checkpoint_path(name)):
+        for failure in storage.read_json(checkpoint_path(name)).get("failed", []):
+            tracker.failed[str(failure["item"])] = failure
+    return tracker
+
+
+def _publish(writer: LeRobotDatasetWriter, part: Path, scene_dir: Path, storage: Storage) -> None:
+    writer.finalize()
+    if not isinstance(storage, LocalStorage):  # Cloud Run: the part must outlive the task
+        storage.upload_tree(part, part.relative_to(scene_dir).as_posix())
+
+
+def run_shard(
+    scene_dir: Path,
+    storage: Storage,
+    plan: ShardPlan,
+    provenance: Provenance,
+    open_session: Callable[[], EpisodeSession],
+) -> ShardSummary:
+    """Fill this shard's slots, skipping those already published by an earlier attempt.
+
+    Every `checkpoint_every` successes the open part is published (atomically) and the
+    tracker's checkpoint written; a kill loses at most the unpublished part, whose episodes
+    are regenerated identically from their seeds. Failed attempts are recorded, not written.
+
+    Args:
+        scene_dir: local scene folder.
+        storage: the scene's storage (checkpoints, and parts when not local).
+        plan: the shard's slots and recording settings.
+        provenance: recorded in every part.
+        open_session: loads the scene (called only if there is work left).
+
+    Returns:
+        The shard summary (also written to the shard folder).
+    """
+    started = time.monotonic()
+    shard = shard_dir(scene_dir, plan.index, plan.count)
+    if not isinstance(storage, LocalStorage):
+        storage.download_prefix(shard.relative_to(scene_dir).as_posix() + "/", scene_dir)
+    done = published_keys(shard)
+    tracker = _tracker(storage, plan, set(done))
+    summary = ShardSummary(shard.name, len(plan.slots()), resumed=len(done))
+    pending = [s for s in plan.slots() if episode_key(s) not in done]
+    session = open_session() if pending else None
+    writer: LeRobotDatasetWriter | None = None
+    part = shard
+    in_part = 0
+    next_part = len(published_datasets(shard))
+    try:
+        for slot in pending:
+            key = episode_key(slot)
+            for attempt in range(plan.max_attempts):
+                assert session is not None
+                attempt_started = time.perf_counter()
+                record = session.attempt(slot, attempt, plan.base_seed, render=bool(plan.cameras))
+                summary.attempt_seconds += time.perf_counter() - attempt_started
+                summary.attempts += 1
+                summary.physics_steps += record.physics_steps
+                if not record.verdict.success:
+                    reason = record.verdict.reason or "unknown"
+                    tracker.record_failure(
+                        f"{key}/attempt-{attempt}", EpisodeFailedError(key, reason)
+                    )
+                    continue
+                if writer is None:
+                    part = part_dir(shard, next_part)
+                    writer = open_part(part, provenance, plan.cameras, plan.codec)
+                extra = {"episode_key": key, **_columns(record.metadata)}
+                write_episode(writer, record, session.task_for(slot).instruction, extra)
+                summary.frames += record.length
+                tracker.record_success(key, {"attempt": attempt, "part": part.name})
+                in_part += 1
+                if in_part >= plan.checkpoint_every:
+                    _publish(writer, part, scene_dir, storage)
+                    tracker.checkpoint()
+                    writer, in_part, next_part = None, 0, next_part + 1
+                break
+            else:
+                summary.given_up.append(key)
+                log.warning("slot %s given up after %d attempts", key, plan.max_attempts)
+        if writer is not None:
+            _publish(writer, part, scene_dir, storage)
+            writer = None
+    finally:
+        if writer is not None:
+            writer.abort()
+        if session is not None:
+            session.close()
+        tracker.checkpoint()
+    summary.succeeded = len(tracker.succeeded)
+    # One entry per failed attempt key: a rerun repeating an attempt does not count it twice.
+    reasons = Counter(str(f.get("error", "")).split(": ")[-1] for f in tracker.failed.values())
+    summary.failures = dict(sorted(reasons.items()))
+    summary.wall_seconds = round(time.monotonic() - started, 3)
+    summary.attempt_seconds = round(summary.attempt_seconds, 3)
+    shard.mkdir(parents=True, exist_ok=True)
+    key = (shard / SHARD_SUMMARY).relative_to(scene_dir).as_posix()
+    storage.write_json(key, asdict(summary))
+    log.info(
+        "shard done",
+        extra=log_fields(**{k: v for k, v in asdict(summary).items() if k != "failures"}),
+    )
+    return summary
+
+
+def _columns(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Episode metadata as flat-friendly JSON values (nested dicts become a/b columns)."""
+    plain: dict[str, Any] = json.loads(json.dumps(metadata))
+    return plain

@@ -1,0 +1,238 @@
+"""Pick-and-place tasks derived from the scene manifest, with one instruction each."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from episode_generation_job.geometry import ObjectBox, Pose, rectangles_overlap
+from tools.scene_manifest import SceneManifest, SceneObject, SimRole
+from tools.sim.robots.franka import constants as franka
+
+GRASP_CLEARANCE = 0.004  # the open fingers need this much more than the object's width
+MAX_GRASP_WIDTH = franka.GRIPPER_MAX_WIDTH - GRASP_CLEARANCE
+MIN_GRASP_HEIGHT = 0.02
+MAX_RECEPTACLE_HEIGHT = 0.06  # flat things to put objects on: plates, trays, books, boards
+MIN_RECEPTACLE_HALF = 0.05
+REGION_HALF = 0.06  # half size of a free square on the work surface used as a goal
+REGION_REACH = (0.35, 0.65)  # distances from the base where surface goals are looked for
+MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
+MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
+PRISM_CATEGORIES = frozenset({"box", "book"})
+_COLOURS = {
+    "red", "green", "blue", "yellow", "orange", "purple", "pink", "brown", "black", "white",
+    "grey", "gray", "silver", "beige",
+}  # fmt: skip
+
+Phraser = Callable[[str, str, str], str]
+
+
+@dataclass(frozen=True)
+class GoalRegion:
+    """Where the target must end: inside an upright footprint, resting near `surface_z`."""
+
+    centre: tuple[float, float]
+    half_extents: tuple[float, float]
+    yaw: float
+    surface_z: float
+
+    def contains(self, point: Sequence[float]) -> bool:
+        """Whether a world point's (x, y) lies inside the footprint."""
+        box = ObjectBox(
+            "goal", (self.centre[0], self.centre[1], 0.0), (*self.half_extents, 0.0), self.yaw
+        )
+        return box.contains_xy(point)
+
+
+@dataclass(frozen=True)
+class PickPlaceTask:
+    """Move `target_id` onto `goal_id` (an object) or onto a region of the work surface.
+
+    Attributes:
+        task_id: stable id, `<target>-to-<goal>` (region goals: `<target>-to-<surface>-<side>`).
+        target_id: the object to pick.
+        support_id: the object the target rests on initially (None: unknown).
+        goal_id: the object to put it on (a receptacle, or the work surface for a region).
+        region: a fixed goal region on the work surface (None: the goal object's footprint).
+        instruction: the natural-language instruction.
+    """
+
+    task_id: str
+    target_id: str
+    support_id: str | None
+    goal_id: str
+    region: GoalRegion | None
+    instruction: str
+
+    def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
+        """The region the target must end in, given the goal object's current box."""
+        if self.region is not None:
+            return self.region
+        margin = min(0.5 * target_radius, 0.3 * min(goal_box.half_extents[:2]))
+        half = (goal_box.half_extents[0] - margin, goal_box.half_extents[1] - margin)
+        return GoalRegion(goal_box.centre[:2], half, goal_box.yaw, goal_box.top)
+
+
+def within_reach(base: Pose, point: Sequence[float]) -> bool:
+    """Coarse reachability of a top-down grasp at `point` from a Panda at `base`."""
+    dx, dy = point[0] - base.position[0], point[1] - base.position[1]
+    radius = math.hypot(dx, dy)
+    height = point[2] - base.position[2]
+    return franka.MIN_REACH_RADIUS <= radius <= franka.REACH_RADIUS - 0.05 and -0.1 <= height <= 0.4
+
+
+def graspable(box: ObjectBox, category: str = "") -> bool:
+    """Whether a top-down grasp across the narrow horizontal side fits the gripper.
+
+    Tall objects qualify only when straight-sided (boxes, books): their top is as wide as the
+    rest, while bottles and the like taper and slip out of a grasp near the top.
+    """
+    narrow = 2 * min(box.half_extents[0], box.half_extents[1])
+    height = 2 * box.half_extents[2]
+    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
+    return narrow <= MAX_GRASP_WIDTH and MIN_GRASP_HEIGHT <= height <= tallest
+
+
+def _is_receptacle(obj: SceneObject, box: ObjectBox) -> bool:
+    return (
+        obj.sim_role in (SimRole.MANIPULABLE, SimRole.STATIC)
+        and 2 * box.half_extents[2] <= MAX_RECEPTACLE_HEIGHT
+        and min(box.half_extents[:2]) >= MIN_RECEPTACLE_HALF
+    )
+
+
+def describe(obj: SceneObject) -> str:
+    """The object's name in an instruction: colour (from semantic tags) and label."""
+    colours = [t for t in obj.semantics.tags if t.lower() in _COLOURS]
+    label = obj.semantics.label.replace("_", " ").strip().lower()
+    return f"{colours[0].lower()} {label}" if colours else label
+
+
+def template_phrase(target: str, goal: str, relation: str) -> str:
+    """The default, deterministic instruction."""
+    return f"put the {target} {relation} the {goal}"
+
+
+def _support_of(obj: SceneObject) -> str | None:
+    for rel in obj.relationships:
+        if rel.type == "on_top_of":
+            return rel.target
+    return None
+
+
+def _regions(
+    surface_id: str, boxes: Mapping[str, ObjectBox], base: Pose
+) -> list[tuple[str, GoalRegion]]:
+    """The leftmost and rightmost free squares of the work surface within reach, seen from the
+    robot (free: no object's footprint within 2 cm)."""
+    surface = boxes[surface_id]
+    others = [b for k, b in boxes.items() if k != surface_id and b.top > surface.top + 0.005]
+    heading = base.yaw
+    c, s = math.cos(heading), math.sin(heading)
+    candidates: list[tuple[float, GoalRegion]] = []
+    for along in np.arange(REGION_REACH[0], REGION_REACH[1] + 1e-9, 0.05):
+        for lateral in np.arange(-0.35, 0.35 + 1e-9, 0.05):
+            if math.hypot(along, lateral) > REGION_REACH[1]:
+                continue
+            x = base.position[0] + along * c - lateral * s
+            y = base.position[1] + along * s + lateral * c
+            if not surface.contains_xy((x, y), margin=REGION_HALF + 0.02):
+                continue
+            grown = (REGION_HALF + 0.02, REGION_HALF + 0.02)
+            if any(
+                rectangles_overlap((x, y), grown, heading, o.centre, o.half_extents, o.yaw)
+                for o in others
+            ):
+                continue
+            region = GoalRegion((x, y), (REGION_HALF, REGION_HALF), heading, surface.top)
+            candidates.append((float(lateral), region))
+    out = []
+    if candidates:
+        left = max(candidates, key=lambda item: item[0])
+        right = min(candidates, key=lambda item: item[0])
+        if left[0] >= 0.1:
+            out.append(("left", left[1]))
+        if right[0] <= -0.1:
+            out.append(("right", right[1]))
+    return out
+
+
+def derive_tasks(
+    manifest: SceneManifest,
+    boxes: Mapping[str, ObjectBox],
+    base: Pose,
+    *,
+    free_objects: Sequence[str],
+    max_tasks: int = 8,
+    phrase: Phraser = template_phrase,
+) -> list[PickPlaceTask]:
+    """Every feasible pick-and-place task of the scene, in a stable order.
+
+    Targets are free manipulable objects within reach that fit the gripper; goals are flat
+    receptacles within reach (a plate, a tray, a book) or, if the scene has none, the left and
+    right parts of the robot's work surface.
+
+    Args:
+        manifest: the scene contract (roles, labels, relationships, work surface).
+        boxes: measured object boxes at the authored poses.
+        base: the robot base pose.
+        free_objects: ids of the free rigid bodies in the simulation.
+        max_tasks: at most this many tasks.
+        phrase: turns (target, goal, relation) into an instruction.
+
+    Returns:
+        The tasks (possibly empty).
+    """
+    objects = {o.id: o for o in manifest.objects if o.id in boxes}
+    free = set(free_objects)
+    targets = [
+        o for o in objects.values()
+        if o.sim_role is SimRole.MANIPULABLE and o.id in free and graspable(boxes[o.id], o.category)
+        and within_reach(base, boxes[o.id].centre)
+    ]  # fmt: skip
+    receptacles = [
+        o for o in objects.values()
+        if _is_receptacle(o, boxes[o.id]) and within_reach(base, boxes[o.id].centre)
+    ]  # fmt: skip
+    tasks: list[PickPlaceTask] = []
+    for target in sorted(targets, key=lambda o: o.id):
+        support = _support_of(target)
+        for goal in sorted(receptacles, key=lambda o: o.id):
+            if goal.id in (target.id, support) or _support_of(goal) == target.id:
+                continue
+            if min(boxes[goal.id].half_extents[:2]) < 0.6 * boxes[target.id].footprint_radius:
+                continue
+            instruction = phrase(describe(target), describe(goal), "on")
+            tasks.append(
+                PickPlaceTask(
+                    f"{target.id}-to-{goal.id}", target.id, support, goal.id, None, instruction
+                )
+            )
+    surface_id = manifest.robot.work_surface
+    if surface_id is not None and surface_id in boxes:
+        surface = objects[surface_id]
+        for side, region in _regions(surface_id, boxes, base):
+            for target in sorted(targets, key=lambda o: o.id):
+                if _support_of(target) not in (None, surface_id):
+                    continue
+                instruction = phrase(
+                    describe(target), f"{side} side of the {describe(surface)}", "on the"
+                )
+                instruction = instruction.replace("on the the", "on the")
+                task_id = f"{target.id}-to-{surface_id}-{side}"
+                tasks.append(
+                    PickPlaceTask(task_id, target.id, surface_id, surface_id, region, instruction)
+                )
+    # Interleave targets so the first tasks cover different objects.
+    by_target: dict[str, list[PickPlaceTask]] = {}
+    for task in tasks:
+        by_target.setdefault(task.target_id, []).append(task)
+    ordered: list[PickPlaceTask] = []
+    while any(by_target.values()):
+        for queue in by_target.values():
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered[:max_tasks]

@@ -1,0 +1,110 @@
+"""Validation of the `episodes` step: format, provenance, and each episode's outcome re-checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT
+from episode_generation_job.task_specifier import GoalRegion
+from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
+from tools.scene_layout import LEROBOT_DIR
+from tools.steps import StepContext, Validation
+
+ENV_STATE = "observation.environment_state"
+_FINAL_FRAMES = 5  # the target must rest in the goal over the last frames, not pass through
+
+
+def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
+    """Problems of one kept episode, judged from its recorded object poses only.
+
+    Args:
+        env_state: (T, 14) target pose then goal pose per frame.
+        extra: the episode's metadata columns (`goal_region/*`, `target_bottom_offset`).
+
+    Returns:
+        Human-readable problems (empty: lifted >= 3 cm and resting in the goal region).
+    """
+    problems = []
+    z = env_state[:, 2]
+    lift = float(z.max() - z[0])
+    if lift < MIN_LIFT:
+        problems.append(f"target lifted {lift:.3f} m < {MIN_LIFT} m")
+    region = GoalRegion(
+        tuple(extra["goal_region/centre"]),
+        tuple(extra["goal_region/half_extents"]),
+        float(extra["goal_region/yaw"]),
+        float(extra["goal_region/surface_z"]),
+    )
+    for frame in env_state[-_FINAL_FRAMES:]:
+        if not region.contains(frame[:3]):
+            problems.append(f"target at {np.round(frame[:2], 3).tolist()} outside the goal region")
+            break
+    bottom = float(env_state[-1, 2]) - float(extra["target_bottom_offset"])
+    if abs(bottom - region.surface_z) > GOAL_Z_TOLERANCE:
+        problems.append(
+            f"target bottom {bottom:.3f} m not on the goal surface {region.surface_z:.3f}"
+        )
+    return problems
+
+
+def check_outcomes(root: Any) -> tuple[int, list[str]]:
+    """Re-check every episode of a dataset from its environment state.
+
+    Args:
+        root: the dataset folder.
+
+    Returns:
+        (episodes checked, problems with their episode index).
+    """
+    contents = open_dataset(root)
+    problems: list[str] = []
+    count = 0
+    for row, table in contents.iter_episode_tables():
+        column: pa.ChunkedArray = table.column(ENV_STATE)
+        env_state = np.array(column.to_pylist(), dtype=float)
+        for problem in check_episode(env_state, contents.extra_metadata(row)):
+            problems.append(f"episode {row['episode_index']}: {problem}")
+        count += 1
+    return count, problems
+
+
+def validate_episodes(ctx: StepContext) -> Validation:
+    """Validate `episodes/lerobot/`: LeRobot v3.0 format, backend recorded, outcomes.
+
+    Args:
+        ctx: the step context.
+
+    Returns:
+        {"ok": bool, "checks": [...]}.
+    """
+    root = ctx.scene_dir / LEROBOT_DIR
+    checks: list[dict[str, Any]] = []
+    problems = validate_dataset(root)
+    checks.append({"name": "lerobot_format", "ok": not problems, "problems": problems[:20]})
+    if problems:
+        return {"ok": False, "checks": checks}
+    try:
+        info = open_dataset(root).info
+    except InvalidDatasetError as exc:
+        checks.append({"name": "metadata", "ok": False, "problems": list(exc.problems)})
+        return {"ok": False, "checks": checks}
+    checks.append(
+        {
+            "name": "provenance",
+            "ok": bool(info.provenance.backend) and info.provenance.scene_sha256 is not None,
+            "backend": info.provenance.backend,
+        }
+    )
+    count, outcome_problems = check_outcomes(root)
+    checks.append(
+        {
+            "name": "outcomes_from_state",
+            "ok": count > 0 and not outcome_problems,
+            "episodes": count,
+            "problems": outcome_problems[:20],
+        }
+    )
+    return {"ok": all(c["ok"] for c in checks), "checks": checks}

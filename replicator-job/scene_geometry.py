@@ -1,0 +1,118 @@
+"""World-space geometry of the scene stage: visual triangles and collision hulls of each object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from pxr import Sdf, Usd, UsdGeom, UsdPhysics
+
+from tools.errors import InputError
+from tools.sim import usd_layout as layout
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ObjectGeometry:
+    """One object of the stage in world coordinates.
+
+    Attributes:
+        object_id: the manifest id (customData on the prim).
+        prim_path: `/World/Objects/<name>`.
+        sim_role: the role recorded on the prim.
+        triangles: (T, 3, 3) visual triangles.
+        hulls: one (V, 3) vertex array per collision hull (each hull is convex).
+    """
+
+    object_id: str
+    prim_path: str
+    sim_role: str
+    triangles: Array
+    hulls: tuple[Array, ...]
+
+
+def _world_points(mesh: UsdGeom.Mesh, cache: UsdGeom.XformCache) -> Array:
+    points = np.asarray(mesh.GetPointsAttr().Get() or [], dtype=np.float64).reshape(-1, 3)
+    matrix = np.asarray(cache.GetLocalToWorldTransform(mesh.GetPrim()), dtype=np.float64)
+    return np.asarray(points @ matrix[:3, :3] + matrix[3, :3], dtype=np.float64)  # row vectors
+
+
+def _triangles(mesh: UsdGeom.Mesh, world: Array) -> Array:
+    counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get() or [], dtype=np.int64)
+    indices = np.asarray(mesh.GetFaceVertexIndicesAttr().Get() or [], dtype=np.int64)
+    triangles: list[Array] = []
+    start = 0
+    for count in counts:  # fan-triangulate (the usd step authors triangles already)
+        face = indices[start : start + count]
+        triangles.extend(world[[face[0], face[k], face[k + 1]]] for k in range(1, count - 1))
+        start += count
+    return np.asarray(triangles, dtype=np.float64).reshape(-1, 3, 3)
+
+
+def read_object_geometry(stage: Usd.Stage) -> list[ObjectGeometry]:
+    """Visual triangles and collision hulls of every object prim, in world coordinates.
+
+    Visual meshes are the `default`/`render` purpose meshes below the object; hulls are the
+    meshes with `CollisionAPI`. Instance proxies (if any) are followed.
+
+    Args:
+        stage: the opened scene stage.
+
+    Returns:
+        One entry per object prim carrying `blueprint:objectId`, in stage order.
+
+    Raises:
+        InputError: the stage has no `/World/Objects`.
+    """
+    root = stage.GetPrimAtPath(layout.OBJECTS_PATH)
+    if not root:
+        raise InputError(layout.OBJECTS_PATH, "the scene stage has no objects root")
+    cache = UsdGeom.XformCache()
+    found = []
+    for prim in root.GetChildren():
+        object_id = prim.GetCustomDataByKey(layout.OBJECT_ID_KEY)
+        if not isinstance(object_id, str):
+            continue
+        triangles: list[Array] = []
+        hulls: list[Array] = []
+        for child in Usd.PrimRange(prim, Usd.TraverseInstanceProxies()):
+            if not child.IsA(UsdGeom.Mesh):
+                continue
+            mesh = UsdGeom.Mesh(child)
+            world = _world_points(mesh, cache)
+            if child.HasAPI(UsdPhysics.CollisionAPI):
+                hulls.append(world)
+            elif UsdGeom.Imageable(child).ComputePurpose() != UsdGeom.Tokens.guide:
+                triangles.append(_triangles(mesh, world))
+        role = str(prim.GetCustomDataByKey(layout.SIM_ROLE_KEY) or "")
+        stacked = np.concatenate(triangles) if triangles else np.zeros((0, 3, 3))
+        found.append(ObjectGeometry(object_id, str(prim.GetPath()), role, stacked, tuple(hulls)))
+    return found
+
+
+def open_scene_stage(usd_path: Path) -> Usd.Stage:
+    """Open the scene stage, checking the units every reader assumes.
+
+    Args:
+        usd_path: `usd/scene.usda`.
+
+    Returns:
+        The stage.
+
+    Raises:
+        InputError: missing, or not Z-up metres.
+    """
+    if not usd_path.is_file():
+        raise InputError(str(usd_path), "scene USD missing (did the usd step run?)")
+    cached = Sdf.Layer.Find(str(usd_path))
+    if cached is not None and not cached.dirty:  # another step may have rewritten the file
+        cached.Reload(force=True)
+    stage = Usd.Stage.Open(str(usd_path))
+    if UsdGeom.GetStageUpAxis(stage) != UsdGeom.Tokens.z:
+        raise InputError(str(usd_path), "stage upAxis must be Z")
+    if abs(UsdGeom.GetStageMetersPerUnit(stage) - 1.0) > 1e-9:
+        raise InputError(str(usd_path), "stage metersPerUnit must be 1")
+    return stage

@@ -1,0 +1,183 @@
+"""Optional LLM estimate of an object's physics: prompt, answer model, clamps, stored record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simready_job.material_priors import PriorTable, normalize_name
+from simready_job.physics_model import mass_bounds
+from tools.errors import PipelineError
+from tools.llm_client import LLMClient
+from tools.structured_logging import get_logger
+
+log = get_logger("simready.llm")
+
+RECORD_NAME = "physics_llm.json"  # under assets/<object_id>/: the answer reused by reruns
+PRIOR_MASS_FACTOR = 4.0  # an LLM mass may differ from the prior's by this factor at most
+FRICTION_BOUNDS = (0.05, 1.5)
+SYSTEM = (
+    "You estimate physical properties of household and warehouse objects for a robot "
+    "simulator. Answer with one JSON object only."
+)
+
+
+class PhysicsGuess(BaseModel):
+    """What the model must answer; plausibility is enforced afterwards by `clamp_guess`."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    material: str = Field(min_length=1, max_length=64)
+    mass_kg: float = Field(gt=0)
+    static_friction: float = Field(ge=0)
+    dynamic_friction: float = Field(ge=0)
+    restitution: float
+
+
+@dataclass(frozen=True)
+class ObjectFacts:
+    """What the prompt tells the model about one object (nothing secret)."""
+
+    category: str
+    label: str
+    dimensions_m: tuple[float, float, float]
+    enclosed_volume_m3: float
+    prior_mass_kg: float
+    prior_material: str
+
+
+@dataclass(frozen=True)
+class ClampedGuess:
+    """An LLM estimate made plausible, with a note per value that had to be changed."""
+
+    material: str
+    mass_kg: float
+    static_friction: float
+    dynamic_friction: float
+    restitution: float
+    notes: tuple[str, ...]
+
+
+def build_prompt(facts: ObjectFacts) -> str:
+    """The user message for one object.
+
+    Args:
+        facts: the object's description.
+
+    Returns:
+        A prompt asking for a JSON object with the PhysicsGuess keys.
+    """
+    x, y, z = facts.dimensions_m
+    return (
+        f"Object category: {facts.category}\n"
+        f"Detector label: {facts.label}\n"
+        f"Bounding box (m): {x:.3f} x {y:.3f} x {z:.3f}\n"
+        f"Enclosed mesh volume (m^3): {facts.enclosed_volume_m3:.6g}\n"
+        f"Our prior: {facts.prior_material}, about {facts.prior_mass_kg:.3g} kg\n"
+        "Estimate the object as typically found (hollow items empty, closed drinks full).\n"
+        'Answer with JSON: {"material": str, "mass_kg": number, "static_friction": number, '
+        '"dynamic_friction": number, "restitution": number} where frictions are against a '
+        "dry wooden table and restitution is in [0, 1]."
+    )
+
+
+def clamp_guess(guess: PhysicsGuess, facts: ObjectFacts, table: PriorTable) -> ClampedGuess:
+    """Bound an estimate: mass near the prior and within the bulk-density bounds, friction
+    within FRICTION_BOUNDS with dynamic <= static, restitution within [0, 1].
+
+    Args:
+        guess: the validated answer.
+        facts: the object's description (prior mass, volume).
+        table: the prior table (bulk-density bounds, known materials).
+
+    Returns:
+        The clamped estimate with notes naming each changed value.
+    """
+    notes: list[str] = []
+    low, high = mass_bounds(table, facts.enclosed_volume_m3)
+    low = max(low, facts.prior_mass_kg / PRIOR_MASS_FACTOR)
+    high = min(high, facts.prior_mass_kg * PRIOR_MASS_FACTOR)
+    mass = _clamp("mass_kg", guess.mass_kg, low, max(low, high), notes)
+    static = _clamp("static_friction", guess.static_friction, *FRICTION_BOUNDS, notes)
+    dynamic = _clamp("dynamic_friction", guess.dynamic_friction, FRICTION_BOUNDS[0], static, notes)
+    restitution = _clamp("restitution", guess.restitution, 0.0, 1.0, notes)
+    material = normalize_name(guess.material)[:40] or facts.prior_material
+    return ClampedGuess(material, mass, static, dynamic, restitution, tuple(notes))
+
+
+def _clamp(name: str, value: float, low: float, high: float, notes: list[str]) -> float:
+    bounded = min(max(value, low), high)
+    if bounded != value:
+        notes.append(f"llm {name} {value:.4g} clamped to {bounded:.4g}")
+    return bounded
+
+
+@dataclass(frozen=True)
+class LLMEstimate:
+    """A usable estimate and its provenance."""
+
+    guess: PhysicsGuess
+    source: str  # "llm:<model>"
+
+
+class LLMPhysicsEstimator:
+    """Asks an LLM for physics, reusing the answer stored beside the asset when the prompt,
+    provider and model are unchanged (reruns are then deterministic and free).
+
+    Owns nothing but the client; records are files under the object's asset folder.
+    """
+
+    def __init__(self, client: LLMClient) -> None:
+        self.client = client
+        self.calls = 0
+        self.reused = 0
+
+    def estimate(self, facts: ObjectFacts, record_path: Path) -> LLMEstimate | None:
+        """An estimate for one object, or None when the LLM could not give one.
+
+        Args:
+            facts: the object's description.
+            record_path: where the answer is stored (and looked up).
+
+        Returns:
+            The estimate, or None (the caller keeps its priors).
+        """
+        prompt = build_prompt(facts)
+        identity = {
+            "provider": self.client.provider.value,
+            "model": self.client.model,
+            "prompt_sha256": hashlib.sha256(prompt.encode()).hexdigest(),
+        }
+        stored = _read_record(record_path)
+        if stored is not None and all(stored.get(k) == v for k, v in identity.items()):
+            self.reused += 1
+            guess = PhysicsGuess.model_validate(stored["answer"])
+            return LLMEstimate(guess, f"llm:{self.client.model}")
+        try:
+            self.calls += 1
+            answer = self.client.generate_json(prompt, PhysicsGuess, system=SYSTEM)
+        except PipelineError as exc:
+            log.warning("llm estimate for %s unavailable: %s", facts.category, exc)
+            return None
+        record = {
+            **identity,
+            "model_version": answer.model_version,
+            "answer": answer.value.model_dump(mode="json"),
+        }
+        record_path.parent.mkdir(parents=True, exist_ok=True)
+        record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        return LLMEstimate(answer.value, f"llm:{self.client.model}")
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+        PhysicsGuess.model_validate(data["answer"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,150 @@
+"""Repair of asset meshes before physics: hole filling, normals, and the zero-volume verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import trimesh
+from scipy.spatial import QhullError
+
+from tools.errors import InputError
+
+MIN_VOLUME_M3 = 1e-9  # one cubic millimetre: anything smaller encloses no usable volume
+MIN_EXTENT_M = 1e-4
+MAX_PARTS = 64  # more separate parts than this: repaired as one mesh
+
+VolumeSource = Literal["mesh", "convex_hull"]
+
+
+class DegenerateMeshError(InputError):
+    """The mesh encloses no volume (flat, a line, a point): no physics can be derived."""
+
+
+@dataclass(frozen=True)
+class PreparedMesh:
+    """A mesh made ready for mass properties and collision.
+
+    Attributes:
+        solid: a watertight, outward-wound mesh: the repaired mesh or its convex hull.
+        surface: the repaired surface (equals `solid` unless the hull had to stand in).
+        volume_source: "mesh" when `solid` is the object itself, "convex_hull" otherwise.
+        notes: what was repaired, for the manifest's provenance notes.
+    """
+
+    solid: trimesh.Trimesh
+    surface: trimesh.Trimesh
+    volume_source: VolumeSource
+    notes: tuple[str, ...]
+
+
+def convex_hull_or_none(points: np.ndarray) -> trimesh.Trimesh | None:
+    """The convex hull of `points`, or None when they are (nearly) flat.
+
+    Args:
+        points: (n, 3) positions.
+
+    Returns:
+        A watertight convex mesh with positive volume, or None.
+    """
+    if len(points) < 4:
+        return None
+    try:
+        hull: trimesh.Trimesh = trimesh.convex.convex_hull(np.asarray(points, dtype=np.float64))
+    except (QhullError, ValueError):
+        return None
+    if not hull.is_watertight or hull.volume <= MIN_VOLUME_M3:
+        return None
+    return hull
+
+
+def prepare_mesh(mesh: trimesh.Trimesh, source: str) -> PreparedMesh:
+    """Repair `mesh` or reject it.
+
+    Each separate part is repaired on its own: holes filled, normals made consistent and
+    outward; a part that stays open counts with its convex hull, a part without volume is
+    ignored. Every such repair is recorded in `notes`.
+
+    Args:
+        mesh: the loaded mesh (not modified).
+        source: the scene-relative path, for error messages.
+
+    Returns:
+        The prepared mesh.
+
+    Raises:
+        DegenerateMeshError: no part (nor its hull) encloses MIN_VOLUME_M3.
+    """
+    # Zero-volume meshes make trimesh divide by zero while computing volume: we test for it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _prepare(mesh.copy(), source)
+
+
+def _prepare(work: trimesh.Trimesh, source: str) -> PreparedMesh:
+    extents = work.extents if len(work.vertices) else np.zeros(3)
+    if len(work.faces) == 0 or float(np.max(extents)) < MIN_EXTENT_M:
+        raise DegenerateMeshError(source, "degenerate mesh: no extent")
+    open_edges = _boundary_edge_count(work)
+    parts = work.split(only_watertight=False)
+    if not 1 < len(parts) <= MAX_PARTS:
+        parts = [work]
+    closed = [_close(part) for part in parts]
+    solids = [mesh for mesh, how in closed if how in ("ok", "filled", "hull")]
+    if not solids:
+        raise DegenerateMeshError(source, "degenerate mesh: flat or zero volume (encloses none)")
+    kinds = [how for _, how in closed]
+    notes = []
+    if "filled" in kinds:
+        notes.append(f"mesh not watertight ({open_edges} open edges): holes filled")
+    if "hull" in kinds:
+        what = "its" if len(parts) == 1 else f"{kinds.count('hull')} open parts' own"
+        notes.append(f"mesh not watertight after repair: volume and mass from {what} convex hull")
+    if "flat" in kinds:
+        notes.append(f"{kinds.count('flat')} flat part(s) without volume ignored")
+    solid = _join(solids)
+    if "hull" not in kinds:
+        return PreparedMesh(solid, solid, "mesh", tuple(notes))
+    surface = _join(
+        [
+            mesh if how != "hull" else part
+            for (mesh, how), part in zip(closed, parts, strict=True)
+            if how != "flat"
+        ]
+    )
+    return PreparedMesh(solid, surface, "convex_hull", tuple(notes))
+
+
+def _close(part: trimesh.Trimesh) -> tuple[trimesh.Trimesh, str]:
+    """One connected part made watertight: "ok", "filled", "hull" (open: its hull) or "flat"."""
+    filled = False
+    if not part.is_watertight:
+        trimesh.repair.fill_holes(part)
+        filled = part.is_watertight
+    if part.is_watertight:
+        trimesh.repair.fix_normals(part, multibody=True)  # type: ignore[no-untyped-call]
+        if part.volume < 0:
+            part.invert()
+        if part.is_winding_consistent:
+            kind = "filled" if filled else "ok"
+            return part, kind if part.volume > MIN_VOLUME_M3 else "flat"
+    hull = convex_hull_or_none(part.vertices)
+    return (hull, "hull") if hull is not None else (part, "flat")
+
+
+def _join(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
+    """One mesh of separate parts (vertices not merged across parts, so each stays closed)."""
+    if len(meshes) == 1:
+        return meshes[0]
+    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
+    return trimesh.Trimesh(
+        np.vstack([m.vertices for m in meshes]),
+        np.vstack([m.faces + o for m, o in zip(meshes, offsets, strict=True)]),
+        process=False,
+    )
+
+
+def _boundary_edge_count(mesh: trimesh.Trimesh) -> int:
+    edges = np.sort(mesh.edges, axis=1)
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    return int(np.count_nonzero(counts == 1))

@@ -1,0 +1,193 @@
+"""The simready step on one scene: physics and hulls for every object, manifest rewritten."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simready_job.collision import CollisionParams
+from simready_job.decomposition import CoacdDecomposer, Decomposer
+from simready_job.hull_cache import HullCache
+from simready_job.llm_physics import LLMPhysicsEstimator
+from simready_job.manifest_update import apply_outcomes
+from simready_job.material_priors import load_prior_table
+from simready_job.object_simready import ObjectOutcome, ObjectTools, process_object, remove_hulls
+from simready_job.room_colliders import PlaneParams
+from tools.errors import ConfigError, TransientError
+from tools.llm_client import LLMClient, create_llm_client
+from tools.partial_failure import PartialFailureTracker
+from tools.scene_manifest import load_manifest, save_manifest
+from tools.storage import LocalStorage, Storage
+from tools.structured_logging import get_logger, log_fields
+from tools.tracing import span
+
+log = get_logger("simready")
+
+STEP_NAME = "simready"
+
+
+@dataclass(frozen=True)
+class SimreadyOptions:
+    """Everything that shapes the step's outputs (built from SimreadySettings by the step).
+
+    Attributes:
+        collision: hull thresholds and decomposition budgets.
+        planes: room-plane detection and slab thickness.
+        cache_dir: hull cache folder; None disables the cache.
+        min_success_rate: the step fails when fewer objects than this share succeed.
+        llm: "off", "auto", "gemini" or "openai".
+        llm_model: model name (None: the provider's default).
+        llm_base_url: API root override (tests, proxies).
+        llm_timeout_s: per-attempt timeout of LLM calls.
+        priors_path: another prior table (None: the packaged one).
+    """
+
+    collision: CollisionParams = field(default_factory=CollisionParams)
+    planes: PlaneParams = field(default_factory=PlaneParams)
+    cache_dir: Path | None = None
+    min_success_rate: float = 0.5
+    llm: str = "off"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_timeout_s: float = 30.0
+    priors_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class SimreadyReport:
+    """What the step did (the step's result, stored in its completion marker)."""
+
+    objects: int
+    ready: int
+    dropped: dict[str, str]
+    methods: dict[str, int]
+    hulls: int
+    max_hull_vertices: int
+    decomposed_parts: int
+    cache_hits: int
+    cache_misses: int
+    llm: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "objects": self.objects,
+            "ready": self.ready,
+            "dropped": dict(self.dropped),
+            "methods": dict(self.methods),
+            "hulls": self.hulls,
+            "max_hull_vertices": self.max_hull_vertices,
+            "decomposed_parts": self.decomposed_parts,
+            "hull_cache": {"hits": self.cache_hits, "misses": self.cache_misses},
+            "llm": self.llm,
+        }
+
+
+def run_simready(
+    scene_dir: Path,
+    options: SimreadyOptions | None = None,
+    *,
+    storage: Storage | None = None,
+    decomposer: Decomposer | None = None,
+    llm_client: LLMClient | None = None,
+) -> SimreadyReport:
+    """Give every object of the scene physics and collision hulls; rewrite the manifest.
+
+    Objects whose mesh is missing, unreadable or degenerate are dropped from the manifest
+    and recorded in `provenance.dropped_objects`; the step fails when too many are.
+    Running twice on the same scene writes the same bytes.
+
+    Args:
+        scene_dir: the scene folder (assets/scene_manifest.json and the meshes).
+        options: step options (defaults: no cache, no LLM).
+        storage: scene storage for the failure checkpoint (default: the folder itself).
+        decomposer: convex decomposition (default: CoACD).
+        llm_client: an LLM client to use instead of the one `options.llm` describes.
+
+    Returns:
+        The report.
+
+    Raises:
+        InputError: the manifest is missing/invalid, or the robot's work surface was dropped.
+        PartialFailureError: fewer than `min_success_rate` of the objects succeeded.
+        ConfigError: a required dependency or key is missing.
+    """
+    opts = options or SimreadyOptions()
+    manifest = load_manifest(scene_dir)
+    client = llm_client or create_llm_client(
+        opts.llm, model=opts.llm_model, base_url=opts.llm_base_url, timeout_s=opts.llm_timeout_s
+    )
+    tools = ObjectTools(
+        table=load_prior_table(opts.priors_path),
+        collision=opts.collision,
+        planes=opts.planes,
+        decomposer=decomposer or CoacdDecomposer(),
+        cache=HullCache(opts.cache_dir),
+        estimator=LLMPhysicsEstimator(client) if client is not None else None,
+    )
+    tracker = PartialFailureTracker(
+        storage or LocalStorage(scene_dir), STEP_NAME, min_success_rate=opts.min_success_rate
+    )
+    outcomes: dict[str, ObjectOutcome] = {}
+    failures: dict[str, str] = {}
+    for obj in manifest.objects:
+        with span("simready.object", object_id=obj.id, category=obj.category):
+            try:
+                outcome = process_object(scene_dir, obj, tools)
+            except (ConfigError, TransientError):
+                raise  # systemic: no object can succeed, or a retry of the job may
+            except Exception as exc:  # one bad object must not sink the scene
+                tracker.record_failure(obj.id, exc)
+                failures[obj.id] = str(exc)
+                remove_hulls(scene_dir, obj.id)
+                log.warning("object %s rejected: %s", obj.id, exc)
+                continue
+        outcomes[obj.id] = outcome
+        tracker.record_success(obj.id, {"hulls": len(outcome.collision_paths)})
+        log.info(
+            "object %s ready",
+            obj.id,
+            extra=log_fields(
+                object_id=obj.id,
+                method=outcome.method,
+                hulls=len(outcome.collision_paths),
+                mass_kg=outcome.physics.mass_kg,
+                source=outcome.physics.source,
+            ),
+        )
+    tracker.finalize()
+    save_manifest(scene_dir, apply_outcomes(manifest, outcomes, failures, tools.decomposer.name))
+    return _report(len(manifest.objects), outcomes, failures, tools, client)
+
+
+def _report(
+    total: int,
+    outcomes: dict[str, ObjectOutcome],
+    failures: dict[str, str],
+    tools: ObjectTools,
+    client: LLMClient | None,
+) -> SimreadyReport:
+    vertices = [n for o in outcomes.values() for n in o.hull_vertices]
+    estimator = tools.estimator
+    llm = None
+    if client is not None and estimator is not None:
+        llm = {
+            "provider": client.provider.value,
+            "model": client.model,
+            "calls": estimator.calls,
+            "reused": estimator.reused,
+        }
+    return SimreadyReport(
+        objects=total,
+        ready=len(outcomes),
+        dropped=dict(sorted(failures.items())),
+        methods=dict(sorted(Counter(o.method for o in outcomes.values()).items())),
+        hulls=len(vertices),
+        max_hull_vertices=max(vertices, default=0),
+        decomposed_parts=sum(o.decomposed_parts for o in outcomes.values()),
+        cache_hits=tools.cache.hits,
+        cache_misses=tools.cache.misses,
+        llm=llm,
+    )

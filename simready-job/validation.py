@@ -1,0 +1,77 @@
+"""Checks of the simready outputs: every object has plausible physics and readable hulls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import trimesh
+
+from simready_job.convex_pieces import ENGINE_MAX_HULL_VERTICES
+from simready_job.material_priors import load_prior_table
+from tools.errors import InputError
+from tools.scene_manifest import SceneManifest, SceneObject, load_manifest
+from tools.steps import StepContext, Validation
+
+
+def validate_simready(ctx: StepContext) -> Validation:
+    """Validate the manifest's physics and each object's collision files.
+
+    Args:
+        ctx: the step context (its scene folder is read).
+
+    Returns:
+        {"ok": bool, "checks": [{"name", "ok", "detail"}]}.
+    """
+    try:
+        manifest = load_manifest(ctx.scene_dir)
+    except InputError as exc:
+        return {"ok": False, "checks": [{"name": "manifest", "ok": False, "detail": str(exc)}]}
+    checks = [
+        _check("physics", [p for o in manifest.objects for p in _physics_problems(o, manifest)]),
+        _check("hulls", [p for o in manifest.objects for p in _hull_problems(ctx, o)]),
+    ]
+    return {"ok": all(c["ok"] for c in checks), "checks": checks}
+
+
+def _check(name: str, problems: list[str]) -> dict[str, Any]:
+    return {"name": name, "ok": not problems, "detail": "; ".join(problems[:20]) or "ok"}
+
+
+def _physics_problems(obj: SceneObject, manifest: SceneManifest) -> list[str]:
+    table = load_prior_table()
+    physics = obj.physics
+    if physics is None:
+        return [f"{obj.id}: no physics"]
+    problems = []
+    density = physics.density_kg_m3 or 0.0
+    if not table.min_bulk_density_kg_m3 <= density <= table.max_bulk_density_kg_m3 * (1 + 1e-6):
+        problems.append(f"{obj.id}: bulk density {density:.4g} kg/m^3 out of bounds")
+    if physics.dynamic_friction > physics.static_friction:
+        problems.append(f"{obj.id}: dynamic friction above static")
+    values = [physics.mass_kg, *physics.inertia_diagonal, *physics.center_of_mass]
+    if not np.isfinite(values).all() or max(physics.inertia_diagonal) <= 0:
+        problems.append(f"{obj.id}: non-finite or zero inertia")
+    if not physics.ranges.get("mass_kg"):
+        problems.append(f"{obj.id}: no randomization ranges")
+    return problems
+
+
+def _hull_problems(ctx: StepContext, obj: SceneObject) -> list[str]:
+    paths = obj.asset.collision_paths
+    if not paths:
+        return [f"{obj.id}: no collision hulls"]
+    problems = []
+    for relative in paths:
+        path = ctx.scene_dir / relative
+        if not path.is_file():
+            problems.append(f"{obj.id}: {relative} missing")
+            continue
+        hull = trimesh.load(str(path), file_type="obj", force="mesh", process=False)
+        if not isinstance(hull, trimesh.Trimesh) or len(hull.vertices) < 4:
+            problems.append(f"{obj.id}: {relative} unreadable")
+        elif len(hull.vertices) > ENGINE_MAX_HULL_VERTICES:
+            problems.append(f"{obj.id}: {relative} has {len(hull.vertices)} vertices")
+        elif not hull.is_watertight or hull.volume <= 0:
+            problems.append(f"{obj.id}: {relative} is not a closed convex hull")
+    return problems

@@ -1,0 +1,63 @@
+"""Scale-out: shards own disjoint slots, workers and Cloud Run tasks merge into one dataset."""
+
+import pytest
+
+from episode_generation_job.settings import EpisodeSettings
+from episode_generation_job.shard_runner import ShardPlan
+from episode_generation_job.step import STEP
+from episode_generation_job.testing import write_tabletop_usd
+from tools.config import load_settings
+from tools.errors import ConfigError
+from tools.job_runner import execute_step
+from tools.lerobot import open_dataset, validate_dataset
+from tools.scene_layout import LEROBOT_DIR
+
+
+def _plan(index, count, num=10):
+    return ShardPlan(index, count, num, 1, 10, 0, (), "h264")
+
+
+def test_shards_partition_the_slots():
+    """Every slot belongs to exactly one shard whatever the shard count."""
+    for count in (1, 2, 3, 7):
+        slots = sorted(s for i in range(count) for s in _plan(i, count).slots())
+        assert slots == list(range(10))
+
+
+def test_cloud_run_task_index_must_be_below_count():
+    """A task index outside the task count is a configuration error."""
+    env = {"SCENE_ID": "s", "SCENE_DIR": "/tmp", "CLOUD_RUN_TASK_INDEX": "2"}
+    with pytest.raises(ConfigError, match="CLOUD_RUN_TASK_INDEX"):
+        load_settings(EpisodeSettings, {**env, "CLOUD_RUN_TASK_COUNT": "2"})
+
+
+def _keys(root):
+    contents = open_dataset(root)
+    return sorted(contents.extra_metadata(r)["episode_key"] for r in contents.episodes)
+
+
+def test_cloud_run_tasks_write_shards_and_the_last_merges(tmp_path):
+    """Task 0 of 2 only writes its shard; task 1 finds both shards done and merges them."""
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    base = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "3"}
+    base |= {"CAMERAS": "", "CLOUD_RUN_TASK_COUNT": "2", "PREVIEW_EPISODES": "0"}
+    first = execute_step(
+        STEP, load_settings(EpisodeSettings, {**base, "CLOUD_RUN_TASK_INDEX": "0"})
+    )
+    assert first.result["merged"] is False and not (scene_dir / LEROBOT_DIR).exists()
+    second = execute_step(
+        STEP, load_settings(EpisodeSettings, {**base, "CLOUD_RUN_TASK_INDEX": "1"})
+    )
+    assert second.result["episodes_succeeded"] == 3
+    assert _keys(scene_dir / LEROBOT_DIR) == ["ep-000000", "ep-000001", "ep-000002"]
+    assert validate_dataset(scene_dir / LEROBOT_DIR) == []
+
+
+def test_local_workers_run_as_parallel_shards(tmp_path):
+    """WORKERS=2 runs two shard processes and merges them into one consistent dataset."""
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "4"}
+    env |= {"CAMERAS": "", "WORKERS": "2", "PREVIEW_EPISODES": "0"}
+    outcome = execute_step(STEP, load_settings(EpisodeSettings, env))
+    assert outcome.result["shards_total"] == 2
+    assert _keys(scene_dir / LEROBOT_DIR) == [f"ep-{i:06d}" for i in range(4)]

@@ -1,0 +1,156 @@
+"""The simready step on small scenes: manifest contents, rejection, idempotence, registration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+
+from simready_job.settings import SimreadySettings
+from simready_job.simready import SimreadyOptions, run_simready
+from simready_job.step import STEP, options_from_settings
+from simready_job.validation import validate_simready
+from tools.config import load_settings
+from tools.errors import InputError, PartialFailureError
+from tools.scene_manifest import load_manifest
+from tools.steps import StepContext
+from tools.storage import LocalStorage
+from tools.structured_logging import get_logger
+
+FLAT = trimesh.Trimesh(
+    np.array([[0, 0, 0], [0.1, 0, 0], [0, 0.1, 0], [0.1, 0.1, 0]], dtype=float),
+    np.array([[0, 1, 2], [1, 3, 2]]),
+)
+
+
+def _snapshot(scene: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(scene).as_posix(): p.read_bytes()
+        for p in sorted((scene / "assets").rglob("*"))
+        if p.is_file()
+    }
+
+
+def _ctx(scene: Path) -> StepContext:
+    settings = load_settings(
+        SimreadySettings, {"SCENE_ID": "test_scene", "SCENE_DIR": str(scene), "SIMREADY_LLM": "off"}
+    )
+    return StepContext(scene, settings, LocalStorage(scene), get_logger("test"))
+
+
+def test_every_object_gets_physics_and_hull_files(scene_factory, meshes, halving, tmp_path):
+    """Physics with the shared names and hull OBJ files in the asset folder, for every object."""
+    scene = scene_factory(extra=[("room", "room", "background", meshes.room())])
+    options = SimreadyOptions(cache_dir=tmp_path / "cache")
+    report = run_simready(scene, options, decomposer=halving)
+    assert report.ready == report.objects == 3
+    manifest = load_manifest(scene)
+    for obj in manifest.objects:
+        assert obj.physics is not None and obj.physics.source == "priors"
+        assert obj.physics.dynamic_friction <= obj.physics.static_friction
+        assert set(obj.physics.ranges) == {"mass_kg", "static_friction", "dynamic_friction"}
+        assert obj.asset.collision_paths
+        for k, path in enumerate(obj.asset.collision_paths):
+            assert path == f"assets/{obj.id}/collision/hull_{k}.obj"
+            assert (scene / path).is_file()
+    assert len(manifest.object("room").asset.collision_paths) == 4
+    mug_physics = manifest.object("mug_1").physics
+    assert mug_physics is not None and mug_physics.material == "ceramic"
+    assert manifest.provenance.tool_versions["simready.decomposer"] == "halving-test"
+    assert validate_simready(_ctx(scene))["ok"]
+
+
+def test_running_twice_gives_the_same_bytes(scene_factory, halving, tmp_path):
+    """A second run on its own output rewrites identical manifest and hull bytes."""
+    scene = scene_factory()
+    options = SimreadyOptions(cache_dir=tmp_path / "cache")
+    run_simready(scene, options, decomposer=halving)
+    first = _snapshot(scene)
+    run_simready(scene, options, decomposer=halving)
+    assert _snapshot(scene) == first
+
+
+def test_a_degenerate_object_is_dropped_and_recorded(scene_factory, halving):
+    """A flat mesh is rejected: removed with its relationships, recorded under its source id."""
+    scene = scene_factory(extra=[("sheet", "book", "manipulable", FLAT)])
+    data = json.loads((scene / "assets/scene_manifest.json").read_text())
+    data["objects"][1]["relationships"].append({"type": "adjacent_to", "target": "sheet"})
+    (scene / "assets/scene_manifest.json").write_text(json.dumps(data))
+    report = run_simready(scene, decomposer=halving)
+    assert "sheet" in report.dropped and "degenerate" in report.dropped["sheet"]
+    manifest = load_manifest(scene)
+    assert [o.id for o in manifest.objects] == ["table_1", "mug_1"]
+    assert all(r.target != "sheet" for r in manifest.object("mug_1").relationships)
+    reason = manifest.provenance.dropped_objects["book__(1, 2)"]
+    assert reason.startswith("simready: assets/sheet/mesh.glb: degenerate mesh")
+    checkpoint = json.loads((scene / ".checkpoints/simready.json").read_text())
+    assert [f["item"] for f in checkpoint["failed"]] == ["sheet"]
+
+
+def test_too_many_rejections_fail_the_step_without_writing(scene_factory, halving):
+    """Below the success-rate threshold the step raises and leaves the manifest untouched."""
+    extra = [(f"sheet_{k}", "book", "manipulable", FLAT) for k in range(3)]
+    scene = scene_factory(extra=extra)
+    before = (scene / "assets/scene_manifest.json").read_bytes()
+    with pytest.raises(PartialFailureError):
+        run_simready(scene, SimreadyOptions(min_success_rate=0.6), decomposer=halving)
+    assert (scene / "assets/scene_manifest.json").read_bytes() == before
+
+
+def test_a_rejected_work_surface_fails_the_scene(scene_factory, halving):
+    """The robot's work surface cannot be dropped: the step raises InputError."""
+    scene = scene_factory({"table_1": FLAT})
+    with pytest.raises(InputError, match="work surface table_1"):
+        run_simready(scene, SimreadyOptions(min_success_rate=0.0), decomposer=halving)
+
+
+def test_a_missing_mesh_is_one_object_failure(scene_factory, halving):
+    """A missing mesh file rejects that object only."""
+    scene = scene_factory()
+    (scene / "assets/mug_1/mesh.glb").unlink()
+    report = run_simready(scene, decomposer=halving)
+    assert report.dropped == {"mug_1": "assets/mug_1/mesh.glb: mesh file is missing"}
+
+
+def test_validation_reports_bad_physics_and_missing_hulls(scene_factory, halving):
+    """validate_simready flags an object whose hull file disappeared."""
+    scene = scene_factory()
+    run_simready(scene, decomposer=halving)
+    (scene / "assets/mug_1/collision/hull_0.obj").unlink()
+    result = validate_simready(_ctx(scene))
+    assert not result["ok"]
+    assert "hull_0.obj missing" in json.dumps(result)
+
+
+def test_step_registration_and_settings(tmp_path):
+    """The step is declared as the pipeline expects and its settings map onto options."""
+    assert (STEP.name, STEP.job, STEP.order) == ("simready", "simready-job", 20)
+    assert STEP.depends_on == ("regen3d",)
+    assert STEP.inputs == STEP.outputs == ("assets/",)
+    assert STEP.validate is validate_simready
+    settings = load_settings(
+        SimreadySettings,
+        {
+            "SCENE_ID": "s",
+            "SCENE_DIR": str(tmp_path),
+            "SIMREADY_MAX_HULLS": "8",
+            "SIMREADY_CACHE_DIR": str(tmp_path / "c"),
+        },
+    )
+    options = options_from_settings(settings)
+    assert options.collision.decomposition.max_hulls == 8
+    assert options.cache_dir == tmp_path / "c"
+    assert options.llm == "auto"
+
+
+def test_the_step_function_runs_through_its_context(scene_factory, monkeypatch, tmp_path):
+    """STEP.run reads its settings from the context and returns the JSON report."""
+    scene = scene_factory({"mug_1": trimesh.creation.box(extents=[0.1, 0.1, 0.1])})
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = STEP.run(_ctx(scene))
+    assert result["ready"] == 2
+    assert result["methods"] == {"convex_hull": 1, "parts": 1}
+    json.dumps(result)

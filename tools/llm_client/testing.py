@@ -1,0 +1,196 @@
+"""Test helper: a local HTTP server speaking the Gemini and OpenAI chat request/response shapes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+_GEMINI_PREFIX = "/v1beta/models/"
+_GEMINI_SUFFIX = ":generateContent"
+_OPENAI_PATH = "/v1/chat/completions"
+_ERRORS = {
+    400: ("INVALID_ARGUMENT", "invalid_request_error"),
+    401: ("UNAUTHENTICATED", "invalid_api_key"),
+    404: ("NOT_FOUND", "model_not_found"),
+    429: ("RESOURCE_EXHAUSTED", "rate_limit_exceeded"),
+    500: ("INTERNAL", "server_error"),
+    503: ("UNAVAILABLE", "server_error"),
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted reply: a status, and model text wrapped in the provider's envelope."""
+
+    status: int = 200
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the server received (header names lower-cased)."""
+
+    provider: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+def gemini_envelope(text: str, model_version: str) -> dict[str, Any]:
+    """A generateContent response carrying `text` as the answer."""
+    return {
+        "candidates": [
+            {
+                "content": {"role": "model", "parts": [{"text": text}]},
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 10},
+        "modelVersion": model_version,
+    }
+
+
+def openai_envelope(text: str, model_version: str) -> dict[str, Any]:
+    """A chat.completion response carrying `text` as the answer."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model_version,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": None},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
+
+
+def error_body(provider: str, status: int) -> dict[str, Any]:
+    """The provider's error JSON for `status`."""
+    gemini_status, openai_code = _ERRORS.get(status, ("UNKNOWN", "error"))
+    if provider == "gemini":
+        return {"error": {"code": status, "message": "fake error", "status": gemini_status}}
+    return {"error": {"message": "fake error", "type": openai_code, "param": None}}
+
+
+class FakeLLMServer:
+    """Serves scripted replies on 127.0.0.1 for both APIs and records every request.
+
+    Owns an HTTP server thread; use it as a context manager. Replies are consumed in
+    order; when none is queued, `default` is served (HTTP 500 unless changed).
+    """
+
+    def __init__(self, model_version: str = "fake-model-001") -> None:
+        self.model_version = model_version
+        self.requests: list[RecordedRequest] = []
+        self.default = Reply(status=500)
+        self._queue: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:<port>` of the running server."""
+        assert self._server is not None, "server not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def reply_json(self, answer: Any, times: int = 1) -> None:
+        """Queue a successful answer whose text is `answer` encoded as JSON."""
+        self.reply(Reply(text=json.dumps(answer)), times)
+
+    def reply_text(self, text: str, times: int = 1) -> None:
+        """Queue a successful answer whose text is `text` verbatim (e.g. malformed JSON)."""
+        self.reply(Reply(text=text), times)
+
+    def reply_status(self, status: int, times: int = 1) -> None:
+        """Queue an error reply with the provider's error body."""
+        self.reply(Reply(status=status), times)
+
+    def reply(self, reply: Reply, times: int = 1) -> None:
+        """Queue `reply` `times` times."""
+        with self._lock:
+            self._queue.extend([reply] * times)
+
+    def _next(self) -> Reply:
+        with self._lock:
+            return self._queue.popleft() if self._queue else self.default
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def __enter__(self) -> FakeLLMServer:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server and join its thread; safe to call twice."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+
+def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _send(self, status: int, payload: Any) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            if self.path.startswith(_GEMINI_PREFIX) and self.path.endswith(_GEMINI_SUFFIX):
+                provider, authorised = "gemini", bool(self.headers.get("x-goog-api-key"))
+            elif self.path == _OPENAI_PATH:
+                auth = self.headers.get("Authorization", "")
+                provider, authorised = "openai", auth.startswith("Bearer ") and len(auth) > 7
+            else:
+                self._send(404, {"error": {"message": "unknown path", "status": "NOT_FOUND"}})
+                return
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length) or b"null")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            fake._record(RecordedRequest(provider, self.path, headers, body))
+            if not authorised:
+                self._send(401, error_body(provider, 401))
+                return
+            reply = fake._next()
+            if reply.status != 200 or reply.text is None:
+                self._send(reply.status, error_body(provider, reply.status))
+                return
+            envelope = gemini_envelope if provider == "gemini" else openai_envelope
+            self._send(200, envelope(reply.text, fake.model_version))
+
+    return Handler

@@ -1,0 +1,1 @@
+"""Robot models for the embedded simulator, one folder per robot family."""

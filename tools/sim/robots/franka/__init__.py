@@ -1,0 +1,14 @@
+"""The Franka Panda robot family: constants, MuJoCo model builder and kinematics."""
+
+from tools.sim.robots.franka import constants
+from tools.sim.robots.franka.kinematics import FrankaKinematics, IkResult
+from tools.sim.robots.franka.model import asset_dir, attach_franka, build_franka_spec
+
+__all__ = [
+    "FrankaKinematics",
+    "IkResult",
+    "asset_dir",
+    "attach_franka",
+    "build_franka_spec",
+    "constants",
+]

@@ -1,0 +1,50 @@
+"""Franka Panda constants shared by every backend: names, home pose, limits and gains."""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROBOT_TYPE: Final = "franka_panda"
+ASSET_PACKAGE: Final = "pybullet"  # the wheel that ships pybullet_data/franka_panda (Apache-2.0)
+ASSET_SUBDIR: Final = "franka_panda"
+URDF_NAME: Final = "panda.urdf"
+PREFIX: Final = "panda/"  # names of robot elements inside a scene model
+
+ARM_JOINTS: Final = tuple(f"panda_joint{i}" for i in range(1, 8))
+FINGER_JOINTS: Final = ("panda_finger_joint1", "panda_finger_joint2")
+BASE_BODY: Final = "panda_link0"
+HAND_BODY: Final = "panda_hand"
+FINGER_BODIES: Final = ("panda_leftfinger", "panda_rightfinger")
+FINGER_PAD_GEOMS: Final = ("left_pad", "right_pad")
+GRIP_SITE: Final = "grip"
+WRIST_CAMERA: Final = "wrist"
+WRIST_CAMERA_POS: Final = (0.07, 0.0, 0.02)  # hand frame, beside the hand, behind the fingers
+WRIST_CAMERA_QUAT: Final = (0.0, 1.0, 0.0, 0.0)  # flipped about x: looks along the fingers
+WRIST_CAMERA_FOVY_DEG: Final = 75.0
+ARM_ACTUATORS: Final = tuple(f"act_{name}" for name in ARM_JOINTS)
+GRIPPER_ACTUATOR: Final = "act_gripper"
+
+# "Ready" pose: elbow up, hand pointing down with the fingers along the base's y axis.
+HOME_QPOS: Final = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785)
+HOME_JITTER_RAD: Final = 0.05  # per-joint uniform jitter of the home pose per episode
+
+# Joint limits of the URDF (radians), used by IK to stay feasible.
+ARM_LOWER: Final = (-2.9671, -1.8326, -2.9671, -3.1416, -2.9671, -0.0873, -2.9671)
+ARM_UPPER: Final = (2.9671, 1.8326, 2.9671, 0.0, 2.9671, 3.8223, 2.9671)
+
+FINGER_MAX: Final = 0.04  # each finger travels 0..4 cm: the gripper opens 8 cm
+GRIPPER_MAX_WIDTH: Final = 2 * FINGER_MAX
+GRIP_SITE_OFFSET: Final = 0.1034  # from the hand frame along its z to the middle of the pads
+REACH_RADIUS: Final = 0.80  # usable horizontal reach from joint 1's axis, metres
+MIN_REACH_RADIUS: Final = 0.25  # closer than this the arm folds into itself
+SHOULDER_HEIGHT: Final = 0.333
+
+# Position-actuator gains (N m / rad, N m s / rad) per arm joint, and the gripper's.
+ARM_KP: Final = (4500.0, 4500.0, 3500.0, 3500.0, 2000.0, 2000.0, 2000.0)
+ARM_KV: Final = (450.0, 450.0, 350.0, 350.0, 200.0, 200.0, 200.0)
+ARM_FORCE: Final = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
+ARM_ARMATURE: Final = 0.1
+GRIPPER_KP: Final = 800.0
+GRIPPER_KV: Final = 40.0
+GRIPPER_FORCE: Final = 40.0  # newtons per finger
+PAD_FRICTION: Final = (1.5, 0.03, 0.001)  # sliding, torsional (patch ~3 cm), rolling
