@@ -29,10 +29,20 @@ demo: install
 	@rm -rf $(DEMO_DIR)/$(DEMO_SCENE)
 	$(BIN)/python -m fixtures.generate_mock_regen3d --scene-id $(DEMO_SCENE) \
 		--output-dir $(DEMO_DIR) --environment kitchen --seed $(DEMO_SEED)
+	@# Stands in for results that come back from Genie Sim (it needs a GPU and Isaac Sim).
+	$(BIN)/python -m fixtures.generate_mock_geniesim_output --episodes 4 --failed-episode 3 \
+		--seed $(DEMO_SEED) --output $(DEMO_DIR)/$(DEMO_SCENE)/geniesim/results.tar.gz
 	$(BIN)/python -m tools.run_local_pipeline --scene-dir $(DEMO_DIR)/$(DEMO_SCENE) --validate > $(DEMO_DIR)/run_summary.json
 	@echo
 	@echo "Demo scene:        $(DEMO_DIR)/$(DEMO_SCENE)"
 	@echo "Scene manifest:    $(DEMO_DIR)/$(DEMO_SCENE)/assets/scene_manifest.json"
+	@echo "Physics scene:     $(DEMO_DIR)/$(DEMO_SCENE)/usd/scene.usda"
+	@echo "Scene preview:     $(DEMO_DIR)/$(DEMO_SCENE)/reports/scene_preview.png"
+	@echo "Replicator bundle: $(DEMO_DIR)/$(DEMO_SCENE)/replicator/"
+	@echo "LeRobot dataset:   $(DEMO_DIR)/$(DEMO_SCENE)/episodes/lerobot/"
+	@echo "Episode preview:   $(DEMO_DIR)/$(DEMO_SCENE)/reports/episodes_preview.mp4"
+	@echo "Genie Sim export:  $(DEMO_DIR)/$(DEMO_SCENE)/geniesim/export/"
+	@echo "Genie Sim import:  $(DEMO_DIR)/$(DEMO_SCENE)/geniesim/import/lerobot/"
 	@echo "Validation report: $(DEMO_DIR)/$(DEMO_SCENE)/reports/validation_report.json"
 	@echo "Run summary:       $(DEMO_DIR)/run_summary.json"
 

@@ -33,7 +33,25 @@ def _generate(out: Path, scene_id: str, environment: str = "kitchen", seed: int 
         text=True,
         timeout=600,
     )
-    return out / scene_id
+    scene = out / scene_id
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fixtures.generate_mock_geniesim_output",
+            "--episodes",
+            "3",
+            "--failed-episode",
+            "2",
+            "--output",
+            str(scene / "geniesim/results.tar.gz"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return scene
 
 
 def _run(scene: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +95,7 @@ def test_bad_input_fails_cleanly(tmp_path: Path):
     """A run without a floor label: exit 2, one failure marker, no manifest, dependants blocked."""
     scene = _generate(tmp_path, "e2e_nofloor", environment="office", seed=5)
     (scene / "regen3d/output/pointclouds/PLANE_SAMPLED.ply").unlink()
-    proc = _run(scene)
+    proc = _run(scene, "--steps", "geniesim-export")
     assert proc.returncode == 2
     assert "PLANE_SAMPLED.ply" in proc.stderr
     markers = sorted(p.name for p in (scene / ".markers").iterdir())
@@ -85,4 +103,4 @@ def test_bad_input_fails_cleanly(tmp_path: Path):
     assert not (scene / "assets/scene_manifest.json").exists()
     summary = json.loads(proc.stdout)
     blocked = [n for n, s in summary["steps"].items() if s["status"] == "blocked"]
-    assert set(blocked) == set(registered_steps()) - {"regen3d"}
+    assert set(blocked) == set(registered_steps()) - {"regen3d", "geniesim-import"}

@@ -1,0 +1,173 @@
+"""Object meshes in their asset frame and their upright world boxes, measured in the Z-up frame."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import trimesh
+from numpy.typing import NDArray
+
+from tools.errors import InputError
+from tools.scene_manifest import SceneManifest, SceneObject, SimRole
+
+FloatArray = NDArray[np.float64]
+SUPPORT_GAP_M = 0.03  # an object rests on a surface whose top is this close below its bottom
+SUPPORT_OVERLAP_M = 0.02  # ... or at most this far above it (slight interpenetration)
+
+
+@dataclass(frozen=True)
+class ObjectGeometry:
+    """One object's visual mesh and where it is.
+
+    Attributes:
+        object_id: manifest id.
+        mesh: the visual mesh in the asset frame with the manifest's scale applied (metres).
+        rotation: world rotation of the asset frame (3x3).
+        translation: world position of the asset frame origin.
+        yaw: heading of the asset frame's x axis about world z, radians.
+        centre: centre of the upright world box.
+        half_extents: half sizes of that box along its own x, y (turned by `yaw`) and world z.
+    """
+
+    object_id: str
+    mesh: trimesh.Trimesh
+    rotation: FloatArray
+    translation: FloatArray
+    yaw: float
+    centre: FloatArray
+    half_extents: FloatArray
+
+    @property
+    def top(self) -> float:
+        """Height of the box's top face."""
+        return float(self.centre[2] + self.half_extents[2])
+
+    @property
+    def bottom(self) -> float:
+        """Height of the box's bottom face."""
+        return float(self.centre[2] - self.half_extents[2])
+
+    @property
+    def local_centre(self) -> FloatArray:
+        """Centre of the mesh's axis-aligned box in the (scaled) asset frame."""
+        low, high = self.mesh.bounds
+        return np.asarray((low + high) / 2.0, dtype=np.float64)
+
+    def local_xy(self, point: Iterable[float]) -> FloatArray:
+        """A world point's (x, y) in this box's frame, relative to its centre."""
+        p = np.asarray(list(point), dtype=np.float64)
+        dx, dy = p[0] - self.centre[0], p[1] - self.centre[1]
+        c, s = math.cos(self.yaw), math.sin(self.yaw)
+        return np.array([c * dx + s * dy, -s * dx + c * dy])
+
+    def contains_xy(self, point: Iterable[float], margin: float = 0.0) -> bool:
+        """Whether a world point's (x, y) lies in the footprint shrunk by `margin`."""
+        local = np.abs(self.local_xy(point))
+        return bool(np.all(local <= self.half_extents[:2] - margin))
+
+
+def _rotation(wxyz: tuple[float, float, float, float]) -> FloatArray:
+    w, x, y, z = wxyz
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def load_visual_mesh(path: Path, source: str) -> trimesh.Trimesh:
+    """All triangles of a mesh file as one mesh (GLB node transforms applied).
+
+    Raises:
+        InputError: unreadable or without triangles.
+    """
+    try:
+        mesh = trimesh.load(str(path), force="mesh", process=False)
+    except Exception as exc:  # trimesh raises many types for unreadable files
+        raise InputError(source, f"unreadable mesh ({type(exc).__name__})") from exc
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
+        raise InputError(source, "contains no triangles")
+    return mesh
+
+
+def object_geometry(scene_dir: Path, obj: SceneObject) -> ObjectGeometry:
+    """Load an object's mesh and measure its upright world box.
+
+    Args:
+        scene_dir: the scene folder.
+        obj: the manifest object.
+
+    Returns:
+        Its geometry.
+
+    Raises:
+        InputError: the mesh is missing or unreadable.
+    """
+    source = obj.asset.mesh_path
+    path = scene_dir / source
+    if not path.is_file():
+        raise InputError(source, "mesh file missing")
+    mesh = load_visual_mesh(path, source)
+    mesh = trimesh.Trimesh(
+        mesh.vertices * np.asarray(obj.transform.scale), mesh.faces, process=False
+    )
+    rotation = _rotation(obj.transform.rotation_wxyz)
+    translation = np.asarray(obj.transform.position, dtype=np.float64)
+    yaw = math.atan2(rotation[1, 0], rotation[0, 0])
+    world = mesh.vertices @ rotation.T + translation
+    c, s = math.cos(yaw), math.sin(yaw)
+    to_box = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
+    boxed = world @ to_box.T
+    low, high = boxed.min(axis=0), boxed.max(axis=0)
+    centre = to_box.T @ ((low + high) / 2.0)
+    return ObjectGeometry(obj.id, mesh, rotation, translation, yaw, centre, (high - low) / 2.0)
+
+
+def scene_geometry(scene_dir: Path, manifest: SceneManifest) -> dict[str, ObjectGeometry]:
+    """Geometry of every object but the room shell, by id."""
+    return {
+        o.id: object_geometry(scene_dir, o)
+        for o in manifest.objects
+        if o.sim_role is not SimRole.BACKGROUND
+    }
+
+
+def support_of(
+    obj: SceneObject, geometry: dict[str, ObjectGeometry], manifest: SceneManifest
+) -> str | None:
+    """The object `obj` rests on: the manifest's `on_top_of` if it holds, else the highest
+    surface whose top is just under the object's bottom and whose footprint holds its centre.
+
+    Args:
+        obj: the object.
+        geometry: measured geometry of the scene's objects.
+        manifest: the scene contract.
+
+    Returns:
+        The support's id, or None (on the floor, or nothing under it).
+    """
+    mine = geometry.get(obj.id)
+    if mine is None:
+        return None
+
+    def holds(other: ObjectGeometry) -> bool:
+        gap = mine.bottom - other.top
+        return -SUPPORT_OVERLAP_M <= gap <= SUPPORT_GAP_M and other.contains_xy(mine.centre)
+
+    for rel in obj.relationships:
+        if rel.type == "on_top_of" and rel.target in geometry and holds(geometry[rel.target]):
+            return rel.target
+    candidates = [
+        g
+        for oid, g in geometry.items()
+        if oid != obj.id and manifest.object(oid).sim_role is not SimRole.BACKGROUND and holds(g)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda g: (g.top, g.object_id)).object_id

@@ -1,0 +1,48 @@
+"""The mock Genie Sim results archive: Genie Sim's layout, damage on request, same bytes."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import h5py
+
+from fixtures.generate_mock_geniesim_output import generate_mock_geniesim_output, main
+from genie_sim_import_job.videos import count_frames
+from tools.archives import safe_extract_tar
+from tools.geniesim_format import results as fmt
+
+
+def test_same_arguments_give_same_bytes(tmp_path: Path) -> None:
+    """Two runs with the same arguments write identical archives."""
+    a = generate_mock_geniesim_output(tmp_path / "a.tar.gz", episodes=2, seed=4)
+    b = generate_mock_geniesim_output(tmp_path / "b.tar.gz", episodes=2, seed=4)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_episode_folders_follow_genie_sims_writer(tmp_path: Path) -> None:
+    """Each episode has the writer's files, per-frame h5 groups and one video frame per group."""
+    archive = generate_mock_geniesim_output(tmp_path / "r.tar.gz", episodes=1, frames=8)
+    safe_extract_tar(archive, tmp_path / "out")
+    episode = tmp_path / "out" / fmt.RECORDING_DIR / "mock_scene__cup_to_plate_0"
+    for name in fmt.REQUIRED_FILES:
+        assert (episode / name).is_file()
+    with h5py.File(episode / fmt.ALIGNED_JOINTS) as h5:
+        assert sorted(h5, key=int) == [str(i) for i in range(8)]
+        assert h5["0/state/joint/position"].shape == (14,)
+    assert count_frames(episode / fmt.VIDEOS_DIR / "head_color.mp4") == 8
+    extrinsic = json.loads(
+        (episode / fmt.SENSOR_DIR / "extrinsic_end_T_head_front_rgbd_aligned.json").read_text()
+    )
+    assert set(extrinsic[0]["extrinsic"]) == {"rotation_matrix", "translation_vector"}
+
+
+def test_cli_writes_the_requested_damage(tmp_path: Path) -> None:
+    """--failed-episode marks that episode's task_status false."""
+    out = tmp_path / "cli.tar.gz"
+    assert main(["--output", str(out), "--episodes", "2", "--failed-episode", "1"]) == 0
+    with tarfile.open(out) as tar:
+        member = tar.extractfile(f"{fmt.RECORDING_DIR}/mock_scene__cup_to_plate_1/task_result.json")
+        assert member is not None and json.load(member)[fmt.TASK_STATUS] is False
+    assert main(["--output", str(out), "--episodes", "0"]) == 2
