@@ -160,6 +160,7 @@ def _neighbour_pairs(pieces: Sequence[ConvexPiece]) -> list[tuple[int, int]]:
     centres = np.stack([p.centroid for p in pieces])
     gaps = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=2)
     gaps[np.diag_indices(len(pieces))] = np.inf
-    nearest = np.argsort(gaps, axis=1, kind="stable")[:, :_MERGE_NEIGHBOURS]
+    count = min(_MERGE_NEIGHBOURS, len(pieces) - 1)  # the diagonal (inf) sorts last
+    nearest = np.argsort(gaps, axis=1, kind="stable")[:, :count]
     pairs = {(min(i, int(j)), max(i, int(j))) for i in range(len(pieces)) for j in nearest[i]}
     return sorted(pairs)

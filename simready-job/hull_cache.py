@@ -79,10 +79,16 @@ class HullCache:
         return hulls
 
     def put(self, key: str, hulls: list[RawHull]) -> None:
-        """Store hulls atomically (write to a temporary file, then rename)."""
+        """Store hulls atomically (temporary file, then rename); write errors only warn."""
         path = self._path(key)
         if path is None:
             return
+        try:
+            self._write(path, hulls)
+        except OSError as exc:  # a cache that cannot be written only costs speed
+            log.warning("hull cache not written (%s: %s)", type(exc).__name__, exc)
+
+    def _write(self, path: Path, hulls: list[RawHull]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"count": np.asarray(len(hulls))}
         for k, (vertices, faces) in enumerate(hulls):

@@ -102,10 +102,10 @@ def _prepare(work: trimesh.Trimesh, source: str) -> PreparedMesh:
         notes.append(f"mesh not watertight after repair: volume and mass from {what} convex hull")
     if "flat" in kinds:
         notes.append(f"{kinds.count('flat')} flat part(s) without volume ignored")
-    solid = _join(solids)
+    solid = join_meshes(solids)
     if "hull" not in kinds:
         return PreparedMesh(solid, solid, "mesh", tuple(notes))
-    surface = _join(
+    surface = join_meshes(
         [
             mesh if how != "hull" else part
             for (mesh, how), part in zip(closed, parts, strict=True)
@@ -132,7 +132,7 @@ def _close(part: trimesh.Trimesh) -> tuple[trimesh.Trimesh, str]:
     return (hull, "hull") if hull is not None else (part, "flat")
 
 
-def _join(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
+def join_meshes(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
     """One mesh of separate parts (vertices not merged across parts, so each stays closed)."""
     if len(meshes) == 1:
         return meshes[0]

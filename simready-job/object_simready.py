@@ -6,17 +6,15 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import trimesh
 
 from simready_job.collision import CollisionParams, CollisionResult, build_hulls
-from simready_job.convex_pieces import ConvexPiece
 from simready_job.decomposition import Decomposer
 from simready_job.hull_cache import HullCache
 from simready_job.llm_physics import RECORD_NAME, LLMPhysicsEstimator, ObjectFacts, clamp_guess
 from simready_job.material_priors import PriorTable, ResolvedPrior
 from simready_job.mesh_io import load_triangles, obj_bytes
-from simready_job.mesh_repair import prepare_mesh
+from simready_job.mesh_repair import join_meshes, prepare_mesh
 from simready_job.physics_model import MassModel, estimate_mass, make_physics
 from simready_job.room_colliders import PlaneParams, room_slabs
 from tools.scene_layout import asset_dir
@@ -80,10 +78,8 @@ def process_object(scene_dir: Path, obj: SceneObject, tools: ObjectTools) -> Obj
     collision: CollisionResult
     if obj.sim_role is SimRole.BACKGROUND:
         collision = room_slabs(mesh, tools.planes, source)
-        body = trimesh.Trimesh(
-            np.vstack([p.vertices for p in collision.pieces]),
-            np.vstack([p.faces + offset for p, offset in _offsets(collision)]),
-            process=False,
+        body = join_meshes(
+            [trimesh.Trimesh(p.vertices, p.faces, process=False) for p in collision.pieces]
         )
     else:
         prepared = prepare_mesh(mesh, source)
@@ -103,12 +99,6 @@ def process_object(scene_dir: Path, obj: SceneObject, tools: ObjectTools) -> Obj
         decomposed_parts=collision.decomposed_parts,
         notes=tuple(notes),
     )
-
-
-def _offsets(collision: CollisionResult) -> list[tuple[ConvexPiece, int]]:
-    """Each piece with the index offset of its vertices in the stacked vertex array."""
-    counts = [0, *(len(p.vertices) for p in collision.pieces)]
-    return list(zip(collision.pieces, np.cumsum(counts[:-1]).tolist(), strict=True))
 
 
 def _priors_physics(mass: MassModel, prior: ResolvedPrior) -> Physics:

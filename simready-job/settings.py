@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from simready_job.convex_pieces import ENGINE_MAX_HULL_VERTICES
 from tools.config import JobSettings
+from tools.llm_client import check_base_url
 
 
 class SimreadySettings(JobSettings):
@@ -41,7 +42,9 @@ class SimreadySettings(JobSettings):
         default="auto", description="LLM physics estimate: auto = whichever key is configured"
     )
     SIMREADY_LLM_MODEL: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9._/-]{1,100}$", description="model name override"
+        default=None,
+        pattern=r"^(models/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="model name override",
     )
     SIMREADY_LLM_BASE_URL: str | None = Field(
         default=None, description="API root override (https; http only to loopback)"
@@ -49,3 +52,8 @@ class SimreadySettings(JobSettings):
     SIMREADY_LLM_TIMEOUT_S: float = Field(
         default=30.0, gt=0, le=300, description="per-attempt timeout of an LLM call"
     )
+
+    @field_validator("SIMREADY_LLM_BASE_URL")
+    @classmethod
+    def _safe_base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_base_url(value)

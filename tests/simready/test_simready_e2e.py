@@ -41,7 +41,7 @@ def test_mock_kitchen_becomes_simulation_ready(tmp_path: Path, monkeypatch: pyte
     for obj in manifest.objects:
         physics = obj.physics
         assert physics is not None, obj.id
-        assert 50.0 <= physics.density_kg_m3 <= 20000.0, obj.id
+        assert 50.0 <= (physics.density_kg_m3 or 0.0) <= 20000.0, obj.id
         assert physics.dynamic_friction <= physics.static_friction
         assert all((scene / p).is_file() for p in obj.asset.collision_paths)
         if obj.category in HOLLOW:

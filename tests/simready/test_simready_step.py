@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +17,7 @@ from simready_job.simready import SimreadyOptions, run_simready
 from simready_job.step import STEP, options_from_settings
 from simready_job.validation import validate_simready
 from tools.config import load_settings
-from tools.errors import InputError, PartialFailureError
+from tools.errors import ConfigError, InputError, PartialFailureError
 from tools.scene_manifest import load_manifest
 from tools.steps import StepContext
 from tools.storage import LocalStorage
@@ -144,6 +147,9 @@ def test_step_registration_and_settings(tmp_path):
     assert options.collision.decomposition.max_hulls == 8
     assert options.cache_dir == tmp_path / "c"
     assert options.llm == "auto"
+    for bad in ({"SIMREADY_LLM_BASE_URL": "http://example.com"}, {"SIMREADY_MAX_HULLS": "0"}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            load_settings(SimreadySettings, {"SCENE_ID": "s", "SCENE_DIR": str(tmp_path), **bad})
 
 
 def test_the_step_function_runs_through_its_context(scene_factory, monkeypatch, tmp_path):
@@ -154,3 +160,32 @@ def test_the_step_function_runs_through_its_context(scene_factory, monkeypatch, 
     assert result["ready"] == 2
     assert result["methods"] == {"convex_hull": 1, "parts": 1}
     json.dumps(result)
+
+
+def _entrypoint(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    return subprocess.run(
+        [sys.executable, "-m", "simready_job.prepare_simready_assets"],
+        env={**keep, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_cloud_run_entrypoint_runs_the_step(scene_factory, tmp_path):
+    """The module entrypoint exits 0 on a good scene and 2 on a bad configuration."""
+    scene = scene_factory({"mug_1": trimesh.creation.box(extents=[0.1, 0.1, 0.1])})
+    env = {
+        "SCENE_ID": "test_scene",
+        "SCENE_DIR": str(scene),
+        "SIMREADY_CACHE_DIR": str(tmp_path / "cache"),
+        "SIMREADY_LLM": "off",
+    }
+    done = _entrypoint(env)
+    assert done.returncode == 0, done.stderr
+    assert (scene / ".markers/simready.complete.json").is_file()
+    physics = load_manifest(scene).object("mug_1").physics
+    assert physics is not None and physics.source == "priors"
+    bad = _entrypoint({**env, "SIMREADY_CONVEX_RATIO": "2"})
+    assert bad.returncode == 2 and "SIMREADY_CONVEX_RATIO" in bad.stderr

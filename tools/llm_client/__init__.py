@@ -17,6 +17,7 @@ from tools.llm_client.errors import (
 )
 from tools.llm_client.factory import AUTO, CHOICES, OFF, create_llm_client
 from tools.llm_client.providers import SPECS, Provider, ProviderSpec
+from tools.llm_client.transport import check_base_url
 
 __all__ = [
     "AUTO",
@@ -34,6 +35,7 @@ __all__ = [
     "ProviderSpec",
     "RetryPolicy",
     "breaker_for",
+    "check_base_url",
     "create_llm_client",
     "parse_json_answer",
     "reset_breakers",

@@ -211,7 +211,7 @@ class LLMClient:
             LLMResponseInvalid: the answer is unusable.
         """
         started = time.monotonic()
-        status = "failed"
+        status = "interrupted"
         try:
             payload = self._breaker.call(self._post_with_retries, system, prompt)
             text, version = extract_text(self.provider, payload)
@@ -224,6 +224,9 @@ class LLMClient:
                 model_version=version or self.model,
                 latency_s=time.monotonic() - started,
             )
+        except Exception as exc:
+            status = f"failed: {type(exc).__name__}"
+            raise
         finally:
             log.info(
                 "llm call %s/%s: %s",
