@@ -1,0 +1,64 @@
+"""Every registered job's Cloud Run entrypoint validates its configuration before any work."""
+
+import importlib
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tools.steps import registered_steps
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDER_TO_PACKAGE = {
+    folder: package
+    for package, folder in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"][
+        "setuptools"
+    ]["package-dir"].items()
+}
+STEPS = registered_steps()
+
+
+def _entrypoint(job: str) -> str:
+    """The module of a job folder that calls run_job_main (the Dockerfile's ENTRYPOINT)."""
+    folder = ROOT / job
+    callers = [p for p in folder.glob("*.py") if "run_job_main(" in p.read_text()]
+    assert len(callers) == 1, f"{job}: expected one entrypoint module, found {callers}"
+    return f"{FOLDER_TO_PACKAGE[job]}.{callers[0].stem}"
+
+
+@pytest.mark.parametrize("step", sorted(STEPS))
+def test_every_step_has_one_entrypoint_named_in_its_dockerfile(step):
+    """Each step's job folder has one entrypoint module, and its Dockerfile runs it."""
+    module = _entrypoint(STEPS[step].job)
+    dockerfile = (ROOT / STEPS[step].job / "Dockerfile").read_text()
+    assert f'"{module}"' in dockerfile
+
+
+@pytest.mark.parametrize("step", sorted(STEPS))
+@pytest.mark.parametrize(
+    ("env", "variable", "rule"),
+    [
+        ({}, "SCENE_ID", "required variable is not set"),
+        ({"SCENE_ID": "../../etc", "BUCKET": "bucket-1"}, "SCENE_ID", "must match"),
+        ({"SCENE_ID": "scene 1", "BUCKET": "bucket-1"}, "SCENE_ID", "must match"),
+    ],
+)
+def test_bad_configuration_exits_2_naming_the_variable(
+    step, env, variable, rule, monkeypatch, capsys
+):
+    """A missing or malformed SCENE_ID exits 2 with one line naming it, never its value."""
+    for name in ("SCENE_ID", "BUCKET", "SCENE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    module_name = _entrypoint(STEPS[step].job)
+    monkeypatch.setattr("sys.argv", [module_name])
+    module = importlib.import_module(module_name)
+    with pytest.raises(SystemExit) as info:
+        module.main()
+    assert info.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert variable in lines[0] and rule in lines[0]
+    if "SCENE_ID" in env:
+        assert env["SCENE_ID"] not in lines[0]
