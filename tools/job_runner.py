@@ -163,6 +163,18 @@ def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
     raise JobTerminatedError(f"received signal {signal.Signals(signum).name}")
 
 
+def _mark_config_failure(spec: StepSpec, exc: ConfigError, env: dict[str, Any] | None) -> None:
+    """Leave a failure marker when the scene's location itself is valid (best effort)."""
+    try:
+        base = load_settings(JobSettings, env)
+    except ConfigError:
+        return  # no valid scene location: there is nowhere to put a marker
+    try:
+        write_failure_marker(open_storage(base.scene_uri), spec.name, base.SCENE_ID, exc)
+    except Exception as marker_exc:  # the exit code and the stderr line already say it all
+        print(f"{spec.job}: could not write the failure marker: {marker_exc}", file=sys.stderr)
+
+
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code: 0 ok, 1 failure, 2 bad configuration or input."""
     if isinstance(exc, PipelineError):
@@ -176,6 +188,7 @@ def run_job_main(spec: StepSpec, env: dict[str, Any] | None = None) -> NoReturn:
         settings = load_settings(spec.settings_cls, env)
     except ConfigError as exc:
         print(f"{spec.job}: {exc}", file=sys.stderr)
+        _mark_config_failure(spec, exc, env)
         sys.exit(exc.exit_code)
     configure_logging(
         spec.job,

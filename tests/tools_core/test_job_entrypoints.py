@@ -62,3 +62,19 @@ def test_bad_configuration_exits_2_naming_the_variable(
     assert variable in lines[0] and rule in lines[0]
     if "SCENE_ID" in env:
         assert env["SCENE_ID"] not in lines[0]
+
+
+def test_bad_job_variable_leaves_a_failure_marker(tmp_path, monkeypatch, capsys):
+    """With a valid scene location, a bad job-specific variable also leaves a failure marker."""
+    monkeypatch.setenv("SCENE_ID", "scene_ok")
+    monkeypatch.setenv("SCENE_DIR", str(tmp_path))
+    monkeypatch.setenv("METRIC_SCALE", "-1")
+    monkeypatch.setattr("sys.argv", ["ingest"])
+    module = importlib.import_module(_entrypoint("regen3d-ingest-job"))
+    with pytest.raises(SystemExit) as info:
+        module.main()
+    assert info.value.code == 2
+    assert "METRIC_SCALE" in capsys.readouterr().err
+    marker = tmp_path / ".markers/regen3d.failed-0.json"
+    assert marker.is_file()
+    assert "METRIC_SCALE" in marker.read_text()
