@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
-from episode_generation_job.randomization import episode_seed, sample_init
-from episode_generation_job.rollout import EpisodeRecord, plan_attempt, run_episode
+from episode_generation_job.domain_randomization import EpisodeRandomizer, RestState
+from episode_generation_job.randomization import episode_seed
+from episode_generation_job.randomization_record import RECORD_COLUMN, VALUES_COLUMN
+from episode_generation_job.rollout import (
+    EpisodeRecord,
+    plan_attempt,
+    refused_record,
+    run_episode,
+)
 from episode_generation_job.task_specifier import (
     Phraser,
     PickPlaceTask,
@@ -30,6 +37,7 @@ class EpisodeSession:
         manifest: the scene contract.
         max_tasks: at most this many tasks.
         phrase: instruction phrasing.
+        randomizer: per-episode randomization (default: mode `none`, the job's own jitter).
 
     Raises:
         InputError: the scene offers no feasible pick-and-place task.
@@ -42,8 +50,10 @@ class EpisodeSession:
         *,
         max_tasks: int = 8,
         phrase: Phraser = template_phrase,
+        randomizer: EpisodeRandomizer | None = None,
     ) -> None:
         self.backend = backend
+        self.randomizer = randomizer or EpisodeRandomizer(None, manifest)
         base = backend.robot_base
         self.kinematics = FrankaKinematics(base.position, base.quat_wxyz)
         free = backend.free_objects()
@@ -62,6 +72,7 @@ class EpisodeSession:
             o.id: next((r.target for r in o.relationships if r.type == "on_top_of"), None)
             for o in manifest.objects
         }
+        self.rest = RestState(self.rest_poses, self.rest_boxes, self.supports)
         candidates = derive_tasks(
             manifest, self.rest_boxes, base, free_objects=free, max_tasks=max_tasks, phrase=phrase
         )
@@ -86,7 +97,10 @@ class EpisodeSession:
         return self.tasks[slot % len(self.tasks)]
 
     def attempt(self, slot: int, attempt: int, base_seed: int, *, render: bool) -> EpisodeRecord:
-        """Run one attempt of a slot with initial conditions drawn from its own seed.
+        """Run one attempt of a slot with its randomization drawn from its own seed.
+
+        The seed depends only on SEED, the slot and the attempt, so a resumed or re-sharded
+        run draws the same values; the values are recorded with the episode.
 
         Args:
             slot: episode slot.
@@ -95,14 +109,28 @@ class EpisodeSession:
             render: record camera images.
 
         Returns:
-            The record, with the seed in its metadata.
+            The record, with the seed and the randomization in its metadata.
         """
         seed = episode_seed(base_seed, slot, attempt)
-        rng = np.random.default_rng(seed)
-        init = sample_init(rng, self.rest_poses, self.rest_boxes, self.supports)
-        record = run_episode(
-            self.backend, self.kinematics, self.task_for(slot), init, render=render
+        task = self.task_for(slot)
+        conditions = self.randomizer.conditions(
+            self.backend, self.kinematics, task, self.rest, seed, render=render
         )
+        if isinstance(conditions, str):
+            record = refused_record(task, conditions)
+        else:
+            record = run_episode(
+                self.backend,
+                self.kinematics,
+                conditions.task,
+                conditions.init,
+                render=render,
+                on_frame=conditions.on_frame,
+            )
+            record.metadata[RECORD_COLUMN] = json.dumps(
+                conditions.record, sort_keys=True, separators=(",", ":")
+            )
+            record.metadata[VALUES_COLUMN] = conditions.values
         record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
         return record
 

@@ -19,9 +19,11 @@ from episode_generation_job.dataset import (
     merge_shards,
     shard_name,
 )
+from episode_generation_job.domain_randomization import EpisodeRandomizer
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.reports import (
     PREVIEW_PATH,
+    randomization_ranges,
     summarize,
     write_preview,
     write_summary,
@@ -32,6 +34,7 @@ from episode_generation_job.task_specifier import Phraser, template_phrase
 from tools.errors import InputError, PartialFailureError, TransientError
 from tools.lerobot import Provenance, require_valid
 from tools.provenance import sha256_file
+from tools.randomization import BundleConfig, load_bundle_config
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.steps import StepContext, StepResult
@@ -62,14 +65,48 @@ def _phraser(settings: EpisodeSettings) -> Phraser:
     return llm_phraser()
 
 
-def _open_session(scene_dir: Path, settings: EpisodeSettings, backend: str) -> EpisodeSession:
+def bundle_config(scene_dir: Path, settings: EpisodeSettings) -> BundleConfig | None:
+    """The policy config whose randomizers episodes apply (None with RANDOMIZATION=none).
+
+    Args:
+        scene_dir: local scene folder.
+        settings: the job settings (RANDOMIZATION, POLICY).
+
+    Returns:
+        The validated config, or None.
+
+    Raises:
+        InputError: `replicator/configs/<POLICY>.json` is missing or unreadable.
+        ManifestError: it violates the config model.
+    """
+    if settings.RANDOMIZATION == "none":
+        return None
+    try:
+        return load_bundle_config(scene_dir, settings.POLICY)
+    except InputError as exc:
+        raise InputError(
+            exc.source,
+            exc.problem,
+            hint="run the replicator step first, or set RANDOMIZATION=none (no bundle)",
+        ) from None
+
+
+def _open_session(
+    scene_dir: Path, settings: EpisodeSettings, backend: str, bundle: BundleConfig | None
+) -> EpisodeSession:
     manifest = load_manifest(scene_dir)
     cameras = settings.camera_names
     config = (
         CameraConfig(settings.CAMERA_WIDTH, settings.CAMERA_HEIGHT, cameras) if cameras else None
     )
-    sim = open_backend(backend, scene_dir / SCENE_USD_PATH, manifest, config)
-    return EpisodeSession(sim, manifest, max_tasks=settings.MAX_TASKS, phrase=_phraser(settings))
+    sim = open_backend(backend, scene_dir / SCENE_USD_PATH, manifest, config, bundle=bundle)
+    return EpisodeSession(
+        sim,
+        manifest,
+        max_tasks=settings.MAX_TASKS,
+        phrase=_phraser(settings),
+        randomizer=EpisodeRandomizer(bundle, manifest),
+    )
 
 
 def run_one_shard(
@@ -89,16 +126,17 @@ def run_one_shard(
 
     Raises:
         BackendUnavailableError: the backend cannot run here.
-        InputError: the scene USD is missing or offers no task.
+        InputError: the scene USD or the bundle config is missing, or the scene offers no task.
     """
     backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)
     usd = scene_dir / SCENE_USD_PATH
     if not usd.is_file():
         raise InputError(SCENE_USD_PATH, "missing (did the usd step run?)")
+    bundle = bundle_config(scene_dir, settings)
     provenance = Provenance(
         source=SOURCE, backend=backend, seed=settings.SEED, scene_sha256=sha256_file(usd)
     )
-    opener = partial(_open_session, scene_dir, settings, backend)
+    opener = partial(_open_session, scene_dir, settings, backend, bundle)
     summary = run_shard(scene_dir, storage, shard_plan(settings, index, count), provenance, opener)
     return vars(summary)
 
@@ -158,10 +196,15 @@ def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResu
     succeeded = sum(int(s["succeeded"]) for s in summaries)
     extra: dict[str, Any] = {"backend": backend, "cameras": list(settings.camera_names)}
     extra |= {"shards_total": count, "requested_episodes": settings.NUM_EPISODES}
+    randomization: dict[str, Any] = {"mode": settings.RANDOMIZATION, "ranges": {}}
+    if settings.RANDOMIZATION == "bundle":
+        randomization["policy"] = settings.POLICY
+    extra["randomization"] = randomization
     if succeeded:
         root, episodes = merge_shards(ctx.scene_dir, count)
         require_valid(root)
         extra["dataset_episodes"] = episodes
+        randomization["ranges"] = randomization_ranges(root)
         preview = write_preview(ctx.scene_dir, root, settings.PREVIEW_EPISODES)
         extra["preview"] = None if preview is None else preview.name
         if preview is not None and remote:  # not a declared output: upload it here
@@ -197,6 +240,7 @@ def run_episodes(ctx: StepContext) -> StepResult:
     if not isinstance(settings, EpisodeSettings):
         settings = EpisodeSettings.model_validate(settings.model_dump())
     resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)  # fail fast, before any work
+    bundle_config(ctx.scene_dir, settings)
     count = settings.CLOUD_RUN_TASK_COUNT
     if count > 1:
         shard = run_one_shard(

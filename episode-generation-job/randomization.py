@@ -1,4 +1,4 @@
-"""Per-episode initial conditions from the seed: object jitter within supports, home jitter."""
+"""Episode seeds and the job's own jitter: objects on supports (mode none), the robot's home."""
 
 from __future__ import annotations
 
@@ -91,10 +91,23 @@ def sample_init(
                 break
         poses[object_id] = chosen
         placed[object_id] = box.moved_to(chosen, rest)
+    return EpisodeInit(poses, home_pose(rng, jitter), franka.GRIPPER_MAX_WIDTH)
+
+
+def home_pose(rng: np.random.Generator, jitter: Jitter = Jitter()) -> tuple[float, ...]:
+    """The arm's home joint positions, each jittered uniformly by up to `jitter.home_joint`.
+
+    Args:
+        rng: the generator (draws one value per joint).
+        jitter: ranges.
+
+    Returns:
+        Seven joint positions, radians.
+    """
     home = np.asarray(franka.HOME_QPOS) + rng.uniform(
         -jitter.home_joint, jitter.home_joint, size=len(franka.HOME_QPOS)
     )
-    return EpisodeInit(poses, tuple(float(q) for q in home), franka.GRIPPER_MAX_WIDTH)
+    return tuple(float(q) for q in home)
 
 
 def _turn(quat_wxyz: Sequence[float], yaw: float) -> tuple[float, float, float, float]:

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from episode_generation_job.dataset import FPS
+from episode_generation_job.randomization_record import VALUES_COLUMN
 from tools.lerobot import open_dataset
 
 SUMMARY_PATH = "reports/episodes_summary.json"
@@ -53,6 +54,27 @@ def summarize(shards: Sequence[dict[str, Any]], extra: dict[str, Any]) -> dict[s
         "episodes_per_hour": round(3600 * new_successes / wall, 1) if wall > 0 else None,
         "shards": list(shards),
         **extra,
+    }
+
+
+def randomization_ranges(dataset: Path) -> dict[str, dict[str, float]]:
+    """The range of every recorded randomization value over a dataset's episodes.
+
+    Args:
+        dataset: the merged dataset.
+
+    Returns:
+        Value name -> {"min", "max"} (values no episode recorded are left out).
+    """
+    contents = open_dataset(dataset)
+    prefix = f"{VALUES_COLUMN}/"
+    seen: dict[str, list[float]] = {}
+    for row in contents.episodes:
+        for key, value in contents.extra_metadata(row).items():
+            if key.startswith(prefix) and isinstance(value, int | float):
+                seen.setdefault(key[len(prefix) :], []).append(float(value))
+    return {
+        name: {"min": round(min(v), 6), "max": round(max(v), 6)} for name, v in sorted(seen.items())
     }
 
 

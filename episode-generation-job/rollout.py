@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,8 @@ def region_dict(region: GoalRegion) -> dict[str, Any]:
     }
 
 
-def _refused(task: PickPlaceTask, reason: str) -> EpisodeRecord:
+def refused_record(task: PickPlaceTask, reason: str) -> EpisodeRecord:
+    """The record of an attempt refused before simulating (no frames, failed verdict)."""
     empty = np.zeros((0, 8), dtype=np.float32)
     return EpisodeRecord(
         empty, empty, np.zeros((0, 14), dtype=np.float32), {}, Verdict(False, reason),
@@ -128,6 +130,7 @@ def run_episode(
     init: EpisodeInit,
     *,
     render: bool = True,
+    on_frame: Callable[[int], None] | None = None,
 ) -> EpisodeRecord:
     """Reset, plan from the simulated state, execute at the control rate, judge from sim state.
 
@@ -137,6 +140,8 @@ def run_episode(
         task: what to do.
         init: initial conditions.
         render: record camera images.
+        on_frame: called with the frame index before each rendered frame (per-frame
+            randomizers); never touches physics.
 
     Returns:
         The record; refused attempts (not graspable, unreachable) have no frames.
@@ -145,7 +150,7 @@ def run_episode(
     backend.reset(init)
     planned = plan_attempt(backend, kinematics, task, init.gripper_width)
     if isinstance(planned, str):
-        return _refused(task, planned)
+        return refused_record(task, planned)
     plan, region, target, grasp_width = planned
     free = set(backend.free_objects())
     start = {oid: backend.object_pose(oid) for oid in free}
@@ -166,6 +171,8 @@ def run_episode(
         action[i, :7] = plan.arm[i]
         action[i, 7] = plan.gripper[i]
         if render:
+            if on_frame is not None:
+                on_frame(i)
             for name, image in backend.render().items():
                 images.setdefault(name, []).append(image)
         max_lift = max(max_lift, target_pose.position[2] - start_z)

@@ -44,6 +44,16 @@ class EpisodeSettings(JobSettings):
     PREVIEW_EPISODES: int = Field(
         default=3, ge=0, le=20, description="episodes in reports/episodes_preview.mp4 (0: none)"
     )
+    RANDOMIZATION: Literal["bundle", "none"] = Field(
+        default="bundle",
+        description="bundle: the replicator bundle's randomizers per episode (needs "
+        "replicator/configs/<POLICY>.json); none: small pose and home jitter only",
+    )
+    POLICY: str = Field(
+        default="pick_and_place",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="the bundle policy whose randomizers are applied (RANDOMIZATION=bundle)",
+    )
     LLM_PHRASING: bool = Field(
         default=False, description="phrase instructions with tools.llm_client when available"
     )

@@ -19,6 +19,7 @@ MAX_RECEPTACLE_HEIGHT = 0.06  # flat things to put objects on: plates, trays, bo
 MIN_RECEPTACLE_HALF = 0.05
 REGION_HALF = 0.06  # half size of a free square on the work surface used as a goal
 REGION_REACH = (0.35, 0.65)  # distances from the base where surface goals are looked for
+SIDE_MIN_LATERAL = 0.1  # a left/right goal lies at least this far off the robot's heading
 MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
 MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
 PRISM_CATEGORIES = frozenset({"box", "book"})
@@ -58,6 +59,7 @@ class PickPlaceTask:
         goal_id: the object to put it on (a receptacle, or the work surface for a region).
         region: a fixed goal region on the work surface (None: the goal object's footprint).
         instruction: the natural-language instruction.
+        side: for a region goal, the side of the work surface it lies on ("left", "right").
     """
 
     task_id: str
@@ -66,6 +68,7 @@ class PickPlaceTask:
     goal_id: str
     region: GoalRegion | None
     instruction: str
+    side: str | None = None
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
@@ -123,11 +126,20 @@ def _support_of(obj: SceneObject) -> str | None:
     return None
 
 
-def _regions(
+def free_squares(
     surface_id: str, boxes: Mapping[str, ObjectBox], base: Pose
-) -> list[tuple[str, GoalRegion]]:
-    """The leftmost and rightmost free squares of the work surface within reach, seen from the
-    robot (free: no object's footprint within 2 cm)."""
+) -> list[tuple[float, GoalRegion]]:
+    """Free squares of the work surface within reach (no object's footprint within 2 cm).
+
+    Args:
+        surface_id: the work surface.
+        boxes: every object's box now.
+        base: the robot base pose.
+
+    Returns:
+        (lateral offset from the robot's heading, positive to its left; region) pairs, in a
+        fixed scan order.
+    """
     surface = boxes[surface_id]
     others = [b for k, b in boxes.items() if k != surface_id and b.top > surface.top + 0.005]
     heading = base.yaw
@@ -149,15 +161,63 @@ def _regions(
                 continue
             region = GoalRegion((x, y), (REGION_HALF, REGION_HALF), heading, surface.top)
             candidates.append((float(lateral), region))
+    return candidates
+
+
+def surface_regions(
+    surface_id: str, boxes: Mapping[str, ObjectBox], base: Pose
+) -> list[tuple[str, GoalRegion]]:
+    """The leftmost and rightmost free squares of the work surface within reach, seen from the
+    robot (free: no object's footprint within 2 cm).
+
+    Args:
+        surface_id: the work surface.
+        boxes: every object's box now.
+        base: the robot base pose.
+
+    Returns:
+        ("left" | "right", region) pairs, for the sides that have a free square.
+    """
+    candidates = free_squares(surface_id, boxes, base)
     out = []
     if candidates:
         left = max(candidates, key=lambda item: item[0])
         right = min(candidates, key=lambda item: item[0])
-        if left[0] >= 0.1:
+        if left[0] >= SIDE_MIN_LATERAL:
             out.append(("left", left[1]))
-        if right[0] <= -0.1:
+        if right[0] <= -SIDE_MIN_LATERAL:
             out.append(("right", right[1]))
     return out
+
+
+def nearest_free_square(
+    surface_id: str,
+    boxes: Mapping[str, ObjectBox],
+    base: Pose,
+    side: str,
+    near: Sequence[float],
+) -> GoalRegion | None:
+    """The free square on one side of the work surface closest to a point.
+
+    Keeps a surface goal near its nominal spot when objects are scattered around it.
+
+    Args:
+        surface_id: the work surface.
+        boxes: every object's box now.
+        base: the robot base pose.
+        side: "left" or "right" (seen from the robot).
+        near: the preferred (x, y).
+
+    Returns:
+        The square, or None when that side has no free square.
+    """
+    sign = 1.0 if side == "left" else -1.0
+    on_side = [
+        region
+        for lateral, region in free_squares(surface_id, boxes, base)
+        if sign * lateral >= SIDE_MIN_LATERAL
+    ]
+    return min(on_side, key=lambda r: math.dist(r.centre, near[:2]), default=None)
 
 
 def derive_tasks(
@@ -214,7 +274,7 @@ def derive_tasks(
     surface_id = manifest.robot.work_surface
     if surface_id is not None and surface_id in boxes:
         surface = objects[surface_id]
-        for side, region in _regions(surface_id, boxes, base):
+        for side, region in surface_regions(surface_id, boxes, base):
             for target in sorted(targets, key=lambda o: o.id):
                 if _support_of(target) not in (None, surface_id):
                     continue
@@ -224,7 +284,9 @@ def derive_tasks(
                 instruction = instruction.replace("on the the", "on the")
                 task_id = f"{target.id}-to-{surface_id}-{side}"
                 tasks.append(
-                    PickPlaceTask(task_id, target.id, surface_id, surface_id, region, instruction)
+                    PickPlaceTask(
+                        task_id, target.id, surface_id, surface_id, region, instruction, side
+                    )
                 )
     # Interleave targets so the first tasks cover different objects.
     by_target: dict[str, list[PickPlaceTask]] = {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from episode_generation_job.randomization_record import RECORD_COLUMN
 from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT
 from episode_generation_job.task_specifier import GoalRegion
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
@@ -71,6 +73,35 @@ def check_outcomes(root: Any) -> tuple[int, list[str]]:
     return count, problems
 
 
+def check_randomization(root: Any) -> tuple[int, list[str]]:
+    """Check that every episode recorded its randomization, and that bundle draws differ.
+
+    Args:
+        root: the dataset folder.
+
+    Returns:
+        (distinct records, problems with their episode index).
+    """
+    contents = open_dataset(root)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for row in contents.episodes:
+        raw = contents.extra_metadata(row).get(RECORD_COLUMN)
+        try:
+            record = json.loads(raw) if isinstance(raw, str) else None
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict) or record.get("mode") not in ("bundle", "none"):
+            problems.append(f"episode {row['episode_index']}: no randomization record")
+            continue
+        if record["mode"] == "bundle" and not record.get("bundle"):
+            problems.append(f"episode {row['episode_index']}: bundle mode without bundle values")
+        seen.add(json.dumps(record.get("bundle") or record.get("objects"), sort_keys=True))
+    if len(contents.episodes) > 1 and len(seen) == 1:
+        problems.append("every episode recorded the same randomization")
+    return len(seen), problems
+
+
 def validate_episodes(ctx: StepContext) -> Validation:
     """Validate `episodes/lerobot/`: LeRobot v3.0 format, backend recorded, outcomes.
 
@@ -105,6 +136,15 @@ def validate_episodes(ctx: StepContext) -> Validation:
             "ok": count > 0 and not outcome_problems,
             "episodes": count,
             "problems": outcome_problems[:20],
+        }
+    )
+    distinct, randomization_problems = check_randomization(root)
+    checks.append(
+        {
+            "name": "randomization_recorded",
+            "ok": not randomization_problems,
+            "distinct": distinct,
+            "problems": randomization_problems[:20],
         }
     )
     return {"ok": all(c["ok"] for c in checks), "checks": checks}

@@ -18,6 +18,7 @@ from episode_generation_job.backends.isaacsim_backend import (
     is_replicator_available,
 )
 from episode_generation_job.errors import BackendUnavailableError
+from tools.randomization import BundleConfig
 from tools.scene_manifest import SceneManifest
 
 BACKENDS = ("mujoco", "isaacsim")
@@ -71,7 +72,12 @@ def resolve_backend(requested: str | None, production_mode: bool) -> str:
 
 
 def open_backend(
-    name: str, usd_path: Path, manifest: SceneManifest, cameras: CameraConfig | None
+    name: str,
+    usd_path: Path,
+    manifest: SceneManifest,
+    cameras: CameraConfig | None,
+    *,
+    bundle: BundleConfig | None = None,
 ) -> SimBackend:
     """Load the scene stage with a Panda into the named backend.
 
@@ -80,6 +86,8 @@ def open_backend(
         usd_path: `usd/scene.usda`.
         manifest: the scene contract.
         cameras: images to render (None: none).
+        bundle: the policy config whose randomizers episodes will draw (None: no
+            randomization bundle; MuJoCo then has no distractor slots and a fixed key light).
 
     Returns:
         The backend, ready for `reset`.
@@ -91,4 +99,11 @@ def open_backend(
     from episode_generation_job.backends.mujoco_backend import MujocoBackend
     from episode_generation_job.backends.mujoco_scene import scene_from_usd
 
-    return MujocoBackend(scene_from_usd(usd_path, manifest), cameras)
+    if bundle is None:
+        return MujocoBackend(scene_from_usd(usd_path, manifest), cameras)
+    lighting = bundle.randomizers.lighting
+    # The randomized stage light replaces the fixed key light, or it would wash the changes out.
+    key_light = lighting is None or not lighting.enabled
+    distractors = bundle.randomizers.distractors
+    scene = scene_from_usd(usd_path, manifest, distractors, key_light=key_light)
+    return MujocoBackend(scene, cameras)

@@ -10,6 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from episode_generation_job.geometry import ObjectBox, Pose
+from tools.randomization import (
+    BundleConfig,
+    EpisodeRandomization,
+    FrameRandomization,
+    sample_episode_randomization,
+)
+from tools.scene_manifest import SceneManifest
 
 FloatArray = NDArray[np.float64]
 Image = NDArray[np.uint8]
@@ -120,3 +127,55 @@ class SimBackend(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the engine's resources; safe to call twice."""
+
+    def randomize(
+        self,
+        config: BundleConfig,
+        manifest: SceneManifest,
+        rng: np.random.Generator,
+        seed: int,
+    ) -> EpisodeRandomization:
+        """Draw one episode's bundle randomization and apply what this engine does in-process.
+
+        Object placements (and distractor poses) reach the engine through `reset`, so they
+        are engine-independent. This default applies nothing else and returns the sample
+        without the other randomizers, so an episode never records values it did not have;
+        engines that can set lights, colours, cameras, masses and frictions override it.
+
+        Args:
+            config: the policy's bundle config.
+            manifest: the scene contract.
+            rng: the episode's bundle generator (consumed deterministically).
+            seed: the episode seed, recorded in the result.
+
+        Returns:
+            The values applied (placements for `reset`, the rest already set).
+
+        Raises:
+            PlacementError: no collision-free layout was found.
+        """
+        sample = sample_episode_randomization(config, manifest, rng, seed=seed)
+        removed = {"distractors": (), "light": None, "colors": (), "camera": None, "physics": ()}
+        return sample.model_copy(update=removed)
+
+    def apply_frame(self, frame: FrameRandomization) -> bool:
+        """Apply one frame's per-frame randomizers (light, colours) before rendering it.
+
+        Args:
+            frame: the frame's values.
+
+        Returns:
+            Whether the engine applied them (this default: no).
+        """
+        return False
+
+    def set_scene_camera(self, pose: Pose) -> bool:
+        """Move the scene camera (jitter), until the next `randomize`.
+
+        Args:
+            pose: the camera pose (looks down its -z, +y up).
+
+        Returns:
+            Whether the engine moved it (this default: no).
+        """
+        return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import mujoco
 import numpy as np
@@ -10,6 +10,7 @@ import numpy as np
 from episode_generation_job.backends.base import (
     CONTROL_HZ,
     PHYSICS_DT,
+    SCENE_CAMERA,
     WRIST_CAMERA,
     BackendInfo,
     CameraConfig,
@@ -18,6 +19,7 @@ from episode_generation_job.backends.base import (
     Image,
     SimBackend,
 )
+from episode_generation_job.backends.mujoco_randomization import ModelDefaults, distractor_ids
 from episode_generation_job.backends.mujoco_scene import (
     MujocoScene,
     assemble,
@@ -26,6 +28,14 @@ from episode_generation_job.backends.mujoco_scene import (
     robot_name,
 )
 from episode_generation_job.geometry import ObjectBox, Pose, yaw_quat
+from tools.randomization import (
+    BundleConfig,
+    EpisodeRandomization,
+    FrameRandomization,
+    apply_frame_to_mujoco,
+    sample_valid_randomization,
+)
+from tools.scene_manifest import SceneManifest
 from tools.sim import OffscreenRenderer, captured_warnings
 from tools.sim.robots.franka import constants as franka
 
@@ -35,6 +45,9 @@ _SETTLE_STEPS = 60  # 0.1 s of physics after a reset, so resting contacts form
 
 class MujocoBackend(SimBackend):
     """Owns one compiled MjModel/MjData of a scene with a mounted Panda, and its renderers.
+
+    Distractor slots of the scene (bundle randomization) are free objects named
+    `distractor_<i>`; parked ones sit far below the floor without contacts or gravity.
 
     Args:
         scene: the scene without a robot.
@@ -49,6 +62,10 @@ class MujocoBackend(SimBackend):
         self._steps = 0
         self._warnings = 0
         self._objects = object_ids(self.model, scene.objects, scene.manifest)
+        self._objects.update(distractor_ids(self.model))
+        self._handles = scene.handles
+        self._defaults = ModelDefaults(self.model)
+        self._scene_camera = self.model.camera(SCENE_CAMERA).id
         self._body_ids = {k: v.body for k, v in self._objects.items() if v.body >= 0}
         self._free_joint: dict[str, int] = {}
         for object_id, body in self._body_ids.items():
@@ -94,25 +111,89 @@ class MujocoBackend(SimBackend):
         """Objects with a free joint."""
         return tuple(sorted(self._free_joint))
 
-    def reset(self, init: EpisodeInit) -> None:
-        """Reset physics, place objects and arm, hold the home command while contacts settle."""
+    def _place(self, poses: Mapping[str, Pose], arm_qpos: Sequence[float], gripper: float) -> None:
+        """Reset the state, then set object poses, arm and fingers (no stepping)."""
         mujoco.mj_resetData(self.model, self.data)
-        self._warnings = 0
-        for object_id, pose in init.object_poses.items():
+        for object_id, pose in poses.items():
             joint = self._free_joint[object_id]
             adr = self.model.jnt_qposadr[joint]
             self.data.qpos[adr : adr + 7] = pose.as_array()
-        for joint, q in zip(self._arm_joints, init.arm_qpos, strict=True):
+        for joint, q in zip(self._arm_joints, arm_qpos, strict=True):
             self.data.qpos[joint.qposadr[0]] = q
         for joint in self._finger_joints:
-            self.data.qpos[joint.qposadr[0]] = init.gripper_width / 2
-        self._command(init.arm_qpos, init.gripper_width)
+            self.data.qpos[joint.qposadr[0]] = gripper / 2
+        self._command(arm_qpos, gripper)
         mujoco.mj_forward(self.model, self.data)
+
+    def reset(self, init: EpisodeInit) -> None:
+        """Reset physics, place objects and arm, hold the home command while contacts settle."""
+        self._warnings = 0
+        self._place(init.object_poses, init.arm_qpos, init.gripper_width)
         with captured_warnings() as warnings:
             for _ in range(_SETTLE_STEPS):
                 mujoco.mj_step(self.model, self.data)
         self._warnings += len(warnings)
         self._steps += _SETTLE_STEPS
+
+    def randomize(
+        self,
+        config: BundleConfig,
+        manifest: SceneManifest,
+        rng: np.random.Generator,
+        seed: int,
+    ) -> EpisodeRandomization:
+        """Draw a randomization whose placed bodies penetrate nothing and set all of it.
+
+        The model first returns to its nominal values and the arm to its home pose, so the
+        draw depends only on `rng`. Masses, frictions, distractor shapes, light, colours and
+        the stage camera stay set until the next call; placements and distractor poses
+        reach the simulation through `reset`.
+
+        Args:
+            config: the policy's bundle config.
+            manifest: the scene contract.
+            rng: the episode's bundle generator.
+            seed: recorded in the result.
+
+        Returns:
+            The applied values.
+
+        Raises:
+            PlacementError: no penetration-free layout.
+        """
+        self._defaults.restore(self.model, self.data)
+        self._place({}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH)
+        try:
+            return sample_valid_randomization(
+                config, manifest, rng, self.model, self.data, self._handles, seed=seed
+            )
+        finally:
+            self._objects.update(distractor_ids(self.model))  # slots were resized
+
+    def apply_frame(self, frame: FrameRandomization) -> bool:
+        """Set one frame's light and colours (rendering reads them directly).
+
+        Args:
+            frame: the frame's values.
+
+        Returns:
+            True.
+        """
+        apply_frame_to_mujoco(frame, self.model)
+        return True
+
+    def set_scene_camera(self, pose: Pose) -> bool:
+        """Move the scene camera until the next `randomize`.
+
+        Args:
+            pose: the camera pose (looks down its -z, +y up, as MuJoCo cameras do).
+
+        Returns:
+            True.
+        """
+        self.model.cam_pos[self._scene_camera] = pose.position
+        self.model.cam_quat[self._scene_camera] = pose.quat_wxyz
+        return True
 
     def _command(self, arm_targets: Sequence[float], gripper_width: float) -> None:
         self.data.ctrl[self._arm_actuators] = arm_targets

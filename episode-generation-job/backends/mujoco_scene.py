@@ -12,8 +12,9 @@ import numpy as np
 from episode_generation_job.backends.base import PHYSICS_DT, SCENE_CAMERA, CameraConfig
 from episode_generation_job.geometry import FloatArray, ObjectBox, Pose
 from episode_generation_job.rig import CAMERA_FOVY_DEG, mount_pose, pedestal, scene_camera
+from tools.randomization import DistractorConfig, add_distractor_slots
 from tools.scene_manifest import SceneManifest, SimRole
-from tools.sim import LoaderOptions, load_scene_model
+from tools.sim import LoaderOptions, ObjectHandle, load_scene_model
 from tools.sim.robots.franka import attach_franka
 from tools.sim.robots.franka import constants as franka
 
@@ -42,20 +43,33 @@ class MujocoScene:
         objects: manifest object id -> its body and geoms in `spec`.
         manifest: the scene contract (robot base pose, work surface, objects).
         notes: what the loader completed or added.
+        handles: every stage object's loader handle (prim paths: what the bundle's
+            randomizers find bodies, geoms and materials by); empty for scenes built in code.
+        key_light: add the fixed key light (off when the bundle randomizes the stage's light).
     """
 
     spec: mujoco.MjSpec
     objects: dict[str, ObjectRef]
     manifest: SceneManifest
     notes: list[str] = field(default_factory=list)
+    handles: dict[str, ObjectHandle] = field(default_factory=dict)
+    key_light: bool = True
 
 
-def scene_from_usd(usd_path: Path, manifest: SceneManifest) -> MujocoScene:
+def scene_from_usd(
+    usd_path: Path,
+    manifest: SceneManifest,
+    distractors: DistractorConfig | None = None,
+    *,
+    key_light: bool = True,
+) -> MujocoScene:
     """Load `usd/scene.usda` with the shared USD loader (no robot yet).
 
     Args:
         usd_path: the scene stage.
         manifest: the scene contract.
+        distractors: add the bundle's parked distractor slots (None: none).
+        key_light: add the fixed key light when assembling.
 
     Returns:
         The scene, its objects mapped by the prim custom data the usd step writes.
@@ -64,6 +78,8 @@ def scene_from_usd(usd_path: Path, manifest: SceneManifest) -> MujocoScene:
         InputError: the stage is missing or MuJoCo refuses it.
     """
     loaded = load_scene_model(usd_path, LoaderOptions(timestep=PHYSICS_DT))
+    if distractors is not None:
+        add_distractor_slots(loaded.spec, distractors)
     model = loaded.model
     background = {o.id for o in manifest.objects if o.sim_role is SimRole.BACKGROUND}
     objects = {  # the room shell collides but is never a task object nor an obstacle box
@@ -74,7 +90,8 @@ def scene_from_usd(usd_path: Path, manifest: SceneManifest) -> MujocoScene:
         for object_id, handle in loaded.objects.items()
         if handle.collision_geoms and object_id not in background
     }
-    return MujocoScene(loaded.spec, objects, manifest, list(loaded.completed))
+    notes = list(loaded.completed)
+    return MujocoScene(loaded.spec, objects, manifest, notes, dict(loaded.objects), key_light)
 
 
 @dataclass(frozen=True)
@@ -98,7 +115,8 @@ class ObjectIds:
 _CORNERS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)])
 
 
-def _geom_points(model: mujoco.MjModel, geom: int) -> FloatArray:
+def geom_points(model: mujoco.MjModel, geom: int) -> FloatArray:
+    """Points bounding a geom in its own frame: mesh vertices, or the corners of its box."""
     if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_MESH:
         mesh = model.geom_dataid[geom]
         start, count = model.mesh_vertadr[mesh], model.mesh_vertnum[mesh]
@@ -125,7 +143,7 @@ def object_ids(
         body = model.body(ref.body).id if ref.body is not None else -1
         heading = Pose.of((0, 0, 0), manifest.object(object_id).transform.rotation_wxyz).yaw
         geoms = tuple(model.geom(g).id for g in ref.geoms)
-        points = tuple(_geom_points(model, g) for g in geoms)
+        points = tuple(geom_points(model, g) for g in geoms)
         out[object_id] = ObjectIds(body, geoms, heading, points)
     return out
 
@@ -208,14 +226,15 @@ def assemble(
         xyaxes=[*rotation[:, 0], *rotation[:, 1]],
         fovy=CAMERA_FOVY_DEG,
     )
-    spec.worldbody.add_light(
-        name="key_light",
-        pos=[base.position[0], base.position[1], base.position[2] + 2.0],
-        dir=[0.3, 0.2, -1.0],
-        castshadow=False,
-        type=mujoco.mjtLightType.mjLIGHT_DIRECTIONAL,
-        diffuse=[0.8, 0.8, 0.8],
-    )
+    if scene.key_light:
+        spec.worldbody.add_light(
+            name="key_light",
+            pos=[base.position[0], base.position[1], base.position[2] + 2.0],
+            dir=[0.3, 0.2, -1.0],
+            castshadow=False,
+            type=mujoco.mjtLightType.mjLIGHT_DIRECTIONAL,
+            diffuse=[0.8, 0.8, 0.8],
+        )
     spec.visual.quality.shadowsize = 0
     spec.visual.quality.offsamples = 0
     if cameras is not None:

@@ -14,6 +14,7 @@ def test_worker_then_entrypoint_resume_and_merge(tmp_path, monkeypatch):
     env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "2"}
     env |= {"CAMERAS": "", "PREVIEW_EPISODES": "0", "STRUCTURED_LOGGING": "false"}
     env |= {"WORKERS": "1", "MUJOCO_GL": "egl"}  # main() writes these: restored after the test
+    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert worker.main() == 0

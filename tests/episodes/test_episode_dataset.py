@@ -28,6 +28,7 @@ def scene(tmp_path_factory):
         "CAMERA_WIDTH": "64",
         "CAMERA_HEIGHT": "64",
         "SEED": "3",
+        "RANDOMIZATION": "none",  # the tabletop has no replicator bundle
     }
     settings = load_settings(EpisodeSettings, env)
     outcome = execute_step(STEP, settings)

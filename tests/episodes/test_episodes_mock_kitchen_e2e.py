@@ -1,4 +1,4 @@
-"""Mock kitchen through ingest, simready and usd, then episodes that succeeded in sim state."""
+"""Mock kitchen through ingest, simready, usd and replicator, then episodes judged in sim state."""
 
 import importlib
 
@@ -16,7 +16,13 @@ pytestmark = pytest.mark.e2e
 
 def _specs():
     # Explicit until every job's entry point is registered in pyproject.toml.
-    modules = ("regen3d_ingest_job", "simready_job", "usd_assembly_job", "episode_generation_job")
+    modules = (
+        "regen3d_ingest_job",
+        "simready_job",
+        "usd_assembly_job",
+        "replicator_job",
+        "episode_generation_job",
+    )
     steps = [importlib.import_module(f"{m}.step").STEP for m in modules]
     return {s.name: s for s in steps}
 

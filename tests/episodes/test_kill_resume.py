@@ -24,6 +24,7 @@ def _env(scene_dir):
             "CHECKPOINT_EVERY": "2",
             "CAMERAS": "",
             "PREVIEW_EPISODES": "0",
+            "RANDOMIZATION": "none",  # the tabletop has no replicator bundle
         }
     )
     return env

@@ -30,6 +30,7 @@ def test_low_success_rate_raises_after_saving_what_succeeded(tmp_path, monkeypat
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
     env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "4"}
     env |= {"CAMERAS": "", "MAX_ATTEMPTS": "2", "MIN_SUCCESS_RATE": "0.5"}
+    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
     with pytest.raises(PartialFailureError) as info:
         execute_step(STEP, load_settings(EpisodeSettings, env))
     assert info.value.success_rate == pytest.approx(2 / 6, abs=1e-3)

@@ -41,6 +41,7 @@ def test_cloud_run_tasks_write_shards_and_the_last_merges(tmp_path):
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
     base = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "3"}
     base |= {"CAMERAS": "", "CLOUD_RUN_TASK_COUNT": "2", "PREVIEW_EPISODES": "0"}
+    base |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
     first = execute_step(
         STEP, load_settings(EpisodeSettings, {**base, "CLOUD_RUN_TASK_INDEX": "0"})
     )
@@ -58,6 +59,7 @@ def test_local_workers_run_as_parallel_shards(tmp_path):
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
     env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "4"}
     env |= {"CAMERAS": "", "WORKERS": "2", "PREVIEW_EPISODES": "0"}
+    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
     outcome = execute_step(STEP, load_settings(EpisodeSettings, env))
     assert outcome.result["shards_total"] == 2
     assert _keys(scene_dir / LEROBOT_DIR) == [f"ep-{i:06d}" for i in range(4)]

@@ -25,6 +25,10 @@ from tools.sim import LoadedScene, LoaderOptions, ObjectHandle, load_scene_model
 # tools.sim.usd_completion gives each distant light this diffuse colour at the stage's intensity.
 NOMINAL_LIGHT_DIFFUSE = 0.6
 _PARK_DEPTH_M = -50.0  # unused distractor slots wait far below the floor, weightless, not colliding
+# Slots are compiled just below the floor: MuJoCo derives the model's extent (hence the
+# cameras' near clipping plane, 1 % of it) from the compiled poses, so a slot compiled 50 m
+# away would clip everything within 1 m of a camera.
+_COMPILE_DEPTH_M = -1.0
 _SHAPES = {
     "box": mujoco.mjtGeom.mjGEOM_BOX,
     "cylinder": mujoco.mjtGeom.mjGEOM_CYLINDER,
@@ -43,11 +47,16 @@ def add_distractor_slots(spec: mujoco.MjSpec, params: DistractorConfig) -> None:
     """
     for slot in range(params.slots):
         name = distractor_name(slot)
-        body = spec.worldbody.add_body(name=name, pos=[0.0, 0.0, _PARK_DEPTH_M - slot])
+        body = spec.worldbody.add_body(name=name, pos=[0.0, 0.0, _COMPILE_DEPTH_M - 0.1 * slot])
         body.add_freejoint(name=f"{name}/joint")
         body.gravcomp = 1.0
         body.mass = 0.1
         body.inertia = [1e-4, 1e-4, 1e-4]
+        # Centre of mass at the body origin: left undefined, MuJoCo 4 compiles it at the body's
+        # compile-time offset from the world (below the placed primitive), and the implicit
+        # integrators diverge.
+        body.ipos = [0.0, 0.0, 0.0]
+        body.iquat = [1.0, 0.0, 0.0, 0.0]
         body.explicitinertial = True
         size = params.size_m[1] / 2.0
         body.add_geom(
