@@ -11,7 +11,6 @@ from typing import Any, Literal
 import numpy as np
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
-from episode_generation_job.geometry import ObjectBox, Pose
 from episode_generation_job.randomization import home_pose, sample_init
 from episode_generation_job.randomization_record import (
     Values,
@@ -22,9 +21,7 @@ from episode_generation_job.randomization_record import (
     none_record,
     per_frame_randomizers,
 )
-from episode_generation_job.rig import scene_camera_pose
 from episode_generation_job.rollout import plan_attempt
-from episode_generation_job.task_specifier import PickPlaceTask, nearest_free_square
 from tools.randomization import (
     BundleConfig,
     EpisodeRandomization,
@@ -34,6 +31,9 @@ from tools.randomization import (
 from tools.scene_manifest import SceneManifest
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.robot_mount import scene_camera_pose
+from tools.tasks.task_specifier import PickPlaceTask, nearest_free_square
 
 Mode = Literal["bundle", "none"]
 MAX_DRAWS = 24  # layouts tried per attempt before it is refused as "no_feasible_layout"

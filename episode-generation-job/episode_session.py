@@ -14,17 +14,17 @@ from episode_generation_job.rollout import (
     refused_record,
     run_episode,
 )
-from episode_generation_job.task_specifier import (
-    Phraser,
-    PickPlaceTask,
-    derive_tasks,
-    template_phrase,
-)
 from tools.errors import InputError
 from tools.scene_layout import MANIFEST_PATH
 from tools.scene_manifest import SceneManifest
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.task_specifier import (
+    Phraser,
+    PickPlaceTask,
+    derive_tasks,
+    template_phrase,
+)
 
 _SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
 

@@ -6,9 +6,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from episode_generation_job.geometry import ObjectBox, rectangles_overlap
-from episode_generation_job.task_specifier import MAX_GRASP_WIDTH
 from tools.sim.robots.franka.constants import GRIPPER_MAX_WIDTH
+from tools.tasks.geometry import ObjectBox, rectangles_overlap
+from tools.tasks.task_specifier import MAX_GRASP_WIDTH
 
 FINGERTIP_BELOW_TCP = 0.012  # the pads reach this far below the TCP (plus a margin)
 MAX_DEPTH_BELOW_TOP = 0.035  # grasp at most this far below the object's top

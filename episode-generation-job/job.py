@@ -30,7 +30,6 @@ from episode_generation_job.reports import (
 )
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.shard_runner import ShardPlan, run_shard
-from episode_generation_job.task_specifier import Phraser, template_phrase
 from tools.errors import InputError, PartialFailureError, TransientError
 from tools.lerobot import Provenance, require_valid
 from tools.provenance import sha256_file
@@ -39,6 +38,10 @@ from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.steps import StepContext, StepResult
 from tools.storage import LocalStorage, Storage
+from tools.structured_logging import get_logger, log_fields
+from tools.tasks.task_specifier import Phraser, template_phrase
+
+log = get_logger(__name__)
 
 WORKER_MODULE = "episode_generation_job.worker"
 
@@ -211,6 +214,16 @@ def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResu
             ctx.storage.upload_file(preview, PREVIEW_PATH)
     summary = summarize(summaries, extra)
     write_summary(ctx.scene_dir, summary)
+    # The log-based metric bp_episode_success_rate reads this field (monitoring/).
+    log.info(
+        "episodes merged",
+        extra=log_fields(
+            step="episodes",
+            episode_success_rate=summary["success_rate"],
+            episodes=succeeded,
+            backend=backend,
+        ),
+    )
     if summary["success_rate"] < settings.MIN_SUCCESS_RATE or not succeeded:
         failed = [{"item": k, "error": "gave up"} for k in summary["given_up"]]
         raise PartialFailureError(

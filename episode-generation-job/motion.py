@@ -6,9 +6,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from episode_generation_job.geometry import ObjectBox, distance_to_segment_xy
 from episode_generation_job.grasp import Grasp, hand_collides
-from episode_generation_job.task_specifier import GoalRegion
+from tools.tasks.geometry import ObjectBox, distance_to_segment_xy
+from tools.tasks.task_specifier import GoalRegion
 
 CLOSED = 0.0
 APPROACH_ABOVE = 0.10  # pre-grasp and pre-place heights above the grasp/place TCP

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from episode_generation_job.task_specifier import Phraser, template_phrase
 from tools.errors import PipelineError
 from tools.llm_client import AUTO, LLMClient, create_llm_client
 from tools.structured_logging import get_logger
+from tools.tasks.task_specifier import Phraser, template_phrase
 
 log = get_logger("episodes.phrasing")
 _PROMPT = (

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from episode_generation_job.backends.base import EpisodeInit
-from episode_generation_job.geometry import ObjectBox, Pose, rectangles_overlap, yaw_quat
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap, yaw_quat
 
 
 @dataclass(frozen=True)

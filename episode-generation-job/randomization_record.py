@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
-from episode_generation_job.geometry import ObjectBox, Pose
-from episode_generation_job.task_specifier import GoalRegion, PickPlaceTask
 from tools.randomization import BundleConfig, CameraSample, EpisodeRandomization
 from tools.randomization.rotations import quat_multiply
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 RECORD_COLUMN = "randomization"  # episode column: the record as a JSON string
 VALUES_COLUMN = "randomization_values"  # episode columns randomization_values/<name>: numbers

@@ -12,12 +12,12 @@ from numpy.typing import NDArray
 
 from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
 from episode_generation_job.controller import JointPlan, UnreachableError, plan_joints
-from episode_generation_job.geometry import ObjectBox, Pose, yaw_quat
 from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.success import EpisodeObservation, Verdict, judge
-from episode_generation_job.task_specifier import GoalRegion, PickPlaceTask
 from tools.sim.robots.franka import FrankaKinematics
+from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
+from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 STATE_NAMES = (*(f"joint_{i}" for i in range(1, 8)), "gripper_width")
 POSE_NAMES = ("x", "y", "z", "qw", "qx", "qy", "qz")

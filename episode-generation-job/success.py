@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from episode_generation_job.geometry import Pose
-from episode_generation_job.task_specifier import GoalRegion
+from tools.tasks.geometry import Pose
+from tools.tasks.task_specifier import GoalRegion
 
 MIN_LIFT = 0.03  # the target must rise this far above its start
 GOAL_Z_TOLERANCE = 0.03  # target bottom within this of the goal surface at the end

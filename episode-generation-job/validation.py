@@ -10,10 +10,10 @@ import pyarrow as pa
 
 from episode_generation_job.randomization_record import RECORD_COLUMN
 from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT
-from episode_generation_job.task_specifier import GoalRegion
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext, Validation
+from tools.tasks.task_specifier import GoalRegion
 
 ENV_STATE = "observation.environment_state"
 _FINAL_FRAMES = 5  # the target must rest in the goal over the last frames, not pass through

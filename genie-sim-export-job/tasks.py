@@ -1,19 +1,18 @@
-"""The scene's pick-and-place tasks: the episodes job's derivation, kept to what Genie Sim runs."""
+"""The scene's pick-and-place tasks: the shared derivation, kept to what Genie Sim runs."""
 
-# The derivation itself lives in `episode_generation_job.task_specifier` (one derivation for both
-# data engines); this module is the only place the export touches that package.
-
+# The derivation itself lives in `tools.tasks.task_specifier` (one derivation for both
+# data engines, the episode job uses it too).
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from episode_generation_job.geometry import ObjectBox
-from episode_generation_job.rig import mount_pose
-from episode_generation_job.task_specifier import PickPlaceTask, derive_tasks, describe
 from genie_sim_export_job.scene_geometry import ObjectGeometry
 from tools.scene_manifest import SceneManifest, SimRole
+from tools.tasks.geometry import ObjectBox
+from tools.tasks.robot_mount import mount_pose
+from tools.tasks.task_specifier import PickPlaceTask, derive_tasks, describe
 
 FREE_ROLES = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from episode_generation_job.geometry import ObjectBox, Pose
 from tools.randomization import (
     BundleConfig,
     EpisodeRandomization,
@@ -17,6 +16,7 @@ from tools.randomization import (
     sample_episode_randomization,
 )
 from tools.scene_manifest import SceneManifest
+from tools.tasks.geometry import ObjectBox, Pose
 
 FloatArray = NDArray[np.float64]
 Image = NDArray[np.uint8]

@@ -31,10 +31,10 @@ from episode_generation_job.backends.base import (
     SimBackend,
 )
 from episode_generation_job.errors import BackendUnavailableError
-from episode_generation_job.geometry import ObjectBox, Pose, yaw_quat
-from episode_generation_job.rig import mount_pose, pedestal
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
+from tools.tasks.robot_mount import mount_pose, pedestal
 
 NAME = "isaacsim"
 FRANKA_ASSET_CANDIDATES = stage_io.FRANKA_ASSET_CANDIDATES

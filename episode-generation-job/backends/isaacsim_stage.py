@@ -14,10 +14,10 @@ from pxr import Gf, Usd, UsdGeom, UsdPhysics
 
 from episode_generation_job.backends.base import SCENE_CAMERA, WRIST_CAMERA
 from episode_generation_job.errors import BackendUnavailableError
-from episode_generation_job.geometry import FloatArray, Pose
-from episode_generation_job.rig import CAMERA_FOVY_DEG, Pedestal, scene_camera
 from tools.sim import usd_layout
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import FloatArray, Pose
+from tools.tasks.robot_mount import CAMERA_FOVY_DEG, Pedestal, scene_camera
 
 ROBOT_PATH = "/World/Robot"
 PEDESTAL_PATH = "/World/RobotPedestal"

@@ -27,7 +27,6 @@ from episode_generation_job.backends.mujoco_scene import (
     object_ids,
     robot_name,
 )
-from episode_generation_job.geometry import ObjectBox, Pose, yaw_quat
 from tools.randomization import (
     BundleConfig,
     EpisodeRandomization,
@@ -38,6 +37,7 @@ from tools.randomization import (
 from tools.scene_manifest import SceneManifest
 from tools.sim import OffscreenRenderer, captured_warnings
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 
 NAME = "mujoco"
 _SETTLE_STEPS = 60  # 0.1 s of physics after a reset, so resting contacts form

@@ -10,13 +10,13 @@ import mujoco
 import numpy as np
 
 from episode_generation_job.backends.base import PHYSICS_DT, SCENE_CAMERA, CameraConfig
-from episode_generation_job.geometry import FloatArray, ObjectBox, Pose
-from episode_generation_job.rig import CAMERA_FOVY_DEG, mount_pose, pedestal, scene_camera
 from tools.randomization import DistractorConfig, add_distractor_slots
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim import LoaderOptions, ObjectHandle, load_scene_model
 from tools.sim.robots.franka import attach_franka
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import FloatArray, ObjectBox, Pose
+from tools.tasks.robot_mount import CAMERA_FOVY_DEG, mount_pose, pedestal, scene_camera
 
 PEDESTAL_NAME = "robot_pedestal"
 

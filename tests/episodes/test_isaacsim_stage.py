@@ -8,9 +8,9 @@ from episode_generation_job.backends import isaacsim_stage as stage_io
 from episode_generation_job.backends.isaacsim_backend import _box
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import scene_from_usd
-from episode_generation_job.rig import mount_pose, pedestal, scene_camera
 from episode_generation_job.testing import write_tabletop_usd
 from tools.scene_manifest import load_manifest
+from tools.tasks.robot_mount import mount_pose, pedestal, scene_camera
 
 
 @pytest.fixture(scope="module")

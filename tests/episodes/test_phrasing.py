@@ -3,8 +3,8 @@
 from types import SimpleNamespace
 
 from episode_generation_job.phrasing import phrase_with
-from episode_generation_job.task_specifier import template_phrase
 from tools.llm_client import LLMResponseInvalid
+from tools.tasks.task_specifier import template_phrase
 
 
 class _StubClient:

@@ -5,12 +5,12 @@ import math
 import pytest
 
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
-from episode_generation_job.geometry import ObjectBox, Pose
 from episode_generation_job.grasp import hand_collides, plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.success import EpisodeObservation, judge
-from episode_generation_job.task_specifier import GoalRegion, derive_tasks
 from episode_generation_job.testing import tabletop_scene
+from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.task_specifier import GoalRegion, derive_tasks
 
 
 @pytest.fixture(scope="module")

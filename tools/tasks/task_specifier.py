@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from episode_generation_job.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 
 GRASP_CLEARANCE = 0.004  # the open fingers need this much more than the object's width
 MAX_GRASP_WIDTH = franka.GRIPPER_MAX_WIDTH - GRASP_CLEARANCE

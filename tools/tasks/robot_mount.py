@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from episode_generation_job.geometry import FloatArray, ObjectBox, Pose
 from tools.scene_manifest import SceneManifest
+from tools.tasks.geometry import FloatArray, ObjectBox, Pose
 
 PEDESTAL_HALF_XY = 0.09
 CAMERA_DISTANCE = 1.35  # scene camera: from the robot base, across the work surface
