@@ -96,6 +96,9 @@ def workers_speedup(scene_dir: Path, episodes: int, cameras: str) -> dict[str, f
         env = dict(os.environ)
         env |= {"SCENE_ID": "bench", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": str(episodes)}
         env |= {"CAMERAS": cameras, "PREVIEW_EPISODES": "0", "FORCE": "true"}
+        # The synthetic tabletop has no replicator bundle; a pipeline scene has one.
+        bundled = (scene_dir / "replicator/configs").is_dir()
+        env["RANDOMIZATION"] = "bundle" if bundled else "none"
         started = time.perf_counter()
         cpu_before = _children_cpu()
         subprocess.run(
