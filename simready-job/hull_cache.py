@@ -1,4 +1,4 @@
-"""On-disk cache of convex decompositions keyed by mesh content and parameters."""
+"""On-disk caches of simready geometry: npz entries keyed by content and parameters."""
 
 from __future__ import annotations
 
@@ -46,11 +46,12 @@ def cache_key(
     return digest.hexdigest()
 
 
-class HullCache:
-    """Owns a folder of `<key>.npz` files and counts hits and misses.
+class NpzStore:
+    """Owns a folder of `<key>.npz` files written atomically; counts hits and misses.
 
-    A missing folder is created on the first write; unreadable entries count as misses and
-    are recomputed. `root=None` disables caching (every lookup misses, nothing is written).
+    A missing folder is created on the first write; unreadable entries count as misses (the
+    caller recomputes and overwrites them). `root=None` disables the store (every lookup
+    misses, nothing is written).
     """
 
     def __init__(self, root: Path | None) -> None:
@@ -58,42 +59,39 @@ class HullCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> list[RawHull] | None:
-        """The cached hulls for `key`, or None."""
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """Every array of the entry `key`, or None (counted as a miss)."""
         path = self._path(key)
         if path is None or not path.is_file():
             self.misses += 1
             return None
         try:
             with np.load(path, allow_pickle=False) as data:
-                count = int(data["count"])
-                hulls = [
-                    (data[f"v{k}"].astype(np.float64), data[f"f{k}"].astype(np.int64))
-                    for k in range(count)
-                ]
+                arrays = {name: data[name] for name in data.files}
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            log.warning("hull cache entry %s unreadable (%s); recomputing", key[:12], exc)
+            log.warning("cache entry %s unreadable (%s); recomputing", key[:12], exc)
             self.misses += 1
             return None
         self.hits += 1
-        return hulls
+        return arrays
 
-    def put(self, key: str, hulls: list[RawHull]) -> None:
-        """Store hulls atomically (temporary file, then rename); write errors only warn."""
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        """Store arrays atomically (temporary file, then rename); write errors only warn."""
         path = self._path(key)
         if path is None:
             return
         try:
-            self._write(path, hulls)
+            self._write(path, arrays)
         except OSError as exc:  # a cache that cannot be written only costs speed
-            log.warning("hull cache not written (%s: %s)", type(exc).__name__, exc)
+            log.warning("cache entry not written (%s: %s)", type(exc).__name__, exc)
 
-    def _write(self, path: Path, hulls: list[RawHull]) -> None:
+    def unhit(self) -> None:
+        """Count the last hit as a miss (its content turned out unusable)."""
+        self.hits -= 1
+        self.misses += 1
+
+    def _write(self, path: Path, arrays: dict[str, np.ndarray]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"count": np.asarray(len(hulls))}
-        for k, (vertices, faces) in enumerate(hulls):
-            arrays[f"v{k}"] = np.asarray(vertices, dtype=np.float64)
-            arrays[f"f{k}"] = np.asarray(faces, dtype=np.int64)
         handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
         try:
             with os.fdopen(handle, "wb") as out:
@@ -105,6 +103,34 @@ class HullCache:
 
     def _path(self, key: str) -> Path | None:
         return None if self.root is None else self.root / key[:2] / f"{key}.npz"
+
+
+class HullCache(NpzStore):
+    """Convex decompositions by `cache_key`: a hit costs one file read."""
+
+    def get(self, key: str) -> list[RawHull] | None:
+        """The cached hulls for `key`, or None."""
+        arrays = self.get_arrays(key)
+        if arrays is None:
+            return None
+        try:
+            count = int(arrays["count"])
+            return [
+                (arrays[f"v{k}"].astype(np.float64), arrays[f"f{k}"].astype(np.int64))
+                for k in range(count)
+            ]
+        except (KeyError, ValueError) as exc:
+            log.warning("hull cache entry %s incomplete (%s); recomputing", key[:12], exc)
+            self.unhit()
+            return None
+
+    def put(self, key: str, hulls: list[RawHull]) -> None:
+        """Store hulls (see `NpzStore.put_arrays`)."""
+        arrays: dict[str, np.ndarray] = {"count": np.asarray(len(hulls))}
+        for k, (vertices, faces) in enumerate(hulls):
+            arrays[f"v{k}"] = np.asarray(vertices, dtype=np.float64)
+            arrays[f"f{k}"] = np.asarray(faces, dtype=np.int64)
+        self.put_arrays(key, arrays)
 
 
 def decompose_cached(

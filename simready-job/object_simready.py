@@ -8,15 +8,12 @@ from pathlib import Path
 
 import trimesh
 
-from simready_job.collision import CollisionParams, CollisionResult, build_hulls
-from simready_job.decomposition import Decomposer
-from simready_job.hull_cache import HullCache
+from simready_job.collision import CollisionResult
 from simready_job.llm_physics import RECORD_NAME, LLMPhysicsEstimator, ObjectFacts, clamp_guess
 from simready_job.material_priors import PriorTable, ResolvedPrior
-from simready_job.mesh_io import load_triangles, obj_bytes
-from simready_job.mesh_repair import join_meshes, prepare_mesh
+from simready_job.mesh_io import obj_bytes
+from simready_job.object_geometry import GeometryTools, object_geometry
 from simready_job.physics_model import MassModel, estimate_mass, make_physics
-from simready_job.room_colliders import PlaneParams, room_slabs
 from tools.scene_layout import asset_dir
 from tools.scene_manifest import Physics, SceneObject, SimRole
 
@@ -34,10 +31,7 @@ class ObjectTools:
     """What processing an object needs besides the object itself."""
 
     table: PriorTable
-    collision: CollisionParams
-    planes: PlaneParams
-    decomposer: Decomposer
-    cache: HullCache
+    geometry: GeometryTools
     estimator: LLMPhysicsEstimator | None = None
 
 
@@ -57,13 +51,14 @@ def process_object(scene_dir: Path, obj: SceneObject, tools: ObjectTools) -> Obj
     """Compute physics and write collision hulls for one object.
 
     The background (room) gets one slab per floor/wall plane and a nominal mass from the
-    slabs; every other object gets its repaired mesh's mass model and hulls. Dynamic
+    slabs; every other object gets its repaired mesh's mass model and hulls. The geometry
+    comes from the object-geometry cache when the same mesh bytes were seen before. Dynamic
     objects (manipulable, distractor) may get an LLM estimate when an estimator is given.
 
     Args:
         scene_dir: the scene folder.
         obj: the manifest object.
-        tools: priors, parameters, decomposer, cache and the optional LLM estimator.
+        tools: priors, geometry parameters and caches, and the optional LLM estimator.
 
     Returns:
         The outcome; hulls are written under assets/<id>/collision/ (old ones removed).
@@ -72,21 +67,14 @@ def process_object(scene_dir: Path, obj: SceneObject, tools: ObjectTools) -> Obj
         InputError: the mesh is missing, unreadable or degenerate (DegenerateMeshError).
     """
     source = obj.asset.mesh_path
-    mesh = load_triangles(scene_dir / source, obj.asset.format, source)
+    background = obj.sim_role is SimRole.BACKGROUND
+    geometry = object_geometry(
+        scene_dir / source, obj.asset.format, source, background, tools.geometry
+    )
+    collision = geometry.collision
+    body = geometry.body()
+    notes = list(geometry.notes)
     prior = tools.table.resolve(obj.category)
-    notes: list[str] = []
-    collision: CollisionResult
-    if obj.sim_role is SimRole.BACKGROUND:
-        collision = room_slabs(mesh, tools.planes, source)
-        body = join_meshes(
-            [trimesh.Trimesh(p.vertices, p.faces, process=False) for p in collision.pieces]
-        )
-    else:
-        prepared = prepare_mesh(mesh, source)
-        notes.extend(prepared.notes)
-        body = prepared.solid
-        collision = build_hulls(prepared, tools.collision, tools.decomposer, tools.cache)
-    notes.extend(collision.notes)
     mass = estimate_mass(body, obj.transform.scale, prior, tools.table)
     physics = _priors_physics(mass, prior)
     if tools.estimator is not None and obj.sim_role in _DYNAMIC_ROLES:

@@ -13,6 +13,7 @@ from simready_job.hull_cache import HullCache
 from simready_job.llm_physics import LLMPhysicsEstimator
 from simready_job.manifest_update import apply_outcomes
 from simready_job.material_priors import load_prior_table
+from simready_job.object_geometry import GeometryCache, GeometryTools
 from simready_job.object_simready import ObjectOutcome, ObjectTools, process_object, remove_hulls
 from simready_job.room_colliders import PlaneParams
 from tools.errors import ConfigError, TransientError
@@ -35,7 +36,8 @@ class SimreadyOptions:
     Attributes:
         collision: hull thresholds and decomposition budgets.
         planes: room-plane detection and slab thickness.
-        cache_dir: hull cache folder; None disables the cache.
+        cache_dir: cache folder (decompositions, and whole object geometries under
+            objects/); None disables both caches.
         min_success_rate: the step fails when fewer objects than this share succeed.
         llm: "off", "auto", "gemini" or "openai".
         llm_model: model name (None: the provider's default).
@@ -68,6 +70,8 @@ class SimreadyReport:
     decomposed_parts: int
     cache_hits: int
     cache_misses: int
+    object_cache_hits: int
+    object_cache_misses: int
     llm: dict[str, Any] | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,6 +85,7 @@ class SimreadyReport:
             "max_hull_vertices": self.max_hull_vertices,
             "decomposed_parts": self.decomposed_parts,
             "hull_cache": {"hits": self.cache_hits, "misses": self.cache_misses},
+            "object_cache": {"hits": self.object_cache_hits, "misses": self.object_cache_misses},
             "llm": self.llm,
         }
 
@@ -121,10 +126,15 @@ def run_simready(
     )
     tools = ObjectTools(
         table=load_prior_table(opts.priors_path),
-        collision=opts.collision,
-        planes=opts.planes,
-        decomposer=decomposer or CoacdDecomposer(),
-        cache=HullCache(opts.cache_dir),
+        geometry=GeometryTools(
+            collision=opts.collision,
+            planes=opts.planes,
+            decomposer=decomposer or CoacdDecomposer(),
+            hulls=HullCache(opts.cache_dir),
+            geometries=GeometryCache(
+                None if opts.cache_dir is None else opts.cache_dir / "objects"
+            ),
+        ),
         estimator=LLMPhysicsEstimator(client) if client is not None else None,
     )
     tracker = PartialFailureTracker(
@@ -158,7 +168,9 @@ def run_simready(
             ),
         )
     tracker.finalize()
-    save_manifest(scene_dir, apply_outcomes(manifest, outcomes, failures, tools.decomposer.name))
+    save_manifest(
+        scene_dir, apply_outcomes(manifest, outcomes, failures, tools.geometry.decomposer.name)
+    )
     return _report(len(manifest.objects), outcomes, failures, tools, client)
 
 
@@ -187,7 +199,9 @@ def _report(
         hulls=len(vertices),
         max_hull_vertices=max(vertices, default=0),
         decomposed_parts=sum(o.decomposed_parts for o in outcomes.values()),
-        cache_hits=tools.cache.hits,
-        cache_misses=tools.cache.misses,
+        cache_hits=tools.geometry.hulls.hits,
+        cache_misses=tools.geometry.hulls.misses,
+        object_cache_hits=tools.geometry.geometries.hits,
+        object_cache_misses=tools.geometry.geometries.misses,
         llm=llm,
     )

@@ -172,6 +172,94 @@ def test_decorator_keeps_metadata_and_arguments(clock: FakeClock) -> None:
     assert add.__doc__ == "Add two numbers."
 
 
+def test_a_requested_delay_longer_than_the_backoff_wins(clock: FakeClock) -> None:
+    """The wait is max(backoff, retry_after_s); max_delay_s caps only the backoff."""
+    fn = Flaky(TransientError("429", retry_after_s=5.0))
+    assert fast_retry(clock, initial_delay_s=0.1, max_delay_s=1.0)(fn)() == "ok"
+    assert clock.sleeps == [5.0]
+
+
+def test_a_requested_delay_shorter_than_the_backoff_is_ignored(clock: FakeClock) -> None:
+    """A server asking for less than the backoff does not shorten it."""
+    fn = Flaky(TransientError("429", retry_after_s=0.2))
+    assert fast_retry(clock, initial_delay_s=1.0)(fn)() == "ok"
+    assert clock.sleeps == [1.0]
+
+
+def test_each_wait_follows_the_error_just_raised(clock: FakeClock) -> None:
+    """Only the failing attempt's request counts; the backoff keeps growing meanwhile."""
+    fn = Flaky(
+        TransientError("a", retry_after_s=3.0),
+        TransientError("b"),
+        TransientError("c", retry_after_s=0.0),
+    )
+    assert fast_retry(clock, initial_delay_s=0.1)(fn)() == "ok"
+    assert clock.sleeps == pytest.approx([3.0, 0.2, 0.4])
+
+
+def test_retry_on_types_carrying_retry_after_s_are_honoured(clock: FakeClock) -> None:
+    """Any retried exception with a numeric `retry_after_s` attribute is honoured."""
+
+    class Throttled(ConnectionError):
+        retry_after_s = 2.0
+
+    fn = Flaky(Throttled())
+    assert fast_retry(clock, retry_on=(ConnectionError,))(fn)() == "ok"
+    assert clock.sleeps == [2.0]
+
+
+@pytest.mark.parametrize("requested", [-1.0, float("nan"), float("inf"), True, "7", None])
+def test_unusable_requested_delays_fall_back_to_backoff(
+    clock: FakeClock, requested: object
+) -> None:
+    """Negative, non-finite or non-numeric requests are ignored."""
+
+    class Throttled(ConnectionError):
+        retry_after_s = requested
+
+    fn = Flaky(Throttled())
+    assert fast_retry(clock, initial_delay_s=0.5, retry_on=(ConnectionError,))(fn)() == "ok"
+    assert clock.sleeps == [0.5]
+
+
+def test_a_request_beyond_the_budget_reraises_without_sleeping(clock: FakeClock) -> None:
+    """Honouring a request that would overrun total_delay_s stops retrying at once."""
+    error = TransientError("429", retry_after_s=61.0)
+    fn = Flaky(error)
+    with pytest.raises(TransientError) as info:
+        fast_retry(clock, total_delay_s=60.0)(fn)()
+    assert info.value is error
+    assert fn.calls == 1
+    assert clock.sleeps == []
+
+
+def test_the_budget_counts_earlier_waits_and_attempts(clock: FakeClock) -> None:
+    """A request that fits alone but not after the time already spent stops retrying."""
+    fn = Flaky(TransientError("a", retry_after_s=30.0), TransientError("b", retry_after_s=30.0))
+    with pytest.raises(TransientError, match="b"):
+        fast_retry(clock, total_delay_s=59.0)(fn)()
+    assert fn.calls == 2
+    assert clock.sleeps == [30.0]
+    assert sum(clock.sleeps) <= 59.0
+
+
+def test_a_requested_delay_is_logged_as_the_wait(clock: FakeClock) -> None:
+    """The retry warning states the wait actually taken."""
+    fn = Flaky(TransientError("429", retry_after_s=7.0))
+    with capture_logs(logging.WARNING) as records:
+        fast_retry(clock)(fn)()
+    assert "retrying in 7.00s" in records[0]["message"]
+
+
+def test_transient_errors_carry_an_optional_requested_delay() -> None:
+    """retry_after_s is keyword-only and None by default, also for subclasses."""
+    assert TransientError("blip").retry_after_s is None
+    assert TransientError("blip", hint="h", retry_after_s=2.5).retry_after_s == 2.5
+    opened = CircuitOpenError("circuit open", hint="next trial in 1s")
+    assert opened.retry_after_s is None and opened.retryable
+    assert str(opened) == "circuit open (hint: next trial in 1s)"
+
+
 @pytest.mark.parametrize(
     "options",
     [{"attempts": 0}, {"initial_delay_s": -1.0}, {"total_delay_s": -0.1}],

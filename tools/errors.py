@@ -75,9 +75,20 @@ class ManifestError(InputError):
 
 
 class TransientError(PipelineError):
-    """A dependency failed in a way that a retry may fix."""
+    """A dependency failed in a way that a retry may fix.
+
+    Attributes:
+        retry_after_s: seconds the dependency asked to wait before the next attempt (e.g. from
+            a Retry-After header), or None; `tools.resilience.retry_transient` honours it.
+    """
 
     retryable = True
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after_s = retry_after_s
 
 
 class CircuitOpenError(TransientError):

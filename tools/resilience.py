@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,14 @@ def is_retryable(exc: BaseException, retry_on: tuple[type[BaseException], ...] =
     return isinstance(exc, retry_on)
 
 
+def _requested_delay(exc: BaseException | None) -> float | None:
+    """The `retry_after_s` of `exc` if it is a finite, non-negative number, else None."""
+    value = getattr(exc, "retry_after_s", None)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
 def retry_transient(
     *,
     attempts: int = 5,
@@ -49,15 +58,19 @@ def retry_transient(
     """Build a decorator that retries a function while it fails with transient errors.
 
     The n-th wait (from 0) is `min(initial_delay_s * 2**n + uniform(0, jitter_s), max_delay_s)`.
-    Retrying stops after `attempts` calls, or before a wait that would end more than
-    `total_delay_s` after the first call started. A running attempt is never interrupted, so
-    bound each attempt with its own timeout. Do not wrap calls whose client already retries
-    (google-cloud-storage, GAPIC clients): the retries would multiply.
+    When the error carries `retry_after_s` (the delay the server asked for, e.g. in a
+    Retry-After header), the wait is `max(backoff, retry_after_s)`: the server's request wins
+    over a shorter backoff and is not capped by `max_delay_s`. Retrying stops after `attempts`
+    calls, or before a wait that would end more than `total_delay_s` after the first call
+    started; a requested delay beyond that budget re-raises the error at once, never sleeping
+    past the budget. A running attempt is never interrupted, so bound each attempt with its
+    own timeout. Do not wrap calls whose client already retries (google-cloud-storage, GAPIC
+    clients): the retries would multiply.
 
     Args:
         attempts: maximum number of calls, at least 1.
         initial_delay_s: base of the exponential backoff.
-        max_delay_s: cap on a single wait.
+        max_delay_s: cap on a single backoff wait (not on a server's requested delay).
         jitter_s: upper bound of the random amount added to each wait.
         total_delay_s: budget from the first call's start to the end of the last wait.
         retry_on: exception types retried besides retryable `PipelineError`s.
@@ -74,7 +87,12 @@ def retry_transient(
         raise ValueError(f"attempts must be >= 1, got {attempts}")
     if min(initial_delay_s, max_delay_s, jitter_s, total_delay_s) < 0:
         raise ValueError("delays must be non-negative")
-    wait = wait_exponential_jitter(multiplier=initial_delay_s, max=max_delay_s, jitter=jitter_s)
+    backoff = wait_exponential_jitter(multiplier=initial_delay_s, max=max_delay_s, jitter=jitter_s)
+
+    def wait(state: RetryCallState) -> float:
+        delay = backoff(state)
+        requested = _requested_delay(state.outcome.exception() if state.outcome else None)
+        return delay if requested is None else max(delay, requested)
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         name = getattr(fn, "__qualname__", repr(fn))

@@ -48,16 +48,24 @@ def _load_visual_meshes(path: Path, source: str) -> list[trimesh.Trimesh]:
     return meshes
 
 
-def _load_hull(path: Path, source: str) -> trimesh.Trimesh:
+def _load_hull(path: Path, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """A hull OBJ written by simready: its vertices and triangles exactly as stored."""
     if not path.is_file():
         raise InputError(source, "collision hull missing (did simready run?)")
     try:
-        hull = trimesh.load(str(path), force="mesh")
-    except Exception as exc:
+        # The OBJ parser alone: no scene graph, no vertex merging (the hull is already clean).
+        with path.open("r", encoding="ascii") as handle:
+            loaded = trimesh.exchange.obj.load_obj(handle, maintain_order=True, skip_materials=True)
+        (geometry,) = loaded["geometry"].values()
+        vertices = np.asarray(geometry["vertices"], dtype=np.float64)
+        faces = np.asarray(geometry["faces"], dtype=np.int64)
+    except Exception as exc:  # trimesh raises many types for unreadable files
         raise InputError(source, f"unreadable hull ({type(exc).__name__})") from exc
-    if not isinstance(hull, trimesh.Trimesh) or len(hull.faces) < 4:
-        raise InputError(source, "hull has fewer than 4 faces")
-    return hull
+    if len(faces) < 4 or faces.ndim != 2 or faces.shape[1] != 3:
+        raise InputError(source, "hull has fewer than 4 triangles")
+    if not np.isfinite(vertices).all() or faces.min() < 0 or faces.max() >= len(vertices):
+        raise InputError(source, "hull has non-finite vertices or faces out of range")
+    return vertices, faces
 
 
 @dataclass(frozen=True)
@@ -160,9 +168,11 @@ def _write_visual(
     return textured
 
 
-def _write_hull(stage: Usd.Stage, root: str, index: int, hull: trimesh.Trimesh) -> None:
+def _write_hull(
+    stage: Usd.Stage, root: str, index: int, hull: tuple[np.ndarray, np.ndarray]
+) -> None:
     path = f"{root}/{layout.COLLISION_SCOPE}/{layout.HULL_PRIM_TEMPLATE.format(index=index)}"
-    mesh = define_mesh(stage, path, np.asarray(hull.vertices), np.asarray(hull.faces))
+    mesh = define_mesh(stage, path, *hull)
     mesh.CreatePurposeAttr(UsdGeom.Tokens.guide)  # not rendered; PhysX and MuJoCo collide with it
     UsdPhysics.CollisionAPI.Apply(mesh.GetPrim())
     UsdPhysics.MeshCollisionAPI.Apply(mesh.GetPrim()).CreateApproximationAttr(HULL_APPROXIMATION)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from pydantic import BaseModel
@@ -17,7 +19,8 @@ from tools.llm_client import (
     RetryPolicy,
     create_llm_client,
 )
-from tools.llm_client.testing import FakeLLMServer
+from tools.llm_client.testing import FakeLLMServer, Reply
+from tools.llm_client.transport import requested_retry_delay
 from tools.resilience import CircuitBreaker
 from tools.secrets import SecretValue
 from tools.structured_logging import capture_logs
@@ -95,6 +98,124 @@ def test_rate_limit_then_success_is_retried(server):
     server.reply_json({"name": "can", "value": 0.4})
     assert _client(server).generate_json("x", Answer).value.name == "can"
     assert len(server.requests) == 2
+
+
+def _recording(waits: list[float], **policy) -> RetryPolicy:
+    """A retry policy that records its waits instead of sleeping (defaults otherwise)."""
+    return RetryPolicy(sleep=waits.append, **policy)
+
+
+@pytest.mark.parametrize("provider", [Provider.GEMINI, Provider.OPENAI])
+def test_a_requested_retry_delay_is_honoured(server, provider):
+    """A 429 asking for 7 s (RetryInfo for Gemini, headers for OpenAI) waits 7 s, not ~1 s."""
+    server.reply_status(429, retry_after_s=7)
+    server.reply_json({"name": "can", "value": 0.4})
+    waits: list[float] = []
+    answer = _client(server, provider, retry=_recording(waits)).generate_json("x", Answer)
+    assert answer.value.name == "can"
+    assert waits == [7.0]
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("provider", [Provider.GEMINI, Provider.OPENAI])
+def test_fractional_delays_keep_their_precision(server, provider):
+    """1.5 s comes through RetryInfo ("1.5s") and retry-after-ms (1500, before retry-after 2)."""
+    server.reply_status(503, retry_after_s=1.5)
+    server.reply_json({"name": "can", "value": 0.4})
+    waits: list[float] = []
+    retry = _recording(waits, initial_delay_s=0.1, jitter_s=0.0)
+    _client(server, provider, retry=retry).generate_json("x", Answer)
+    assert waits == [1.5]
+
+
+@pytest.mark.parametrize("provider", [Provider.GEMINI, Provider.OPENAI])
+def test_a_requested_delay_beyond_the_budget_stops_retrying(server, provider):
+    """Asking for more than total_delay_s raises the transient error without sleeping."""
+    server.reply_status(429, retry_after_s=120)
+    server.reply_json({"name": "never", "value": 0})
+    waits: list[float] = []
+    client = _client(server, provider, retry=_recording(waits, total_delay_s=60.0))
+    with pytest.raises(LLMTransientError, match=r"HTTP 429 .*retry after 120s") as info:
+        client.generate_json("x", Answer)
+    assert (info.value.status, info.value.retry_after_s) == (429, 120.0)
+    assert waits == []
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "soon"},
+        {"Retry-After": "-3"},
+        {"Retry-After": "nan", "retry-after-ms": "inf"},
+        {"Retry-After": "1e3"},
+        {"retry-after-ms": "-7000"},
+        {"Retry-After": "Wed, 99 Oct 2015 07:28:00 GMT"},
+    ],
+)
+def test_malformed_retry_headers_fall_back_to_backoff(server, headers):
+    """Unusable Retry-After / retry-after-ms values are ignored: the backoff applies."""
+    server.reply(Reply(status=429, headers=headers))
+    server.reply_json({"name": "can", "value": 0.4})
+    waits: list[float] = []
+    retry = _recording(waits, initial_delay_s=1.0, jitter_s=0.0)
+    _client(server, Provider.OPENAI, retry=retry).generate_json("x", Answer)
+    assert waits == [1.0]
+
+
+def test_an_http_date_retry_after_is_honoured(server):
+    """Retry-After as an HTTP-date 30 s ahead waits until then (1 s resolution)."""
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    server.reply(Reply(status=503, headers={"Retry-After": when}))
+    server.reply_json({"name": "can", "value": 0.4})
+    waits: list[float] = []
+    _client(server, retry=_recording(waits, jitter_s=0.0)).generate_json("x", Answer)
+    (wait,) = waits
+    assert 27.0 < wait <= 30.0
+
+
+NOW = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
+
+
+def _retry_info(delay: object) -> dict[str, object]:
+    return {
+        "error": {
+            "code": 429,
+            "status": "RESOURCE_EXHAUSTED",
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.Help", "links": []},
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay},
+            ],
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({"retry-after-ms": "1500", "retry-after": "2"}, None, 1.5),
+        ({"retry-after-ms": "bad", "retry-after": "7"}, None, 7.0),
+        ({"retry-after": " 12 "}, None, 12.0),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, None, 30.0),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:30 -0000"}, None, 30.0),
+        ({"retry-after": "Wed, 21 Oct 2015 07:27:00 GMT"}, None, 0.0),
+        ({}, _retry_info("30s"), 30.0),
+        ({}, _retry_info("1.5s"), 1.5),
+        ({"retry-after": "5"}, _retry_info("30s"), 5.0),
+        ({"retry-after": "soon"}, _retry_info("3s"), 3.0),
+        ({}, _retry_info("-1s"), None),
+        ({}, _retry_info("30"), None),
+        ({}, _retry_info("soon"), None),
+        ({}, _retry_info(30), None),
+        ({}, {"error": {"details": "RetryInfo"}}, None),
+        ({}, {"error": "RESOURCE_EXHAUSTED"}, None),
+        ({}, [1, 2], None),
+        ({}, None, None),
+    ],
+)
+def test_requested_retry_delay_sources(headers, body, expected):
+    """retry-after-ms, then Retry-After (seconds or HTTP-date), then Gemini's RetryInfo."""
+    assert requested_retry_delay(headers, body, now=NOW) == expected
 
 
 def test_server_errors_open_the_breaker(server):

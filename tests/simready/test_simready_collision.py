@@ -156,3 +156,14 @@ def test_obj_output_is_byte_stable():
     back = trimesh.load(io.BytesIO(data), file_type="obj", process=False)
     assert isinstance(back, trimesh.Trimesh)
     assert back.is_watertight and back.volume == pytest.approx(1.0)
+
+
+def test_an_incomplete_cache_entry_is_recomputed(tmp_path: Path):
+    """An entry that lists more hulls than it holds is a miss, not an error."""
+    cache = HullCache(tmp_path)
+    key = "cd" + "0" * 62
+    cache.put(key, [(np.eye(3), np.array([[0, 1, 2]]))])
+    path = tmp_path / "cd" / f"{key}.npz"
+    np.savez(path.open("wb"), count=np.asarray(2), v0=np.eye(3), f0=np.array([[0, 1, 2]]))
+    assert cache.get(key) is None
+    assert (cache.hits, cache.misses) == (0, 1)

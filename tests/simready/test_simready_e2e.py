@@ -27,8 +27,9 @@ def _assets(scene: Path) -> dict[str, bytes]:
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_mock_kitchen_becomes_simulation_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Every object gets plausible physics and hulls; a forced rerun hits the cache and
-    writes the same bytes; an unforced one is skipped (its dependency did not change)."""
+    """Every object gets plausible physics and hulls; a forced rerun takes every object's
+    geometry from the cache and writes the same bytes; an unforced one is skipped (its
+    dependency did not change)."""
     scene = generate_mock_scene("kitchen_e2e", tmp_path, "kitchen", 0, 0)
     monkeypatch.setenv("SIMREADY_CACHE_DIR", str(tmp_path / "hull-cache"))
     monkeypatch.setenv("SIMREADY_LLM", "off")
@@ -53,8 +54,10 @@ def test_mock_kitchen_becomes_simulation_ready(tmp_path: Path, monkeypatch: pyte
     again = run_pipeline(scene, steps=["simready"], specs=SPECS, force=True)
     warm = again["steps"]["simready"]
     assert warm["status"] == "completed"
-    assert warm["result"]["hull_cache"]["misses"] == 0
-    assert warm["result"]["hull_cache"]["hits"] == result["decomposed_parts"]
+    assert result["hull_cache"] == {"hits": 0, "misses": result["decomposed_parts"]}
+    assert result["object_cache"] == {"hits": 0, "misses": len(manifest.objects)}
+    assert warm["result"]["object_cache"] == {"hits": len(manifest.objects), "misses": 0}
+    assert warm["result"]["hull_cache"] == {"hits": 0, "misses": 0}  # no decomposition needed
     assert _assets(scene) == first
     assert run_pipeline(scene, steps=["simready"], specs=SPECS)["steps"]["simready"]["status"] == (
         "skipped"

@@ -5,7 +5,7 @@ import math
 import pytest
 from pxr import Usd, UsdGeom, UsdPhysics, UsdSemantics, UsdShade
 
-from tools.errors import ManifestError
+from tools.errors import InputError, ManifestError
 from tools.provenance import sha256_file
 from tools.scene_manifest import load_manifest
 from tools.sim import usd_layout as layout
@@ -168,3 +168,33 @@ def test_missing_hulls_and_physics_are_refused(assembled_scene):
     with pytest.raises(ManifestError) as caught:
         check_ready(manifest.model_copy(update={"objects": stripped}))
     assert len(caught.value.problems) == 7  # 3 missing physics + 4 non-room objects without hulls
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "collision hull missing"),
+        (b"\xff\xfe not text", "unreadable hull"),
+        (b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "fewer than 4 triangles"),
+        (b"v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 nan\nf 1 2 3\nf 1 2 4\nf 1 3 4\nf 2 3 4\n", "finite"),
+    ],
+)
+def test_a_missing_or_broken_hull_is_refused_before_the_scene_is_written(
+    make_scene, content, message
+):
+    """A hull file that is gone, not text, too small or not finite: InputError naming it, and
+    neither scene.usda nor the manifest's usd paths are written."""
+
+    scene_dir = make_scene()
+    manifest_before = (scene_dir / "assets/scene_manifest.json").read_bytes()
+    cube = next(o for o in load_manifest(scene_dir).objects if o.id == "cube_1")
+    hull = scene_dir / cube.asset.collision_paths[0]
+    if content is None:
+        hull.unlink()
+    else:
+        hull.write_bytes(content)
+    with pytest.raises(InputError, match=message) as caught:
+        assemble_scene(scene_dir, AssemblyOptions(render_preview=False))
+    assert caught.value.source == cube.asset.collision_paths[0]
+    assert not (scene_dir / "usd" / "scene.usda").exists()
+    assert (scene_dir / "assets/scene_manifest.json").read_bytes() == manifest_before

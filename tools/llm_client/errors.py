@@ -63,10 +63,19 @@ class LLMTransientError(TransientError):
     Attributes:
         provider: "gemini" or "openai".
         status: the HTTP status code, or None for timeouts and connection failures.
+        retry_after_s: the delay the provider asked for before the next attempt, or None.
     """
 
-    def __init__(self, provider: str, status: int | None, detail: str) -> None:
+    def __init__(
+        self,
+        provider: str,
+        status: int | None,
+        detail: str,
+        *,
+        retry_after_s: float | None = None,
+    ) -> None:
         what = f"HTTP {status}" if status is not None else "no response"
-        super().__init__(f"{provider}: {what} ({detail})")
+        wait = f"; retry after {retry_after_s:g}s" if retry_after_s is not None else ""
+        super().__init__(f"{provider}: {what} ({detail}{wait})", retry_after_s=retry_after_s)
         self.provider = provider
         self.status = status

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 _GEMINI_PREFIX = "/v1beta/models/"
 _GEMINI_SUFFIX = ":generateContent"
 _OPENAI_PATH = "/v1/chat/completions"
+_RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
 _ERRORS = {
     400: ("INVALID_ARGUMENT", "invalid_request_error"),
     401: ("UNAUTHENTICATED", "invalid_api_key"),
@@ -25,10 +28,22 @@ _ERRORS = {
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted reply: a status, and model text wrapped in the provider's envelope."""
+    """One scripted reply: a status, and model text wrapped in the provider's envelope.
+
+    Attributes:
+        status: the HTTP status.
+        text: the model's answer text (for status 200).
+        retry_after_s: on an error, the delay the server asks for, sent the way the real API
+            sends it (OpenAI: `retry-after` and `retry-after-ms` headers; Gemini: a
+            google.rpc.RetryInfo entry in the error body's details).
+        headers: extra response headers, sent verbatim (e.g. a malformed Retry-After); they
+            override the ones `retry_after_s` produces.
+    """
 
     status: int = 200
     text: str | None = None
+    retry_after_s: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,12 +89,50 @@ def openai_envelope(text: str, model_version: str) -> dict[str, Any]:
     }
 
 
-def error_body(provider: str, status: int) -> dict[str, Any]:
-    """The provider's error JSON for `status`."""
+def error_body(provider: str, status: int, retry_after_s: float | None = None) -> dict[str, Any]:
+    """The provider's error JSON for `status`.
+
+    Args:
+        provider: "gemini" or "openai".
+        status: the HTTP status.
+        retry_after_s: for Gemini, adds QuotaFailure and RetryInfo details as its 429s do.
+
+    Returns:
+        The decoded error body.
+    """
     gemini_status, openai_code = _ERRORS.get(status, ("UNKNOWN", "error"))
     if provider == "gemini":
-        return {"error": {"code": status, "message": "fake error", "status": gemini_status}}
+        error: dict[str, Any] = {"code": status, "message": "fake error", "status": gemini_status}
+        if retry_after_s is not None:
+            error["details"] = [
+                {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": []},
+                {"@type": _RETRY_INFO_TYPE, "retryDelay": proto_duration(retry_after_s)},
+            ]
+        return {"error": error}
     return {"error": {"message": "fake error", "type": openai_code, "param": None}}
+
+
+def proto_duration(seconds: float) -> str:
+    """`seconds` in the JSON form of google.protobuf.Duration, e.g. "30s" or "1.5s"."""
+    return f"{seconds:.9f}".rstrip("0").rstrip(".") + "s"
+
+
+def retry_headers(provider: str, retry_after_s: float | None) -> dict[str, str]:
+    """The headers by which the provider asks for a delay (none for Gemini).
+
+    Args:
+        provider: "gemini" or "openai".
+        retry_after_s: the delay, or None.
+
+    Returns:
+        For OpenAI `retry-after` (whole seconds, rounded up) and `retry-after-ms`.
+    """
+    if provider != "openai" or retry_after_s is None:
+        return {}
+    return {
+        "retry-after": str(math.ceil(retry_after_s)),
+        "retry-after-ms": str(round(retry_after_s * 1000)),
+    }
 
 
 class FakeLLMServer:
@@ -112,9 +165,11 @@ class FakeLLMServer:
         """Queue a successful answer whose text is `text` verbatim (e.g. malformed JSON)."""
         self.reply(Reply(text=text), times)
 
-    def reply_status(self, status: int, times: int = 1) -> None:
-        """Queue an error reply with the provider's error body."""
-        self.reply(Reply(status=status), times)
+    def reply_status(
+        self, status: int, times: int = 1, *, retry_after_s: float | None = None
+    ) -> None:
+        """Queue an error reply with the provider's error body (and requested delay)."""
+        self.reply(Reply(status=status, retry_after_s=retry_after_s), times)
 
     def reply(self, reply: Reply, times: int = 1) -> None:
         """Queue `reply` `times` times."""
@@ -162,11 +217,15 @@ def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-        def _send(self, status: int, payload: Any) -> None:
+        def _send(
+            self, status: int, payload: Any, headers: Mapping[str, str] | None = None
+        ) -> None:
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
@@ -188,9 +247,11 @@ def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 return
             reply = fake._next()
             if reply.status != 200 or reply.text is None:
-                self._send(reply.status, error_body(provider, reply.status))
+                body = error_body(provider, reply.status, reply.retry_after_s)
+                headers = {**retry_headers(provider, reply.retry_after_s), **reply.headers}
+                self._send(reply.status, body, headers)
                 return
             envelope = gemini_envelope if provider == "gemini" else openai_envelope
-            self._send(200, envelope(reply.text, fake.model_version))
+            self._send(200, envelope(reply.text, fake.model_version), reply.headers)
 
     return Handler

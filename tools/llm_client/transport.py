@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +21,9 @@ MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _TRANSIENT_STATUSES = {408, 429}
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _DETAIL_CHARS = 160
+_ERROR_BODY_BYTES = 64 * 1024
+_RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # no sign, exponent, nan or inf
 
 
 def check_base_url(base_url: str) -> str:
@@ -48,17 +56,85 @@ def _opener(url: str) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener()
 
 
-def _error_detail(raw: bytes) -> str:
-    """The provider's error status (e.g. RESOURCE_EXHAUSTED), never its free text."""
+def _json_or_none(raw: bytes) -> Any:
     try:
-        body = json.loads(raw)
+        return json.loads(raw)
     except ValueError:
+        return None
+
+
+def _error_detail(body: Any) -> str:
+    """The provider's error status (e.g. RESOURCE_EXHAUSTED), never its free text."""
+    if body is None:
         return "no JSON error body"
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         label = error.get("status") or error.get("type") or error.get("code") or "error"
         return scrub(str(label))[:_DETAIL_CHARS]
     return "unrecognised error body"
+
+
+def _seconds(text: str, scale: float = 1.0) -> float | None:
+    """`text` as a non-negative decimal times `scale`, or None if malformed or not finite."""
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        return None
+    value = float(text) * scale
+    return value if math.isfinite(value) else None
+
+
+def _until(http_date: str, now: datetime) -> float | None:
+    """Seconds from `now` to an HTTP-date (0 if it is past), or None if malformed."""
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" is parsed as naive; HTTP-dates are always UTC.
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _retry_info_delay(body: Any) -> float | None:
+    """The `retryDelay` of a google.rpc.RetryInfo entry in `error.details`, e.g. "1.5s"."""
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    for item in details if isinstance(details, list) else []:
+        if isinstance(item, dict) and item.get("@type") == _RETRY_INFO_TYPE:
+            delay = item.get("retryDelay")
+            if isinstance(delay, str) and delay.endswith("s"):
+                return _seconds(delay[:-1])
+    return None
+
+
+def requested_retry_delay(
+    headers: Mapping[str, str], body: Any, *, now: datetime | None = None
+) -> float | None:
+    """The delay a server asked for before the next attempt.
+
+    Sources in order, the first usable one wins: the `retry-after-ms` header (OpenAI), the
+    `Retry-After` header (delta-seconds or an HTTP-date), then the `google.rpc.RetryInfo`
+    entry in `error.details` of the JSON body (Gemini). Malformed, negative or non-finite
+    values are ignored; an HTTP-date in the past means 0.
+
+    Args:
+        headers: response headers with lower-cased names.
+        body: the decoded JSON error body, or None.
+        now: the current time for the HTTP-date form (default: the system clock, UTC).
+
+    Returns:
+        Seconds to wait, or None when the server asked for nothing usable.
+    """
+    retry_after_ms = headers.get("retry-after-ms")
+    if retry_after_ms is not None and (delay := _seconds(retry_after_ms, 0.001)) is not None:
+        return delay
+    retry_after = headers.get("retry-after")
+    if retry_after is not None:
+        delay = _seconds(retry_after)
+        if delay is None:
+            delay = _until(retry_after, now or datetime.now(UTC))
+        if delay is not None:
+            return delay
+    return _retry_info_delay(body)
 
 
 def post_json(provider: str, call: HttpCall, timeout_s: float) -> Any:
@@ -73,7 +149,8 @@ def post_json(provider: str, call: HttpCall, timeout_s: float) -> Any:
         The decoded response body.
 
     Raises:
-        LLMTransientError: 408, 429, 5xx, timeout or connection failure.
+        LLMTransientError: 408, 429, 5xx, timeout or connection failure; carries the delay
+            the server asked for (see `requested_retry_delay`) as `retry_after_s`.
         LLMRequestRejected: another non-2xx status.
         LLMResponseInvalid: the body is not JSON or exceeds MAX_RESPONSE_BYTES.
     """
@@ -87,9 +164,12 @@ def post_json(provider: str, call: HttpCall, timeout_s: float) -> Any:
             raw = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         with exc:
-            detail = _error_detail(exc.read(64 * 1024))
+            body = _json_or_none(exc.read(_ERROR_BODY_BYTES))
+        detail = _error_detail(body)
         if exc.code in _TRANSIENT_STATUSES or exc.code >= 500:
-            raise LLMTransientError(provider, exc.code, detail) from None
+            headers = {name.lower(): str(value) for name, value in exc.headers.items()}
+            delay = requested_retry_delay(headers, body)
+            raise LLMTransientError(provider, exc.code, detail, retry_after_s=delay) from None
         raise LLMRequestRejected(provider, exc.code, detail) from None
     except TimeoutError:
         raise LLMTransientError(provider, None, f"timed out after {timeout_s:g}s") from None
