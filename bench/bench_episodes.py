@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import mujoco
@@ -121,6 +123,33 @@ def workers_speedup(scene_dir: Path, episodes: int, cameras: str) -> dict[str, f
     return out
 
 
+def _raw_loop(scene_dir: str, steps: int) -> float:
+    """Wall seconds of `steps` bare mj_step calls in the episode model (after loading it)."""
+    session = _session(Path(scene_dir), None)
+    model, data = session.backend.model, session.backend.data
+    started = time.perf_counter()
+    for _ in range(steps):
+        mujoco.mj_step(model, data)
+    elapsed = time.perf_counter() - started
+    session.close()
+    return elapsed
+
+
+def machine_ceiling(scene_dir: Path, steps: int) -> dict[str, float]:
+    """What two processes can gain over one on this machine: the same CPU-bound MuJoCo loop
+    run alone, then twice at once (shared cores, hyperthreads or a busy host show here)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        list(pool.map(_raw_loop, [str(scene_dir)] * 2, [steps // 10] * 2))  # warm both workers
+        alone = pool.submit(_raw_loop, str(scene_dir), steps).result()
+        together = list(pool.map(_raw_loop, [str(scene_dir)] * 2, [steps] * 2))
+    return {
+        "raw_alone_s": alone,
+        "raw_together_s": max(together),
+        "ceiling": 2 * alone / max(together),
+    }
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -142,6 +171,7 @@ def main() -> None:
         plain = per_episode(scene_dir, args.episodes, None)
         cams = per_episode(scene_dir, args.episodes, CameraConfig(128, 128))
         scale = workers_speedup(scene_dir, args.worker_episodes, args.worker_cameras)
+        ceiling = machine_ceiling(scene_dir, int(plain["steps"]) * 40)
     ratio = plain["cpu_s"] / plain["raw_cpu_s"]
     print(f"episodes/hour, no cameras (1 process):        {3600 / plain['wall_s']:8.0f}")
     print(f"episodes/hour, 2 cameras 128x128 (1 process): {3600 / cams['wall_s']:8.0f}")
@@ -150,7 +180,10 @@ def main() -> None:
     print(f"--workers 2 speed-up over 1 (goal >= 1.7):    {scale['speedup']:8.2f}")
     print(f"  (whole job, {args.worker_episodes} episodes, cameras {args.worker_cameras!r})")
     print(f"  speed-up with 2 free cores, from CPU time:  {scale['speedup_if_2_free_cores']:8.2f}")
-    result = {"no_cameras": plain, "cameras": cams, "ratio": ratio, **scale}
+    print(f"machine ceiling: 2 raw MuJoCo loops at once:  {ceiling['ceiling']:8.2f}")
+    print(f"  (same loop {ceiling['raw_alone_s']:.1f} s alone, {ceiling['raw_together_s']:.1f} s "
+          "side by side)")  # fmt: skip
+    result = {"no_cameras": plain, "cameras": cams, "ratio": ratio, **scale, **ceiling}
     print(json.dumps(result, sort_keys=True))
 
 

@@ -59,6 +59,11 @@ class NpzStore:
         self.hits = 0
         self.misses = 0
 
+    def has(self, key: str) -> bool:
+        """Whether an entry for `key` exists (not counted; it may still prove unreadable)."""
+        path = self._path(key)
+        return path is not None and path.is_file()
+
     def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
         """Every array of the entry `key`, or None (counted as a miss)."""
         path = self._path(key)

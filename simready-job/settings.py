@@ -17,7 +17,13 @@ class SimreadySettings(JobSettings):
 
     SIMREADY_CACHE_DIR: Path | None = Field(
         default=None,
-        description="hull cache folder; default ~/.cache/blueprint-pipeline/hulls",
+        description="hull and object-geometry cache; default ~/.cache/blueprint-pipeline/hulls",
+    )
+    SIMREADY_WORKERS: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="processes computing uncached hulls; default the CPUs available",
     )
     SIMREADY_MAX_HULLS: int = Field(default=16, ge=1, le=64, description="hulls per object")
     SIMREADY_MAX_HULL_VERTICES: int = Field(

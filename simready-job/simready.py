@@ -9,6 +9,7 @@ from typing import Any
 
 from simready_job.collision import CollisionParams
 from simready_job.decomposition import CoacdDecomposer, Decomposer
+from simready_job.geometry_prefetch import GeometryJob, PrefetchResult, prefetch_geometries
 from simready_job.hull_cache import HullCache
 from simready_job.llm_physics import LLMPhysicsEstimator
 from simready_job.manifest_update import apply_outcomes
@@ -16,10 +17,11 @@ from simready_job.material_priors import load_prior_table
 from simready_job.object_geometry import GeometryCache, GeometryTools
 from simready_job.object_simready import ObjectOutcome, ObjectTools, process_object, remove_hulls
 from simready_job.room_colliders import PlaneParams
+from tools.cpus import available_cpus
 from tools.errors import ConfigError, TransientError
 from tools.llm_client import LLMClient, create_llm_client
 from tools.partial_failure import PartialFailureTracker
-from tools.scene_manifest import load_manifest, save_manifest
+from tools.scene_manifest import SceneManifest, SimRole, load_manifest, save_manifest
 from tools.storage import LocalStorage, Storage
 from tools.structured_logging import get_logger, log_fields
 from tools.tracing import span
@@ -44,6 +46,7 @@ class SimreadyOptions:
         llm_base_url: API root override (tests, proxies).
         llm_timeout_s: per-attempt timeout of LLM calls.
         priors_path: another prior table (None: the packaged one).
+        workers: processes computing uncached geometries (None: the CPUs available).
     """
 
     collision: CollisionParams = field(default_factory=CollisionParams)
@@ -55,6 +58,7 @@ class SimreadyOptions:
     llm_base_url: str | None = None
     llm_timeout_s: float = 30.0
     priors_path: Path | None = None
+    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class SimreadyReport:
     cache_misses: int
     object_cache_hits: int
     object_cache_misses: int
+    workers: int
     llm: dict[str, Any] | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,6 +91,7 @@ class SimreadyReport:
             "decomposed_parts": self.decomposed_parts,
             "hull_cache": {"hits": self.cache_hits, "misses": self.cache_misses},
             "object_cache": {"hits": self.object_cache_hits, "misses": self.object_cache_misses},
+            "workers": self.workers,
             "llm": self.llm,
         }
 
@@ -140,6 +146,10 @@ def run_simready(
     tracker = PartialFailureTracker(
         storage or LocalStorage(scene_dir), STEP_NAME, min_success_rate=opts.min_success_rate
     )
+    with span("simready.prefetch", objects=len(manifest.objects)):
+        prefetch = prefetch_geometries(
+            _geometry_jobs(scene_dir, manifest), tools.geometry, opts.workers or available_cpus()
+        )
     outcomes: dict[str, ObjectOutcome] = {}
     failures: dict[str, str] = {}
     for obj in manifest.objects:
@@ -171,7 +181,19 @@ def run_simready(
     save_manifest(
         scene_dir, apply_outcomes(manifest, outcomes, failures, tools.geometry.decomposer.name)
     )
-    return _report(len(manifest.objects), outcomes, failures, tools, client)
+    return _report(len(manifest.objects), outcomes, failures, tools, client, prefetch)
+
+
+def _geometry_jobs(scene_dir: Path, manifest: SceneManifest) -> list[GeometryJob]:
+    return [
+        GeometryJob(
+            scene_dir / obj.asset.mesh_path,
+            obj.asset.format,
+            obj.asset.mesh_path,
+            obj.sim_role is SimRole.BACKGROUND,
+        )
+        for obj in manifest.objects
+    ]
 
 
 def _report(
@@ -180,6 +202,7 @@ def _report(
     failures: dict[str, str],
     tools: ObjectTools,
     client: LLMClient | None,
+    prefetch: PrefetchResult,
 ) -> SimreadyReport:
     vertices = [n for o in outcomes.values() for n in o.hull_vertices]
     estimator = tools.estimator
@@ -199,9 +222,11 @@ def _report(
         hulls=len(vertices),
         max_hull_vertices=max(vertices, default=0),
         decomposed_parts=sum(o.decomposed_parts for o in outcomes.values()),
-        cache_hits=tools.geometry.hulls.hits,
-        cache_misses=tools.geometry.hulls.misses,
-        object_cache_hits=tools.geometry.geometries.hits,
-        object_cache_misses=tools.geometry.geometries.misses,
+        # Geometries the pool computed were misses, read back by the sequential pass as hits.
+        cache_hits=tools.geometry.hulls.hits + prefetch.decompositions_cached,
+        cache_misses=tools.geometry.hulls.misses + prefetch.decompositions_computed,
+        object_cache_hits=tools.geometry.geometries.hits - prefetch.computed,
+        object_cache_misses=tools.geometry.geometries.misses + prefetch.computed,
+        workers=max(1, prefetch.workers),
         llm=llm,
     )

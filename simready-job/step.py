@@ -36,6 +36,7 @@ def options_from_settings(settings: SimreadySettings) -> SimreadyOptions:
         llm_model=settings.SIMREADY_LLM_MODEL,
         llm_base_url=settings.SIMREADY_LLM_BASE_URL,
         llm_timeout_s=settings.SIMREADY_LLM_TIMEOUT_S,
+        workers=settings.SIMREADY_WORKERS,
     )
 
 

@@ -135,6 +135,19 @@ def configure_logging(
     return logger
 
 
+def logging_config() -> dict[str, Any]:
+    """`configure_logging` keyword arguments that reproduce the current set-up (for child
+    processes, which start with logging unconfigured)."""
+    logger = logging.getLogger(ROOT_LOGGER)
+    structured = any(isinstance(h.formatter, CloudLoggingFormatter) for h in logger.handlers)
+    return {
+        "job": _Context.labels.get("job", "worker"),
+        "scene_id": _Context.labels.get("scene_id"),
+        "structured": structured,
+        "level": logging.getLevelName(logger.getEffectiveLevel()),
+    }
+
+
 def get_logger(name: str) -> logging.Logger:
     """A child of the pipeline logger, e.g. `get_logger(__name__)`."""
     return logging.getLogger(f"{ROOT_LOGGER}.{name}")
