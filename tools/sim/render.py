@@ -70,9 +70,13 @@ class OffscreenRenderer:
         model.vis.quality.offsamples = 0
         self._gl: Any = _make_context(self.backend, width, height)
         self._gl.make_current()
-        self._context: mujoco.MjrContext | None = mujoco.MjrContext(
-            model, mujoco.mjtFontScale.mjFONTSCALE_100
-        )
+        try:
+            self._context: mujoco.MjrContext | None = mujoco.MjrContext(
+                model, mujoco.mjtFontScale.mjFONTSCALE_100
+            )
+        except mujoco.FatalError as exc:  # e.g. more materials or textures than it can hold
+            self._gl.free()
+            raise RenderError(self.backend, f"MuJoCo's renderer refused the model: {exc}") from exc
         mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN, self._context)
         self._scene = mujoco.MjvScene(model, _MAX_GEOMS)
         self._scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 0

@@ -14,6 +14,7 @@ from pxr import Usd, UsdGeom
 
 from tools.errors import InputError
 from tools.sim import usd_layout as layout
+from tools.sim.material_budget import SCENE_MATERIAL_BUDGET, importable_scene
 from tools.sim.usd_completion import (
     add_cameras_and_lights,
     complete_geoms,
@@ -33,12 +34,15 @@ class LoaderOptions:
         ground_plane: add a plane at z = 0 when the room has no floor ("auto"), always or never.
         collision_group: geom group of collision hulls (3 is hidden in MuJoCo's default view).
         contact_timeconst: contact spring time constant in seconds (MuJoCo's solref[0]).
+        material_budget: visual materials kept; the smallest objects beyond it are shown in a
+            flat colour (MuJoCo's renderer holds at most 1,000 materials).
     """
 
     timestep: float = 0.002
     ground_plane: Literal["auto", "always", "never"] = "auto"
     collision_group: int = 3
     contact_timeconst: float = 0.02
+    material_budget: int = SCENE_MATERIAL_BUDGET
 
 
 @dataclass(frozen=True)
@@ -160,32 +164,34 @@ def load_scene_model(usd_path: Path, options: LoaderOptions | None = None) -> Lo
         raise InputError(source, "scene USD missing (did the usd step run?)")
     stage = Usd.Stage.Open(source)
     _check_units(stage, source)
-    with captured_warnings() as warnings:
-        try:
-            spec = mujoco.MjSpec.from_file(source)
-        except ValueError as exc:
-            raise InputError(source, f"MuJoCo's USD importer refused it: {exc}") from exc
     notes: list[str] = []
-    spec.option.timestep = options.timestep
-    set_gravity(spec, stage)
-    complete_geoms(spec, stage, options.collision_group, options.contact_timeconst, notes)
-    add_cameras_and_lights(spec, stage, notes)
-    add_plane = options.ground_plane == "always" or (
-        options.ground_plane == "auto" and not has_floor(stage)
-    )
-    if add_plane:
-        spec.worldbody.add_geom(
-            name=GROUND_PLANE_NAME,
-            type=mujoco.mjtGeom.mjGEOM_PLANE,
-            size=[0.0, 0.0, 1.0],
-            rgba=[0.55, 0.55, 0.55, 1.0],
+    # Textures are read when compiling, so the import and the compile share the context.
+    with importable_scene(stage, usd_path, notes, options.material_budget) as importable:
+        with captured_warnings() as warnings:
+            try:
+                spec = mujoco.MjSpec.from_file(str(importable))
+            except ValueError as exc:
+                raise InputError(source, f"MuJoCo's USD importer refused it: {exc}") from exc
+        spec.option.timestep = options.timestep
+        set_gravity(spec, stage)
+        complete_geoms(spec, stage, options.collision_group, options.contact_timeconst, notes)
+        add_cameras_and_lights(spec, stage, notes)
+        add_plane = options.ground_plane == "always" or (
+            options.ground_plane == "auto" and not has_floor(stage)
         )
-        notes.append("added a ground plane at z = 0 (no floor collider found)")
-    with captured_warnings() as compile_warnings:
-        try:
-            model = spec.compile()
-        except ValueError as exc:
-            raise InputError(source, f"MuJoCo could not compile the scene: {exc}") from exc
+        if add_plane:
+            spec.worldbody.add_geom(
+                name=GROUND_PLANE_NAME,
+                type=mujoco.mjtGeom.mjGEOM_PLANE,
+                size=[0.0, 0.0, 1.0],
+                rgba=[0.55, 0.55, 0.55, 1.0],
+            )
+            notes.append("added a ground plane at z = 0 (no floor collider found)")
+        with captured_warnings() as compile_warnings:
+            try:
+                model = spec.compile()
+            except ValueError as exc:
+                raise InputError(source, f"MuJoCo could not compile the scene: {exc}") from exc
     cameras = {model.camera(i).name: i for i in range(model.ncam)}
     handles = _object_handles(model, stage)
     scene = LoadedScene(spec, model, handles, cameras, add_plane, notes)
