@@ -2,9 +2,13 @@
 and the speed-up of two shard workers over one.
 
 Usage:
-    python bench/bench_episodes.py [--scene-dir DIR] [--episodes N]
+    python bench/bench_episodes.py [--scene-dir DIR] [--episodes N] [--worker-episodes N]
+                                   [--repeats N]
 
 Without --scene-dir it writes the synthetic USD tabletop (episode_generation_job.testing).
+The workers speed-up is the median of alternated 1-worker/2-worker pairs; next to it, the
+machine's own ceiling: the same CPU-bound MuJoCo loop in one process, then in two at once
+(a host that shares its cores shows up there, not as a job overhead).
 """
 
 from __future__ import annotations
@@ -88,39 +92,54 @@ def raw_stepping(session: EpisodeSession, actions: np.ndarray, steps: int) -> fl
     return time.process_time() - started
 
 
-def workers_speedup(scene_dir: Path, episodes: int, cameras: str) -> dict[str, float]:
-    """Wall time of the whole job (start-up, shards, merge) with --workers 1 and 2."""
-    out: dict[str, float] = {}
-    for workers in (1, 2):
-        shutil.rmtree(scene_dir / "episodes", ignore_errors=True)
-        shutil.rmtree(scene_dir / ".checkpoints", ignore_errors=True)
-        shutil.rmtree(scene_dir / ".markers", ignore_errors=True)
-        env = dict(os.environ)
-        env |= {"SCENE_ID": "bench", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": str(episodes)}
-        env |= {"CAMERAS": cameras, "PREVIEW_EPISODES": "0", "FORCE": "true"}
-        # The synthetic tabletop has no replicator bundle; a pipeline scene has one.
-        bundled = (scene_dir / "replicator/configs").is_dir()
-        env["RANDOMIZATION"] = "bundle" if bundled else "none"
-        started = time.perf_counter()
-        cpu_before = _children_cpu()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "episode_generation_job.generate_episodes",
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
-        out[f"workers_{workers}_wall_s"] = time.perf_counter() - started
-        out[f"workers_{workers}_cpu_s"] = _children_cpu() - cpu_before
-    out["speedup"] = out["workers_1_wall_s"] / out["workers_2_wall_s"]
-    # What two free cores would give: the work splits in two, the extra process costs CPU.
-    out["speedup_if_2_free_cores"] = 2 * out["workers_1_cpu_s"] / out["workers_2_cpu_s"]
-    return out
+def _job_run(scene_dir: Path, episodes: int, cameras: str, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the whole job (start-up, shards, merge) with `workers`."""
+    for folder in ("episodes", ".checkpoints", ".markers"):
+        shutil.rmtree(scene_dir / folder, ignore_errors=True)
+    env = dict(os.environ)
+    env |= {"SCENE_ID": "bench", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": str(episodes)}
+    env |= {"CAMERAS": cameras, "PREVIEW_EPISODES": "0", "FORCE": "true"}
+    # The synthetic tabletop has no replicator bundle; a pipeline scene has one.
+    bundled = (scene_dir / "replicator/configs").is_dir()
+    env["RANDOMIZATION"] = "bundle" if bundled else "none"
+    started = time.perf_counter()
+    cpu_before = _children_cpu()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "episode_generation_job.generate_episodes",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started, _children_cpu() - cpu_before
+
+
+def workers_speedup(scene_dir: Path, episodes: int, cameras: str, repeats: int) -> dict[str, float]:
+    """The job with --workers 1 and 2, alternated `repeats` times (this machine's speed
+    drifts with its neighbours, so each pair is measured back to back); the median pair."""
+    pairs = []
+    for repeat in range(repeats):
+        order = (1, 2) if repeat % 2 == 0 else (2, 1)
+        runs = {w: _job_run(scene_dir, episodes, cameras, w) for w in order}
+        pairs.append((runs[1][0] / runs[2][0], runs))
+    pairs.sort(key=lambda pair: pair[0])
+    speedup, runs = pairs[len(pairs) // 2]
+    return {
+        "speedup": speedup,
+        "speedup_min": pairs[0][0],
+        "speedup_max": pairs[-1][0],
+        "workers_1_wall_s": runs[1][0],
+        "workers_2_wall_s": runs[2][0],
+        "workers_1_cpu_s": runs[1][1],
+        "workers_2_cpu_s": runs[2][1],
+        # What two free cores would give: the work splits in two, the extra process costs CPU.
+        "speedup_if_2_free_cores": 2 * runs[1][1] / runs[2][1],
+    }
 
 
 def _raw_loop(scene_dir: str, steps: int) -> float:
@@ -161,6 +180,7 @@ def main() -> None:
     parser.add_argument("--scene-dir", type=Path)
     parser.add_argument("--episodes", type=int, default=6)
     parser.add_argument("--worker-episodes", type=int, default=48)
+    parser.add_argument("--repeats", type=int, default=3, help="pairs of workers runs")
     parser.add_argument(
         "--worker-cameras", default="", help="CAMERAS for the workers run (default none)"
     )
@@ -170,7 +190,7 @@ def main() -> None:
         scene_dir = args.scene_dir or write_tabletop_usd(Path(tmp) / "bench")
         plain = per_episode(scene_dir, args.episodes, None)
         cams = per_episode(scene_dir, args.episodes, CameraConfig(128, 128))
-        scale = workers_speedup(scene_dir, args.worker_episodes, args.worker_cameras)
+        scale = workers_speedup(scene_dir, args.worker_episodes, args.worker_cameras, args.repeats)
         ceiling = machine_ceiling(scene_dir, int(plain["steps"]) * 40)
     ratio = plain["cpu_s"] / plain["raw_cpu_s"]
     print(f"episodes/hour, no cameras (1 process):        {3600 / plain['wall_s']:8.0f}")
@@ -178,7 +198,9 @@ def main() -> None:
     print(f"physics steps per episode:                    {plain['steps']:8.0f}")
     print(f"episode CPU / raw mj_step CPU (goal <= 1.5):  {ratio:8.2f}")
     print(f"--workers 2 speed-up over 1 (goal >= 1.7):    {scale['speedup']:8.2f}")
-    print(f"  (whole job, {args.worker_episodes} episodes, cameras {args.worker_cameras!r})")
+    print(f"  (median of {args.repeats} pairs, {scale['speedup_min']:.2f}..."
+          f"{scale['speedup_max']:.2f}; whole job, {args.worker_episodes} episodes, "
+          f"cameras {args.worker_cameras!r})")  # fmt: skip
     print(f"  speed-up with 2 free cores, from CPU time:  {scale['speedup_if_2_free_cores']:8.2f}")
     print(f"machine ceiling: 2 raw MuJoCo loops at once:  {ceiling['ceiling']:8.2f}")
     print(f"  (same loop {ceiling['raw_alone_s']:.1f} s alone, {ceiling['raw_together_s']:.1f} s "

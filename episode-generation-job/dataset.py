@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from episode_generation_job.backends.base import CONTROL_HZ
+from episode_generation_job.episode_layout import (
+    shard_dir,
+)
 from episode_generation_job.rollout import ENV_STATE_NAMES, STATE_NAMES, EpisodeRecord
 from tools.lerobot import (
     FeatureSpec,
@@ -20,9 +23,6 @@ from tools.lerobot import (
 from tools.scene_layout import LEROBOT_DIR
 from tools.sim.robots.franka.constants import ROBOT_TYPE
 
-EPISODES_DIR: Final = "episodes"
-SHARDS_DIR: Final = "episodes/shards"
-SHARD_SUMMARY: Final = "summary.json"
 EPISODE_KEY: Final = "episode_key"  # extra episode column: the slot the episode fills
 FPS: Final = CONTROL_HZ
 SOURCE: Final = "blueprint-episodes"
@@ -39,26 +39,6 @@ FEATURES: Final = {
 def video_key(camera: str) -> str:
     """The dataset feature of a camera."""
     return f"observation.images.{camera}"
-
-
-def episode_key(slot: int) -> str:
-    """The identity of the episode filling slot `slot` (stable across shards and restarts)."""
-    return f"ep-{slot:06d}"
-
-
-def shard_name(index: int, count: int) -> str:
-    """Folder name of one shard."""
-    return f"shard-{index:04d}-of-{count:04d}"
-
-
-def shard_dir(scene_dir: Path, index: int, count: int) -> Path:
-    """Where a shard publishes its part datasets."""
-    return scene_dir / SHARDS_DIR / shard_name(index, count)
-
-
-def part_dir(shard: Path, number: int) -> Path:
-    """The `number`-th part dataset of a shard."""
-    return shard / f"part-{number:06d}"
 
 
 def published_keys(shard: Path) -> dict[str, Path]:

@@ -1,71 +1,38 @@
 """The episode job: resolve the backend, run shards (in-process, as workers or as a Cloud Run
-task), merge them into one dataset, write reports and enforce the success rate."""
+task), merge them into one dataset, write reports and enforce the success rate.
+
+This module stays light (no engine, video or Arrow imports at module level): with WORKERS > 1
+the parent process only validates, starts the workers and merges, and the workers start
+sooner when the parent has not loaded what only they need. The heavy parts are imported
+where they are used.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from episode_generation_job.backends import CameraConfig, open_backend, resolve_backend
-from episode_generation_job.dataset import (
+from episode_generation_job.backend_selection import resolve_backend
+from episode_generation_job.episode_layout import (
+    PREVIEW_PATH,
     SHARD_SUMMARY,
     SHARDS_DIR,
-    SOURCE,
     episode_key,
-    merge_shards,
     shard_name,
 )
-from episode_generation_job.domain_randomization import EpisodeRandomizer
-from episode_generation_job.episode_session import EpisodeSession
-from episode_generation_job.reports import (
-    PREVIEW_PATH,
-    randomization_ranges,
-    summarize,
-    write_preview,
-    write_summary,
-)
 from episode_generation_job.settings import EpisodeSettings
-from episode_generation_job.shard_runner import ShardPlan, run_shard
 from tools.errors import InputError, PartialFailureError, TransientError
-from tools.lerobot import Provenance, require_valid
-from tools.provenance import sha256_file
 from tools.randomization import BundleConfig, load_bundle_config
-from tools.scene_layout import SCENE_USD_PATH
-from tools.scene_manifest import load_manifest
 from tools.steps import StepContext, StepResult
 from tools.storage import LocalStorage, Storage
 from tools.structured_logging import get_logger, log_fields
-from tools.tasks.task_specifier import Phraser, template_phrase
 
 log = get_logger(__name__)
 
 WORKER_MODULE = "episode_generation_job.worker"
-
-
-def shard_plan(settings: EpisodeSettings, index: int, count: int) -> ShardPlan:
-    """The plan of shard `index` of `count` under these settings."""
-    return ShardPlan(
-        index=index,
-        count=count,
-        num_episodes=settings.NUM_EPISODES,
-        max_attempts=settings.MAX_ATTEMPTS,
-        checkpoint_every=settings.CHECKPOINT_EVERY,
-        base_seed=settings.SEED,
-        cameras=settings.camera_names,
-        codec=settings.VIDEO_CODEC,
-    )
-
-
-def _phraser(settings: EpisodeSettings) -> Phraser:
-    if not settings.LLM_PHRASING:
-        return template_phrase
-    from episode_generation_job.phrasing import llm_phraser
-
-    return llm_phraser()
 
 
 def bundle_config(scene_dir: Path, settings: EpisodeSettings) -> BundleConfig | None:
@@ -92,56 +59,6 @@ def bundle_config(scene_dir: Path, settings: EpisodeSettings) -> BundleConfig | 
             exc.problem,
             hint="run the replicator step first, or set RANDOMIZATION=none (no bundle)",
         ) from None
-
-
-def _open_session(
-    scene_dir: Path, settings: EpisodeSettings, backend: str, bundle: BundleConfig | None
-) -> EpisodeSession:
-    manifest = load_manifest(scene_dir)
-    cameras = settings.camera_names
-    config = (
-        CameraConfig(settings.CAMERA_WIDTH, settings.CAMERA_HEIGHT, cameras) if cameras else None
-    )
-    sim = open_backend(backend, scene_dir / SCENE_USD_PATH, manifest, config, bundle=bundle)
-    return EpisodeSession(
-        sim,
-        manifest,
-        max_tasks=settings.MAX_TASKS,
-        phrase=_phraser(settings),
-        randomizer=EpisodeRandomizer(bundle, manifest),
-    )
-
-
-def run_one_shard(
-    scene_dir: Path, storage: Storage, settings: EpisodeSettings, index: int, count: int
-) -> dict[str, Any]:
-    """Run one shard (a Cloud Run task, a local worker, or the whole job with one worker).
-
-    Args:
-        scene_dir: local scene folder.
-        storage: the scene's storage.
-        settings: the job settings.
-        index: shard index.
-        count: number of shards.
-
-    Returns:
-        The shard summary as a dict.
-
-    Raises:
-        BackendUnavailableError: the backend cannot run here.
-        InputError: the scene USD or the bundle config is missing, or the scene offers no task.
-    """
-    backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)
-    usd = scene_dir / SCENE_USD_PATH
-    if not usd.is_file():
-        raise InputError(SCENE_USD_PATH, "missing (did the usd step run?)")
-    bundle = bundle_config(scene_dir, settings)
-    provenance = Provenance(
-        source=SOURCE, backend=backend, seed=settings.SEED, scene_sha256=sha256_file(usd)
-    )
-    opener = partial(_open_session, scene_dir, settings, backend, bundle)
-    summary = run_shard(scene_dir, storage, shard_plan(settings, index, count), provenance, opener)
-    return vars(summary)
 
 
 def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
@@ -191,6 +108,15 @@ def _shard_summaries(storage: Storage, count: int) -> list[dict[str, Any]] | Non
 
 def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResult:
     """Merge every shard, validate, write reports, then enforce the success rate."""
+    from episode_generation_job.dataset import merge_shards
+    from episode_generation_job.reports import (
+        randomization_ranges,
+        summarize,
+        write_preview,
+        write_summary,
+    )
+    from tools.lerobot import require_valid
+
     summaries = _shard_summaries(ctx.storage, count) or []
     remote = not isinstance(ctx.storage, LocalStorage)
     if remote:  # Cloud Run: the other tasks' parts are in the bucket, not in this container
@@ -254,6 +180,8 @@ def run_episodes(ctx: StepContext) -> StepResult:
         settings = EpisodeSettings.model_validate(settings.model_dump())
     resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)  # fail fast, before any work
     bundle_config(ctx.scene_dir, settings)
+    from episode_generation_job.shard_work import run_one_shard
+
     count = settings.CLOUD_RUN_TASK_COUNT
     if count > 1:
         shard = run_one_shard(

@@ -14,11 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from episode_generation_job.dataset import FPS
+from episode_generation_job.episode_layout import PREVIEW_PATH, SUMMARY_PATH
 from episode_generation_job.randomization_record import VALUES_COLUMN
 from tools.lerobot import open_dataset
-
-SUMMARY_PATH = "reports/episodes_summary.json"
-PREVIEW_PATH = "reports/episodes_preview.mp4"
 
 
 def summarize(shards: Sequence[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:

@@ -10,15 +10,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from episode_generation_job.dataset import (
+from episode_generation_job.dataset import open_part, published_keys, write_episode
+from episode_generation_job.episode_layout import (
     SHARD_SUMMARY,
     episode_key,
-    open_part,
     part_dir,
-    published_keys,
     shard_dir,
     shard_name,
-    write_episode,
 )
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.errors import EpisodeFailedError

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from episode_generation_job.episode_layout import SUMMARY_PATH
 from episode_generation_job.job import run_episodes
-from episode_generation_job.reports import SUMMARY_PATH
 from episode_generation_job.settings import EpisodeSettings
-from episode_generation_job.validation import validate_episodes
 from tools.scene_layout import MANIFEST_PATH, REPLICATOR_DIR, USD_DIR
-from tools.steps import StepSpec
+from tools.steps import StepContext, StepSpec, Validation
+
+
+def validate_episodes(ctx: StepContext) -> Validation:
+    """The dataset checks (`validation.validate_episodes`), loaded only when validating."""
+    from episode_generation_job import validation
+
+    return validation.validate_episodes(ctx)
+
 
 STEP = StepSpec(
     name="episodes",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from episode_generation_job.job import run_one_shard
 from episode_generation_job.settings import EpisodeSettings
+from episode_generation_job.shard_work import run_one_shard
 from tools.config import load_settings
 from tools.errors import ConfigError
 from tools.job_runner import exit_code_for

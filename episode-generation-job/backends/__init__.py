@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from episode_generation_job.backend_selection import (
+    BACKENDS,
+    is_isaac_sim_available,
+    is_replicator_available,
+    resolve_backend,
+)
 from episode_generation_job.backends.base import (
     CAMERA_NAMES,
     CONTROL_HZ,
@@ -13,15 +19,8 @@ from episode_generation_job.backends.base import (
     EpisodeInit,
     SimBackend,
 )
-from episode_generation_job.backends.isaacsim_backend import (
-    is_isaac_sim_available,
-    is_replicator_available,
-)
-from episode_generation_job.errors import BackendUnavailableError
 from tools.randomization import BundleConfig
 from tools.scene_manifest import SceneManifest
-
-BACKENDS = ("mujoco", "isaacsim")
 
 __all__ = [
     "BACKENDS",
@@ -37,38 +36,6 @@ __all__ = [
     "open_backend",
     "resolve_backend",
 ]
-
-
-def resolve_backend(requested: str | None, production_mode: bool) -> str:
-    """The backend to use; never falls back silently.
-
-    Production requires Isaac Sim and fails fast when it is not importable; locally the default
-    is the embedded MuJoCo backend, and an explicit `isaacsim` that is missing also fails.
-
-    Args:
-        requested: BACKEND (None: the mode's default).
-        production_mode: PRODUCTION_MODE.
-
-    Returns:
-        "mujoco" or "isaacsim".
-
-    Raises:
-        BackendUnavailableError: the backend is not allowed or not importable here.
-    """
-    name = requested or ("isaacsim" if production_mode else "mujoco")
-    if name not in BACKENDS:
-        raise BackendUnavailableError(name, f"unknown; use one of {BACKENDS}")
-    if production_mode and name != "isaacsim":
-        raise BackendUnavailableError(
-            name, "PRODUCTION_MODE=true requires BACKEND=isaacsim", hint="run in the NGC image"
-        )
-    if name == "isaacsim" and not is_isaac_sim_available():
-        raise BackendUnavailableError(
-            name,
-            "Isaac Sim is not importable (no `isaacsim` package with a real origin)",
-            hint="run inside nvcr.io/nvidia/isaac-sim (docs/ISAAC_SIM_SETUP.md)",
-        )
-    return name
 
 
 def open_backend(

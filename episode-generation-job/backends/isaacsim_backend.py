@@ -19,6 +19,9 @@ from typing import Any
 import numpy as np
 from pxr import UsdPhysics
 
+from episode_generation_job.backend_selection import (
+    is_isaac_sim_available,
+)
 from episode_generation_job.backends import isaacsim_stage as stage_io
 from episode_generation_job.backends.base import (
     CONTROL_HZ,
@@ -39,37 +42,6 @@ from tools.tasks.robot_mount import mount_pose, pedestal
 NAME = "isaacsim"
 FRANKA_ASSET_CANDIDATES = stage_io.FRANKA_ASSET_CANDIDATES
 _SETTLE_UPDATES = 6
-
-
-def _real_package(name: str) -> bool:
-    """Whether `name` resolves to an installed package with an `__init__.py` (not a namespace)."""
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return False
-    return bool(spec and spec.origin and spec.origin.endswith("__init__.py"))
-
-
-def is_isaac_sim_available() -> bool:
-    """Whether Isaac Sim's Python package is importable here (the NGC image or pip `isaacsim`).
-
-    Returns:
-        True only for a real `isaacsim` package (an `__init__.py` origin); an empty folder
-        named isaacsim on the path does not count.
-    """
-    return _real_package("isaacsim")
-
-
-def is_replicator_available() -> bool:
-    """Whether Omniverse Replicator (camera annotators) can be used in this interpreter.
-
-    Replicator is an extension a running `SimulationApp` loads; this checks Isaac Sim first,
-    then whether the module resolves.
-
-    Returns:
-        True when `omni.replicator.core` resolves.
-    """
-    return is_isaac_sim_available() and _real_package("omni.replicator.core")
 
 
 def _box(local: tuple[FloatArray, FloatArray], object_id: str, pose: Pose) -> ObjectBox:

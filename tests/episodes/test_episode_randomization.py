@@ -10,11 +10,12 @@ import pytest
 
 import episode_generation_job.rollout as rollout
 from episode_generation_job.backends.base import SimBackend
-from episode_generation_job.dataset import episode_key, part_dir, shard_dir
 from episode_generation_job.domain_randomization import EpisodeRandomizer
-from episode_generation_job.job import _open_session, bundle_config
+from episode_generation_job.episode_layout import episode_key, part_dir, shard_dir
+from episode_generation_job.job import bundle_config
 from episode_generation_job.randomization import episode_seed, sample_init
 from episode_generation_job.settings import EpisodeSettings
+from episode_generation_job.shard_work import _open_session
 from episode_generation_job.step import STEP
 from episode_generation_job.testing import write_tabletop_usd
 from episode_generation_job.validation import validate_episodes

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from episode_generation_job.dataset import episode_key, shard_dir
+from episode_generation_job.episode_layout import episode_key, shard_dir
 from episode_generation_job.testing import write_tabletop_usd
 from tools.lerobot import open_dataset, published_datasets, validate_dataset
 from tools.scene_layout import LEROBOT_DIR

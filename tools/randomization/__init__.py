@@ -37,6 +37,9 @@ to reproduce an episode is in `EpisodeRandomization`; the Replicator script in t
 replays the same records inside Isaac Sim.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tools.randomization.config import (
     BundleConfig,
     CameraJitterConfig,
@@ -54,20 +57,6 @@ from tools.randomization.config import (
     load_bundle_config,
 )
 from tools.randomization.errors import ModelMismatchError, PlacementError, RandomizationError
-from tools.randomization.mujoco_apply import (
-    add_distractor_slots,
-    apply_frame_to_mujoco,
-    apply_to_mujoco,
-    load_randomizable_scene,
-)
-from tools.randomization.mujoco_check import (
-    Penetration,
-    SettleReport,
-    find_penetrations,
-    moved_bodies,
-    sample_valid_randomization,
-    settle,
-)
 from tools.randomization.regions import OrientedBox, PlacementRegion, RegionsFile
 from tools.randomization.sampler import sample_episode_randomization, sample_frame_randomization
 from tools.randomization.samples import (
@@ -81,6 +70,45 @@ from tools.randomization.samples import (
     PhysicsSample,
     Pose,
 )
+
+# The MuJoCo side (mujoco, pxr) is imported on first use, so reading a bundle config stays
+# light: a job's parent process validates the bundle before it starts its workers.
+_MUJOCO_NAMES = {
+    "add_distractor_slots": "tools.randomization.mujoco_apply",
+    "apply_frame_to_mujoco": "tools.randomization.mujoco_apply",
+    "apply_to_mujoco": "tools.randomization.mujoco_apply",
+    "load_randomizable_scene": "tools.randomization.mujoco_apply",
+    "Penetration": "tools.randomization.mujoco_check",
+    "SettleReport": "tools.randomization.mujoco_check",
+    "find_penetrations": "tools.randomization.mujoco_check",
+    "moved_bodies": "tools.randomization.mujoco_check",
+    "sample_valid_randomization": "tools.randomization.mujoco_check",
+    "settle": "tools.randomization.mujoco_check",
+}
+
+if TYPE_CHECKING:
+    from tools.randomization.mujoco_apply import (
+        add_distractor_slots,
+        apply_frame_to_mujoco,
+        apply_to_mujoco,
+        load_randomizable_scene,
+    )
+    from tools.randomization.mujoco_check import (
+        Penetration,
+        SettleReport,
+        find_penetrations,
+        moved_bodies,
+        sample_valid_randomization,
+        settle,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _MUJOCO_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "BundleConfig",
