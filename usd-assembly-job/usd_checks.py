@@ -30,6 +30,17 @@ class CheckResult:
         """JSON-ready form."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        """The check back from its `as_dict()` form (e.g. JSON from a child process)."""
+        return cls(
+            str(data["name"]),
+            bool(data["ok"]),
+            str(data["detail"]),
+            dict(data.get("figures") or {}),
+            tuple(str(p) for p in data.get("problems") or ()),
+        )
+
 
 def run_usd_validation(stages: dict[str, Usd.Stage]) -> CheckResult:
     """Run every registered UsdValidation validator on each stage.

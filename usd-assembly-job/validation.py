@@ -15,11 +15,12 @@ from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim import LoadedScene, LoaderOptions, load_scene_model
 from tools.steps import StepContext, Validation
+from usd_assembly_job.isolated_parse import check_physics_parse_isolated
 from usd_assembly_job.preview import PREVIEW_PATH
 from usd_assembly_job.scene_usd import stage_provenance
 from usd_assembly_job.settings import UsdAssemblySettings
 from usd_assembly_job.settle import SettleLimits, run_settle
-from usd_assembly_job.usd_checks import CheckResult, check_physics_parse, run_usd_validation
+from usd_assembly_job.usd_checks import CheckResult, run_usd_validation
 from usd_assembly_job.usd_files import open_stage
 
 _RELATIVE_TOLERANCE = 1e-5
@@ -119,7 +120,7 @@ def validate_usd(ctx: StepContext) -> Validation:
     checks.append(
         CheckResult("provenance", recorded == current, "stage records the manifest's sha256")
     )
-    checks.append(check_physics_parse(stage, manifest))
+    checks.append(check_physics_parse_isolated(ctx.scene_dir))
     try:
         scene = load_scene_model(
             ctx.scene_dir / SCENE_USD_PATH, LoaderOptions(timestep=settings.SIM_TIMESTEP)

@@ -156,8 +156,30 @@ def add_cameras_and_lights(spec: mujoco.MjSpec, stage: Usd.Stage, notes: list[st
     notes.append(f"added {cameras} cameras and {lights} distant lights")
 
 
+def _static_colliders(stage: Usd.Stage) -> list[Usd.Prim]:
+    """Mesh and cube colliders under /World with no rigid body above them."""
+    found: list[Usd.Prim] = []
+    world = stage.GetPrimAtPath(layout.WORLD_PATH)
+    if not world:
+        return found
+    prims = iter(Usd.PrimRange(world))
+    for prim in prims:
+        if prim.HasAPI(UsdPhysics.RigidBodyAPI):
+            prims.PruneChildren()  # its colliders move with it
+            continue
+        shape = prim.IsA(UsdGeom.Mesh) or prim.IsA(UsdGeom.Cube)
+        if shape and prim.HasAPI(UsdPhysics.CollisionAPI):
+            found.append(prim)
+    return found
+
+
 def has_floor(stage: Usd.Stage) -> bool:
     """Whether a static collider's top lies at z = 0 over at least 0.5 m x 0.5 m.
+
+    Walks the stage instead of `UsdPhysics.LoadUsdPhysicsFromRange`, whose multithreaded
+    collider parsing can corrupt the heap in usd-core 25.11 (see usd_assembly_job's
+    isolated_parse); a static collider is a mesh or cube with CollisionAPI and no
+    RigidBodyAPI on it or above it.
 
     Args:
         stage: the scene stage.
@@ -167,16 +189,10 @@ def has_floor(stage: Usd.Stage) -> bool:
     """
     purposes = [UsdGeom.Tokens.default_, UsdGeom.Tokens.guide, UsdGeom.Tokens.render]
     cache = UsdGeom.BBoxCache(Usd.TimeCode.Default(), purposes, useExtentsHint=False)
-    parsed = UsdPhysics.LoadUsdPhysicsFromRange(stage, [layout.WORLD_PATH])
-    for object_type, (paths, descs) in parsed.items():
-        if object_type not in (UsdPhysics.ObjectType.MeshShape, UsdPhysics.ObjectType.CubeShape):
-            continue
-        for path, desc in zip(paths, descs, strict=True):
-            if not desc.rigidBody.isEmpty:
-                continue
-            box = cache.ComputeWorldBound(stage.GetPrimAtPath(path)).ComputeAlignedRange()
-            size = box.GetSize()
-            top = box.GetMax()[2]
-            if abs(top) <= _FLOOR_TOLERANCE_M and min(size[0], size[1]) >= _FLOOR_MIN_EXTENT_M:
-                return True
+    for prim in _static_colliders(stage):
+        box = cache.ComputeWorldBound(prim).ComputeAlignedRange()
+        size = box.GetSize()
+        top = box.GetMax()[2]
+        if abs(top) <= _FLOOR_TOLERANCE_M and min(size[0], size[1]) >= _FLOOR_MIN_EXTENT_M:
+            return True
     return False
