@@ -35,25 +35,32 @@ _DEFAULT_DIFFUSE = (0.18, 0.18, 0.18)  # UsdPreviewSurface's default diffuseColo
 
 @dataclass(frozen=True)
 class _Binding:
-    """A gprim bound to a visual material, and its world-space size."""
+    """A gprim bound to a visual material."""
 
     prim: Usd.Prim
     material: UsdShade.Material
-    size_m: float
 
 
 def _visual_bindings(stage: Usd.Stage) -> list[_Binding]:
-    cache = UsdGeom.BBoxCache(Usd.TimeCode.Default(), [UsdGeom.Tokens.default_])
     bindings = []
     for prim in stage.Traverse():
         if not prim.IsA(UsdGeom.Gprim) or not prim.HasAPI(UsdShade.MaterialBindingAPI):
             continue
         material, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
-        if not material:
-            continue
-        size = cache.ComputeWorldBound(prim).ComputeAlignedRange().GetSize()
-        bindings.append(_Binding(prim, material, float(np.linalg.norm(np.asarray(size)))))
+        if material:
+            bindings.append(_Binding(prim, material))
     return bindings
+
+
+def _material_sizes(bindings: list[_Binding]) -> dict[Sdf.Path, float]:
+    """Each material's largest bound gprim (world bounding-box diagonal, metres)."""
+    cache = UsdGeom.BBoxCache(Usd.TimeCode.Default(), [UsdGeom.Tokens.default_])
+    size: dict[Sdf.Path, float] = {}
+    for binding in bindings:
+        extent = cache.ComputeWorldBound(binding.prim).ComputeAlignedRange().GetSize()
+        key = binding.material.GetPath()
+        size[key] = max(size.get(key, 0.0), float(np.linalg.norm(np.asarray(extent))))
+    return size
 
 
 def _texture_mean(shader: UsdShade.Shader) -> np.ndarray | None:
@@ -138,13 +145,10 @@ def importable_scene(
         The path to import.
     """
     bindings = _visual_bindings(stage)
-    size: dict[Sdf.Path, float] = {}
-    for binding in bindings:
-        key = binding.material.GetPath()
-        size[key] = max(size.get(key, 0.0), binding.size_m)
-    if len(size) <= budget:
-        yield scene
+    if len({b.material.GetPath() for b in bindings}) <= budget:
+        yield scene  # the common case: no bounding boxes computed on the loading path
         return
+    size = _material_sizes(bindings)
     ranked = sorted(size, key=lambda p: (-size[p], str(p)))
     dropped = set(ranked[budget:])
     flattened = [b for b in bindings if b.material.GetPath() in dropped]
