@@ -38,6 +38,39 @@ def test_merging_three_shards_equals_one_writer(tmp_path, written, cases):
     assert stats == json.loads((written / "meta/stats.json").read_text())
 
 
+def _tree_bytes(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("codec", ["h264", "libsvtav1"])
+def test_merge_in_key_order_equals_one_writer_byte_for_byte(tmp_path, cases, codec):
+    """Shards holding interleaved episodes merge, by episode_key, into exactly the bytes one
+    writer fed the episodes in key order produces: frames cut out of multi-episode files."""
+    first, second, third, fourth = cases.episodes
+    written = cases.write_dataset(tmp_path / "one", cases.episodes, codec)
+    shards = [
+        cases.write_dataset(tmp_path / "a", [second, fourth], codec),
+        cases.write_dataset(tmp_path / "b", [third], codec),
+        cases.write_dataset(tmp_path / "c", [first], codec),
+    ]
+    merged = tmp_path / "merged"
+    merge_datasets(shards, merged, order_by="episode_key")
+    assert validate_dataset(merged) == []
+    assert _tree_bytes(merged) == _tree_bytes(written)
+
+
+def test_merge_in_key_order_refuses_missing_or_repeated_keys(tmp_path, cases):
+    """Every episode needs the column, and a key held twice is a duplicated episode."""
+    first = cases.episodes[0]
+    same = cases.write_dataset(tmp_path / "a", [first])
+    again = cases.write_dataset(tmp_path / "b", [first])
+    with pytest.raises(FeatureError, match="episode_key: 'ep-0' is in"):
+        merge_datasets([same, again], tmp_path / "out", order_by="episode_key")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(FeatureError, match="no slot"):
+        merge_datasets([same], tmp_path / "out", order_by="slot")
+
+
 def test_merge_rebases_video_timestamps_across_files(tmp_path, cases):
     """Episodes from later shards start at the cumulative duration of the output file."""
     shards = [

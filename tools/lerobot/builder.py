@@ -142,8 +142,16 @@ class DatasetBuilder:
         """Caller metadata as checked row columns (see `ExtraColumns.check`)."""
         return self._extra.check(extra)
 
-    def place_video(self, key: str, source: Path, frames: int, info: VideoInfo) -> VideoPlacement:
-        """Append an mp4 of `frames` frames to the camera's current file (rolling at the limit).
+    def place_video(
+        self,
+        key: str,
+        source: Path,
+        frames: int,
+        info: VideoInfo,
+        first_frame: int | None = None,
+    ) -> VideoPlacement:
+        """Append an mp4 of `frames` frames to the camera's current file (rolling at the limit);
+        with `first_frame`, only that episode's frames of a concatenated dataset file.
 
         Raises:
             FeatureError: if the stream settings differ from the camera's earlier ones.
@@ -163,7 +171,7 @@ class DatasetBuilder:
                 path = self.staging / video_path(key, *slot.current)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 slot.muxer = ConcatenatingMuxer(path, self.fps)
-            start = slot.muxer.append(source, frames)
+            start = slot.muxer.append(source, frames, first_frame)
             return VideoPlacement(slot.current[0], slot.current[1], start)
 
     def write_episode(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,16 +54,33 @@ class DatasetContents:
 
     def iter_episode_tables(self) -> Iterator[tuple[dict[str, Any], pa.Table]]:
         """Yield (episode row, its frames) in episode order, reading each data file once."""
-        cached: tuple[tuple[int, int], pa.Table, int] | None = None
+        tables = EpisodeTables(keep=1)
         for row in self.episodes:
-            key = (int(row[DATA_CHUNK]), int(row[DATA_FILE]))
-            if cached is None or cached[0] != key:
-                table = pq.read_table(self.root / data_path(*key))
-                first = int(table.column("index")[0].as_py()) if table.num_rows else 0
-                cached = (key, table, first)
-            _, table, first = cached
-            start = int(row[FROM_INDEX]) - first
-            yield row, table.slice(start, int(row[TO_INDEX]) - int(row[FROM_INDEX]))
+            yield row, tables.frames(self, row)
+
+
+class EpisodeTables:
+    """Reads episodes' frames from data files, keeping the most recently used files (a merge
+    in another order than the sources' returns to a file once per episode it holds)."""
+
+    def __init__(self, keep: int = 32) -> None:
+        self._keep = keep
+        self._files: OrderedDict[Path, tuple[pa.Table, int]] = OrderedDict()
+
+    def frames(self, source: DatasetContents, row: dict[str, Any]) -> pa.Table:
+        """The frames of episode `row` of `source`."""
+        path = source.root / data_path(int(row[DATA_CHUNK]), int(row[DATA_FILE]))
+        if path in self._files:
+            self._files.move_to_end(path)
+        else:
+            table = pq.read_table(path)
+            first = int(table.column("index")[0].as_py()) if table.num_rows else 0
+            self._files[path] = (table, first)
+            if len(self._files) > self._keep:
+                self._files.popitem(last=False)
+        table, first = self._files[path]
+        start, stop = int(row[FROM_INDEX]), int(row[TO_INDEX])
+        return table.slice(start - first, stop - start)
 
 
 def open_dataset(root: Path) -> DatasetContents:

@@ -101,21 +101,29 @@ class ConcatenatingMuxer:
         self.frames = 0
         self.nbytes = 0
 
-    def append(self, source: Path, expected_frames: int) -> int:
-        """Append every frame of `source`; return the frame index where it starts here.
+    def append(self, source: Path, expected_frames: int, first_frame: int | None = None) -> int:
+        """Append frames of `source`; return the frame index where they start here.
+
+        Args:
+            source: an mp4 written with the same settings.
+            expected_frames: how many frames to copy.
+            first_frame: copy frames [first_frame, first_frame + expected_frames) of a file
+                concatenated from separately encoded episodes (each begins with a keyframe,
+                so its packets stand alone); None copies the whole file, which must hold
+                exactly `expected_frames`.
 
         Raises:
-            ValueError: if `source` does not hold `expected_frames` frames, or its time base
-                cannot express 1/fps exactly.
+            ValueError: if `source` does not hold those frames, or its time base cannot
+                express 1/fps exactly.
         """
         start = self.frames
         with av.open(str(source)) as src:
             assert isinstance(src, InputContainer)
             src_stream = src.streams.video[0]
-            if src_stream.frames != expected_frames:
-                raise ValueError(
-                    f"{source}: {src_stream.frames} frames, {expected_frames} expected"
-                )
+            needed = expected_frames + (first_frame or 0)
+            holds = src_stream.frames
+            if holds < needed or (first_frame is None and holds != expected_frames):
+                raise ValueError(f"{source}: {holds} frames, {needed} expected")
             if src_stream.time_base is None:
                 raise ValueError(f"{source}: video stream has no time base")
             ticks = Fraction(1, self._fps) / src_stream.time_base
@@ -126,10 +134,16 @@ class ConcatenatingMuxer:
                 self._stream = self._container.add_stream_from_template(src_stream, opaque=True)
                 self._stream.time_base = src_stream.time_base
             assert self._container is not None
-            shift = start * int(ticks)
+            origin = (src_stream.start_time or 0) + (first_frame or 0) * int(ticks)
+            end = origin + expected_frames * int(ticks)
+            shift = start * int(ticks) - origin + (src_stream.start_time or 0)
             copied = 0
             for packet in src.demux(src_stream):
                 if packet.dts is None or packet.pts is None:  # demuxer flush packet
+                    continue
+                if packet.dts >= end:  # dts <= pts: every later packet lies past the range
+                    break
+                if packet.pts < origin:
                     continue
                 packet.pts += shift
                 packet.dts += shift
