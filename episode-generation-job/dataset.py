@@ -41,17 +41,19 @@ def video_key(camera: str) -> str:
     return f"observation.images.{camera}"
 
 
-def published_keys(shard: Path) -> dict[str, Path]:
+def published_keys(shard: Path, *, finish_interrupted: bool = True) -> dict[str, Path]:
     """Episode keys already published in a shard's parts (a crash loses none of these).
 
     Args:
         shard: the shard folder.
+        finish_interrupted: publish first the parts a killed writer left complete in staging
+            (False for a shard another running worker owns).
 
     Returns:
         episode key -> the part holding it.
     """
     keys: dict[str, Path] = {}
-    for part in published_datasets(shard):
+    for part in published_datasets(shard, finish_interrupted=finish_interrupted):
         contents = open_dataset(part)
         for row in contents.episodes:
             keys[str(contents.extra_metadata(row)[EPISODE_KEY])] = part
@@ -103,7 +105,8 @@ def write_episode(
 def merge_shards(scene_dir: Path, count: int) -> tuple[Path, int]:
     """Merge every published part of every shard into `episodes/lerobot/` (replacing it).
 
-    Parts are merged in shard then part order; the result is the same whoever merges.
+    Episodes are merged in slot order (their episode keys), so the dataset is the same
+    whatever the number of shards, however they split the slots and whoever merges.
 
     Args:
         scene_dir: the scene folder.
@@ -123,5 +126,5 @@ def merge_shards(scene_dir: Path, count: int) -> tuple[Path, int]:
     out = scene_dir / LEROBOT_DIR
     if out.exists():
         shutil.rmtree(out)
-    info = merge_datasets(parts, out)
+    info = merge_datasets(parts, out, order_by=EPISODE_KEY)
     return out, info.total_episodes

@@ -9,6 +9,7 @@ from typing import Final
 EPISODES_DIR: Final = "episodes"
 SHARDS_DIR: Final = "episodes/shards"
 SHARD_SUMMARY: Final = "summary.json"
+CLAIMS_DIR: Final = "episodes/shards/.claims"  # slots taken by local workers (see slot_claims)
 SUMMARY_PATH: Final = "reports/episodes_summary.json"
 PREVIEW_PATH: Final = "reports/episodes_preview.mp4"
 

@@ -10,6 +10,7 @@ where they are used.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +18,16 @@ from typing import Any
 
 from episode_generation_job.backend_selection import resolve_backend
 from episode_generation_job.episode_layout import (
+    CLAIMS_DIR,
     PREVIEW_PATH,
     SHARD_SUMMARY,
     SHARDS_DIR,
     episode_key,
+    shard_dir,
     shard_name,
 )
 from episode_generation_job.settings import EpisodeSettings
+from tools.child_processes import killed_with_parent
 from tools.errors import InputError, PartialFailureError, TransientError
 from tools.randomization import BundleConfig, load_bundle_config
 from tools.steps import StepContext, StepResult
@@ -61,9 +65,25 @@ def bundle_config(scene_dir: Path, settings: EpisodeSettings) -> BundleConfig | 
         ) from None
 
 
+def _prepare_worker_shards(scene_dir: Path, count: int) -> None:
+    """Before any worker runs: publish the parts a killed run left complete in staging (a
+    worker only reads its siblings' folders, it never renames in them), then empty the claims
+    folder (claims of a killed run mean nothing; published parts are the truth)."""
+    from episode_generation_job.slot_claims import reset_claims
+
+    if (scene_dir / SHARDS_DIR).is_dir():
+        from tools.lerobot import published_datasets
+
+        for index in range(count):
+            published_datasets(shard_dir(scene_dir, index, count))
+    reset_claims(scene_dir)
+
+
 def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
-    """Run WORKERS shard processes under the Cloud Run task contract and wait for them."""
+    """Run WORKERS shard processes under the Cloud Run task contract, taking slots first-come
+    (see `slot_claims`), and wait for them. They die with this process, even by SIGKILL."""
     count = settings.WORKERS
+    _prepare_worker_shards(scene_dir, count)
     processes = []
     for index in range(count):
         env = dict(os.environ)
@@ -74,6 +94,7 @@ def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
                 "WORKERS": "1",
                 "CLOUD_RUN_TASK_INDEX": str(index),
                 "CLOUD_RUN_TASK_COUNT": str(count),
+                "SLOT_ASSIGNMENT": "claim",
                 "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl"),
                 # one thread per worker: BLAS thread pools would oversubscribe the cores
                 "OMP_NUM_THREADS": "1",
@@ -82,7 +103,11 @@ def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
             }
         )
         env.pop("BUCKET", None)
-        processes.append(subprocess.Popen([sys.executable, "-m", WORKER_MODULE], env=env))
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", WORKER_MODULE], env=env, preexec_fn=killed_with_parent()
+            )
+        )
     try:
         codes = [p.wait() for p in processes]
     except BaseException:  # SIGTERM/Ctrl-C of the parent: stop the shards too, then re-raise
@@ -91,6 +116,8 @@ def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
         for process in processes:
             process.wait()
         raise
+    finally:
+        shutil.rmtree(scene_dir / CLAIMS_DIR, ignore_errors=True)
     if any(codes):
         raise TransientError(f"shard workers exited with {codes}; rerun to resume")
 

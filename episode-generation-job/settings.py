@@ -57,6 +57,12 @@ class EpisodeSettings(JobSettings):
     LLM_PHRASING: bool = Field(
         default=False, description="phrase instructions with tools.llm_client when available"
     )
+    SLOT_ASSIGNMENT: Literal["round_robin", "claim"] = Field(
+        default="round_robin",
+        description="how shards split the episode slots: round_robin (fixed; Cloud Run "
+        "tasks) or claim (first come, through files in the shared local scene folder; the "
+        "job sets it for its local workers)",
+    )
     CLOUD_RUN_TASK_INDEX: int = Field(default=0, ge=0, description="set by Cloud Run: this task")
     CLOUD_RUN_TASK_COUNT: int = Field(default=1, ge=1, description="set by Cloud Run: tasks")
 
@@ -66,6 +72,11 @@ class EpisodeSettings(JobSettings):
             raise ValueError("CLOUD_RUN_TASK_INDEX must be < CLOUD_RUN_TASK_COUNT")
         if self.CLOUD_RUN_TASK_COUNT > 1 and self.WORKERS > 1:
             raise ValueError("set WORKERS=1 on Cloud Run: tasks are the workers there")
+        if self.SLOT_ASSIGNMENT == "claim" and self.BUCKET is not None:
+            raise ValueError(
+                "SLOT_ASSIGNMENT=claim needs a scene folder the shards share (SCENE_DIR), "
+                "not a bucket"
+            )
         return self
 
     @property

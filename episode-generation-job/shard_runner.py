@@ -12,6 +12,7 @@ from typing import Any
 
 from episode_generation_job.dataset import open_part, published_keys, write_episode
 from episode_generation_job.episode_layout import (
+    CLAIMS_DIR,
     SHARD_SUMMARY,
     episode_key,
     part_dir,
@@ -20,6 +21,7 @@ from episode_generation_job.episode_layout import (
 )
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.errors import EpisodeFailedError
+from episode_generation_job.slot_claims import SlotClaims
 from tools.lerobot import LeRobotDatasetWriter, Provenance, published_datasets
 from tools.partial_failure import PartialFailureTracker
 from tools.scene_layout import checkpoint_path
@@ -42,9 +44,13 @@ class ShardPlan:
     base_seed: int
     cameras: tuple[str, ...]
     codec: str
+    claim_slots: bool = False  # take any free slot first-come (local workers) instead
 
     def slots(self) -> list[int]:
-        """Episode slots of this shard (round-robin, so shards get similar task mixes)."""
+        """Episode slots this shard may fill: round-robin (so shards get similar task mixes),
+        or every slot when slots are claimed first-come."""
+        if self.claim_slots:
+            return list(range(self.num_episodes))
         return [s for s in range(self.num_episodes) if s % self.count == self.index]
 
 
@@ -95,6 +101,8 @@ def run_shard(
     Every `checkpoint_every` successes the open part is published (atomically) and the
     tracker's checkpoint written; a kill loses at most the unpublished part, whose episodes
     are regenerated identically from their seeds. Failed attempts are recorded, not written.
+    With `plan.claim_slots` the shard fills whichever free slots it claims first (see
+    `slot_claims`), skipping those any shard of the run has published.
 
     Args:
         scene_dir: local scene folder.
@@ -112,8 +120,11 @@ def run_shard(
         storage.download_prefix(shard.relative_to(scene_dir).as_posix() + "/", scene_dir)
     done = published_keys(shard)
     tracker = _tracker(storage, plan, set(done))
-    summary = ShardSummary(shard.name, len(plan.slots()), resumed=len(done))
-    pending = [s for s in plan.slots() if episode_key(s) not in done]
+    skip = set(done) | (_published_by_siblings(scene_dir, plan) if plan.claim_slots else set())
+    pending = [s for s in plan.slots() if episode_key(s) not in skip]
+    claims = SlotClaims(scene_dir / CLAIMS_DIR, shard.name) if plan.claim_slots else None
+    slots = len(done) if claims else len(plan.slots())
+    summary = ShardSummary(shard.name, slots, resumed=len(done))
     session = open_session() if pending else None
     writer: LeRobotDatasetWriter | None = None
     part = shard
@@ -121,6 +132,10 @@ def run_shard(
     next_part = len(published_datasets(shard))
     try:
         for slot in pending:
+            if claims is not None:
+                if not claims.take(slot):
+                    continue
+                summary.slots += 1
             key = episode_key(slot)
             for attempt in range(plan.max_attempts):
                 assert session is not None
@@ -174,6 +189,17 @@ def run_shard(
         extra=log_fields(**{k: v for k, v in asdict(summary).items() if k != "failures"}),
     )
     return summary
+
+
+def _published_by_siblings(scene_dir: Path, plan: ShardPlan) -> set[str]:
+    """Keys the other shards of this run published (by an earlier, killed run: workers that
+    claim slots may have filled any). Their staging trees are left to their own writers."""
+    keys: set[str] = set()
+    for index in range(plan.count):
+        if index != plan.index:
+            sibling = shard_dir(scene_dir, index, plan.count)
+            keys.update(published_keys(sibling, finish_interrupted=False))
+    return keys
 
 
 def _columns(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ def shard_plan(settings: EpisodeSettings, index: int, count: int) -> ShardPlan:
         base_seed=settings.SEED,
         cameras=settings.camera_names,
         codec=settings.VIDEO_CODEC,
+        claim_slots=settings.SLOT_ASSIGNMENT == "claim" and count > 1,
     )
 
 

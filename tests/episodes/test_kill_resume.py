@@ -5,6 +5,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from episode_generation_job.episode_layout import episode_key, shard_dir
 from episode_generation_job.testing import write_tabletop_usd
@@ -14,13 +17,13 @@ from tools.scene_layout import LEROBOT_DIR
 NUM = 6
 
 
-def _env(scene_dir):
+def _env(scene_dir, num=NUM):
     env = dict(os.environ)
     env.update(
         {
             "SCENE_ID": "tabletop",
             "SCENE_DIR": str(scene_dir),
-            "NUM_EPISODES": str(NUM),
+            "NUM_EPISODES": str(num),
             "CHECKPOINT_EVERY": "2",
             "CAMERAS": "",
             "PREVIEW_EPISODES": "0",
@@ -30,8 +33,35 @@ def _env(scene_dir):
     return env
 
 
-def _command():
-    return [sys.executable, "-m", "episode_generation_job.generate_episodes"]
+def _command(workers=1):
+    return [
+        sys.executable,
+        "-m",
+        "episode_generation_job.generate_episodes",
+        "--workers",
+        str(workers),
+    ]
+
+
+def _children(pid):
+    """Live processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_sigkill_then_rerun_has_no_lost_or_duplicate_episode(tmp_path):
@@ -52,4 +82,35 @@ def test_sigkill_then_rerun_has_no_lost_or_duplicate_episode(tmp_path):
     contents = open_dataset(scene_dir / LEROBOT_DIR)
     keys = [contents.extra_metadata(row)["episode_key"] for row in contents.episodes]
     assert sorted(keys) == [episode_key(i) for i in range(NUM)]
+    assert validate_dataset(scene_dir / LEROBOT_DIR) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigkill_of_the_parent_takes_its_workers_and_a_rerun_completes(tmp_path):
+    """WORKERS=2: SIGKILL the job once a part is published; its workers die with it at once
+    (they have seconds of work left: none keeps writing beside the rerun), and the rerun
+    ends with every slot once, in slot order."""
+    num = 40
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    shards = [shard_dir(scene_dir, index, 2) for index in range(2)]
+    env = _env(scene_dir, num)
+    process = subprocess.Popen(_command(2), env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(published_datasets(s) for s in shards) and time.monotonic() < deadline:
+        assert process.poll() is None, "the job ended before it could be killed"
+        time.sleep(0.05)
+    workers = _children(process.pid)
+    assert len(workers) == 2
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 2
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the killed job"
+    assert not (scene_dir / LEROBOT_DIR).exists()
+    rerun = subprocess.run(_command(2), env=env, capture_output=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
+    contents = open_dataset(scene_dir / LEROBOT_DIR)
+    keys = [contents.extra_metadata(row)["episode_key"] for row in contents.episodes]
+    assert keys == [episode_key(i) for i in range(num)]
     assert validate_dataset(scene_dir / LEROBOT_DIR) == []

@@ -2,8 +2,10 @@
 
 import pytest
 
+from episode_generation_job.episode_layout import CLAIMS_DIR
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.shard_runner import ShardPlan
+from episode_generation_job.slot_claims import SlotClaims, reset_claims
 from episode_generation_job.step import STEP
 from episode_generation_job.testing import write_tabletop_usd
 from tools.config import load_settings
@@ -63,3 +65,44 @@ def test_local_workers_run_as_parallel_shards(tmp_path):
     outcome = execute_step(STEP, load_settings(EpisodeSettings, env))
     assert outcome.result["shards_total"] == 2
     assert _keys(scene_dir / LEROBOT_DIR) == [f"ep-{i:06d}" for i in range(4)]
+
+
+def test_a_slot_is_claimed_once_and_a_reset_frees_it(tmp_path):
+    """Two workers on one claims folder: exactly one wins each slot; a new run starts empty."""
+    folder = reset_claims(tmp_path)
+    first, second = SlotClaims(folder, "shard-0"), SlotClaims(folder, "shard-1")
+    assert first.take(3) and not second.take(3)
+    assert second.take(4) and not first.take(4)
+    assert (folder / "ep-000003").read_text() == "shard-0"
+    reset_claims(tmp_path)
+    assert second.take(3)
+
+
+def test_claims_need_the_folder_the_job_prepares(tmp_path):
+    """Claiming without the parent's claims folder is a configuration error, not a silent
+    free-for-all; with a bucket (no shared folder) the settings refuse it."""
+    with pytest.raises(ConfigError, match="SLOT_ASSIGNMENT"):
+        SlotClaims(tmp_path / CLAIMS_DIR, "shard-0")
+    env = {"SCENE_ID": "s", "BUCKET": "bp-scenes", "SLOT_ASSIGNMENT": "claim"}
+    with pytest.raises(ConfigError, match="SLOT_ASSIGNMENT=claim"):
+        load_settings(EpisodeSettings, env)
+
+
+def _tree_bytes(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_workers_claiming_slots_merge_the_same_dataset_as_one_process(tmp_path):
+    """WORKERS=2 takes slots first-come, yet the merged dataset (ordered by slot) is byte for
+    byte the one a single process writes; every slot was claimed once."""
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "6"}
+    env |= {"CAMERAS": "", "PREVIEW_EPISODES": "0", "RANDOMIZATION": "none", "FORCE": "true"}
+    single = execute_step(STEP, load_settings(EpisodeSettings, {**env, "WORKERS": "1"}))
+    assert single.result["episodes_succeeded"] == 6
+    one = _tree_bytes(scene_dir / LEROBOT_DIR)
+    outcome = execute_step(STEP, load_settings(EpisodeSettings, {**env, "WORKERS": "2"}))
+    shards = outcome.result["shards_total"], outcome.result["episodes_succeeded"]
+    assert shards == (2, 6)
+    assert _tree_bytes(scene_dir / LEROBOT_DIR) == one
+    assert not (scene_dir / CLAIMS_DIR).exists()

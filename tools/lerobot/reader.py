@@ -101,14 +101,16 @@ def open_dataset(root: Path) -> DatasetContents:
     return DatasetContents(root=root, info=info, tasks=tasks, episodes=episodes)
 
 
-def published_datasets(parent: Path) -> list[Path]:
+def published_datasets(parent: Path, *, finish_interrupted: bool = True) -> list[Path]:
     """Complete dataset directories directly under `parent`, sorted by name (for merging).
 
     Publishes first any complete staging tree whose final rename a killed writer never did,
-    so a dataset whose info.json was written is never regenerated.
+    so a dataset whose info.json was written is never regenerated. Pass
+    `finish_interrupted=False` to only look at a folder another live process writes to (its
+    writer renames its own staging trees).
     """
     if not parent.is_dir():
         return []
-    for staging in parent.glob(".*.staging"):
+    for staging in parent.glob(".*.staging") if finish_interrupted else ():
         finish_publish(parent / staging.name[1 : -len(".staging")])
     return sorted(p for p in parent.iterdir() if not p.name.startswith(".") and is_complete(p))
