@@ -6,8 +6,8 @@ Usage:
                                    [--repeats N]
 
 Without --scene-dir it writes the synthetic USD tabletop (episode_generation_job.testing).
-The workers speed-up is the median of alternated 1-worker/2-worker pairs; next to it, the
-machine's own ceiling: the same CPU-bound MuJoCo loop in one process, then in two at once
+The workers speed-up is the median of alternated 1-worker/2-worker pairs; next to each pair,
+the machine's own ceiling: the same CPU-bound MuJoCo loop in one process, then in two at once
 (a host that shares its cores shows up there, not as a job overhead).
 """
 
@@ -119,26 +119,46 @@ def _job_run(scene_dir: Path, episodes: int, cameras: str, workers: int) -> tupl
     return time.perf_counter() - started, _children_cpu() - cpu_before
 
 
-def workers_speedup(scene_dir: Path, episodes: int, cameras: str, repeats: int) -> dict[str, float]:
-    """The job with --workers 1 and 2, alternated `repeats` times (this machine's speed
-    drifts with its neighbours, so each pair is measured back to back); the median pair."""
+def workers_speedup(
+    scene_dir: Path, episodes: int, cameras: str, repeats: int, ceiling_steps: int
+) -> dict[str, float]:
+    """The job with --workers 1 and 2, alternated `repeats` times, each pair followed by the
+    machine's own ceiling (this host's speed drifts with its neighbours, so what two
+    processes can gain is measured next to each pair); the median pair."""
+    context = multiprocessing.get_context("spawn")
     pairs = []
-    for repeat in range(repeats):
-        order = (1, 2) if repeat % 2 == 0 else (2, 1)
-        runs = {w: _job_run(scene_dir, episodes, cameras, w) for w in order}
-        pairs.append((runs[1][0] / runs[2][0], runs))
-    pairs.sort(key=lambda pair: pair[0])
-    speedup, runs = pairs[len(pairs) // 2]
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        list(pool.map(_raw_loop, [str(scene_dir)] * 2, [ceiling_steps // 10] * 2))  # warm-up
+        for repeat in range(repeats):
+            order = (1, 2) if repeat % 2 == 0 else (2, 1)
+            runs = {w: _job_run(scene_dir, episodes, cameras, w) for w in order}
+            ceiling = machine_ceiling(pool, scene_dir, ceiling_steps)
+            speedup = runs[1][0] / runs[2][0]
+            pairs.append((speedup, runs, ceiling, speedup / ceiling["throughput_ceiling"]))
+            print(
+                f"  pair {repeat + 1}: speed-up {speedup:.2f}, machine throughput ceiling "
+                f"{ceiling['throughput_ceiling']:.2f}", flush=True
+            )  # fmt: skip
+    by_speedup = sorted(pairs, key=lambda pair: pair[0])
+    speedup, runs, _, _ = by_speedup[len(pairs) // 2]
+    ceilings = sorted(pair[2]["throughput_ceiling"] for pair in pairs)
+    slowest = sorted(pair[2]["slowest_ceiling"] for pair in pairs)
+    efficiency = sorted(pair[3] for pair in pairs)
     return {
         "speedup": speedup,
-        "speedup_min": pairs[0][0],
-        "speedup_max": pairs[-1][0],
+        "speedup_min": by_speedup[0][0],
+        "speedup_max": by_speedup[-1][0],
         "workers_1_wall_s": runs[1][0],
         "workers_2_wall_s": runs[2][0],
         "workers_1_cpu_s": runs[1][1],
         "workers_2_cpu_s": runs[2][1],
         # What two free cores would give: the work splits in two, the extra process costs CPU.
         "speedup_if_2_free_cores": 2 * runs[1][1] / runs[2][1],
+        "throughput_ceiling": ceilings[len(pairs) // 2],
+        "throughput_ceiling_min": ceilings[0],
+        "throughput_ceiling_max": ceilings[-1],
+        "slowest_ceiling": slowest[len(pairs) // 2],
+        "efficiency": efficiency[len(pairs) // 2],
     }
 
 
@@ -154,18 +174,20 @@ def _raw_loop(scene_dir: str, steps: int) -> float:
     return elapsed
 
 
-def machine_ceiling(scene_dir: Path, steps: int) -> dict[str, float]:
-    """What two processes can gain over one on this machine: the same CPU-bound MuJoCo loop
-    run alone, then twice at once (shared cores, hyperthreads or a busy host show here)."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        list(pool.map(_raw_loop, [str(scene_dir)] * 2, [steps // 10] * 2))  # warm both workers
-        alone = pool.submit(_raw_loop, str(scene_dir), steps).result()
-        together = list(pool.map(_raw_loop, [str(scene_dir)] * 2, [steps] * 2))
+def machine_ceiling(pool: ProcessPoolExecutor, scene_dir: Path, steps: int) -> dict[str, float]:
+    """What two processes can gain over one on this machine right now: the same CPU-bound
+    MuJoCo loop run alone, then twice at once (shared cores, hyperthreads or a busy host show
+    here). Throughput ceiling: both loops' speeds summed, relative to one alone (what workers
+    that take slots first-come can reach); slowest ceiling: set by the slower of the two."""
+    before = pool.submit(_raw_loop, str(scene_dir), steps).result()
+    together = list(pool.map(_raw_loop, [str(scene_dir)] * 2, [steps] * 2))
+    after = pool.submit(_raw_loop, str(scene_dir), steps).result()
+    alone = (before + after) / 2  # around the pair: the host's speed drifts within seconds
     return {
         "raw_alone_s": alone,
         "raw_together_s": max(together),
-        "ceiling": 2 * alone / max(together),
+        "throughput_ceiling": sum(alone / t for t in together),
+        "slowest_ceiling": 2 * alone / max(together),
     }
 
 
@@ -179,7 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scene-dir", type=Path)
     parser.add_argument("--episodes", type=int, default=6)
-    parser.add_argument("--worker-episodes", type=int, default=48)
+    parser.add_argument("--worker-episodes", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3, help="pairs of workers runs")
     parser.add_argument(
         "--worker-cameras", default="", help="CAMERAS for the workers run (default none)"
@@ -190,8 +212,10 @@ def main() -> None:
         scene_dir = args.scene_dir or write_tabletop_usd(Path(tmp) / "bench")
         plain = per_episode(scene_dir, args.episodes, None)
         cams = per_episode(scene_dir, args.episodes, CameraConfig(128, 128))
-        scale = workers_speedup(scene_dir, args.worker_episodes, args.worker_cameras, args.repeats)
-        ceiling = machine_ceiling(scene_dir, int(plain["steps"]) * 40)
+        steps = int(plain["steps"]) * 20
+        scale = workers_speedup(
+            scene_dir, args.worker_episodes, args.worker_cameras, args.repeats, steps
+        )
     ratio = plain["cpu_s"] / plain["raw_cpu_s"]
     print(f"episodes/hour, no cameras (1 process):        {3600 / plain['wall_s']:8.0f}")
     print(f"episodes/hour, 2 cameras 128x128 (1 process): {3600 / cams['wall_s']:8.0f}")
@@ -202,10 +226,13 @@ def main() -> None:
           f"{scale['speedup_max']:.2f}; whole job, {args.worker_episodes} episodes, "
           f"cameras {args.worker_cameras!r})")  # fmt: skip
     print(f"  speed-up with 2 free cores, from CPU time:  {scale['speedup_if_2_free_cores']:8.2f}")
-    print(f"machine ceiling: 2 raw MuJoCo loops at once:  {ceiling['ceiling']:8.2f}")
-    print(f"  (same loop {ceiling['raw_alone_s']:.1f} s alone, {ceiling['raw_together_s']:.1f} s "
-          "side by side)")  # fmt: skip
-    result = {"no_cameras": plain, "cameras": cams, "ratio": ratio, **scale, **ceiling}
+    print(f"machine throughput ceiling, next to each pair: {scale['throughput_ceiling']:8.2f}")
+    low, high = scale["throughput_ceiling_min"], scale["throughput_ceiling_max"]
+    slowest = scale["slowest_ceiling"]
+    print(f"  (median, {low:.2f}...{high:.2f}; two raw MuJoCo loops at once, their speeds "
+          f"summed, over one alone; limited by the slower loop: {slowest:.2f})")  # fmt: skip
+    print(f"job speed-up / machine ceiling, per pair:    {scale['efficiency']:8.2f}")
+    result = {"no_cameras": plain, "cameras": cams, "ratio": ratio, **scale}
     print(json.dumps(result, sort_keys=True))
 
 

@@ -63,7 +63,8 @@ class ShardSummary:
     succeeded: int = 0
     resumed: int = 0
     attempts: int = 0
-    failures: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # reason -> failed attempts
+    failed_attempts: dict[str, str] = field(default_factory=dict)  # "ep-…/attempt-k" -> reason
     given_up: list[str] = field(default_factory=list)
     frames: int = 0
     physics_steps: int = 0
@@ -176,9 +177,12 @@ def run_shard(
             session.close()
         tracker.checkpoint()
     summary.succeeded = len(tracker.succeeded)
-    # One entry per failed attempt key: a rerun repeating an attempt does not count it twice.
-    reasons = Counter(str(f.get("error", "")).split(": ")[-1] for f in tracker.failed.values())
-    summary.failures = dict(sorted(reasons.items()))
+    # One entry per failed attempt key: a rerun repeating an attempt does not count it twice
+    # (across shards too, when a claimed slot is retried by another worker: see reports).
+    summary.failed_attempts = {
+        key: str(f.get("error", "")).split(": ")[-1] for key, f in sorted(tracker.failed.items())
+    }
+    summary.failures = dict(sorted(Counter(summary.failed_attempts.values()).items()))
     summary.wall_seconds = round(time.monotonic() - started, 3)
     summary.attempt_seconds = round(summary.attempt_seconds, 3)
     shard.mkdir(parents=True, exist_ok=True)
@@ -186,7 +190,9 @@ def run_shard(
     storage.write_json(key, asdict(summary))
     log.info(
         "shard done",
-        extra=log_fields(**{k: v for k, v in asdict(summary).items() if k != "failures"}),
+        extra=log_fields(
+            **{k: v for k, v in asdict(summary).items() if k not in ("failures", "failed_attempts")}
+        ),
     )
     return summary
 

@@ -106,3 +106,35 @@ def test_workers_claiming_slots_merge_the_same_dataset_as_one_process(tmp_path):
     assert shards == (2, 6)
     assert _tree_bytes(scene_dir / LEROBOT_DIR) == one
     assert not (scene_dir / CLAIMS_DIR).exists()
+
+
+def _shard_summary(name, failed):
+    return {
+        "shard": name,
+        "slots": 2,
+        "succeeded": 2,
+        "resumed": 0,
+        "attempts": 2 + len(failed),
+        "failures": {},
+        "failed_attempts": failed,
+        "given_up": [],
+        "frames": 10,
+        "physics_steps": 100,
+        "attempt_seconds": 1.0,
+        "wall_seconds": 2.0,
+    }
+
+
+def test_an_attempt_repeated_by_another_worker_counts_once():
+    """After a kill, a claimed slot may be retried by another worker: its attempt keys repeat
+    across shard summaries and count once in the step's failure figures."""
+    from episode_generation_job.reports import summarize
+
+    first = _shard_summary("shard-0", {"ep-000001/attempt-0": "dropped"})
+    second = _shard_summary(
+        "shard-1", {"ep-000001/attempt-0": "dropped", "ep-000003/attempt-0": "not lifted"}
+    )
+    summary = summarize([first, second], {})
+    assert summary["failed_attempts"] == 2
+    assert summary["failure_reasons"] == {"dropped": 1, "not lifted": 1}
+    assert summary["success_rate"] == round(4 / 6, 4)
