@@ -133,6 +133,9 @@ class ConcatenatingMuxer:
                 self._container = av.open(str(self.path), "w", options=_MUXER_OPTIONS)
                 self._stream = self._container.add_stream_from_template(src_stream, opaque=True)
                 self._stream.time_base = src_stream.time_base
+                # The template's bit rate is its own file's; the mp4 header would keep it as
+                # the maximum (btrt box), so the bytes would depend on which file came first.
+                self._stream.codec_context.bit_rate = 0
             assert self._container is not None
             origin = (src_stream.start_time or 0) + (first_frame or 0) * int(ticks)
             end = origin + expected_frames * int(ticks)
