@@ -3,7 +3,8 @@
 Usage: .venv/bin/python bench/bench_lerobot_writer.py [--episodes 8] [--length 120] [--size 128]
 
 Prints camera frames per second for writing N episodes of two cameras, the output size, and
-for merging two shards: the re-mux rate `merge_datasets` uses against decoding and encoding
+for merging two shards: the re-mux rates `merge_datasets` uses (whole files in source order, or
+episode by episode in `order_by` order, as the episode job merges) against decoding and encoding
 the same frames again.
 """
 
@@ -96,10 +97,15 @@ def main() -> None:
             merge_datasets(shards, Path(tmp) / "merged")
             merge_seconds = time.perf_counter() - start
             assert validate_dataset(Path(tmp) / "merged") == []
+            start = time.perf_counter()
+            merge_datasets(shards, Path(tmp) / "by_key", order_by="episode_key")
+            by_key_seconds = time.perf_counter() - start
+            assert validate_dataset(Path(tmp) / "by_key") == []
             video = Path(tmp) / f"merged/videos/{CAMERAS[0]}/chunk-000/file-000.mp4"
             print(
-                f"{'':>10}  merge by re-mux {camera_frames / merge_seconds:7.0f} camera frames/s;"
-                f" re-encoding runs at {_reencode_rate(video, codec):6.0f} frames/s"
+                f"{'':>10}  merge by re-mux {camera_frames / merge_seconds:7.0f} camera frames/s"
+                f" (file by file), {camera_frames / by_key_seconds:7.0f} (episode by episode, in"
+                f" key order); re-encoding runs at {_reencode_rate(video, codec):6.0f} frames/s"
             )
 
 

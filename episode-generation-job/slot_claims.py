@@ -39,7 +39,8 @@ class SlotClaims:
     """One worker's view of the shared claims folder."""
 
     def __init__(self, folder: Path, owner: str) -> None:
-        """
+        """Claim slots in `folder` as `owner` (the shard name, written into each claim).
+
         Raises:
             ConfigError: the folder does not exist (claims were asked for outside a run
                 whose parent prepared them).

