@@ -23,9 +23,9 @@ def _decoded(path: Path) -> np.ndarray:
 
 def test_same_arguments_give_the_same_archive(tmp_path: Path) -> None:
     """Two runs with the same arguments write the same members with the same bytes, except
-    that libx264 does not always encode the same frames to the same bits (seen on a shared
-    2-vCPU host, even single-threaded): videos must decode to the same frames within the
-    codec's loss."""
+    that libx264 does not always encode the same frames to the same bits (seen in a test
+    process that had rendered with Mesa llvmpipe, even single-threaded): videos must decode
+    to the same frames within the codec's loss."""
     a = generate_mock_geniesim_output(tmp_path / "a.tar.gz", episodes=2, seed=4)
     b = generate_mock_geniesim_output(tmp_path / "b.tar.gz", episodes=2, seed=4)
     safe_extract_tar(a, tmp_path / "a")
