@@ -32,13 +32,9 @@ def summarize(shards: Sequence[dict[str, Any]], extra: dict[str, Any]) -> dict[s
     # Failed attempts by key: a slot retried by another worker after a kill (claimed slots)
     # repeats the same attempt keys, which count once.
     by_key: dict[str, str] = {}
-    failures: Counter[str] = Counter()
     for shard in shards:
-        if "failed_attempts" in shard:
-            by_key.update(shard["failed_attempts"])
-        else:  # a summary written before failed attempts were listed
-            failures.update(shard.get("failures", {}))
-    failures.update(by_key.values())
+        by_key.update(shard["failed_attempts"])
+    failures = Counter(by_key.values())
     attempts = sum(int(s["attempts"]) for s in shards)
     new_successes = sum(int(s["succeeded"]) - int(s["resumed"]) for s in shards)
     attempt_seconds = sum(float(s["attempt_seconds"]) for s in shards)
