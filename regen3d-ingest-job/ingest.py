@@ -36,8 +36,9 @@ from regen3d_ingest_job.scene_objects import (
     room_object,
     to_placed,
 )
+from tools.data_source import regen3d_data_source
 from tools.errors import ConfigError, InputError
-from tools.scene_layout import MANIFEST_PATH
+from tools.scene_layout import MANIFEST_PATH, REGEN3D_DIR
 from tools.scene_manifest import SCENE_ID_PATTERN, SimRole
 
 
@@ -188,6 +189,7 @@ def ingest_scene(
                 input_sha256=regen.input_sha256,
                 estimates=estimates,
                 dropped=dropped,
+                data_source=regen3d_data_source(scene_dir / REGEN3D_DIR),
             ),
         )
         staging.commit(manifest)

@@ -14,6 +14,7 @@ from regen3d_ingest_job.placement import FLOOR, PlacedObject
 from regen3d_ingest_job.poses import quaternion_wxyz, yaw_matrix
 from regen3d_ingest_job.regen3d_reader import CameraIntrinsics
 from regen3d_ingest_job.robot_base import RobotPlacement
+from tools.data_source import RECONSTRUCTION, DataSource
 from tools.scene_manifest import (
     Asset,
     Camera,
@@ -42,6 +43,7 @@ class ProvenanceInputs:
     input_sha256: Mapping[str, str]
     estimates: Mapping[str, float]
     dropped: Mapping[str, str]
+    data_source: DataSource = RECONSTRUCTION  # mock-fixture when the tree says so
 
 
 def room_bounds(objects: Sequence[PlacedObject], camera_height_m: float) -> tuple[Array, Array]:
@@ -113,7 +115,7 @@ def build_manifest(
         ),
         provenance=Provenance(
             source=layout.SOURCE_NAME,
-            data_source="reconstruction",
+            data_source=provenance.data_source,
             source_ids={o.object_id: o.source_id for o in objects},
             tool_versions=dict(provenance.tool_versions),
             seed=provenance.seed,

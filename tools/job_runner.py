@@ -20,8 +20,14 @@ from tools.markers import (
     write_complete_marker,
     write_failure_marker,
 )
-from tools.provenance import tool_versions
-from tools.steps import StepContext, StepResult, StepSpec, fingerprint_inputs
+from tools.provenance import provenance_record, tool_versions
+from tools.steps import (
+    StepContext,
+    StepResult,
+    StepSpec,
+    fingerprint_inputs,
+    output_settings,
+)
 from tools.storage import LocalStorage, Storage, open_storage
 from tools.structured_logging import configure_logging, get_logger, log_fields
 from tools.tracing import configure_tracing, span
@@ -113,6 +119,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
             if not local:
                 _upload_outputs(storage, spec, scene_dir)
             duration = time.monotonic() - started
+            provenance = _provenance(scene_dir, settings, result)
             write_complete_marker(
                 storage,
                 spec.name,
@@ -121,9 +128,10 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                     "job": spec.job,
                     "inputs_sha256": inputs_sha,
                     "duration_s": round(duration, 3),
-                    "result": result,
+                    "result": {k: v for k, v in result.items() if k != "provenance"},
                     "parameters": settings.public_parameters(),
                     "tool_versions": tool_versions(),
+                    "provenance": provenance,
                 },
             )
             log.info(
@@ -157,6 +165,15 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                 ),
             )
             raise
+
+
+def _provenance(scene_dir: Path, settings: JobSettings, result: StepResult) -> dict[str, Any]:
+    """The step's own provenance record when its result carries one (the episodes step names
+    its run fingerprint, robot asset and backend), else the generic one."""
+    own = result.get("provenance")
+    if isinstance(own, dict):
+        return own
+    return provenance_record(scene_dir, settings=output_settings(settings))
 
 
 def _raise_terminated(signum: int, _frame: FrameType | None) -> None:

@@ -21,7 +21,7 @@ from tools.config import JobSettings, load_settings
 from tools.errors import EXIT_FAILURE, EXIT_OK, ConfigError, PipelineError
 from tools.job_runner import execute_step, exit_code_for
 from tools.pipeline_graph import dependants, resolve_steps
-from tools.provenance import tool_versions
+from tools.provenance import provenance_record, tool_versions
 from tools.scene_layout import VALIDATION_REPORT_PATH
 from tools.steps import StepContext, StepSpec, registered_steps
 from tools.storage import LocalStorage
@@ -119,6 +119,7 @@ def run_pipeline(
             "ok": summary["ok"],
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "tool_versions": tool_versions(),
+            "provenance": provenance_record(scene_dir),
             "steps": validations,
         }
         LocalStorage(scene_dir).write_json(VALIDATION_REPORT_PATH, report_doc)

@@ -58,6 +58,9 @@ class StepSpec:
         outputs: scene-relative folder prefixes or files the step writes.
         validate: optional check of the step's outputs; returns {"ok": bool, "checks": [...]}.
         description: one line for `--help` and docs.
+        output_fingerprint: optional digest of everything else the step's output depends on
+            (e.g. hashes of files it reads that a dependency's marker does not stand for, or
+            of assets outside the scene); part of the skip decision.
     """
 
     name: str
@@ -71,6 +74,7 @@ class StepSpec:
     validate: Callable[[StepContext], Validation] | None = None
     description: str = ""
     order: int = 100
+    output_fingerprint: Callable[[Path, JobSettings], str] | None = None
 
 
 def registered_steps() -> dict[str, StepSpec]:
@@ -124,8 +128,14 @@ def fingerprint_inputs(
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         digest.update(b"\0")
-    semantic = {
+    if spec.output_fingerprint is not None:
+        digest.update(spec.output_fingerprint(scene_dir, settings).encode() + b"\0")
+    digest.update(json.dumps(output_settings(settings), sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def output_settings(settings: JobSettings) -> dict[str, Any]:
+    """The public settings that change what a step produces (not where or how loudly)."""
+    return {
         k: v for k, v in settings.public_parameters().items() if k not in _NON_SEMANTIC_SETTINGS
     }
-    digest.update(json.dumps(semantic, sort_keys=True, default=str).encode())
-    return digest.hexdigest()

@@ -134,10 +134,11 @@ def test_object_meshes_keep_their_texture(ingested_mock_scene) -> None:
 
 
 def test_manifest_records_provenance(ingested_mock_scene) -> None:
-    """Provenance says reconstruction, the tool version, the scale estimate and its spread."""
+    """Provenance says mock-fixture (the mock marks its tree), the tool version, the scale
+    estimate and its spread."""
     manifest = load_manifest(ingested_mock_scene("warehouse", 0))
     provenance = manifest.provenance
-    assert provenance.data_source == "reconstruction" and provenance.source == "3d-re-gen"
+    assert provenance.data_source == "mock-fixture" and provenance.source == "3d-re-gen"
     assert "regen3d_ingest" in provenance.tool_versions
     assert {"metric_scale", "metric_scale_spread"} <= set(provenance.estimates)
     assert "regen3d/output/pre_3D/camera.npz" in provenance.input_sha256
