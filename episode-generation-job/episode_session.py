@@ -8,6 +8,7 @@ from episode_generation_job.backends.base import EpisodeInit, SimBackend
 from episode_generation_job.domain_randomization import EpisodeRandomizer, RestState
 from episode_generation_job.randomization import episode_seed
 from episode_generation_job.randomization_record import RECORD_COLUMN, VALUES_COLUMN
+from episode_generation_job.replay_record import REPLAY_COLUMN, recorder_for
 from episode_generation_job.rollout import (
     EpisodeRecord,
     plan_attempt,
@@ -54,6 +55,8 @@ class EpisodeSession:
     ) -> None:
         self.backend = backend
         self.randomizer = randomizer or EpisodeRandomizer(None, manifest)
+        # Before anything randomizes the model: replay records are diffs against it.
+        self.replay = recorder_for(backend, self.randomizer.bundle)
         base = backend.robot_base
         self.kinematics = FrankaKinematics(base.position, base.quat_wxyz)
         free = backend.free_objects()
@@ -126,11 +129,15 @@ class EpisodeSession:
                 conditions.init,
                 render=render,
                 on_frame=conditions.on_frame,
+                recorder=self.replay,
             )
             record.metadata[RECORD_COLUMN] = json.dumps(
                 conditions.record, sort_keys=True, separators=(",", ":")
             )
             record.metadata[VALUES_COLUMN] = conditions.values
+            replay = self.replay.take() if self.replay is not None else None
+            if replay is not None:
+                record.metadata[REPLAY_COLUMN] = replay
         record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
         return record
 

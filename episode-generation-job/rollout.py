@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +18,9 @@ from episode_generation_job.success import EpisodeObservation, Verdict, judge
 from tools.sim.robots.franka import FrankaKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
+
+if TYPE_CHECKING:
+    from episode_generation_job.replay_record import ReplayRecorder
 
 STATE_NAMES = (*(f"joint_{i}" for i in range(1, 8)), "gripper_width")
 POSE_NAMES = ("x", "y", "z", "qw", "qx", "qy", "qz")
@@ -131,6 +134,7 @@ def run_episode(
     *,
     render: bool = True,
     on_frame: Callable[[int], None] | None = None,
+    recorder: ReplayRecorder | None = None,
 ) -> EpisodeRecord:
     """Reset, plan from the simulated state, execute at the control rate, judge from sim state.
 
@@ -142,6 +146,7 @@ def run_episode(
         render: record camera images.
         on_frame: called with the frame index before each rendered frame (per-frame
             randomizers); never touches physics.
+        recorder: records the initial state and model for the replay certificate.
 
     Returns:
         The record; refused attempts (not graspable, unreachable) have no frames.
@@ -162,6 +167,8 @@ def run_episode(
     images: dict[str, list[NDArray[np.uint8]]] = {}
     max_lift = 0.0
     previous = start[task.target_id]
+    if recorder is not None:
+        recorder.begin(task.target_id, task.goal_id, task.goal_id in free)
     for i in range(frames):
         target_pose = backend.object_pose(task.target_id)
         state[i, :7] = backend.arm_qpos()
@@ -177,7 +184,10 @@ def run_episode(
                 images.setdefault(name, []).append(image)
         max_lift = max(max_lift, target_pose.position[2] - start_z)
         previous = target_pose
-        backend.step(plan.arm[i], float(plan.gripper[i]))
+        # Step with the recorded float32 action itself, so the dataset replays bit for bit.
+        backend.step(action[i, :7], float(action[i, 7]))
+    if recorder is not None:
+        recorder.finish()
     end = {oid: backend.object_pose(oid) for oid in backend.free_objects()}
     final = end[task.target_id]
     final_speed = math.dist(final.position, previous.position) * CONTROL_HZ
