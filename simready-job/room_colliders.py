@@ -1,4 +1,12 @@
-"""The room's colliders: one thin box behind each floor, wall or ceiling plane of its mesh."""
+"""The room's colliders: one thin box behind its floor, each wall and the ceiling.
+
+The planes come from `room_planes` (sequential RANSAC, robust to a dense, noisy, bumpy
+Poisson surface). The room's asset frame is world-aligned (the ingest poses it with an
+identity rotation, origin at its lowest vertex), so "up" is +Z here too: the floor is the
+lowest upward-facing near-horizontal plane, walls are near-vertical planes, a ceiling is a
+downward-facing horizontal plane above the middle. Tilted planes (bulges, ramps, leftovers
+of removed furniture) get no slab: a tilted box would cut into the room.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,11 @@ import trimesh
 from simready_job.collision import CollisionResult
 from simready_job.convex_pieces import ConvexPiece, FloatArray
 from simready_job.mesh_repair import DegenerateMeshError
+from simready_job.room_planes import Plane, RansacParams, find_planes
 
-MAX_PLANES = 16
+# A horizontal plane this far (m) from the middle of the room's height is a floor or ceiling
+# by its position; closer (a room without walls is flat) it is taken as facing up.
+_SIDE_MARGIN_M = 0.25
 
 
 @dataclass(frozen=True)
@@ -20,73 +31,130 @@ class PlaneParams:
 
     Attributes:
         slab_thickness_m: thickness of each box, placed behind (outside) its surface.
-        angle_tolerance_deg: faces within this angle of a plane's normal belong to it.
-        offset_tolerance_m: ... and within this distance of the plane.
+        angle_tolerance_deg: samples whose normal is within this angle of a plane's belong
+            to it (covers the slopes of bulges and the noise left in the normals).
+        offset_tolerance_m: ... and within this distance of the plane (covers bulges).
         min_area_fraction: planes smaller than this share of the mesh area are ignored.
+        upright_tolerance_deg: a floor's or ceiling's normal is within this angle of the
+            vertical, a wall's within this angle of the horizontal.
+        samples: surface points the planes are searched among.
+        seed: seed of the sampling and of RANSAC's draws.
     """
 
     slab_thickness_m: float = 0.1
-    angle_tolerance_deg: float = 10.0
+    angle_tolerance_deg: float = 20.0
     offset_tolerance_m: float = 0.05
     min_area_fraction: float = 0.02
+    upright_tolerance_deg: float = 10.0
+    samples: int = 20_000
+    seed: int = 0
+
+    def ransac(self) -> RansacParams:
+        """The RANSAC parameters these stand for."""
+        return RansacParams(
+            samples=self.samples,
+            distance_tolerance_m=self.offset_tolerance_m,
+            angle_tolerance_deg=self.angle_tolerance_deg,
+            min_share=self.min_area_fraction,
+            seed=self.seed,
+        )
+
+
+@dataclass(frozen=True)
+class RoomSurfaces:
+    """The room's planes, each with its normal facing into the room.
+
+    Attributes:
+        floor: the floor (normal close to +Z), or None.
+        walls: near-vertical planes, largest first.
+        ceilings: downward-facing horizontal planes above the room's middle.
+        ignored: planes that are none of these (tilted, or horizontal above the floor).
+    """
+
+    floor: Plane | None
+    walls: tuple[Plane, ...]
+    ceilings: tuple[Plane, ...]
+    ignored: tuple[Plane, ...]
+
+
+def _facing(plane: Plane, normal: FloatArray) -> Plane:
+    if float(plane.normal @ normal) >= 0:
+        return plane
+    return Plane(-plane.normal, -plane.offset, plane.inliers, plane.share, plane.rms_m)
+
+
+def room_surfaces(mesh: trimesh.Trimesh, params: PlaneParams) -> RoomSurfaces:
+    """Find and classify the room's planes (asset frame, +Z up).
+
+    Args:
+        mesh: the room mesh.
+        params: tolerances, sampling and seed.
+
+    Returns:
+        Floor, walls, ceilings and the planes left out.
+    """
+    planes = find_planes(mesh, params.ransac())
+    up = np.array([0.0, 0.0, 1.0])
+    middle = np.asarray(mesh.bounds, dtype=np.float64).mean(axis=0)
+    cos_upright = np.cos(np.radians(params.upright_tolerance_deg))
+    sin_upright = np.sin(np.radians(params.upright_tolerance_deg))
+    floors: list[Plane] = []
+    walls: list[Plane] = []
+    ceilings: list[Plane] = []
+    ignored: list[Plane] = []
+    for plane in planes:
+        if abs(plane.normal[2]) >= cos_upright:
+            height = plane.offset / plane.normal[2]
+            above_middle = height > middle[2] + _SIDE_MARGIN_M
+            (ceilings if above_middle else floors).append(
+                _facing(plane, -up if above_middle else up)
+            )
+        elif abs(plane.normal[2]) <= sin_upright:
+            # Walls face the middle of the room's bounding box (the room lies inside it).
+            toward = middle - plane.normal * plane.offset
+            walls.append(_facing(plane, toward))
+        else:
+            ignored.append(plane)
+    floors.sort(key=lambda p: p.offset / p.normal[2])
+    floor = floors[0] if floors else None
+    return RoomSurfaces(floor, tuple(walls), tuple(ceilings), tuple(ignored + floors[1:]))
 
 
 def room_slabs(mesh: trimesh.Trimesh, params: PlaneParams, source: str) -> CollisionResult:
-    """Thin boxes behind the dominant planes of a room mesh (asset frame).
+    """Thin boxes behind the floor, walls and ceiling of a room mesh (asset frame).
 
-    Normals are turned to face the centre of the mesh's bounding box, so the floor's points
-    up and walls' point inward; faces are then grouped greedily (largest first) by normal and
-    offset. Each slab spans its plane's faces plus one thickness on every side (closing the
+    Each slab spans its plane's samples plus one thickness on every side (closing the
     corners) and lies between the surface and one thickness outside it: a hollow room even
-    for an engine that turns every collision mesh into its convex hull.
+    for an engine that turns every collision mesh into its convex hull. The floor's slab
+    comes first, then the walls' (largest first), then the ceiling's.
 
     Args:
         mesh: the background mesh.
-        params: tolerances and thickness.
+        params: tolerances, thickness, sampling and seed.
         source: the scene-relative path, for error messages.
 
     Returns:
-        One slab per plane, method "room_planes".
+        One slab per surface, method "room_planes", with a note of what was found.
 
     Raises:
-        DegenerateMeshError: no plane covers `min_area_fraction` of the mesh.
+        DegenerateMeshError: no floor, wall or ceiling covers `min_area_fraction` of the mesh.
     """
-    areas = np.asarray(mesh.area_faces, dtype=np.float64)
-    valid = areas > 0
-    centres = np.asarray(mesh.triangles_center, dtype=np.float64)[valid]
-    normals = np.asarray(mesh.face_normals, dtype=np.float64)[valid]
-    areas = areas[valid]
-    faces = np.asarray(mesh.faces, dtype=np.int64)[valid]
-    if len(areas) == 0:
-        raise DegenerateMeshError(source, "room mesh has no faces with area")
-    middle = np.asarray(mesh.bounds, dtype=np.float64).mean(axis=0)
-    flip = np.einsum("ij,ij->i", normals, middle - centres) < 0
-    normals[flip] = -normals[flip]
-    cos_tol = np.cos(np.radians(params.angle_tolerance_deg))
-    free = np.ones(len(areas), dtype=bool)
-    pieces: list[ConvexPiece] = []
-    total = float(areas.sum())
-    vertices = np.asarray(mesh.vertices, dtype=np.float64)
-    while free.any() and len(pieces) < MAX_PLANES:
-        seed = int(np.argmax(np.where(free, areas, -1.0)))
-        normal, offset = normals[seed], float(normals[seed] @ centres[seed])
-        member = (
-            free
-            & (normals @ normal >= cos_tol)
-            & (np.abs(centres @ normal - offset) <= params.offset_tolerance_m)
-        )
-        free &= ~member
-        if areas[member].sum() < params.min_area_fraction * total:
-            continue
-        weights = areas[member]
-        normal = (normals[member] * weights[:, None]).sum(axis=0)
-        normal /= np.linalg.norm(normal)
-        offset = float((centres[member] @ normal * weights).sum() / weights.sum())
-        points = vertices[np.unique(faces[member])]
-        pieces.append(_slab(normal, offset, points, params.slab_thickness_m))
-    if not pieces:
-        raise DegenerateMeshError(source, "room mesh has no floor or wall plane")
-    return CollisionResult(tuple(pieces), "room_planes")
+    surfaces = room_surfaces(mesh, params)
+    kept = [p for p in (surfaces.floor,) if p is not None]
+    kept += [*surfaces.walls, *surfaces.ceilings]
+    if not kept:
+        raise DegenerateMeshError(source, "room mesh has no floor, wall or ceiling plane")
+    pieces = tuple(_slab(p.normal, p.offset, p.inliers, params.slab_thickness_m) for p in kept)
+    if surfaces.floor is None:
+        found = "no floor plane"
+    else:
+        tilt = np.degrees(np.arccos(min(1.0, float(surfaces.floor.normal[2]))))
+        found = f"floor (tilt {tilt:.1f} deg, rms {surfaces.floor.rms_m * 1e3:.0f} mm)"
+    note = (
+        f"room planes: {found}, {len(surfaces.walls)} walls, {len(surfaces.ceilings)} "
+        f"ceilings, {len(surfaces.ignored)} other planes without a slab"
+    )
+    return CollisionResult(pieces, "room_planes", notes=(note,))
 
 
 def _slab(normal: FloatArray, offset: float, points: FloatArray, thickness: float) -> ConvexPiece:
