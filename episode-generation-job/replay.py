@@ -1,14 +1,12 @@
-"""The replay certificate: re-simulate recorded episodes and measure how far they drift.
+"""The replay certificate's command and the step validation's replay sample.
 
     python -m episode_generation_job.replay --dataset DIR [--episodes 0,3] [--scene-dir DIR]
 
-Each episode is rebuilt from its `replay` record (see `replay_record`): the model rebuilt from
-scene.usda exactly as the episode backend builds it, the recorded model changes, MuJoCo's
-full integration state, then the dataset's own `action` column stepped through the backend's
-own `step` (the same zero-order hold over 20 physics steps, the same actuators). It prints per
-episode the largest difference of `observation.state`, of the recorded object poses
-(`observation.environment_state`; the goal's only where it is a free body) and of every
-body's final qpos.
+re-simulates recorded episodes (all by default) from their `replay` records and the dataset's
+`action` column on the MuJoCo backend (`replay_sim`), and prints per episode the largest error
+of `observation.state`, of the recorded object poses and of every body's final qpos. Exit 0
+when all are within `--tolerance` (1e-6), 1 when one is not, 2 when the dataset cannot be
+replayed here (another scene.usda, another model, no record).
 
 It lives in the episode job, not in `tools/`, because it needs the job's MuJoCo backend and
 `tools/` may not import jobs; everything it reads comes through `tools.lerobot`.
@@ -17,188 +15,17 @@ It lives in the episode job, not in `tools/`, because it needs the job's MuJoCo 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mujoco
 import numpy as np
-from numpy.typing import NDArray
 
-from episode_generation_job.backends.mujoco_backend import MujocoBackend
-from episode_generation_job.backends.mujoco_scene import scene_from_usd
-from episode_generation_job.replay_record import (
-    FORMAT,
-    REPLAY_COLUMN,
-    STATE_SPEC,
-    decode_array,
-    model_arrays,
-    model_fingerprint,
-)
-from tools.lerobot import DatasetContents, open_dataset
-from tools.lerobot.reader import EpisodeTables
-from tools.lerobot.tables import column_to_numpy
-from tools.provenance import sha256_file
-from tools.randomization.config import DistractorConfig
-from tools.scene_layout import SCENE_USD_PATH
-from tools.scene_manifest import load_manifest
+from episode_generation_job.replay_sim import TOLERANCE, Replayer, ReplayError, ReplayResult
+from tools.lerobot import InvalidDatasetError
 
-TOLERANCE = 1e-6  # the certificate's target on the same machine and library versions
-
-
-class ReplayError(Exception):
-    """The dataset cannot be replayed here (one line: what differs and what to do)."""
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    """How closely one episode was reproduced (largest absolute differences)."""
-
-    episode_index: int
-    frames: int
-    state_error: float
-    pose_error: float
-    final_qpos_error: float
-
-    @property
-    def worst(self) -> float:
-        """The largest of the three figures."""
-        return max(self.state_error, self.pose_error, self.final_qpos_error)
-
-
-def _max_abs(a: NDArray[Any], b: NDArray[Any]) -> float:
-    if a.shape != b.shape:
-        return float("inf")
-    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
-
-
-class Replayer:
-    """Owns one MuJoCo backend rebuilt from a dataset's scene and replays its episodes.
-
-    Args:
-        dataset: the LeRobot dataset folder (`<scene>/episodes/lerobot`).
-        scene_dir: the scene folder holding `usd/scene.usda` and the manifest (default: two
-            levels above the dataset).
-
-    Raises:
-        ReplayError: scene.usda is missing or differs from the one the dataset recorded.
-    """
-
-    def __init__(self, dataset: Path, scene_dir: Path | None = None) -> None:
-        self.contents: DatasetContents = open_dataset(dataset)
-        self.scene_dir = scene_dir if scene_dir is not None else dataset.absolute().parent.parent
-        usd = self.scene_dir / SCENE_USD_PATH
-        recorded = self.contents.info.provenance.scene_sha256
-        if not usd.is_file():
-            raise ReplayError(f"{usd} not found: pass --scene-dir, the scene the dataset came from")
-        actual = sha256_file(usd)
-        if recorded is not None and actual != recorded:
-            raise ReplayError(
-                f"{usd} (sha256 {actual[:12]}) is not the scene these episodes were recorded on "
-                f"(sha256 {recorded[:12]}): replay against that scene"
-            )
-        self._tables = EpisodeTables(keep=1)
-        self._backend: MujocoBackend | None = None
-        self._build: dict[str, Any] | None = None
-        self._nominal: dict[str, NDArray[Any]] = {}
-        self._fingerprint = ""
-
-    def _backend_for(self, build: dict[str, Any]) -> MujocoBackend:
-        """The backend built as the episode's was (built once; records must agree)."""
-        if self._backend is not None and build == self._build:
-            return self._backend
-        if self._backend is not None:
-            raise ReplayError("episodes of this dataset were recorded on differently built models")
-        raw = build["distractors"]
-        distractors = None if raw is None else DistractorConfig.model_validate(raw)
-        manifest = load_manifest(self.scene_dir)
-        usd = self.scene_dir / SCENE_USD_PATH
-        scene = scene_from_usd(usd, manifest, distractors, key_light=bool(build["key_light"]))
-        self._backend = MujocoBackend(scene, None)
-        self._build = build
-        self._nominal = {k: v.copy() for k, v in model_arrays(self._backend.model).items()}
-        self._fingerprint = model_fingerprint(self._backend.model)
-        return self._backend
-
-    def episode_indices(self) -> list[int]:
-        """Every episode index of the dataset, in order."""
-        return [int(row["episode_index"]) for row in self.contents.episodes]
-
-    def replay(self, episode_index: int) -> ReplayResult:
-        """Re-simulate one episode from its record and its recorded actions.
-
-        Raises:
-            ReplayError: no such episode, no replay record, or a model that differs.
-        """
-        rows = [r for r in self.contents.episodes if int(r["episode_index"]) == episode_index]
-        if not rows:
-            raise ReplayError(f"episode {episode_index} is not in the dataset")
-        raw = self.contents.extra_metadata(rows[0]).get(REPLAY_COLUMN)
-        if not isinstance(raw, str):
-            backend = self.contents.info.provenance.backend
-            raise ReplayError(f"episode {episode_index} has no replay record (backend {backend})")
-        record = json.loads(raw)
-        if record.get("format") != FORMAT or record.get("backend") != "mujoco":
-            raise ReplayError(f"episode {episode_index}: unsupported replay record format")
-        backend = self._backend_for(record["model_build"])
-        if record["model_fingerprint"] != self._fingerprint:
-            raise ReplayError(
-                f"episode {episode_index}: the model rebuilt here differs from the recorded one "
-                f"(mujoco {mujoco.__version__} here, {record['mujoco_version']} recorded; "
-                "same scene.usda, manifest and versions needed)"
-            )
-        self._restore(backend, record)
-        table = self._tables.frames(self.contents, rows[0])
-        actions = column_to_numpy(table, "action").astype(np.float32)
-        state, env = self._run(backend, record, actions)
-        recorded_env = column_to_numpy(table, "observation.environment_state")
-        columns = slice(0, 14) if record["goal_free"] else slice(0, 7)
-        final = np.array(backend.data.qpos)
-        return ReplayResult(
-            episode_index,
-            len(actions),
-            _max_abs(state, column_to_numpy(table, "observation.state")),
-            _max_abs(env[:, columns], recorded_env[:, columns]),
-            _max_abs(final, decode_array(record["final_qpos"])),
-        )
-
-    def _restore(self, backend: MujocoBackend, record: dict[str, Any]) -> None:
-        """Nominal model, then the episode's model changes, then its initial state."""
-        model, data = backend.model, backend.data
-        for name, array in model_arrays(model).items():
-            array[...] = self._nominal[name]
-        for name, change in record["model_changes"].items():
-            np.put(
-                getattr(model, name), decode_array(change["index"]), decode_array(change["values"])
-            )
-        mujoco.mj_resetData(model, data)
-        mujoco.mj_setState(model, data, decode_array(record["initial_state"]), STATE_SPEC)
-        # The rollout's first reads saw body poses computed from this qpos (mj_kinematics).
-        mujoco.mj_kinematics(model, data)
-
-    @staticmethod
-    def _run(
-        backend: MujocoBackend, record: dict[str, Any], actions: NDArray[np.float32]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Read state and poses, then step, frame by frame, as `rollout.run_episode` does."""
-        state = np.zeros((len(actions), 8), dtype=np.float32)
-        env = np.zeros((len(actions), 14), dtype=np.float32)
-        for i, action in enumerate(actions):
-            state[i, :7] = backend.arm_qpos()
-            state[i, 7] = backend.gripper_width()
-            env[i, :7] = backend.object_pose(record["target_id"]).as_array()
-            if record["goal_free"]:
-                env[i, 7:] = backend.object_pose(record["goal_id"]).as_array()
-            backend.step(action[:7], float(action[7]))
-        return state, env
-
-    def close(self) -> None:
-        """Release the backend."""
-        if self._backend is not None:
-            self._backend.close()
+SAMPLE_SIZE = 3  # episodes the step's validation replays
 
 
 def sample_indices(indices: Sequence[int], count: int) -> list[int]:
@@ -225,6 +52,49 @@ def replay_episodes(
         replayer.close()
 
 
+def replay_sample(dataset: Path, scene_dir: Path, count: int = SAMPLE_SIZE) -> dict[str, Any]:
+    """The validation's replay check: replay up to `count` episodes spread over the dataset.
+
+    Args:
+        dataset: the published dataset.
+        scene_dir: the scene it was recorded on.
+        count: episodes to replay.
+
+    Returns:
+        A validation check: ok when every sampled episode is within `TOLERANCE`, with the
+        largest errors, per-episode figures and problems (refusals included).
+    """
+    check: dict[str, Any] = {"name": "replay", "tolerance": TOLERANCE, "problems": []}
+    try:
+        replayer = Replayer(dataset, scene_dir)
+    except ReplayError as exc:
+        return {**check, "ok": False, "problems": [str(exc)]}
+    if replayer.contents.info.provenance.backend != "mujoco":
+        replayer.close()  # Isaac Sim episodes record no engine state to replay here
+        return {**check, "ok": True, "skipped": "replay needs the mujoco backend"}
+    results: list[ReplayResult] = []
+    try:
+        for index in sample_indices(replayer.episode_indices(), count):
+            try:
+                results.append(replayer.replay(index))
+            except ReplayError as exc:
+                check["problems"].append(str(exc))
+    finally:
+        replayer.close()
+    for r in results:
+        if r.worst > TOLERANCE:
+            check["problems"].append(f"episode {r.episode_index} diverged by {r.worst:.3g}")
+    return {
+        **check,
+        "ok": bool(results) and not check["problems"],
+        "episodes": [vars(r) for r in results],
+        "max_state_error": max((r.state_error for r in results), default=None),
+        "max_pose_error": max(
+            (max(r.pose_error, r.final_qpos_error) for r in results), default=None
+        ),
+    }
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m episode_generation_job.replay", description=__doc__.splitlines()[0]
@@ -242,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         episodes = None if not args.episodes else [int(e) for e in args.episodes.split(",")]
         results = replay_episodes(args.dataset, episodes, args.scene_dir)
-    except (ReplayError, ValueError) as exc:
+    except (ReplayError, InvalidDatasetError, ValueError) as exc:
         print(f"replay: error: {exc}", file=sys.stderr)
         return 2
     for r in results:
@@ -253,9 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"max final qpos error {r.final_qpos_error:.3g}  {verdict}"
         )
     worst = max((r.worst for r in results), default=0.0)
-    print(
-        f"{len(results)} episodes replayed, largest error {worst:.3g} (tolerance {args.tolerance:g})"
-    )
+    summary = f"{len(results)} episodes replayed, largest error {worst:.3g}"
+    print(f"{summary} (tolerance {args.tolerance:g})")
     return 0 if worst <= args.tolerance else 1
 
 

@@ -185,7 +185,7 @@ def run_episode(
         max_lift = max(max_lift, target_pose.position[2] - start_z)
         previous = target_pose
         # Step with the recorded float32 action itself, so the dataset replays bit for bit.
-        backend.step(action[i, :7], float(action[i, 7]))
+        backend.step(action[i, :7].tolist(), float(action[i, 7]))
     if recorder is not None:
         recorder.finish()
     end = {oid: backend.object_pose(oid) for oid in backend.free_objects()}

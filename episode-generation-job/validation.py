@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from episode_generation_job.randomization_record import RECORD_COLUMN
+from episode_generation_job.replay import replay_sample
 from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
@@ -102,6 +103,18 @@ def check_randomization(root: Any) -> tuple[int, list[str]]:
     return len(seen), problems
 
 
+def check_replay(ctx: StepContext) -> dict[str, Any]:
+    """The replay certificate on a sample of the kept episodes (`replay.replay_sample`).
+
+    Args:
+        ctx: the step context.
+
+    Returns:
+        A check with the largest `observation.state` and object pose errors reached.
+    """
+    return replay_sample(ctx.scene_dir / LEROBOT_DIR, ctx.scene_dir)
+
+
 def validate_episodes(ctx: StepContext) -> Validation:
     """Validate `episodes/lerobot/`: LeRobot v3.0 format, backend recorded, outcomes.
 
@@ -147,4 +160,5 @@ def validate_episodes(ctx: StepContext) -> Validation:
             "problems": randomization_problems[:20],
         }
     )
+    checks.append(check_replay(ctx))
     return {"ok": all(c["ok"] for c in checks), "checks": checks}
