@@ -46,7 +46,7 @@ class PlaneParams:
     offset_tolerance_m: float = 0.05
     min_area_fraction: float = 0.02
     upright_tolerance_deg: float = 10.0
-    samples: int = 20_000
+    samples: int = 12_000
     seed: int = 0
 
     def ransac(self) -> RansacParams:

@@ -41,9 +41,9 @@ class RansacParams:
         seed: seed of the sampling and of the hypotheses.
     """
 
-    samples: int = 20_000
-    neighbours: int = 24
-    hypotheses: int = 96
+    samples: int = 12_000
+    neighbours: int = 16
+    hypotheses: int = 48
     distance_tolerance_m: float = 0.05
     angle_tolerance_deg: float = 20.0
     min_share: float = 0.02

@@ -16,6 +16,7 @@ from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim import usd_layout as layout
 from usd_assembly_job import physics_usd
 from usd_assembly_job.camera_usd import define_camera
+from usd_assembly_job.room_floor import ensure_floor_collider
 from usd_assembly_job.usd_files import new_stage, set_pose
 
 GENERATOR = "usd-assembly-job"
@@ -147,6 +148,7 @@ def build_scene_stage(
             dynamic, count = _define_object(stage, obj, names[obj.id])
             bodies += dynamic
             colliders += count
+        colliders += ensure_floor_collider(stage, manifest)
         if manifest.camera is not None:
             define_camera(stage, manifest.camera)
         _define_robot_base(stage, manifest)

@@ -174,7 +174,12 @@ def _static_colliders(stage: Usd.Stage) -> list[Usd.Prim]:
 
 
 def has_floor(stage: Usd.Stage) -> bool:
-    """Whether a static collider's top lies at z = 0 over at least 0.5 m x 0.5 m.
+    """Whether a static collider's top lies at z = 0 over at least 0.5 m x 0.5 m."""
+    return bool(floor_colliders(stage))
+
+
+def floor_colliders(stage: Usd.Stage) -> list[str]:
+    """Paths of the static colliders whose top lies at z = 0 over at least 0.5 m x 0.5 m.
 
     Walks the stage instead of `UsdPhysics.LoadUsdPhysicsFromRange`, whose multithreaded
     collider parsing can corrupt the heap in usd-core 25.11 (see usd_assembly_job's
@@ -185,14 +190,15 @@ def has_floor(stage: Usd.Stage) -> bool:
         stage: the scene stage.
 
     Returns:
-        True when the room provides a floor collider.
+        The floor colliders' prim paths, in stage order (empty: the stage has no floor).
     """
     purposes = [UsdGeom.Tokens.default_, UsdGeom.Tokens.guide, UsdGeom.Tokens.render]
     cache = UsdGeom.BBoxCache(Usd.TimeCode.Default(), purposes, useExtentsHint=False)
+    found: list[str] = []
     for prim in _static_colliders(stage):
         box = cache.ComputeWorldBound(prim).ComputeAlignedRange()
         size = box.GetSize()
         top = box.GetMax()[2]
         if abs(top) <= _FLOOR_TOLERANCE_M and min(size[0], size[1]) >= _FLOOR_MIN_EXTENT_M:
-            return True
-    return False
+            found.append(str(prim.GetPath()))
+    return found

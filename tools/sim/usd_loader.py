@@ -18,7 +18,7 @@ from tools.sim.material_budget import SCENE_MATERIAL_BUDGET, importable_scene
 from tools.sim.usd_completion import (
     add_cameras_and_lights,
     complete_geoms,
-    has_floor,
+    floor_colliders,
     set_gravity,
 )
 
@@ -31,7 +31,8 @@ class LoaderOptions:
 
     Attributes:
         timestep: simulation step in seconds.
-        ground_plane: add a plane at z = 0 when the room has no floor ("auto"), always or never.
+        ground_plane: add a plane at z = 0 when the stage has no floor collider ("auto": only
+            for stages written before the usd step always authored one), always or never.
         collision_group: geom group of collision hulls (3 is hidden in MuJoCo's default view).
         contact_timeconst: contact spring time constant in seconds (MuJoCo's solref[0]).
         material_budget: visual materials kept; the smallest objects beyond it are shown in a
@@ -176,9 +177,12 @@ def load_scene_model(usd_path: Path, options: LoaderOptions | None = None) -> Lo
         set_gravity(spec, stage)
         complete_geoms(spec, stage, options.collision_group, options.contact_timeconst, notes)
         add_cameras_and_lights(spec, stage, notes)
+        floors = floor_colliders(stage)
         add_plane = options.ground_plane == "always" or (
-            options.ground_plane == "auto" and not has_floor(stage)
+            options.ground_plane == "auto" and not floors
         )
+        if floors:
+            notes.append(f"floor from the USD: {', '.join(floors)}")
         if add_plane:
             spec.worldbody.add_geom(
                 name=GROUND_PLANE_NAME,
