@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tools.provenance import sha256_bytes
+from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, load_manifest, manifest_to_json, save_manifest
 from tools.sim import RenderError
 from tools.tracing import span
 from usd_assembly_job.asset_usd import write_object_asset
 from usd_assembly_job.preview import PREVIEW_PATH, write_preview
 from usd_assembly_job.scene_usd import build_scene_stage, check_ready
+from usd_assembly_job.settle_poses import RestLimits, settle_scene_usd, with_settled_poses
 
 log = logging.getLogger("bp.usd")
 
@@ -25,10 +27,16 @@ class AssemblyOptions:
     Attributes:
         render_preview: render reports/scene_preview.png from the reconstruction camera.
         preview_max_side: longest side of the preview in pixels.
+        settle: simulate the free bodies to rest and use the resting poses (settle_poses).
+        settle_limits: rest thresholds and how far settling may move an object.
+        sim_timestep: MuJoCo step of the settling, seconds (the settle check's).
     """
 
     render_preview: bool = True
     preview_max_side: int = 640
+    settle: bool = True
+    settle_limits: RestLimits = field(default_factory=RestLimits)
+    sim_timestep: float = 0.002
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class AssemblyResult:
     manifest_sha256: str
     preview: str | None
     preview_error: str | None
+    settling: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready result."""
@@ -62,7 +71,9 @@ def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> A
     """Write every asset USD, `usd/scene.usda`, the manifest's usd_paths and the preview.
 
     The manifest is rewritten last (after the stage that records its sha256), so a failure
-    leaves it untouched. A preview that cannot be rendered (no GL) is reported, not fatal.
+    leaves it untouched. With `options.settle` the free bodies are first simulated to rest in
+    the assembled stage and the stage is re-authored at their resting poses (settle_poses).
+    A preview that cannot be rendered (no GL) is reported, not fatal.
 
     Args:
         scene_dir: the scene folder (manifest with physics and hulls from simready).
@@ -81,6 +92,16 @@ def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> A
     with span("usd.assets", objects=len(manifest.objects)):
         summaries = {obj.id: write_object_asset(scene_dir, obj) for obj in manifest.objects}
     updated = _with_usd_paths(manifest, {k: s.usd_path for k, s in summaries.items()})
+    settling: dict[str, Any] | None = None
+    if options.settle:
+        with span("usd.settle"):
+            # Physics comes from scene.usda: assemble it, settle it, re-author it at rest.
+            build_scene_stage(scene_dir, updated, "")
+            outcome = settle_scene_usd(
+                scene_dir / SCENE_USD_PATH, options.sim_timestep, options.settle_limits
+            )
+        updated = with_settled_poses(updated, outcome)
+        settling = outcome.as_dict()
     manifest_sha = sha256_bytes(manifest_to_json(updated))
     with span("usd.scene"):
         scene = build_scene_stage(scene_dir, updated, manifest_sha)
@@ -105,4 +126,5 @@ def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> A
         manifest_sha256=manifest_sha,
         preview=preview,
         preview_error=preview_error,
+        settling=settling,
     )

@@ -14,6 +14,7 @@ from tools.provenance import tool_versions
 from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim import usd_layout as layout
+from tools.sim.rolling_friction import author_rolling_friction
 from usd_assembly_job import physics_usd
 from usd_assembly_job.camera_usd import define_camera
 from usd_assembly_job.room_floor import ensure_floor_collider
@@ -81,6 +82,8 @@ def _define_object(stage: Usd.Stage, obj: SceneObject, name: str) -> tuple[bool,
     material = physics_usd.define_physics_material(
         stage, f"{layout.PHYSICS_MATERIALS_PATH}/{name}", obj.physics
     )
+    if dynamic:
+        author_rolling_friction(material.GetPrim())
     colliders = physics_usd.collider_prims(prim)
     for collider in colliders:
         physics_usd.bind_physics_material(collider, material)

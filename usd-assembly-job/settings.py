@@ -31,3 +31,16 @@ class UsdAssemblySettings(JobSettings):
     SETTLE_MAX_PENETRATION_M: float = Field(
         default=0.005, gt=0, description="deepest contact penetration allowed at any step"
     )
+    SETTLE_POSES: bool = Field(
+        default=True,
+        description="simulate free objects to rest before writing the scene; use those poses",
+    )
+    SETTLE_POSES_MAX_MOVE_M: float = Field(
+        default=0.05, gt=0, description="settling moves an object at most this far, else reports it"
+    )
+    SETTLE_POSES_MAX_TURN_DEG: float = Field(
+        default=30.0, gt=0, le=180, description="settling turns an object at most this much"
+    )
+    SETTLE_POSES_MAX_SECONDS: float = Field(
+        default=5.0, gt=0, le=60, description="simulated time cap of the settling"
+    )

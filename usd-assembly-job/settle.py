@@ -63,7 +63,8 @@ class SettleReport:
         return figures
 
 
-def _rotation_deg(q0: NDArray[np.float64], q1: NDArray[np.float64]) -> float:
+def rotation_deg(q0: NDArray[np.float64], q1: NDArray[np.float64]) -> float:
+    """Angle of the rotation between two [w, x, y, z] quaternions, degrees."""
     dot = abs(float(np.dot(q0, q1)) / (np.linalg.norm(q0) * np.linalg.norm(q1)))
     return math.degrees(2.0 * math.acos(min(1.0, float(dot))))
 
@@ -82,13 +83,14 @@ def _geom_points(model: mujoco.MjModel, data: mujoco.MjData, geom: int) -> NDArr
     return np.asarray(local @ rotation.T + data.geom_xpos[geom], dtype=np.float64)
 
 
-def _lowest_z(model: mujoco.MjModel, data: mujoco.MjData, geoms: tuple[int, ...]) -> float:
+def lowest_z(model: mujoco.MjModel, data: mujoco.MjData, geoms: tuple[int, ...]) -> float:
+    """Lowest world z of the given geoms' vertices (inf when there are none)."""
     if not geoms:
         return math.inf
     return float(min(_geom_points(model, data, g)[:, 2].min() for g in geoms))
 
 
-def _surface_below(
+def surface_below(
     scene: LoadedScene, data: mujoco.MjData, handle: ObjectHandle
 ) -> tuple[float, str]:
     """Height and owner of the first surface straight below the object's collision box centre."""
@@ -129,7 +131,7 @@ def run_settle(scene: LoadedScene, limits: SettleLimits | None = None) -> Settle
     free = [h for h in scene.objects.values() if h.dynamic]
     start_pos = {h.object_id: data.xpos[h.body_id].copy() for h in free}
     start_quat = {h.object_id: data.xquat[h.body_id].copy() for h in free}
-    surfaces = {h.object_id: _surface_below(scene, data, h) for h in free if h.collision_geoms}
+    surfaces = {h.object_id: surface_below(scene, data, h) for h in free if h.collision_geoms}
     steps = max(1, round(limits.duration_s / model.opt.timestep))
     deepest, deepest_pair = 0.0, ""
     with captured_warnings() as warnings:
@@ -150,8 +152,8 @@ def run_settle(scene: LoadedScene, limits: SettleLimits | None = None) -> Settle
     for handle in free:
         oid = handle.object_id
         moved = float(np.linalg.norm(data.xpos[handle.body_id] - start_pos[oid]))
-        turned = _rotation_deg(start_quat[oid], data.xquat[handle.body_id])
-        lowest = _lowest_z(model, data, handle.collision_geoms)
+        turned = rotation_deg(start_quat[oid], data.xquat[handle.body_id])
+        lowest = lowest_z(model, data, handle.collision_geoms)
         top, support = surfaces.get(oid, (0.0, "nothing"))
         sank = lowest < top - limits.support_tolerance_m
         results.append(ObjectSettle(oid, moved, turned, lowest, support, top, sank))

@@ -17,6 +17,7 @@ import numpy as np
 from pxr import Gf, Usd, UsdGeom, UsdLux, UsdPhysics, UsdShade
 
 from tools.sim import usd_layout as layout
+from tools.sim.rolling_friction import apply_rolling_friction
 
 EARTH_GRAVITY_M_S2 = 9.81
 _FLOOR_TOLERANCE_M = 0.02
@@ -79,7 +80,8 @@ def complete_geoms(
     """Contact properties of collision geoms and inertia modes of every mesh.
 
     Collision geoms move to `collision_group`, take sliding friction = dynamicFriction of
-    their physics-purpose material and a contact damping ratio from its restitution; meshes
+    their physics-purpose material, a contact damping ratio from its restitution and the
+    rolling/torsional friction the material records (`rolling_friction`); meshes
     get inertia modes that cannot fail: shell for (possibly open) visual meshes, convex for
     hulls. Bodies keep their explicit MassAPI inertia either way.
 
@@ -88,9 +90,9 @@ def complete_geoms(
         stage: the stage it was imported from (geom names are prim paths).
         collision_group: geom group for collision geoms.
         contact_timeconst: contact spring time constant (solref[0]) in seconds.
-        notes: receives one line saying what was done.
+        notes: receives a line per property saying on how many geoms it was set.
     """
-    with_material = 0
+    with_material = with_rolling = 0
     for geom in spec.geoms:
         prim = stage.GetPrimAtPath(geom.name) if geom.name.startswith("/") else Usd.Prim()
         colliding = bool(prim) and prim.HasAPI(UsdPhysics.CollisionAPI)
@@ -109,7 +111,9 @@ def complete_geoms(
         geom.friction[0] = float(material.GetDynamicFrictionAttr().Get() or 0.0)
         restitution = float(material.GetRestitutionAttr().Get() or 0.0)
         geom.solref = [contact_timeconst, damping_ratio_for_restitution(restitution)]
+        with_rolling += apply_rolling_friction(geom, material.GetPrim())
     notes.append(f"friction/restitution from physics-purpose materials on {with_material} geoms")
+    notes.append(f"rolling/torsional friction (condim 6) on {with_rolling} geoms")
 
 
 def _world_pose(prim: Usd.Prim, cache: UsdGeom.XformCache) -> tuple[list[float], list[float]]:
