@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from episode_generation_job.grasp import Grasp, hand_collides
+from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, hand_collides
 from tools.tasks.geometry import ObjectBox, distance_to_segment_xy
 from tools.tasks.task_specifier import GoalRegion
 
@@ -15,9 +15,24 @@ APPROACH_ABOVE = 0.10  # pre-grasp and pre-place heights above the grasp/place T
 OBSTACLE_MARGIN = 0.05  # vertical clearance kept over anything under the path
 CORRIDOR_MARGIN = 0.06  # horizontal half-width added around the carried object's path
 PLACE_ABOVE = 0.008  # release the object this far above the goal surface
+INNER_FLOOR = 0.02  # "in": lower the target's bottom to this above a container's outer bottom
+RIM_CLEARANCE = 0.01  # "in": the fingertips stay this far above a container's rim
 FREE_SPEED = 0.5  # m/s, peak TCP speed without a load
 CARRY_SPEED = 0.45  # m/s, peak TCP speed with the object: tall objects swing otherwise
 _MIN_JERK_PEAK = 1.875  # peak speed of a minimum-jerk move = 1.875 * distance / duration
+
+
+def _place_height(grasp: Grasp, region: GoalRegion) -> float:
+    """TCP height at release: just above a flat goal; lowered into a container as far as the
+    fingertips can go without touching its rim, so the target drops a short way, upright."""
+    above_surface = region.surface_z + grasp.drop + PLACE_ABOVE
+    if region.relation != "in":
+        return above_surface
+    into = max(
+        region.floor_z + INNER_FLOOR + grasp.drop,
+        region.surface_z + FINGERTIP_BELOW_TCP + RIM_CLEARANCE,
+    )
+    return min(above_surface, into)
 
 
 def _duration(
@@ -85,7 +100,7 @@ def plan_pick_place(
         Segments in order: approach, descend, close, lift, transport, lower, release, retreat.
     """
     gx, gy, gz = grasp.position
-    place_z = region.surface_z + grasp.drop + PLACE_ABOVE
+    place_z = _place_height(grasp, region)
     px, py = region.centre
     near_grasp = {
         k: b for k, b in obstacles.items()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -12,9 +11,18 @@ from numpy.typing import NDArray
 
 from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
 from episode_generation_job.controller import JointPlan, UnreachableError, plan_joints
+from episode_generation_job.final_state import (
+    FINAL_STATE_COLUMN,
+    SETTLE_FRAMES,
+    WINDOW_FRAMES,
+    WindowSampler,
+    encode,
+    observation_record,
+    observe_final_state,
+)
 from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.motion import plan_pick_place
-from episode_generation_job.success import EpisodeObservation, Verdict, judge
+from episode_generation_job.success import Verdict, judge
 from tools.sim.robots.franka import FrankaKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
@@ -63,6 +71,8 @@ def region_dict(region: GoalRegion) -> dict[str, Any]:
         "half_extents": list(region.half_extents),
         "yaw": region.yaw,
         "surface_z": region.surface_z,
+        "relation": region.relation,
+        "bottom_z": region.floor_z,
     }
 
 
@@ -160,7 +170,10 @@ def run_episode(
     free = set(backend.free_objects())
     start = {oid: backend.object_pose(oid) for oid in free}
     start_z = start[task.target_id].position[2]
-    frames = len(plan)
+    # The arm holds its last command for a settle period, recorded like any frame, so the
+    # judged state is the dataset's last frame and not a moment right after the release.
+    frames = len(plan) + SETTLE_FRAMES
+    sampler = WindowSampler(backend, task.target_id, task.goal_id)
     state = np.zeros((frames, 8), dtype=np.float32)
     action = np.zeros((frames, 8), dtype=np.float32)
     env = np.zeros((frames, 14), dtype=np.float32)
@@ -175,8 +188,9 @@ def run_episode(
         state[i, 7] = backend.gripper_width()
         env[i, :7] = target_pose.as_array()
         env[i, 7:] = _goal_pose(backend, task, region, free).as_array()
-        action[i, :7] = plan.arm[i]
-        action[i, 7] = plan.gripper[i]
+        command = min(i, len(plan) - 1)
+        action[i, :7] = plan.arm[command]
+        action[i, 7] = plan.gripper[command]
         if render:
             if on_frame is not None:
                 on_frame(i)
@@ -186,23 +200,15 @@ def run_episode(
         previous = target_pose
         # Step with the recorded float32 action itself, so the dataset replays bit for bit.
         backend.step(action[i, :7].tolist(), float(action[i, 7]))
+        if i >= frames - WINDOW_FRAMES:
+            sampler.sample()
     if recorder is not None:
         recorder.finish()
-    end = {oid: backend.object_pose(oid) for oid in backend.free_objects()}
-    final = end[task.target_id]
-    final_speed = math.dist(final.position, previous.position) * CONTROL_HZ
-    end_boxes = backend.object_boxes()
-    final_region = task.goal_region(end_boxes[task.goal_id], target.footprint_radius)
-    observation = EpisodeObservation(
-        start=start,
-        end=end,
-        max_lift=max(max_lift, final.position[2] - start_z),
-        target_bottom_offset=start_z - target.bottom,
-        final_speed=final_speed,
-        fingers_touch_target=backend.fingers_touch(task.target_id),
-        goal=final_region,
-        healthy=backend.healthy(),
-    )
+    observation = observe_final_state(
+        backend, task, start=start, target_box=target, max_lift=max_lift, previous=previous,
+        sampler=sampler,
+    )  # fmt: skip
+    final_region = observation.goal
     verdict = judge(task.target_id, task.goal_id, observation)
     metadata = {
         "task_id": task.task_id,
@@ -212,6 +218,7 @@ def run_episode(
         "target_bottom_offset": observation.target_bottom_offset,
         "grasp_width": grasp_width,
         "checks": verdict.checks,
+        FINAL_STATE_COLUMN: encode(observation_record(task.target_id, task.goal_id, observation)),
     }
     return EpisodeRecord(
         state, action, env, {k: np.stack(v) for k, v in images.items()}, verdict, metadata,

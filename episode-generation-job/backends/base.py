@@ -117,6 +117,19 @@ class SimBackend(ABC):
         """Whether any finger is in contact with the object."""
 
     @abstractmethod
+    def object_speeds(self, object_id: str) -> tuple[float, float]:
+        """An object's linear (m/s) and angular (rad/s) speed now; (0, 0) for a static one."""
+
+    @abstractmethod
+    def contacts_with(self, object_id: str) -> dict[str, float]:
+        """What touches the object now, with the total normal force of each contact, N.
+
+        Returns:
+            Other object id -> force; the Panda is "robot", geometry outside the manifest
+            (floor, room) is "world".
+        """
+
+    @abstractmethod
     def healthy(self) -> bool:
         """Whether the simulation stayed numerically sound since the last reset."""
 

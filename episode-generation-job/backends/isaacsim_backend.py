@@ -225,6 +225,36 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
                 return True
         return False
 
+    def object_speeds(self, object_id: str) -> tuple[float, float]:
+        """Linear and angular speed from PhysX (a static object: zero)."""
+        if object_id not in self._rigid:
+            return 0.0, 0.0
+        linear, angular = self._rigid[object_id].get_velocities()
+        return (
+            float(np.linalg.norm(linear.numpy()[0])),
+            float(np.linalg.norm(angular.numpy()[0])),
+        )
+
+    def contacts_with(self, object_id: str) -> dict[str, float]:
+        """Contacts PhysX reported this step: other owner -> summed normal impulse / dt (N)."""
+        headers, data = self._contacts.get_contact_report()
+        decode = importlib.import_module("pxr.PhysicsSchemaTools").intToSdfPath
+        mine = self._paths[object_id]
+        touching: dict[str, float] = {}
+        for header in headers:
+            actors = (str(decode(header.actor0)), str(decode(header.actor1)))
+            if actors[0].startswith(mine) == actors[1].startswith(mine):
+                continue
+            other_path = actors[1] if actors[0].startswith(mine) else actors[0]
+            other = next((k for k, p in self._paths.items() if other_path.startswith(p)), None)
+            if other is None:
+                other = "robot" if other_path.startswith(stage_io.ROBOT_PATH) else "world"
+            points = data[header.contact_data_offset : header.contact_data_offset
+                          + header.num_contact_data]  # fmt: skip
+            impulse = sum(abs(float(np.dot(p.impulse, p.normal))) for p in points)
+            touching[other] = touching.get(other, 0.0) + impulse / PHYSICS_DT
+        return touching
+
     def healthy(self) -> bool:
         """Finite poses of every free object (PhysX does not report divergence otherwise)."""
         return all(np.isfinite(self.object_pose(o).as_array()).all() for o in self._free)

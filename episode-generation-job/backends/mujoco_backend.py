@@ -244,6 +244,37 @@ class MujocoBackend(SimBackend):
                 return True
         return False
 
+    def object_speeds(self, object_id: str) -> tuple[float, float]:
+        """Norms of the free joint's velocity: linear (world frame) and angular (body frame)."""
+        joint = self._free_joint.get(object_id)
+        if joint is None:
+            return 0.0, 0.0
+        adr = self.model.jnt_dofadr[joint]
+        qvel = self.data.qvel[adr : adr + 6]
+        return float(np.linalg.norm(qvel[:3])), float(np.linalg.norm(qvel[3:]))
+
+    def _geom_owner(self, geom: int) -> str:
+        for object_id, ids in self._objects.items():
+            if geom in ids.geoms:
+                return object_id
+        body_name = self.model.body(int(self.model.geom_bodyid[geom])).name
+        return "robot" if body_name.startswith(franka.PREFIX) else "world"
+
+    def contacts_with(self, object_id: str) -> dict[str, float]:
+        """Contacts of the object's geoms now: other owner -> summed normal force (N)."""
+        geoms = set(self._objects[object_id].geoms)
+        force = np.zeros(6)
+        touching: dict[str, float] = {}
+        contact = self.data.contact
+        for i in range(self.data.ncon):
+            g1, g2 = int(contact.geom1[i]), int(contact.geom2[i])
+            if (g1 in geoms) == (g2 in geoms):
+                continue
+            other = self._geom_owner(g2 if g1 in geoms else g1)
+            mujoco.mj_contactForce(self.model, self.data, i, force)
+            touching[other] = touching.get(other, 0.0) + float(force[0])
+        return touching
+
     def render(self) -> dict[str, Image]:
         """RGB images from the scene and wrist cameras."""
         if self._cameras is None:

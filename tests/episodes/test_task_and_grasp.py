@@ -7,7 +7,7 @@ import pytest
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.grasp import hand_collides, plan_grasp
 from episode_generation_job.motion import plan_pick_place
-from episode_generation_job.success import EpisodeObservation, judge
+from episode_generation_job.success import EpisodeObservation, MotionWindow, judge
 from episode_generation_job.testing import tabletop_scene
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.task_specifier import GoalRegion, derive_tasks
@@ -80,6 +80,9 @@ def test_hand_check_and_cruise_height_clear_neighbours():
     assert transport.position[2] - grasp.drop >= tall.top + 0.04
 
 
+_AT_REST = MotionWindow((0.0,) * 15, (0.0,) * 15)
+
+
 def _observation(**changes):
     start = {"t": Pose((0.5, 0.0, 0.78)), "o": Pose((0.6, 0.0, 0.8))}
     values = dict(
@@ -90,9 +93,16 @@ def _observation(**changes):
         final_speed=0.0,
         fingers_touch_target=False,
         goal=GoalRegion((0.5, 0.2), (0.05, 0.05), 0.0, 0.76),
+        target_motion=_AT_REST,
+        goal_motion=_AT_REST,
+        target_contacts={"goal": 2.0},
     )
     values.update(changes)
     return EpisodeObservation(**values)
+
+
+_TILTED_20 = (math.cos(math.radians(10)), math.sin(math.radians(10)), 0.0, 0.0)
+_SLIDING = MotionWindow((0.0,) * 14 + (0.029,), (0.0,) * 15)
 
 
 @pytest.mark.parametrize(
@@ -107,6 +117,15 @@ def _observation(**changes):
         ),
         ({"end": {"t": Pose((0.5, 0.2, 0.9)), "o": Pose((0.6, 0.0, 0.8))}}, "not_resting_on_goal"),
         ({"fingers_touch_target": True}, "not_released"),
+        ({"target_contacts": {"table": 2.0}}, "not_supported_by_goal"),
+        ({"target_contacts": {"goal": 0.0}}, "not_supported_by_goal"),  # grazing, no load
+        (
+            {"end": {"t": Pose((0.5, 0.2, 0.7855), _TILTED_20), "o": Pose((0.6, 0.0, 0.8))}},
+            "not_upright",
+        ),
+        ({"target_motion": _SLIDING}, "not_at_rest"),  # only the last frame moves: caught
+        ({"target_motion": MotionWindow()}, "not_at_rest"),  # not measured: never at rest
+        ({"goal_motion": _SLIDING}, "goal_not_at_rest"),
         (
             {
                 "end": {

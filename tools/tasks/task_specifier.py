@@ -11,12 +11,11 @@ import numpy as np
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
+from tools.tasks.receptacles import fits_goal, is_receptacle, relation_to
 
 GRASP_CLEARANCE = 0.004  # the open fingers need this much more than the object's width
 MAX_GRASP_WIDTH = franka.GRIPPER_MAX_WIDTH - GRASP_CLEARANCE
 MIN_GRASP_HEIGHT = 0.02
-MAX_RECEPTACLE_HEIGHT = 0.06  # flat things to put objects on: plates, trays, books, boards
-MIN_RECEPTACLE_HALF = 0.05
 REGION_HALF = 0.06  # half size of a free square on the work surface used as a goal
 REGION_REACH = (0.35, 0.65)  # distances from the base where surface goals are looked for
 SIDE_MIN_LATERAL = 0.1  # a left/right goal lies at least this far off the robot's heading
@@ -33,12 +32,28 @@ Phraser = Callable[[str, str, str], str]
 
 @dataclass(frozen=True)
 class GoalRegion:
-    """Where the target must end: inside an upright footprint, resting near `surface_z`."""
+    """Where the target must end: inside an upright footprint, and "on" its surface or "in" it.
+
+    Attributes:
+        centre: footprint centre (x, y).
+        half_extents: footprint half sizes along its own axes.
+        yaw: footprint heading.
+        surface_z: the goal's top: the surface to stand on ("on") or the rim ("in").
+        relation: "on" (flat receptacle, work surface) or "in" (container).
+        bottom_z: a container's outer bottom (None: the same as `surface_z`).
+    """
 
     centre: tuple[float, float]
     half_extents: tuple[float, float]
     yaw: float
     surface_z: float
+    relation: str = "on"
+    bottom_z: float | None = None
+
+    @property
+    def floor_z(self) -> float:
+        """The lowest the target's bottom can be: a container's bottom, else the surface."""
+        return self.surface_z if self.bottom_z is None else self.bottom_z
 
     def contains(self, point: Sequence[float]) -> bool:
         """Whether a world point's (x, y) lies inside the footprint."""
@@ -60,6 +75,7 @@ class PickPlaceTask:
         region: a fixed goal region on the work surface (None: the goal object's footprint).
         instruction: the natural-language instruction.
         side: for a region goal, the side of the work surface it lies on ("left", "right").
+        relation: "on" or "in" (the goal is a container).
     """
 
     task_id: str
@@ -69,6 +85,7 @@ class PickPlaceTask:
     region: GoalRegion | None
     instruction: str
     side: str | None = None
+    relation: str = "on"
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
@@ -76,7 +93,9 @@ class PickPlaceTask:
             return self.region
         margin = min(0.5 * target_radius, 0.3 * min(goal_box.half_extents[:2]))
         half = (goal_box.half_extents[0] - margin, goal_box.half_extents[1] - margin)
-        return GoalRegion(goal_box.centre[:2], half, goal_box.yaw, goal_box.top)
+        return GoalRegion(
+            goal_box.centre[:2], half, goal_box.yaw, goal_box.top, self.relation, goal_box.bottom
+        )
 
 
 def within_reach(base: Pose, point: Sequence[float]) -> bool:
@@ -97,14 +116,6 @@ def graspable(box: ObjectBox, category: str = "") -> bool:
     height = 2 * box.half_extents[2]
     tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
     return narrow <= MAX_GRASP_WIDTH and MIN_GRASP_HEIGHT <= height <= tallest
-
-
-def _is_receptacle(obj: SceneObject, box: ObjectBox) -> bool:
-    return (
-        obj.sim_role in (SimRole.MANIPULABLE, SimRole.STATIC)
-        and 2 * box.half_extents[2] <= MAX_RECEPTACLE_HEIGHT
-        and min(box.half_extents[:2]) >= MIN_RECEPTACLE_HALF
-    )
 
 
 def describe(obj: SceneObject) -> str:
@@ -255,7 +266,7 @@ def derive_tasks(
     ]  # fmt: skip
     receptacles = [
         o for o in objects.values()
-        if _is_receptacle(o, boxes[o.id]) and within_reach(base, boxes[o.id].centre)
+        if is_receptacle(o, boxes[o.id]) and within_reach(base, boxes[o.id].centre)
     ]  # fmt: skip
     tasks: list[PickPlaceTask] = []
     for target in sorted(targets, key=lambda o: o.id):
@@ -263,12 +274,14 @@ def derive_tasks(
         for goal in sorted(receptacles, key=lambda o: o.id):
             if goal.id in (target.id, support) or _support_of(goal) == target.id:
                 continue
-            if min(boxes[goal.id].half_extents[:2]) < 0.6 * boxes[target.id].footprint_radius:
+            if not fits_goal(boxes[target.id], goal, boxes[goal.id]):
                 continue
-            instruction = phrase(describe(target), describe(goal), "on")
+            relation = relation_to(goal)
+            instruction = phrase(describe(target), describe(goal), relation)
+            task_id = f"{target.id}-to-{goal.id}"
             tasks.append(
                 PickPlaceTask(
-                    f"{target.id}-to-{goal.id}", target.id, support, goal.id, None, instruction
+                    task_id, target.id, support, goal.id, None, instruction, relation=relation
                 )
             )
     surface_id = manifest.robot.work_surface
