@@ -16,6 +16,20 @@ _PROMPT = (
 )
 
 
+# A variant must keep the relation: "in the bowl" is a different task from "on the bowl".
+_RELATION_WORDS = {
+    "in": (" in ", " into ", " inside "),
+    "on": (" on ", " onto ", " on top of "),
+}
+
+
+def _keeps(relation: str, lowered: str) -> bool:
+    """Whether a lowered, space-padded variant still says the relation ("on the" counts as on)."""
+    words = _RELATION_WORDS.get(relation.split()[0], ())
+    opposite = [w for r, ws in _RELATION_WORDS.items() if r != relation.split()[0] for w in ws]
+    return any(w in lowered for w in words) and not any(w in lowered for w in opposite)
+
+
 class _Instruction(BaseModel):
     """The JSON answer expected from the LLM."""
 
@@ -45,8 +59,9 @@ def phrase_with(client: LLMClient) -> Phraser:
             except PipelineError as exc:  # an LLM outage must not stop data generation
                 log.warning("LLM phrasing failed (%s): template kept", type(exc).__name__)
                 text = baseline
-            lowered = text.lower()
-            cache[baseline] = text if target in lowered and goal in lowered else baseline
+            lowered = f" {text.lower()} "
+            faithful = target in lowered and goal in lowered and _keeps(relation, lowered)
+            cache[baseline] = text if faithful else baseline
         return cache[baseline]
 
     return phrase

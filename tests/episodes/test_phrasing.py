@@ -35,3 +35,11 @@ def test_unfaithful_variant_or_error_keeps_the_template():
     phrase = phrase_with(client)
     assert phrase("red cup", "plate", "on") == template_phrase("red cup", "plate", "on")
     assert phrase("bowl", "tray", "on") == "put the bowl on the tray"
+
+
+def test_variant_must_keep_in_or_on():
+    """A variant that swaps "in the bowl" for "on the bowl" (another task) is dropped."""
+    client = _StubClient(["Place the cup on the bowl.", "Drop the mug into the bowl."])
+    phrase = phrase_with(client)
+    assert phrase("cup", "bowl", "in") == "put the cup in the bowl"
+    assert phrase("mug", "bowl", "in") == "Drop the mug into the bowl"
