@@ -32,8 +32,10 @@ def summarize(shards: Sequence[dict[str, Any]], extra: dict[str, Any]) -> dict[s
     # Failed attempts by key: a slot retried by another worker after a kill (claimed slots)
     # repeats the same attempt keys, which count once.
     by_key: dict[str, str] = {}
+    disturbed: dict[str, list[dict[str, Any]]] = {}
     for shard in shards:
         by_key.update(shard["failed_attempts"])
+        disturbed.update(shard.get("disturbed", {}))  # absent in summaries of older runs
     failures = Counter(by_key.values())
     attempts = sum(int(s["attempts"]) for s in shards)
     new_successes = sum(int(s["succeeded"]) - int(s["resumed"]) for s in shards)
@@ -47,6 +49,11 @@ def summarize(shards: Sequence[dict[str, Any]], extra: dict[str, Any]) -> dict[s
         "failed_attempts": failed,
         "success_rate": round(succeeded / (succeeded + failed), 4) if succeeded + failed else 1.0,
         "failure_reasons": dict(sorted(failures.items())),
+        # Which objects failed attempts disturbed, per attempt and how often each one.
+        "disturbed_objects": dict(sorted(disturbed.items())),
+        "disturbed_object_counts": dict(
+            sorted(Counter(d["object_id"] for v in disturbed.values() for d in v).items())
+        ),
         "given_up": sorted(k for s in shards for k in s.get("given_up", [])),
         "frames": sum(int(s["frames"]) for s in shards),
         "physics_steps": sum(int(s["physics_steps"]) for s in shards),

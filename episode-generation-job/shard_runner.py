@@ -65,6 +65,8 @@ class ShardSummary:
     attempts: int = 0
     failures: dict[str, int] = field(default_factory=dict)  # reason -> failed attempts
     failed_attempts: dict[str, str] = field(default_factory=dict)  # "ep-…/attempt-k" -> reason
+    # "ep-…/attempt-k" -> the objects the scene_disturbed rule caught (id, translation, rotation)
+    disturbed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     given_up: list[str] = field(default_factory=list)
     frames: int = 0
     physics_steps: int = 0
@@ -147,9 +149,11 @@ def run_shard(
                 summary.physics_steps += record.physics_steps
                 if not record.verdict.success:
                     reason = record.verdict.reason or "unknown"
-                    tracker.record_failure(
-                        f"{key}/attempt-{attempt}", EpisodeFailedError(key, reason)
-                    )
+                    item = f"{key}/attempt-{attempt}"
+                    tracker.record_failure(item, EpisodeFailedError(key, reason))
+                    if record.verdict.disturbed:  # kept with the attempt and its checkpoint
+                        moved = [d.as_dict() for d in record.verdict.disturbed]
+                        tracker.failed[item]["disturbed"] = moved
                     continue
                 if writer is None:
                     part = part_dir(shard, next_part)
@@ -183,6 +187,9 @@ def run_shard(
         key: str(f.get("error", "")).split(": ")[-1] for key, f in sorted(tracker.failed.items())
     }
     summary.failures = dict(sorted(Counter(summary.failed_attempts.values()).items()))
+    summary.disturbed = {
+        key: list(f["disturbed"]) for key, f in sorted(tracker.failed.items()) if f.get("disturbed")
+    }
     summary.wall_seconds = round(time.monotonic() - started, 3)
     summary.attempt_seconds = round(summary.attempt_seconds, 3)
     shard.mkdir(parents=True, exist_ok=True)
@@ -191,7 +198,11 @@ def run_shard(
     log.info(
         "shard done",
         extra=log_fields(
-            **{k: v for k, v in asdict(summary).items() if k not in ("failures", "failed_attempts")}
+            **{
+                k: v
+                for k, v in asdict(summary).items()
+                if k not in ("failures", "failed_attempts", "disturbed")
+            }
         ),
     )
     return summary
