@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from episode_generation_job.backends.base import CONTROL_HZ
-from episode_generation_job.episode_layout import (
-    shard_dir,
-)
+from episode_generation_job.episode_layout import shard_dir
 from episode_generation_job.rollout import ENV_STATE_NAMES, STATE_NAMES, EpisodeRecord
+from episode_generation_job.run_fingerprint import RunFingerprint
 from tools.lerobot import (
     FeatureSpec,
     LeRobotDatasetWriter,
@@ -20,7 +19,7 @@ from tools.lerobot import (
     open_dataset,
     published_datasets,
 )
-from tools.scene_layout import LEROBOT_DIR
+from tools.scene_layout import LEROBOT_DIR, SCENE_USD_PATH
 from tools.sim.robots.franka.constants import ROBOT_TYPE
 
 EPISODE_KEY: Final = "episode_key"  # extra episode column: the slot the episode fills
@@ -58,6 +57,17 @@ def published_keys(shard: Path, *, finish_interrupted: bool = True) -> dict[str,
         for row in contents.episodes:
             keys[str(contents.extra_metadata(row)[EPISODE_KEY])] = part
     return keys
+
+
+def dataset_provenance(scene_dir: Path, run: RunFingerprint, seed: int) -> Provenance:
+    """What meta/info.json records: the run's full provenance record (code, libraries, input
+    hashes, output settings, backend, robot asset, data source, fingerprint)."""
+    return Provenance(
+        source=SOURCE,
+        seed=seed,
+        scene_sha256=run.input_sha256[SCENE_USD_PATH],
+        **run.provenance(scene_dir),
+    )
 
 
 def open_part(
@@ -102,15 +112,21 @@ def write_episode(
     return writer.add_episode(instruction, frames, images, extra)
 
 
-def merge_shards(scene_dir: Path, count: int) -> tuple[Path, int]:
-    """Merge every published part of every shard into `episodes/lerobot/` (replacing it).
+def merge_shards(
+    scene_dir: Path, run: Path, count: int, provenance: Provenance
+) -> tuple[Path, int]:
+    """Merge every published part of every shard of a run into `episodes/lerobot/` (replacing it).
 
     Episodes are merged in slot order (their episode keys), so the dataset is the same
-    whatever the number of shards, however they split the slots and whoever merges.
+    whatever the number of shards, however they split the slots and whoever merges. The
+    parts share the run's fingerprint (inputs and output settings); the dataset records the
+    merging process's provenance (parts written before a kill may name another code state).
 
     Args:
         scene_dir: the scene folder.
+        run: the run's folder (`episode_layout.run_dir`).
         count: the number of shards.
+        provenance: recorded in meta/info.json.
 
     Returns:
         (dataset root, number of episodes).
@@ -119,12 +135,10 @@ def merge_shards(scene_dir: Path, count: int) -> tuple[Path, int]:
         FeatureError: no part was published (no successful episode at all).
     """
     parts = [
-        part
-        for index in range(count)
-        for part in published_datasets(shard_dir(scene_dir, index, count))
+        part for index in range(count) for part in published_datasets(shard_dir(run, index, count))
     ]
     out = scene_dir / LEROBOT_DIR
     if out.exists():
         shutil.rmtree(out)
-    info = merge_datasets(parts, out, order_by=EPISODE_KEY)
+    info = merge_datasets(parts, out, order_by=EPISODE_KEY, provenance=provenance)
     return out, info.total_episodes

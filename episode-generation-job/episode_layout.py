@@ -9,7 +9,8 @@ from typing import Final
 EPISODES_DIR: Final = "episodes"
 SHARDS_DIR: Final = "episodes/shards"
 SHARD_SUMMARY: Final = "summary.json"
-CLAIMS_DIR: Final = "episodes/shards/.claims"  # slots taken by local workers (see slot_claims)
+CLAIMS_NAME: Final = ".claims"  # slots taken by local workers of a run (see slot_claims)
+RUN_PREFIX: Final = "run-"
 SUMMARY_PATH: Final = "reports/episodes_summary.json"
 PREVIEW_PATH: Final = "reports/episodes_preview.mp4"
 
@@ -24,9 +25,25 @@ def shard_name(index: int, count: int) -> str:
     return f"shard-{index:04d}-of-{count:04d}"
 
 
-def shard_dir(scene_dir: Path, index: int, count: int) -> Path:
-    """Where a shard publishes its part datasets."""
-    return scene_dir / SHARDS_DIR / shard_name(index, count)
+def run_dir(scene_dir: Path, fingerprint: str) -> Path:
+    """The folder of one run's shards and claims, named after its fingerprint (see
+    `run_fingerprint`): a rerun with other inputs or settings never sees its parts."""
+    return scene_dir / SHARDS_DIR / f"{RUN_PREFIX}{fingerprint[:16]}"
+
+
+def claims_dir(run: Path) -> Path:
+    """Where the local workers of a run claim slots."""
+    return run / CLAIMS_NAME
+
+
+def shard_dir(run: Path, index: int, count: int) -> Path:
+    """Where a shard of a run (`run_dir`) publishes its part datasets."""
+    return run / shard_name(index, count)
+
+
+def tracker_name(run: Path, index: int, count: int) -> str:
+    """The checkpoint name of a shard's PartialFailureTracker (its run's fingerprint in it)."""
+    return f"episodes.{run.name}.{shard_name(index, count)}"
 
 
 def part_dir(shard: Path, number: int) -> Path:

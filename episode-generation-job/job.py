@@ -18,15 +18,16 @@ from typing import Any
 
 from episode_generation_job.backend_selection import resolve_backend
 from episode_generation_job.episode_layout import (
-    CLAIMS_DIR,
     PREVIEW_PATH,
     SHARD_SUMMARY,
-    SHARDS_DIR,
+    claims_dir,
     episode_key,
+    run_dir,
     shard_dir,
-    shard_name,
 )
+from episode_generation_job.run_fingerprint import RunFingerprint, run_fingerprint
 from episode_generation_job.settings import EpisodeSettings
+from episode_generation_job.stale_runs import remove_stale_runs
 from tools.child_processes import killed_with_parent
 from tools.errors import InputError, PartialFailureError, TransientError
 from tools.randomization import BundleConfig, load_bundle_config
@@ -65,25 +66,25 @@ def bundle_config(scene_dir: Path, settings: EpisodeSettings) -> BundleConfig | 
         ) from None
 
 
-def _prepare_worker_shards(scene_dir: Path, count: int) -> None:
+def _prepare_worker_shards(run: Path, count: int) -> None:
     """Before any worker runs: publish the parts a killed run left complete in staging (a
     worker only reads its siblings' folders, it never renames in them), then empty the claims
     folder (claims of a killed run mean nothing; published parts are the truth)."""
     from episode_generation_job.slot_claims import reset_claims
 
-    if (scene_dir / SHARDS_DIR).is_dir():
+    if run.is_dir():
         from tools.lerobot import published_datasets
 
         for index in range(count):
-            published_datasets(shard_dir(scene_dir, index, count))
-    reset_claims(scene_dir)
+            published_datasets(shard_dir(run, index, count))
+    reset_claims(run)
 
 
-def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
+def _run_workers(scene_dir: Path, run: Path, settings: EpisodeSettings) -> None:
     """Run WORKERS shard processes under the Cloud Run task contract, taking slots first-come
     (see `slot_claims`), and wait for them. They die with this process, even by SIGKILL."""
     count = settings.WORKERS
-    _prepare_worker_shards(scene_dir, count)
+    _prepare_worker_shards(run, count)
     processes = []
     for index in range(count):
         env = dict(os.environ)
@@ -117,25 +118,30 @@ def _run_workers(scene_dir: Path, settings: EpisodeSettings) -> None:
             process.wait()
         raise
     finally:
-        shutil.rmtree(scene_dir / CLAIMS_DIR, ignore_errors=True)
+        shutil.rmtree(claims_dir(run), ignore_errors=True)
     if any(codes):
         raise TransientError(f"shard workers exited with {codes}; rerun to resume")
 
 
-def _shard_summaries(storage: Storage, count: int) -> list[dict[str, Any]] | None:
-    """Every shard's summary from the scene storage, or None while a shard is unfinished."""
+def _shard_summaries(
+    storage: Storage, scene_dir: Path, run: Path, count: int
+) -> list[dict[str, Any]] | None:
+    """Every shard's summary of a run from the scene storage, or None while one is unfinished."""
     summaries = []
     for index in range(count):
-        key = f"{SHARDS_DIR}/{shard_name(index, count)}/{SHARD_SUMMARY}"
+        key = (shard_dir(run, index, count) / SHARD_SUMMARY).relative_to(scene_dir).as_posix()
         if not storage.exists(key):
             return None
         summaries.append(storage.read_json(key))
     return summaries
 
 
-def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResult:
-    """Merge every shard, validate, write reports, then enforce the success rate."""
-    from episode_generation_job.dataset import merge_shards
+def _finish(
+    ctx: StepContext, settings: EpisodeSettings, fingerprint: RunFingerprint, count: int
+) -> StepResult:
+    """Merge every shard of the run, validate, write reports, remove the parts of other
+    fingerprints (only now that the new dataset is published), then enforce the success rate."""
+    from episode_generation_job.dataset import dataset_provenance, merge_shards
     from episode_generation_job.reports import (
         randomization_ranges,
         summarize,
@@ -144,11 +150,12 @@ def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResu
     )
     from tools.lerobot import require_valid
 
-    summaries = _shard_summaries(ctx.storage, count) or []
+    run = run_dir(ctx.scene_dir, fingerprint.digest)
+    summaries = _shard_summaries(ctx.storage, ctx.scene_dir, run, count) or []
     remote = not isinstance(ctx.storage, LocalStorage)
     if remote:  # Cloud Run: the other tasks' parts are in the bucket, not in this container
-        ctx.storage.download_prefix(f"{SHARDS_DIR}/", ctx.scene_dir)
-    backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)
+        ctx.storage.download_prefix(run.relative_to(ctx.scene_dir).as_posix() + "/", ctx.scene_dir)
+    backend = fingerprint.backend
     succeeded = sum(int(s["succeeded"]) for s in summaries)
     extra: dict[str, Any] = {"backend": backend, "cameras": list(settings.camera_names)}
     extra |= {"shards_total": count, "requested_episodes": settings.NUM_EPISODES}
@@ -156,8 +163,10 @@ def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResu
     if settings.RANDOMIZATION == "bundle":
         randomization["policy"] = settings.POLICY
     extra["randomization"] = randomization
+    extra["provenance"] = fingerprint.provenance(ctx.scene_dir)
     if succeeded:
-        root, episodes = merge_shards(ctx.scene_dir, count)
+        provenance = dataset_provenance(ctx.scene_dir, fingerprint, settings.SEED)
+        root, episodes = merge_shards(ctx.scene_dir, run, count, provenance)
         require_valid(root)
         extra["dataset_episodes"] = episodes
         randomization["ranges"] = randomization_ranges(root)
@@ -165,6 +174,7 @@ def _finish(ctx: StepContext, settings: EpisodeSettings, count: int) -> StepResu
         extra["preview"] = None if preview is None else preview.name
         if preview is not None and remote:  # not a declared output: upload it here
             ctx.storage.upload_file(preview, PREVIEW_PATH)
+        remove_stale_runs(ctx.scene_dir, ctx.storage, run)
     summary = summarize(summaries, extra)
     write_summary(ctx.scene_dir, summary)
     # The log-based metric bp_episode_success_rate reads this field (monitoring/).
@@ -205,8 +215,10 @@ def run_episodes(ctx: StepContext) -> StepResult:
     settings = ctx.settings
     if not isinstance(settings, EpisodeSettings):
         settings = EpisodeSettings.model_validate(settings.model_dump())
-    resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)  # fail fast, before any work
+    backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)  # fail fast
     bundle_config(ctx.scene_dir, settings)
+    fingerprint = run_fingerprint(ctx.scene_dir, settings, backend)
+    run = run_dir(ctx.scene_dir, fingerprint.digest)
     from episode_generation_job.shard_work import run_one_shard
 
     count = settings.CLOUD_RUN_TASK_COUNT
@@ -214,11 +226,11 @@ def run_episodes(ctx: StepContext) -> StepResult:
         shard = run_one_shard(
             ctx.scene_dir, ctx.storage, settings, settings.CLOUD_RUN_TASK_INDEX, count
         )
-        if _shard_summaries(ctx.storage, count) is None:
+        if _shard_summaries(ctx.storage, ctx.scene_dir, run, count) is None:
             return {"shard": shard, "merged": False}
-        return _finish(ctx, settings, count)
+        return _finish(ctx, settings, fingerprint, count)
     if settings.WORKERS > 1:
-        _run_workers(ctx.scene_dir, settings)
-        return _finish(ctx, settings, settings.WORKERS)
+        _run_workers(ctx.scene_dir, run, settings)
+        return _finish(ctx, settings, fingerprint, settings.WORKERS)
     run_one_shard(ctx.scene_dir, ctx.storage, settings, 0, 1)
-    return _finish(ctx, settings, 1)
+    return _finish(ctx, settings, fingerprint, 1)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from episode_generation_job.dataset import FPS
 from episode_generation_job.episode_layout import PREVIEW_PATH, SUMMARY_PATH
 from episode_generation_job.randomization_record import VALUES_COLUMN
+from tools.data_source import caption_if_mock
 from tools.lerobot import open_dataset
 
 
@@ -116,8 +117,10 @@ def write_preview(scene_dir: Path, dataset: Path, episodes: int) -> Path | None:
 
     Returns:
         The preview path, or None when the dataset has no cameras or `episodes` is 0.
+        Frames of a mock-fixture dataset carry a caption saying so.
     """
     contents = open_dataset(dataset)
+    data_source = contents.info.provenance.data_source
     keys = contents.info.video_keys
     if not keys or episodes <= 0:
         return None
@@ -135,7 +138,9 @@ def write_preview(scene_dir: Path, dataset: Path, episodes: int) -> Path | None:
                 )
             )
         length = min(len(v) for v in views)
-        clips.extend(np.hstack([v[i] for v in views]) for i in range(length))
+        clips.extend(
+            caption_if_mock(np.hstack([v[i] for v in views]), data_source) for i in range(length)
+        )
     out = scene_dir / PREVIEW_PATH
     out.parent.mkdir(parents=True, exist_ok=True)
     height, width = clips[0].shape[:2]

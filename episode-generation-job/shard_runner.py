@@ -12,12 +12,12 @@ from typing import Any
 
 from episode_generation_job.dataset import open_part, published_keys, write_episode
 from episode_generation_job.episode_layout import (
-    CLAIMS_DIR,
     SHARD_SUMMARY,
+    claims_dir,
     episode_key,
     part_dir,
     shard_dir,
-    shard_name,
+    tracker_name,
 )
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.errors import EpisodeFailedError
@@ -74,8 +74,8 @@ class ShardSummary:
     wall_seconds: float = 0.0
 
 
-def _tracker(storage: Storage, plan: ShardPlan, done: set[str]) -> PartialFailureTracker:
-    name = f"episodes.{shard_name(plan.index, plan.count)}"
+def _tracker(storage: Storage, run: Path, plan: ShardPlan, done: set[str]) -> PartialFailureTracker:
+    name = tracker_name(run, plan.index, plan.count)
     tracker = PartialFailureTracker(storage, name, min_success_rate=0.0, checkpoint_every=_NEVER)
     # Published parts are the truth: drop checkpointed keys whose part never got published.
     tracker.succeeded = {k: v for k, v in tracker.succeeded.items() if k in done}
@@ -93,6 +93,7 @@ def _publish(writer: LeRobotDatasetWriter, part: Path, scene_dir: Path, storage:
 
 
 def run_shard(
+    run: Path,
     scene_dir: Path,
     storage: Storage,
     plan: ShardPlan,
@@ -108,6 +109,8 @@ def run_shard(
     `slot_claims`), skipping those any shard of the run has published.
 
     Args:
+        run: the run's folder (`episode_layout.run_dir`): parts, claims and checkpoints of
+            other fingerprints are never seen.
         scene_dir: local scene folder.
         storage: the scene's storage (checkpoints, and parts when not local).
         plan: the shard's slots and recording settings.
@@ -118,14 +121,14 @@ def run_shard(
         The shard summary (also written to the shard folder).
     """
     started = time.monotonic()
-    shard = shard_dir(scene_dir, plan.index, plan.count)
+    shard = shard_dir(run, plan.index, plan.count)
     if not isinstance(storage, LocalStorage):
         storage.download_prefix(shard.relative_to(scene_dir).as_posix() + "/", scene_dir)
     done = published_keys(shard)
-    tracker = _tracker(storage, plan, set(done))
-    skip = set(done) | (_published_by_siblings(scene_dir, plan) if plan.claim_slots else set())
+    tracker = _tracker(storage, run, plan, set(done))
+    skip = set(done) | (_published_by_siblings(run, plan) if plan.claim_slots else set())
     pending = [s for s in plan.slots() if episode_key(s) not in skip]
-    claims = SlotClaims(scene_dir / CLAIMS_DIR, shard.name) if plan.claim_slots else None
+    claims = SlotClaims(claims_dir(run), shard.name) if plan.claim_slots else None
     slots = len(done) if claims else len(plan.slots())
     summary = ShardSummary(shard.name, slots, resumed=len(done))
     session = open_session() if pending else None
@@ -208,13 +211,13 @@ def run_shard(
     return summary
 
 
-def _published_by_siblings(scene_dir: Path, plan: ShardPlan) -> set[str]:
+def _published_by_siblings(run: Path, plan: ShardPlan) -> set[str]:
     """Keys the other shards of this run published (by an earlier, killed run: workers that
     claim slots may have filled any). Their staging trees are left to their own writers."""
     keys: set[str] = set()
     for index in range(plan.count):
         if index != plan.index:
-            sibling = shard_dir(scene_dir, index, plan.count)
+            sibling = shard_dir(run, index, plan.count)
             keys.update(published_keys(sibling, finish_interrupted=False))
     return keys
 

@@ -9,15 +9,15 @@ from typing import Any
 
 from episode_generation_job.backend_selection import resolve_backend
 from episode_generation_job.backends import CameraConfig, open_backend
-from episode_generation_job.dataset import SOURCE
+from episode_generation_job.dataset import dataset_provenance
 from episode_generation_job.domain_randomization import EpisodeRandomizer
+from episode_generation_job.episode_layout import run_dir
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.job import bundle_config
+from episode_generation_job.run_fingerprint import run_fingerprint
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.shard_runner import ShardPlan, run_shard
 from tools.errors import InputError
-from tools.lerobot import Provenance
-from tools.provenance import sha256_file
 from tools.randomization import BundleConfig
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
@@ -90,9 +90,10 @@ def run_one_shard(
     if not usd.is_file():
         raise InputError(SCENE_USD_PATH, "missing (did the usd step run?)")
     bundle = bundle_config(scene_dir, settings)
-    provenance = Provenance(
-        source=SOURCE, backend=backend, seed=settings.SEED, scene_sha256=sha256_file(usd)
-    )
+    fingerprint = run_fingerprint(scene_dir, settings, backend)
+    provenance = dataset_provenance(scene_dir, fingerprint, settings.SEED)
     opener = partial(_open_session, scene_dir, settings, backend, bundle)
-    summary = run_shard(scene_dir, storage, shard_plan(settings, index, count), provenance, opener)
+    run = run_dir(scene_dir, fingerprint.digest)
+    plan = shard_plan(settings, index, count)
+    summary = run_shard(run, scene_dir, storage, plan, provenance, opener)
     return vars(summary)

@@ -16,20 +16,20 @@ import os
 import shutil
 from pathlib import Path
 
-from episode_generation_job.episode_layout import CLAIMS_DIR, episode_key
+from episode_generation_job.episode_layout import claims_dir, episode_key
 from tools.errors import ConfigError
 
 
-def reset_claims(scene_dir: Path) -> Path:
+def reset_claims(run: Path) -> Path:
     """Empty (or create) the claims folder of a run; call it before any worker starts.
 
     Args:
-        scene_dir: the local scene folder.
+        run: the run's folder (`episode_layout.run_dir`).
 
     Returns:
         The claims folder.
     """
-    folder = scene_dir / CLAIMS_DIR
+    folder = claims_dir(run)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder

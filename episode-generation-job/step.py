@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from episode_generation_job.episode_layout import SUMMARY_PATH
 from episode_generation_job.job import run_episodes
+from episode_generation_job.run_fingerprint import fingerprint_for
 from episode_generation_job.settings import EpisodeSettings
+from tools.config import JobSettings
 from tools.scene_layout import MANIFEST_PATH, REPLICATOR_DIR, USD_DIR
 from tools.steps import StepContext, StepSpec, Validation
 
@@ -14,6 +18,14 @@ def validate_episodes(ctx: StepContext) -> Validation:
     from episode_generation_job import validation
 
     return validation.validate_episodes(ctx)
+
+
+def episodes_fingerprint(scene_dir: Path, settings: JobSettings) -> str:
+    """The run fingerprint, for the runner's skip decision: a scene.usda, manifest, bundle
+    config or robot asset changed in place reruns the step even when no marker changed."""
+    if not isinstance(settings, EpisodeSettings):
+        settings = EpisodeSettings.model_validate(settings.model_dump())
+    return fingerprint_for(scene_dir, settings).digest
 
 
 STEP = StepSpec(
@@ -27,4 +39,5 @@ STEP = StepSpec(
     validate=validate_episodes,
     description="scene.usda + bundle + Panda -> randomized pick-and-place episodes (LeRobot v3.0)",
     order=50,
+    output_fingerprint=episodes_fingerprint,
 )

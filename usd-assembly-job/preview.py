@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from tools.data_source import caption_if_mock, scene_data_source
 from tools.scene_layout import REPORTS_DIR, SCENE_USD_PATH
 from tools.sim import LoadedScene, load_scene_model
 from tools.sim import usd_layout as layout
@@ -75,7 +76,8 @@ def render_preview(scene: LoadedScene, max_side: int) -> tuple[NDArray[np.uint8]
 
 
 def write_preview(scene_dir: Path, max_side: int) -> PreviewFigures:
-    """Load `usd/scene.usda`, render it and write `reports/scene_preview.png`.
+    """Load `usd/scene.usda`, render it and write `reports/scene_preview.png` (captioned as a
+    mock fixture when the manifest's data source is `mock-fixture`).
 
     Args:
         scene_dir: the scene folder.
@@ -90,6 +92,7 @@ def write_preview(scene_dir: Path, max_side: int) -> PreviewFigures:
     """
     scene = load_scene_model(scene_dir / SCENE_USD_PATH)
     image, figures = render_preview(scene, max_side)
+    image = caption_if_mock(image, scene_data_source(scene_dir))  # mock scenes say so
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     target = scene_dir / PREVIEW_PATH

@@ -14,6 +14,7 @@ from episode_generation_job.domain_randomization import EpisodeRandomizer
 from episode_generation_job.episode_layout import episode_key, part_dir, shard_dir
 from episode_generation_job.job import bundle_config
 from episode_generation_job.randomization import episode_seed, sample_init
+from episode_generation_job.run_fingerprint import run_dir_for
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.shard_work import _open_session
 from episode_generation_job.step import STEP
@@ -179,7 +180,8 @@ def test_dataset_and_summary_record_the_values_and_shards_resume_draw_the_same(k
         k: v["randomization"] for k, v in rows.items()
     }
     # A kill after two published parts: the third episode is regenerated identically.
-    shutil.rmtree(part_dir(shard_dir(one, 0, 1), 2))
+    run = run_dir_for(one, _settings(one, NUM_EPISODES="3", CHECKPOINT_EVERY="1"))
+    shutil.rmtree(part_dir(shard_dir(run, 0, 1), 2))
     shutil.rmtree(one / LEROBOT_DIR)
     execute_step(STEP, _settings(one, NUM_EPISODES="3", CHECKPOINT_EVERY="1"), force=True)
     resumed = _by_key(one)

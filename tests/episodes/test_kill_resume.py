@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from episode_generation_job.episode_layout import episode_key, shard_dir
+from episode_generation_job.run_fingerprint import run_dir_for
+from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.testing import write_tabletop_usd
+from tools.config import load_settings
 from tools.lerobot import open_dataset, published_datasets, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 
@@ -31,6 +34,11 @@ def _env(scene_dir, num=NUM):
         }
     )
     return env
+
+
+def _run(scene_dir, env):
+    """The run folder the job will use under `env` (parts live under their fingerprint)."""
+    return run_dir_for(scene_dir, load_settings(EpisodeSettings, env))
 
 
 def _command(workers=1):
@@ -67,7 +75,7 @@ def _alive(pid):
 def test_sigkill_then_rerun_has_no_lost_or_duplicate_episode(tmp_path):
     """Kill after the first part is published, rerun: NUM unique slots, valid dataset."""
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
-    shard = shard_dir(scene_dir, 0, 1)
+    shard = shard_dir(_run(scene_dir, _env(scene_dir)), 0, 1)
     process = subprocess.Popen(_command(), env=_env(scene_dir), stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not published_datasets(shard) and time.monotonic() < deadline:
@@ -92,8 +100,8 @@ def test_sigkill_of_the_parent_takes_its_workers_and_a_rerun_completes(tmp_path)
     ends with every slot once, in slot order."""
     num = 40
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
-    shards = [shard_dir(scene_dir, index, 2) for index in range(2)]
     env = _env(scene_dir, num)
+    shards = [shard_dir(_run(scene_dir, env), index, 2) for index in range(2)]
     process = subprocess.Popen(_command(2), env=env, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not any(published_datasets(s) for s in shards) and time.monotonic() < deadline:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from episode_generation_job.episode_layout import CLAIMS_DIR
+from episode_generation_job.episode_layout import SHARDS_DIR, claims_dir
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.shard_runner import ShardPlan
 from episode_generation_job.slot_claims import SlotClaims, reset_claims
@@ -82,7 +82,7 @@ def test_claims_need_the_folder_the_job_prepares(tmp_path):
     """Claiming without the parent's claims folder is a configuration error, not a silent
     free-for-all; with a bucket (no shared folder) the settings refuse it."""
     with pytest.raises(ConfigError, match="SLOT_ASSIGNMENT"):
-        SlotClaims(tmp_path / CLAIMS_DIR, "shard-0")
+        SlotClaims(claims_dir(tmp_path), "shard-0")
     env = {"SCENE_ID": "s", "BUCKET": "bp-scenes", "SLOT_ASSIGNMENT": "claim"}
     with pytest.raises(ConfigError, match="SLOT_ASSIGNMENT=claim"):
         load_settings(EpisodeSettings, env)
@@ -108,7 +108,7 @@ def test_workers_claiming_slots_merge_the_same_dataset_as_one_process(tmp_path):
     shards = outcome.result["shards_total"], outcome.result["episodes_succeeded"]
     assert shards == (2, 6)
     assert _tree_bytes(scene_dir / LEROBOT_DIR) == one
-    assert not (scene_dir / CLAIMS_DIR).exists()
+    assert not list((scene_dir / SHARDS_DIR).glob("*/.claims"))
 
 
 def _shard_summary(name, failed):

@@ -178,6 +178,14 @@ class Provenance(BaseModel):
     seed: int | None = Field(None, description="base seed of the run")
     scene_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="scene.usda")
     tool_versions: dict[str, str] = Field(default_factory=tool_versions)
+    # The rest is what `tools.provenance.provenance_record` names; optional, so datasets of
+    # other producers (and written before these fields) still parse.
+    data_source: str | None = Field(None, description="mock-fixture, reconstruction, authored")
+    code: dict[str, Any] = Field(default_factory=dict, description="version, git commit, dirty")
+    input_sha256: dict[str, str | None] = Field(default_factory=dict, description="by path")
+    settings: dict[str, Any] = Field(default_factory=dict, description="that change the output")
+    robot_asset: dict[str, str | None] = Field(default_factory=dict)
+    run_fingerprint: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
 
 
 class DatasetInfo(BaseModel):
