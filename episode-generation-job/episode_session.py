@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
 from episode_generation_job.domain_randomization import EpisodeRandomizer, RestState
 from episode_generation_job.randomization import episode_seed
 from episode_generation_job.randomization_record import RECORD_COLUMN, VALUES_COLUMN
-from episode_generation_job.replay_record import REPLAY_COLUMN, recorder_for
 from episode_generation_job.rollout import (
     EpisodeRecord,
     plan_attempt,
@@ -27,7 +27,21 @@ from tools.tasks.task_specifier import (
     template_phrase,
 )
 
+if TYPE_CHECKING:
+    from episode_generation_job.replay_record import ReplayRecorder
+    from tools.randomization import BundleConfig
+
 _SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
+
+
+def _replay_recorder(backend: SimBackend, bundle: BundleConfig | None) -> ReplayRecorder | None:
+    """The replay recorder of a MuJoCo backend, imported only then (no MuJoCo in the Isaac
+    Sim image); other engines record no replay state."""
+    if backend.info.name != "mujoco":
+        return None
+    from episode_generation_job.replay_record import recorder_for
+
+    return recorder_for(backend, bundle)
 
 
 class EpisodeSession:
@@ -56,7 +70,7 @@ class EpisodeSession:
         self.backend = backend
         self.randomizer = randomizer or EpisodeRandomizer(None, manifest)
         # Before anything randomizes the model: replay records are diffs against it.
-        self.replay = recorder_for(backend, self.randomizer.bundle)
+        self.replay = _replay_recorder(backend, self.randomizer.bundle)
         base = backend.robot_base
         self.kinematics = FrankaKinematics(base.position, base.quat_wxyz)
         free = backend.free_objects()
@@ -135,9 +149,8 @@ class EpisodeSession:
                 conditions.record, sort_keys=True, separators=(",", ":")
             )
             record.metadata[VALUES_COLUMN] = conditions.values
-            replay = self.replay.take() if self.replay is not None else None
-            if replay is not None:
-                record.metadata[REPLAY_COLUMN] = replay
+            if self.replay is not None:
+                record.metadata.update(self.replay.take())
         record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
         return record
 

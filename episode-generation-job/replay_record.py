@@ -144,11 +144,11 @@ class ReplayRecorder:
             raise RuntimeError("ReplayRecorder.finish without begin")
         self._start["final_qpos"] = encode_array(np.array(self._data.qpos, dtype=np.float64))
 
-    def take(self) -> str | None:
-        """The finished episode's replay record (JSON), or None; clears it."""
+    def take(self) -> dict[str, str]:
+        """The finished episode's replay column ({} when none was finished); clears it."""
         start, self._start = self._start, None
         if start is None or "final_qpos" not in start:
-            return None
+            return {}
         record = {
             "format": FORMAT,
             "backend": "mujoco",
@@ -158,7 +158,7 @@ class ReplayRecorder:
             "state_spec": int(STATE_SPEC),
             **start,
         }
-        return json.dumps(record, sort_keys=True, separators=(",", ":"))
+        return {REPLAY_COLUMN: json.dumps(record, sort_keys=True, separators=(",", ":"))}
 
 
 def recorder_for(backend: SimBackend, bundle: BundleConfig | None) -> ReplayRecorder | None:

@@ -157,9 +157,9 @@ def test_randomized_model_parameters_and_state_are_recorded_and_applied():
     recorder.begin("box", "pusher", True)
     _push(model, data)
     recorder.finish()
-    record = recorder.take()
-    assert record is not None and recorder.take() is None
-    decoded = json.loads(record)
+    column = recorder.take()
+    assert set(column) == {"replay"} and recorder.take() == {}
+    decoded = json.loads(column["replay"])
     assert {"body_mass", "geom_friction", "body_subtreemass"} <= set(decoded["model_changes"])
 
     fresh = mujoco.MjModel.from_xml_string(_BOX_ON_PLANE)
