@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from episode_generation_job.final_state import FINAL_STATE_COLUMN, rejudge
 from episode_generation_job.randomization_record import RECORD_COLUMN
-from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT
+from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT, RIM_TOLERANCE
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext, Validation
@@ -17,6 +18,9 @@ from tools.tasks.task_specifier import GoalRegion
 
 ENV_STATE = "observation.environment_state"
 _FINAL_FRAMES = 5  # the target must rest in the goal over the last frames, not pass through
+# The judged end pose is one control step after the last recorded frame: at rest (<= 1 cm/s)
+# it is within 0.4 mm of it; more means the record does not belong to these frames.
+_LAST_FRAME_TOLERANCE = 0.002
 
 
 def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
@@ -27,7 +31,8 @@ def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
         extra: the episode's metadata columns (`goal_region/*`, `target_bottom_offset`).
 
     Returns:
-        Human-readable problems (empty: lifted >= 3 cm and resting in the goal region).
+        Human-readable problems (empty: lifted >= 3 cm and resting on the goal surface, or
+        inside the container for an "in" goal).
     """
     problems = []
     z = env_state[:, 2]
@@ -45,15 +50,57 @@ def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
             problems.append(f"target at {np.round(frame[:2], 3).tolist()} outside the goal region")
             break
     bottom = float(env_state[-1, 2]) - float(extra["target_bottom_offset"])
-    if abs(bottom - region.surface_z) > GOAL_Z_TOLERANCE:
+    if extra.get("goal_region/relation") == "in":
+        floor = float(extra["goal_region/bottom_z"])
+        if not floor - GOAL_Z_TOLERANCE <= bottom <= region.surface_z + RIM_TOLERANCE:
+            problems.append(
+                f"target bottom {bottom:.3f} m not inside the container "
+                f"({floor:.3f}..{region.surface_z:.3f})"
+            )
+    elif abs(bottom - region.surface_z) > GOAL_Z_TOLERANCE:
         problems.append(
             f"target bottom {bottom:.3f} m not on the goal surface {region.surface_z:.3f}"
         )
     return problems
 
 
+def check_final_state(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
+    """Judge a kept episode again from its `final_state` record with the step's own judge.
+
+    The record must exist, decode, belong to these frames (its end pose is where the last
+    frame leaves the target) and give the same verdict and checks the episode was kept with.
+
+    Args:
+        env_state: (T, 14) target pose then goal pose per frame.
+        extra: the episode's metadata columns (`final_state`, `checks/*`).
+
+    Returns:
+        Human-readable disagreements (empty: the re-judged verdict is the stored success).
+    """
+    column = extra.get(FINAL_STATE_COLUMN)
+    if not isinstance(column, str):
+        return ["no final_state record"]
+    try:
+        verdict = rejudge(column)
+    except ValueError as exc:
+        return [str(exc)]
+    problems = []
+    if not verdict.success:
+        problems.append(f"re-judged from its final state: failed ({verdict.reason})")
+    stored = {k.split("/", 1)[1]: v for k, v in extra.items() if k.startswith("checks/")}
+    differing = sorted(k for k, v in verdict.checks.items() if k in stored and stored[k] != v)
+    if differing:
+        problems.append(f"re-judged checks differ from the stored ones: {differing}")
+    record = json.loads(column)
+    end = np.asarray(record["end"][record["target_id"]][:3], dtype=float)
+    gap = float(np.linalg.norm(end - env_state[-1, :3])) if len(env_state) else np.inf
+    if gap > _LAST_FRAME_TOLERANCE:
+        problems.append(f"final_state end pose {gap:.4f} m from the last recorded frame")
+    return problems
+
+
 def check_outcomes(root: Any) -> tuple[int, list[str]]:
-    """Re-check every episode of a dataset from its environment state.
+    """Re-check every episode of a dataset from its environment state and final-state record.
 
     Args:
         root: the dataset folder.
@@ -67,7 +114,8 @@ def check_outcomes(root: Any) -> tuple[int, list[str]]:
     for row, table in contents.iter_episode_tables():
         column: pa.ChunkedArray = table.column(ENV_STATE)
         env_state = np.array(column.to_pylist(), dtype=float)
-        for problem in check_episode(env_state, contents.extra_metadata(row)):
+        extra = contents.extra_metadata(row)
+        for problem in check_episode(env_state, extra) + check_final_state(env_state, extra):
             problems.append(f"episode {row['episode_index']}: {problem}")
         count += 1
     return count, problems
