@@ -109,7 +109,7 @@ def code_version() -> dict[str, Any]:
     if os.environ.get(GIT_COMMIT_ENV):
         commit, source = os.environ[GIT_COMMIT_ENV], "env"
         flag = os.environ.get(GIT_DIRTY_ENV)
-        dirty = None if flag is None else flag.strip().lower() in ("1", "true", "yes")
+        dirty = None if not flag else flag.strip().lower() in ("1", "true", "yes")
     elif (git := _from_git()) is not None:
         (commit, dirty), source = git, "git"
     elif (built := _from_build_info()) is not None:
