@@ -3,7 +3,7 @@
 The planes come from `room_planes` (sequential RANSAC, robust to a dense, noisy, bumpy
 Poisson surface). The room's asset frame is world-aligned (the ingest poses it with an
 identity rotation, origin at its lowest vertex), so "up" is +Z here too: the floor is the
-lowest upward-facing near-horizontal plane, walls are near-vertical planes, a ceiling is a
+lowest large upward-facing near-horizontal plane, walls are near-vertical planes, a ceiling is a
 downward-facing horizontal plane above the middle. Tilted planes (bulges, ramps, leftovers
 of removed furniture) get no slab: a tilted box would cut into the room.
 """
@@ -23,6 +23,8 @@ from simready_job.room_planes import Plane, RansacParams, find_planes
 # A horizontal plane this far (m) from the middle of the room's height is a floor or ceiling
 # by its position; closer (a room without walls is flat) it is taken as facing up.
 _SIDE_MARGIN_M = 0.25
+# The floor is the lowest upward plane holding at least this share of the largest one's area.
+_FLOOR_MIN_SHARE_OF_LARGEST = 0.25
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,13 @@ def room_surfaces(mesh: trimesh.Trimesh, params: PlaneParams) -> RoomSurfaces:
             walls.append(_facing(plane, toward))
         else:
             ignored.append(plane)
-    floors.sort(key=lambda p: p.offset / p.normal[2])
-    floor = floors[0] if floors else None
-    return RoomSurfaces(floor, tuple(walls), tuple(ceilings), tuple(ignored + floors[1:]))
+    # The lowest upward plane of a real size: a small patch below the floor (a Poisson
+    # artefact) must not take its place, nor a platform above it.
+    largest = max((p.share for p in floors), default=0.0)
+    candidates = [p for p in floors if p.share >= _FLOOR_MIN_SHARE_OF_LARGEST * largest]
+    floor = min(candidates, key=lambda p: p.offset / p.normal[2]) if candidates else None
+    others = [p for p in floors if p is not floor]
+    return RoomSurfaces(floor, tuple(walls), tuple(ceilings), tuple(ignored + others))
 
 
 def room_slabs(mesh: trimesh.Trimesh, params: PlaneParams, source: str) -> CollisionResult:

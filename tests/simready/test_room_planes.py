@@ -146,6 +146,27 @@ def test_a_room_whose_asset_frame_starts_at_its_lowest_vertex_still_finds_the_fl
     assert surfaces.floor.offset == pytest.approx(-room.vertices[:, 2].min(), abs=0.01)
 
 
+def test_a_small_patch_below_the_floor_or_a_platform_above_it_is_not_the_floor(
+    room: trimesh.Trimesh,
+):
+    """A Poisson artefact 30 cm below the floor and a platform 40 cm above it are left out."""
+    rng = np.random.default_rng(1)
+    below = _surface(
+        rng, np.array([1.0, 1.0, -0.3]), np.array([1.3, 0, 0]), np.array([0, 1.3, 0]), 0.03, 0
+    )
+    above = _surface(
+        rng, np.array([3.0, 1.0, 0.4]), np.array([1.5, 0, 0]), np.array([0, 1.5, 0]), 0.03, 0
+    )
+    mesh = trimesh.util.concatenate([room, below, above])
+    surfaces = room_surfaces(mesh, PlaneParams())
+    assert surfaces.floor is not None
+    assert surfaces.floor.normal @ [2.5, 2.0, 0.0] - surfaces.floor.offset == pytest.approx(
+        0.0, abs=0.01
+    )
+    heights = sorted(p.offset / p.normal[2] for p in surfaces.ignored)
+    assert heights == pytest.approx([-0.3, 0.4], abs=0.01)
+
+
 def test_a_room_without_walls_gets_a_floor_only():
     surfaces = room_surfaces(noisy_room(seed=5, walls=0, spacing=0.02), PlaneParams())
     assert surfaces.floor is not None and not surfaces.walls
