@@ -42,6 +42,7 @@ _GEOMETRY_MODULES = (
     "simready_job.mesh_repair",
     "simready_job.object_geometry",
     "simready_job.room_colliders",
+    "simready_job.room_planes",
 )
 _GEOMETRY_PACKAGES = ("numpy", "scipy", "trimesh")
 
