@@ -1,6 +1,7 @@
 """Mock kitchen through ingest, simready, usd and replicator, then episodes judged in sim state."""
 
 import importlib
+import json
 
 import numpy as np
 import pytest
@@ -41,6 +42,19 @@ def test_mock_kitchen_episodes(tmp_path, monkeypatch):
     assert count == 3 and problems == []
     contents = open_dataset(root)
     assert contents.info.provenance.backend == "mujoco"
+    _assert_named_mock_fixture(scene_dir, contents.info.provenance.data_source)
     for _, table in contents.iter_episode_tables():
         z = np.array(table.column("observation.environment_state").to_pylist())[:, 2]
         assert z.max() - z[0] >= 0.03
+
+
+def _assert_named_mock_fixture(scene_dir, dataset_source):
+    """The mock's scene is mock-fixture in its manifest, dataset, reports and every marker."""
+    read = lambda relative: json.loads((scene_dir / relative).read_text())  # noqa: E731
+    assert read("assets/scene_manifest.json")["provenance"]["data_source"] == "mock-fixture"
+    assert dataset_source == "mock-fixture"
+    assert read("reports/episodes_summary.json")["provenance"]["data_source"] == "mock-fixture"
+    assert read("reports/validation_report.json")["provenance"]["data_source"] == "mock-fixture"
+    markers = sorted((scene_dir / ".markers").glob("*.complete.json"))
+    assert len(markers) == 5
+    assert {read(m)["provenance"]["data_source"] for m in markers} == {"mock-fixture"}
