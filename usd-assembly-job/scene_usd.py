@@ -18,7 +18,6 @@ from tools.sim.rolling_friction import author_rolling_friction
 from usd_assembly_job import physics_usd
 from usd_assembly_job.camera_usd import define_camera
 from usd_assembly_job.room_floor import ensure_floor_collider
-from usd_assembly_job.room_floor import ensure_floor_collider
 from usd_assembly_job.usd_files import new_stage, set_pose
 
 GENERATOR = "usd-assembly-job"

@@ -170,7 +170,6 @@ def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> CheckResul
                 if any(abs(a - b) > FRICTION_TOLERANCE for a, b in zip(got, wanted, strict=True)):
                     problems.append(f"{shape_path}: friction {got} != manifest {wanted}")
     claimed.update(p for p, _ in shapes if p.startswith(layout.ROOM_PATH + "/"))
-    claimed.update(p for p, _ in shapes if p.startswith(layout.ROOM_PATH + "/"))
     problems += [f"collider {p} belongs to no object" for p, _ in shapes if p not in claimed]
     scenes = len(parsed.get(UsdPhysics.ObjectType.Scene, []))
     if scenes != 1:

@@ -18,7 +18,6 @@ from tools.steps import StepContext, Validation
 from usd_assembly_job.isolated_parse import check_physics_parse_isolated
 from usd_assembly_job.preview import PREVIEW_PATH
 from usd_assembly_job.room_floor import check_floor_collider
-from usd_assembly_job.room_floor import check_floor_collider
 from usd_assembly_job.scene_usd import stage_provenance
 from usd_assembly_job.settings import UsdAssemblySettings
 from usd_assembly_job.settle import SettleLimits, run_settle
@@ -123,7 +122,6 @@ def validate_usd(ctx: StepContext) -> Validation:
         CheckResult("provenance", recorded == current, "stage records the manifest's sha256")
     )
     checks.append(check_physics_parse_isolated(ctx.scene_dir))
-    checks.append(check_floor_collider(stage))
     checks.append(check_floor_collider(stage))
     try:
         scene = load_scene_model(

@@ -19,9 +19,6 @@ LIGHTS_PATH: Final = "/World/Lights"
 # The room's own colliders (today: the floor, when the room mesh gives none at z = 0).
 ROOM_PATH: Final = "/World/Room"
 FLOOR_COLLIDER_PATH: Final = "/World/Room/FloorCollider"
-# The room's own colliders (today: the floor, when the room mesh gives none at z = 0).
-ROOM_PATH: Final = "/World/Room"
-FLOOR_COLLIDER_PATH: Final = "/World/Room/FloorCollider"
 
 # Under /World/Objects/<prim>: the asset reference sits on a child that carries the scale, so
 # the rigid body frame (translate + orient only) and its mass properties are never scaled.
@@ -41,8 +38,6 @@ WORK_SURFACE_KEY: Final = "blueprint:workSurface"
 MATERIAL_CLASS_KEY: Final = "blueprint:material"  # on physics materials: e.g. "wood"
 FOCAL_PX_KEY: Final = "blueprint:focalPx"
 IMAGE_SIZE_KEY: Final = "blueprint:imageSize"
-FLOOR_SOURCE_KEY: Final = "blueprint:floorSource"  # on ROOM_PATH: "room_mesh" | "floor_plane"
-FLOOR_COLLIDERS_KEY: Final = "blueprint:floorColliders"  # on ROOM_PATH: the floor prims' paths
 FLOOR_SOURCE_KEY: Final = "blueprint:floorSource"  # on ROOM_PATH: "room_mesh" | "floor_plane"
 FLOOR_COLLIDERS_KEY: Final = "blueprint:floorColliders"  # on ROOM_PATH: the floor prims' paths
 PROVENANCE_KEY: Final = "blueprint"  # key of the provenance dict in the layer's customLayerData
