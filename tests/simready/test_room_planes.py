@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import trimesh
 
+from fixtures.mock_regen3d.layout import Room
+from fixtures.mock_regen3d.realistic_room import realistic_room_mesh
 from simready_job.room_colliders import PlaneParams, room_slabs, room_surfaces
 from simready_job.room_planes import RansacParams, find_planes
 
@@ -186,3 +188,34 @@ def test_finding_the_planes_of_a_150k_triangle_room_takes_about_a_second(
     start = time.perf_counter()
     room_slabs(fresh, PlaneParams(), "room")
     assert time.perf_counter() - start < 3.0  # ~0.5 s here; slack for a busy machine
+
+
+@pytest.mark.parametrize(
+    "size",
+    [(5.5, 5.5, 2.6), (4.5, 5.0, 2.7), (10.0, 11.0, 5.0)],
+    ids=["kitchen", "office", "warehouse"],
+)
+def test_the_realistic_profiles_room_gives_a_floor_and_its_three_walls(size):
+    """The mock's Poisson-like room (ragged, bulging): floor at z = 0, back/left/right walls."""
+    width, depth, height = size
+    mock = realistic_room_mesh(
+        Room((-width / 2, width / 2), (-0.8, depth), height), np.random.default_rng(7)
+    )
+    surfaces = room_surfaces(
+        trimesh.Trimesh(mock.vertices, mock.faces, process=False), PlaneParams()
+    )
+    assert surfaces.floor is not None
+    assert np.degrees(np.arccos(surfaces.floor.normal[2])) < 1.0
+    assert surfaces.floor.normal @ [0.0, depth / 2, 0.0] - surfaces.floor.offset == pytest.approx(
+        0.0, abs=0.01
+    )
+    walls = {(round(w.normal[0]), round(w.normal[1])): w for w in surfaces.walls}
+    centres = {
+        (1, 0): [-width / 2, depth / 2, 1.0],
+        (-1, 0): [width / 2, depth / 2, 1.0],
+        (0, -1): [0.0, depth, 1.0],
+    }
+    assert walls.keys() == centres.keys()
+    for inward, wall in walls.items():
+        # The mock's wall bulges (1-4 cm, mostly outward) move the mean surface off x = x0.
+        assert wall.normal @ centres[inward] - wall.offset == pytest.approx(0.0, abs=0.02)
