@@ -186,4 +186,4 @@ def find_planes(mesh: trimesh.Trimesh, params: RansacParams) -> list[Plane]:
         rms = float(np.sqrt(np.mean((inliers @ normal - offset) ** 2)))
         planes.append(Plane(normal, offset, inliers, len(inliers) / len(points), rms))
         free[index[member]] = False
-    return planes
+    return sorted(planes, key=lambda p: -p.share)  # stable: ties keep the order found
