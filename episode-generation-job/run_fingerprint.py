@@ -28,26 +28,30 @@ from tools.errors import ConfigError
 from tools.provenance import provenance_record, sha256_file, sha256_tree, tool_versions
 from tools.randomization.layout import config_path
 from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
-from tools.sim.robots.franka import constants as franka
 
 ROBOT_ASSET_KEY = "robot_asset"
+# tools.sim.robots.franka.constants' values, repeated: importing that package loads tools.sim
+# (mujoco, pxr: seconds), and the job's parent computes the fingerprint before its workers
+# start. A test checks they agree.
+ROBOT_TYPE = "franka_panda"
+ROBOT_ASSET_PACKAGE = "pybullet"
+ROBOT_ASSET_SUBDIR = "franka_panda"
 _OUTPUT_SETTINGS = ("SEED", "NUM_EPISODES", "MAX_TASKS", "LLM_PHRASING", "RANDOMIZATION")
 _CAMERA_SETTINGS = ("CAMERA_WIDTH", "CAMERA_HEIGHT", "VIDEO_CODEC")
 
 
 @functools.cache
 def _mujoco_robot_asset() -> dict[str, str | None]:
-    # Resolved like tools.sim.robots.franka.model.asset_dir, without importing mujoco: the
-    # job's parent process computes the fingerprint and stays light.
-    spec = importlib.util.find_spec(franka.ASSET_PACKAGE + "_data")
+    # Resolved like tools.sim.robots.franka.model.asset_dir, without importing mujoco.
+    spec = importlib.util.find_spec(ROBOT_ASSET_PACKAGE + "_data")
     if spec is None or spec.origin is None:
         raise ConfigError("robot model", "pybullet_data not found", hint="pip install pybullet")
-    folder = Path(spec.origin).parent / franka.ASSET_SUBDIR
+    folder = Path(spec.origin).parent / ROBOT_ASSET_SUBDIR
     return {
-        "robot": franka.ROBOT_TYPE,
-        "source_package": franka.ASSET_PACKAGE,
-        "version": tool_versions().get(franka.ASSET_PACKAGE),
-        "path": f"pybullet_data/{franka.ASSET_SUBDIR}",
+        "robot": ROBOT_TYPE,
+        "source_package": ROBOT_ASSET_PACKAGE,
+        "version": tool_versions().get(ROBOT_ASSET_PACKAGE),
+        "path": f"pybullet_data/{ROBOT_ASSET_SUBDIR}",
         "sha256": sha256_tree(folder),
     }
 
@@ -60,7 +64,7 @@ def robot_asset(backend: str) -> dict[str, str | None]:
     """
     if backend == "isaacsim":
         return {
-            "robot": franka.ROBOT_TYPE,
+            "robot": ROBOT_TYPE,
             "source_package": "isaacsim",
             "version": tool_versions().get("isaacsim"),
             "path": None,

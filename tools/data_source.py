@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Final, Literal
-
-import numpy as np
-from numpy.typing import NDArray
-from PIL import Image, ImageDraw
+from typing import TYPE_CHECKING, Final, Literal
 
 from tools.scene_layout import MANIFEST_PATH
+
+if TYPE_CHECKING:  # numpy and PIL load only to draw a caption: provenance stays light
+    import numpy as np
+    from numpy.typing import NDArray
 
 DataSource = Literal["mock-fixture", "reconstruction", "authored"]
 MOCK_FIXTURE: Final = "mock-fixture"
@@ -51,6 +51,9 @@ def caption_image(image: NDArray[np.uint8], text: str = MOCK_CAPTION) -> NDArray
     Uses PIL's built-in bitmap font (no font files needed in containers); the band spans the
     width so the caption stays visible on small frames, where the text may be cut off.
     """
+    import numpy as np
+    from PIL import Image, ImageDraw
+
     canvas = Image.fromarray(np.ascontiguousarray(image[..., :3]))
     draw = ImageDraw.Draw(canvas)
     _, top, _, bottom = draw.textbbox((0, 0), text)

@@ -135,3 +135,13 @@ def test_stale_runs_are_removed_from_the_bucket(gcs_storage, tmp_path):
     remove_stale_runs(tmp_path, gcs_storage, current)
     assert gcs_storage.list("episodes/shards/") == [own]
     assert gcs_storage.list(".checkpoints/") == []
+
+
+def test_the_light_robot_constants_match_the_franka_package():
+    """run_fingerprint repeats three franka constants to stay light: they must agree."""
+    from episode_generation_job import run_fingerprint as light
+    from tools.sim.robots.franka import constants as franka
+
+    assert light.ROBOT_TYPE == franka.ROBOT_TYPE
+    assert light.ROBOT_ASSET_PACKAGE == franka.ASSET_PACKAGE
+    assert light.ROBOT_ASSET_SUBDIR == franka.ASSET_SUBDIR
