@@ -181,13 +181,14 @@ def test_the_planes_are_the_same_on_every_run(room: trimesh.Trimesh):
         assert np.array_equal(a.vertices, b.vertices)
 
 
-def test_finding_the_planes_of_a_150k_triangle_room_takes_about_a_second(
+def test_the_slabs_of_a_125k_triangle_room_take_well_under_a_second_of_cpu(
     room: trimesh.Trimesh,
 ):
+    """CPU time, not wall clock: on a shared 2-core machine the wall clock measures the wait."""
     fresh = trimesh.Trimesh(room.vertices, room.faces, process=False)  # no cached areas
-    start = time.perf_counter()
+    start = time.process_time()
     room_slabs(fresh, PlaneParams(), "room")
-    assert time.perf_counter() - start < 3.0  # ~0.5 s here; slack for a busy machine
+    assert time.process_time() - start < 1.0  # ~0.2-0.3 s here
 
 
 @pytest.mark.parametrize(
