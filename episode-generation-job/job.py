@@ -227,7 +227,8 @@ def run_episodes(ctx: StepContext) -> StepResult:
             ctx.scene_dir, ctx.storage, settings, settings.CLOUD_RUN_TASK_INDEX, count
         )
         if _shard_summaries(ctx.storage, ctx.scene_dir, run, count) is None:
-            return {"shard": shard, "merged": False}
+            provenance = fingerprint.provenance(ctx.scene_dir)
+            return {"shard": shard, "merged": False, "provenance": provenance}
         return _finish(ctx, settings, fingerprint, count)
     if settings.WORKERS > 1:
         _run_workers(ctx.scene_dir, run, settings)

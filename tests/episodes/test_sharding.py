@@ -48,10 +48,12 @@ def test_cloud_run_tasks_write_shards_and_the_last_merges(tmp_path):
         STEP, load_settings(EpisodeSettings, {**base, "CLOUD_RUN_TASK_INDEX": "0"})
     )
     assert first.result["merged"] is False and not (scene_dir / LEROBOT_DIR).exists()
+    first_fingerprint = first.result["provenance"]["run_fingerprint"]
     second = execute_step(
         STEP, load_settings(EpisodeSettings, {**base, "CLOUD_RUN_TASK_INDEX": "1"})
     )
     assert second.result["episodes_succeeded"] == 3
+    assert second.result["provenance"]["run_fingerprint"] == first_fingerprint
     assert _keys(scene_dir / LEROBOT_DIR) == ["ep-000000", "ep-000001", "ep-000002"]
     assert validate_dataset(scene_dir / LEROBOT_DIR) == []
 
