@@ -14,8 +14,9 @@ from tools.sim import RenderError
 from tools.tracing import span
 from usd_assembly_job.asset_usd import write_object_asset
 from usd_assembly_job.preview import PREVIEW_PATH, write_preview
+from usd_assembly_job.rest_simulation import RestLimits
 from usd_assembly_job.scene_usd import build_scene_stage, check_ready
-from usd_assembly_job.settle_poses import RestLimits, settle_scene_usd, with_settled_poses
+from usd_assembly_job.settle_poses import settle_scene_usd, with_settled_poses
 
 log = logging.getLogger("bp.usd")
 

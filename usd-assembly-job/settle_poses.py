@@ -13,51 +13,22 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
 from tools.scene_manifest import SceneManifest
-from tools.sim import LoadedScene, LoaderOptions, captured_warnings, load_scene_model
+from tools.sim import LoadedScene, LoaderOptions, load_scene_model
+from usd_assembly_job.rest_simulation import RestLimits, simulate_to_rest
 from usd_assembly_job.settle import lowest_z, rotation_deg, surface_below
 
 log = logging.getLogger("bp.usd.settle")
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
-
-
-@dataclass(frozen=True)
-class RestLimits:
-    """When a body counts as at rest, how long to wait, and how far settling may move it.
-
-    Attributes:
-        max_seconds: simulated time cap.
-        hold_seconds: every body must stay below both speeds this long in a row.
-        linear_speed_m_s: rest threshold of a body's linear speed.
-        angular_speed_rad_s: rest threshold of a body's angular speed.
-        min_translation_m: below this and `min_rotation_deg` the authored pose is kept as is, so
-            a rerun on its own output writes the same bytes (a body at rest still shifts by
-            micrometres in the soft contacts).
-        min_rotation_deg: see `min_translation_m`.
-        max_translation_m: beyond this the reconstructed pose is kept and the object reported.
-        max_rotation_deg: same for rotation (a tilt of ~15 degrees is corrected, a topple is not).
-        support_tolerance_m: how far below the surface that was under it an object may end.
-    """
-
-    max_seconds: float = 5.0
-    hold_seconds: float = 0.25
-    linear_speed_m_s: float = 0.003
-    angular_speed_rad_s: float = 0.03
-    min_translation_m: float = 0.0005
-    min_rotation_deg: float = 0.1
-    max_translation_m: float = 0.05
-    max_rotation_deg: float = 30.0
-    support_tolerance_m: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -93,6 +64,7 @@ class SettleOutcome:
     all_at_rest: bool
     objects: tuple[SettledObject, ...]
     warnings: tuple[str, ...] = ()
+    lifted_m: dict[str, float] = field(default_factory=dict)  # out of initial penetrations
 
     def accepted(self) -> dict[str, SettledObject]:
         """Objects whose resting pose is used, by id."""
@@ -114,60 +86,9 @@ class SettleOutcome:
                 for o in self.objects
                 if o.reason is not None
             ],
+            "lifted_out_of_contacts_m": {k: round(v, 4) for k, v in sorted(self.lifted_m.items())},
             "warnings": list(self.warnings),
         }
-
-
-def _free_dofs(scene: LoadedScene) -> tuple[list[str], NDArray[np.int64]]:
-    """Ids of the free bodies and, per body, the 6 dof indices of its free joint."""
-    model = scene.model
-    ids: list[str] = []
-    dofs: list[list[int]] = []
-    for handle in scene.objects.values():
-        if not handle.dynamic or model.body_jntnum[handle.body_id] == 0:
-            continue
-        joint = model.body_jntadr[handle.body_id]
-        if model.jnt_type[joint] != mujoco.mjtJoint.mjJNT_FREE:
-            continue
-        start = int(model.jnt_dofadr[joint])
-        ids.append(handle.object_id)
-        dofs.append(list(range(start, start + 6)))
-    return ids, np.asarray(dofs, dtype=np.int64).reshape(-1, 6)
-
-
-def simulate_to_rest(
-    scene: LoadedScene, limits: RestLimits
-) -> tuple[mujoco.MjData, float, set[str], list[str]]:
-    """Step from the authored poses until every free body has been at rest `hold_seconds`.
-
-    Returns:
-        The final data, the simulated time, the ids still moving at the end (empty when the
-        scene came to rest before the cap) and MuJoCo's warnings.
-    """
-    model = scene.model
-    data = scene.make_data()
-    ids, dofs = _free_dofs(scene)
-    # Judge rest every ~10 ms: per-step checks would cost more Python than physics.
-    every = max(1, round(0.01 / model.opt.timestep))
-    hold = max(1, math.ceil(limits.hold_seconds / (every * model.opt.timestep)))
-    checks = max(1, math.ceil(limits.max_seconds / (every * model.opt.timestep)))
-    still = 0
-    moving = np.ones(len(ids), dtype=bool)
-    with captured_warnings() as warnings:
-        for _ in range(checks):
-            mujoco.mj_step(model, data, nstep=every)
-            if not np.all(np.isfinite(data.qvel)):
-                break
-            velocity = data.qvel[dofs]
-            moving = (np.linalg.norm(velocity[:, :3], axis=1) > limits.linear_speed_m_s) | (
-                np.linalg.norm(velocity[:, 3:], axis=1) > limits.angular_speed_rad_s
-            )
-            still = 0 if moving.any() else still + 1
-            if still >= hold:
-                break
-    if not np.all(np.isfinite(data.qpos)):
-        moving[:] = True
-    return data, float(data.time), {oid for oid, m in zip(ids, moving, strict=True) if m}, warnings
 
 
 def _unit_quat(quat: NDArray[np.float64]) -> Quat:
@@ -206,7 +127,8 @@ def settle_scene(scene: LoadedScene, limits: RestLimits | None = None) -> Settle
     start = scene.make_data()
     free = [h for h in scene.objects.values() if h.dynamic]
     surfaces = {h.object_id: surface_below(scene, start, h) for h in free if h.collision_geoms}
-    data, simulated, moving, warnings = simulate_to_rest(scene, limits)
+    run = simulate_to_rest(scene, limits)
+    data, simulated, moving = run.data, run.simulated_s, run.moving
     results: list[SettledObject] = []
     for handle in free:
         oid, body = handle.object_id, handle.body_id
@@ -227,7 +149,7 @@ def settle_scene(scene: LoadedScene, limits: RestLimits | None = None) -> Settle
         )
         if reason is not None:
             log.warning("settling: %s keeps its reconstructed pose: %s", oid, reason)
-    return SettleOutcome(simulated, not moving, tuple(results), tuple(warnings))
+    return SettleOutcome(simulated, not moving, tuple(results), run.warnings, run.lifted_m)
 
 
 def settle_scene_usd(

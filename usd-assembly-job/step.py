@@ -6,8 +6,8 @@ from tools.scene_layout import ASSETS_DIR, USD_DIR
 from tools.steps import StepContext, StepResult, StepSpec
 from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.preview import PREVIEW_PATH
+from usd_assembly_job.rest_simulation import RestLimits
 from usd_assembly_job.settings import UsdAssemblySettings
-from usd_assembly_job.settle_poses import RestLimits
 from usd_assembly_job.validation import validate_usd
 
 

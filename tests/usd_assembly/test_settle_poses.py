@@ -211,3 +211,19 @@ def test_a_pushed_lemon_stops_with_rolling_friction(round_and_tilted: Path) -> N
     mujoco.mj_step(model, data, nstep=round(3.0 / model.opt.timestep))
     assert np.linalg.norm(data.qvel[dof : dof + 3]) < 1e-3
     assert np.linalg.norm(data.xpos[body] - start) < 0.05
+
+
+def test_a_sunk_can_is_lifted_out_and_dropped_not_shot_out(
+    make_scene: Callable[..., Path],
+) -> None:
+    """A can authored 6 mm into the table is lifted out before the drop: it ends standing on
+    the table, and the settle check then passes without deep contacts."""
+    scene_dir = make_scene("sunk", lift={"can-2": -0.006})
+    result = assemble_scene(scene_dir, AssemblyOptions(render_preview=False))
+    assert result.settling is not None
+    assert result.settling["lifted_out_of_contacts_m"]["can-2"] == pytest.approx(0.006, abs=5e-4)
+    can = next(o for o in load_manifest(scene_dir).objects if o.id == "can-2")
+    assert can.transform.position[2] == pytest.approx(TABLE_TOP_Z, abs=0.001)
+    report = run_settle(load_scene_model(scene_dir / "usd" / "scene.usda"))
+    assert report.ok, report.problems
+    assert report.max_penetration_m < 0.001
