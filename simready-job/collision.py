@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import trimesh
 
+from simready_job.collision_surface import collision_surface
 from simready_job.convex_pieces import ConvexPiece, hull_piece, merge_to_budget
 from simready_job.decomposition import Decomposer, DecompositionParams
 from simready_job.hull_cache import HullCache, decompose_cached
@@ -54,18 +55,21 @@ class CollisionResult:
     notes: tuple[str, ...] = ()
 
 
-def convexity(mesh: trimesh.Trimesh) -> float:
+def convexity(mesh: trimesh.Trimesh, hull_points: np.ndarray | None = None) -> float:
     """Enclosed volume / convex-hull volume (1.0 for a convex solid, 0 when undefined).
 
     Args:
         mesh: a mesh; only watertight meshes have a defined ratio.
+        hull_points: the points whose hull is compared (default: the mesh's vertices; the
+            collision surface's, so that scan noise does not inflate the hull).
 
     Returns:
         The ratio in [0, 1].
     """
     if not mesh.is_watertight:
         return 0.0
-    hull = convex_hull_or_none(mesh.vertices)
+    points = mesh.vertices if hull_points is None else hull_points
+    hull = convex_hull_or_none(points)
     if hull is None:
         return 0.0
     return float(min(max(mesh.volume / hull.volume, 0.0), 1.0))
@@ -79,7 +83,8 @@ def build_hulls(
     One hull when the whole mesh is nearly convex; otherwise each separate part gets one
     hull when it is nearly convex and a (cached) decomposition when not, the concave parts
     sharing what is left of the hull budget; hulls still over budget are merged. A
-    decomposition that fails falls back to the part's hull.
+    decomposition that fails falls back to the part's hull. Hulls and decompositions use
+    each mesh's `collision_surface` (dense scans smoothed and decimated).
 
     Args:
         prepared: the repaired mesh (asset frame).
@@ -92,17 +97,22 @@ def build_hulls(
     """
     limits = params.decomposition
     solid = prepared.solid
-    if prepared.volume_source == "mesh" and convexity(solid) >= params.convex_ratio:
-        piece = hull_piece(solid.vertices, limits.max_hull_vertices)
-        assert piece is not None  # prepare_mesh guarantees a 3-D hull
-        return CollisionResult((piece,), "convex_hull")
+    if prepared.volume_source == "mesh":
+        simple = collision_surface(solid)
+        if convexity(solid, simple.vertices) >= params.convex_ratio:
+            piece = hull_piece(simple.vertices, limits.max_hull_vertices)
+            if piece is None:  # smoothing flattened a sliver: the raw hull has volume
+                piece = hull_piece(solid.vertices, limits.max_hull_vertices)
+            assert piece is not None  # prepare_mesh guarantees a 3-D hull
+            return CollisionResult((piece,), "convex_hull")
     surface = prepared.surface
     parts = surface.split(only_watertight=False)
     if not 1 < len(parts) <= MAX_COMPONENTS:
         parts = [surface]
-    ratios = [convexity(p) for p in parts]
-    convex = [p for p, r in zip(parts, ratios, strict=True) if r >= params.convex_ratio]
-    concave = [p for p, r in zip(parts, ratios, strict=True) if r < params.convex_ratio]
+    simples = [collision_surface(p) for p in parts]
+    ratios = [convexity(p, s.vertices) for p, s in zip(parts, simples, strict=True)]
+    convex = [s for s, r in zip(simples, ratios, strict=True) if r >= params.convex_ratio]
+    concave = [s for s, r in zip(simples, ratios, strict=True) if r < params.convex_ratio]
     # Share the hull budget: one hull per convex part, the rest split among concave parts.
     share = max(1, (limits.max_hulls - len(convex)) // max(1, len(concave)))
     part_limits = replace(limits, max_hulls=min(share, limits.max_hulls))

@@ -1,4 +1,4 @@
-"""Repair of asset meshes before physics: hole filling, normals, and the zero-volume verdict."""
+"""Repair of asset meshes before physics: clean-up, normals, and the zero-volume verdict."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Literal
 
 import numpy as np
 import trimesh
-from scipy.spatial import QhullError
+from scipy.spatial import ConvexHull, QhullError
 
+from simready_job.mesh_cleanup import clean_mesh
 from tools.errors import InputError
 
 MIN_VOLUME_M3 = 1e-9  # one cubic millimetre: anything smaller encloses no usable volume
@@ -42,18 +43,34 @@ class PreparedMesh:
 def convex_hull_or_none(points: np.ndarray) -> trimesh.Trimesh | None:
     """The convex hull of `points`, or None when they are (nearly) flat.
 
+    Built from Qhull's triangulated facets directly (each wound away from the hull's
+    interior): near-duplicate input points cannot open the hull, as re-merging its vertices
+    afterwards could.
+
     Args:
         points: (n, 3) positions.
 
     Returns:
         A watertight convex mesh with positive volume, or None.
     """
-    if len(points) < 4:
+    points = np.asarray(points, dtype=np.float64)
+    if len(points) < 4 or float(np.max(np.ptp(points, axis=0))) < MIN_EXTENT_M:
         return None
     try:
-        hull: trimesh.Trimesh = trimesh.convex.convex_hull(np.asarray(points, dtype=np.float64))
+        qhull = ConvexHull(points, qhull_options="Qt")
     except (QhullError, ValueError):
         return None
+    used = np.unique(qhull.simplices)
+    remap = np.zeros(len(points), dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    faces = remap[qhull.simplices]
+    vertices = points[used]
+    # Qhull's facet equations give outward normals: flip triangles that disagree.
+    tri = vertices[faces]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    flip = np.einsum("ij,ij->i", normals, qhull.equations[:, :3]) < 0
+    faces[flip] = faces[flip][:, ::-1]
+    hull = trimesh.Trimesh(vertices, faces, process=False)
     if not hull.is_watertight or hull.volume <= MIN_VOLUME_M3:
         return None
     return hull
@@ -62,9 +79,10 @@ def convex_hull_or_none(points: np.ndarray) -> trimesh.Trimesh | None:
 def prepare_mesh(mesh: trimesh.Trimesh, source: str) -> PreparedMesh:
     """Repair `mesh` or reject it.
 
-    Each separate part is repaired on its own: holes filled, normals made consistent and
-    outward; a part that stays open counts with its convex hull, a part without volume is
-    ignored. Every such repair is recorded in `notes`.
+    Seams are welded, debris dropped and small holes closed first (`clean_mesh`); then each
+    separate part is repaired on its own: normals made consistent and outward; a part that
+    stays open counts with its convex hull, a part without volume is ignored. Every such
+    repair is recorded in `notes`.
 
     Args:
         mesh: the loaded mesh (not modified).
@@ -85,7 +103,10 @@ def _prepare(work: trimesh.Trimesh, source: str) -> PreparedMesh:
     extents = work.extents if len(work.vertices) else np.zeros(3)
     if len(work.faces) == 0 or float(np.max(extents)) < MIN_EXTENT_M:
         raise DegenerateMeshError(source, "degenerate mesh: no extent")
-    open_edges = _boundary_edge_count(work)
+    cleaned = clean_mesh(work)
+    work = cleaned.mesh
+    if len(work.faces) == 0:
+        raise DegenerateMeshError(source, "degenerate mesh: no triangle with area")
     parts = work.split(only_watertight=False)
     if not 1 < len(parts) <= MAX_PARTS:
         parts = [work]
@@ -94,9 +115,9 @@ def _prepare(work: trimesh.Trimesh, source: str) -> PreparedMesh:
     if not solids:
         raise DegenerateMeshError(source, "degenerate mesh: flat or zero volume (encloses none)")
     kinds = [how for _, how in closed]
-    notes = []
+    notes = list(cleaned.notes())
     if "filled" in kinds:
-        notes.append(f"mesh not watertight ({open_edges} open edges): holes filled")
+        notes.append("remaining triangle or quad holes filled")
     if "hull" in kinds:
         what = "its" if len(parts) == 1 else f"{kinds.count('hull')} open parts' own"
         notes.append(f"mesh not watertight after repair: volume and mass from {what} convex hull")
@@ -142,9 +163,3 @@ def join_meshes(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
         np.vstack([m.faces + o for m, o in zip(meshes, offsets, strict=True)]),
         process=False,
     )
-
-
-def _boundary_edge_count(mesh: trimesh.Trimesh) -> int:
-    edges = np.sort(mesh.edges, axis=1)
-    _, counts = np.unique(edges, axis=0, return_counts=True)
-    return int(np.count_nonzero(counts == 1))

@@ -32,19 +32,21 @@ from tools.structured_logging import get_logger
 
 log = get_logger("simready.object_geometry")
 
-_FORMAT = "object-geometry-v1"
+_FORMAT = "object-geometry-v2"  # v2: seams welded, collision surface simplified
 # The modules whose code decides the geometry: any change to them invalidates every entry.
 _GEOMETRY_MODULES = (
     "simready_job.collision",
+    "simready_job.collision_surface",
     "simready_job.convex_pieces",
     "simready_job.decomposition",
+    "simready_job.mesh_cleanup",
     "simready_job.mesh_io",
     "simready_job.mesh_repair",
     "simready_job.object_geometry",
     "simready_job.room_colliders",
     "simready_job.room_planes",
 )
-_GEOMETRY_PACKAGES = ("numpy", "scipy", "trimesh")
+_GEOMETRY_PACKAGES = ("fast_simplification", "numpy", "scipy", "trimesh")
 
 
 @dataclass(frozen=True)
