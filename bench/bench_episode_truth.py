@@ -94,6 +94,8 @@ def independent_problems(env: np.ndarray, record: dict[str, Any]) -> list[str]:
 
 def rejudge_dataset(root: Path) -> tuple[int, list[str], dict[str, int]]:
     """(episodes, false-success descriptions, relation counts) of a LeRobot dataset folder."""
+    if not (root / "meta/episodes").is_dir():
+        return 0, [], {"in": 0, "on": 0}  # nothing kept: no dataset
     episodes = pa.concat_tables(
         [pq.read_table(p) for p in sorted((root / "meta/episodes").rglob("*.parquet"))]
     ).to_pylist()
@@ -118,16 +120,24 @@ def rejudge_dataset(root: Path) -> tuple[int, list[str], dict[str, int]]:
     return len(episodes), false, relations
 
 
-def run_scene(env: str, seed: int, workdir: Path, episodes: int) -> dict[str, Any]:
-    """Generate one mock scene, run the episodes step on it, and re-judge what it kept."""
+def run_scene(
+    env: str, seed: int, workdir: Path, episodes: int, reuse: bool = False
+) -> dict[str, Any]:
+    """Generate one mock scene, run the episodes step on it, and re-judge what it kept.
+
+    With `reuse`, a scene folder already holding a step summary is only re-judged."""
     scene_id = f"{env}_{seed}"
+    scene = workdir / scene_id
+    if reuse and (scene / "reports/episodes_summary.json").exists():
+        return _judge_scene(scene, {"scene": scene_id, "seconds": None})
+    if reuse and (scene / "bench_run.log").exists():
+        return {"scene": scene_id, "seconds": None, "error": _failure(scene)}
     py = sys.executable
     subprocess.run(
         [py, "-m", "fixtures.generate_mock_regen3d", "--scene-id", scene_id, "--output-dir",
          str(workdir), "--environment", env, "--seed", str(seed)],
         check=True, capture_output=True,
     )  # fmt: skip
-    scene = workdir / scene_id
     settings = {"NUM_EPISODES": str(episodes), "CAMERAS": "", "MIN_SUCCESS_RATE": "0"}
     started = time.monotonic()
     run = subprocess.run(
@@ -137,14 +147,24 @@ def run_scene(env: str, seed: int, workdir: Path, episodes: int) -> dict[str, An
     )  # fmt: skip
     (scene / "bench_run.log").write_text(run.stdout + run.stderr)
     out: dict[str, Any] = {"scene": scene_id, "seconds": round(time.monotonic() - started, 1)}
-    summary_path = scene / "reports/episodes_summary.json"
-    if not summary_path.exists():
-        tail = [line for line in run.stderr.splitlines() if "FAILED" in line]
-        out["error"] = tail[-1].split("FAILED:", 1)[-1].strip() if tail else f"rc={run.returncode}"
+    if not (scene / "reports/episodes_summary.json").exists():
+        out["error"] = _failure(scene)
         return out
-    summary = json.loads(summary_path.read_text())
+    return _judge_scene(scene, out)
+
+
+def _failure(scene: Path) -> str:
+    lines = (scene / "bench_run.log").read_text().splitlines()
+    tail = [line for line in lines if "FAILED" in line]
+    return tail[-1].split("FAILED:", 1)[-1].strip() if tail else "no summary"
+
+
+def _judge_scene(scene: Path, out: dict[str, Any]) -> dict[str, Any]:
+    """Add the step's figures and the independent re-judge of the scene's dataset to `out`."""
+    summary = json.loads((scene / "reports/episodes_summary.json").read_text())
     kept, false, relations = rejudge_dataset(scene / "episodes/lerobot")
-    report = json.loads((scene / "reports/validation_report.json").read_text())
+    report_path = scene / "reports/validation_report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
     step_checks = (report.get("steps", {}).get("episodes") or {}).get("checks", [])
     rejudged: dict[str, Any] = next(
         (c for c in step_checks if c.get("name") == "outcomes_from_state"), {}
@@ -172,7 +192,7 @@ def _print(results: list[dict[str, Any]]) -> None:
         rate = r["successes"] / r["attempts"] if r["attempts"] else 0.0
         inon = f"{r['relations']['in']}/{r['relations']['on']}"
         reasons = ", ".join(f"{k} {v}" for k, v in r["reasons"].items()) or "-"
-        step = "ok" if r["step_rejudge_ok"] else "FAIL"
+        step = {True: "ok", False: "FAIL"}.get(r["step_rejudge_ok"], "-")
         print(
             f"{r['scene']:<14}{r['attempts']:>9}{r['successes']:>6}{rate:>7.0%}{inon:>7}"
             f"{r['false_successes']:>7}{step:>6}  {reasons}"
@@ -196,13 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep scenes here (default: a temp dir)")
     parser.add_argument("--enough", type=int, default=0, help="stop after N scenes with episodes")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--reuse", action="store_true", help="re-judge scenes already run")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="episode_truth_"))
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for item in args.scenes.split(","):
         env, seed = item.split(":")
-        result = run_scene(env, int(seed), workdir, args.episodes)
+        result = run_scene(env, int(seed), workdir, args.episodes, args.reuse)
         results.append(result)
         print(json.dumps({k: v for k, v in result.items() if k != "false_detail"}), flush=True)
         if args.enough and sum("error" not in r for r in results) >= args.enough:
