@@ -129,10 +129,11 @@ def room_surfaces(mesh: trimesh.Trimesh, params: PlaneParams) -> RoomSurfaces:
 def room_slabs(mesh: trimesh.Trimesh, params: PlaneParams, source: str) -> CollisionResult:
     """Thin boxes behind the floor, walls and ceiling of a room mesh (asset frame).
 
-    Each slab spans its plane's samples plus one thickness on every side (closing the
-    corners) and lies between the surface and one thickness outside it: a hollow room even
-    for an engine that turns every collision mesh into its convex hull. The floor's slab
-    comes first, then the walls' (largest first), then the ceiling's.
+    Each slab is levelled (floor, ceiling) or plumb (walls) through the mean of its plane's
+    samples, spans them plus one thickness on every side (closing the corners) and lies
+    between the surface and one thickness outside it: a hollow room even for an engine that
+    turns every collision mesh into its convex hull. The floor's slab comes first, then the
+    walls' (largest first), then the ceiling's.
 
     Args:
         mesh: the background mesh.
@@ -150,7 +151,7 @@ def room_slabs(mesh: trimesh.Trimesh, params: PlaneParams, source: str) -> Colli
     kept += [*surfaces.walls, *surfaces.ceilings]
     if not kept:
         raise DegenerateMeshError(source, "room mesh has no floor, wall or ceiling plane")
-    pieces = tuple(_slab(p.normal, p.offset, p.inliers, params.slab_thickness_m) for p in kept)
+    pieces = tuple(_slab(*_levelled(p), p.inliers, params.slab_thickness_m) for p in kept)
     if surfaces.floor is None:
         found = "no floor plane"
     else:
@@ -161,6 +162,22 @@ def room_slabs(mesh: trimesh.Trimesh, params: PlaneParams, source: str) -> Colli
         f"ceilings, {len(surfaces.ignored)} other planes without a slab"
     )
     return CollisionResult(pieces, "room_planes", notes=(note,))
+
+
+def _levelled(plane: Plane) -> tuple[FloatArray, float]:
+    """The plane made exactly horizontal or vertical, through the mean of its inliers.
+
+    The room's frame is levelled by the ingest (on 3D-RE-GEN's fitted floor plane) and objects
+    stand on its z = 0; bulges tilt a fit by a few hundredths of a degree, which across a room
+    would lift one side of the floor millimetres into the objects standing there.
+    """
+    normal = plane.normal.copy()
+    if abs(normal[2]) >= 0.5:
+        normal = np.array([0.0, 0.0, np.sign(normal[2])])
+    else:
+        normal[2] = 0.0
+        normal /= np.linalg.norm(normal)
+    return normal, float(np.mean(plane.inliers @ normal))
 
 
 def _slab(normal: FloatArray, offset: float, points: FloatArray, thickness: float) -> ConvexPiece:

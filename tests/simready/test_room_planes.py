@@ -129,8 +129,10 @@ def test_slabs_lie_outside_the_room(room: trimesh.Trimesh):
     assert len(result.pieces) == 4
     inside = np.array([[2.5, 2.0, 0.05], [0.1, 2.0, 1.3], [4.9, 0.5, 2.0], [2.5, 3.9, 1.0]])
     floor = result.pieces[0]
-    assert floor.vertices[:, 2].max() == pytest.approx(0.0, abs=0.02)
-    assert floor.vertices[:, 2].min() == pytest.approx(-0.1, abs=0.02)
+    assert floor.vertices[:, 2].max() == pytest.approx(0.0, abs=0.005)
+    assert np.ptp(floor.vertices[:, 2]) == pytest.approx(0.1)  # levelled: exactly 10 cm thick
+    for wall in result.pieces[1:]:
+        assert np.unique(wall.vertices[:, 2].round(9)).size == 2  # plumb: only top and bottom
     for piece in result.pieces:
         mesh = trimesh.Trimesh(piece.vertices, piece.faces)
         assert not mesh.contains(inside).any()
