@@ -12,7 +12,7 @@ from episode_generation_job.final_state import FINAL_STATE_COLUMN, SETTLE_FRAMES
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.testing import write_tabletop_usd
-from episode_generation_job.validation import check_final_state, check_outcomes
+from episode_generation_job.validation import check_episode, check_final_state, check_outcomes
 from tools.config import load_settings
 from tools.job_runner import execute_step
 from tools.lerobot import open_dataset, validate_dataset
@@ -105,3 +105,24 @@ def test_a_record_from_another_episode_is_caught(dataset):
     swapped = dict(second, **{FINAL_STATE_COLUMN: first[FINAL_STATE_COLUMN]})
     problems = check_final_state(env, swapped)
     assert any("from the last recorded frame" in p for p in problems), problems
+
+
+def test_frame_check_knows_containers():
+    """From the frames: a cup resting inside a bowl passes, one standing on its rim does not."""
+    extra = {
+        "goal_region/centre": [0.5, 0.0],
+        "goal_region/half_extents": [0.05, 0.05],
+        "goal_region/yaw": 0.0,
+        "goal_region/surface_z": 0.81,  # the rim
+        "goal_region/relation": "in",
+        "goal_region/bottom_z": 0.75,
+        "target_bottom_offset": 0.045,
+    }
+    env = np.zeros((30, 14))
+    env[:, :2] = [0.5, 0.0]
+    env[:, 2] = 0.80
+    env[10:20, 2] = 0.95  # carried
+    env[-10:, 2] = 0.758 + 0.045  # bottom on the bowl's inner floor, 5 cm below the rim
+    assert check_episode(env, extra) == []
+    env[-10:, 2] = 0.83 + 0.045  # standing on the rim
+    assert any("not inside the container" in p for p in check_episode(env, extra))
