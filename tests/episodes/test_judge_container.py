@@ -10,6 +10,7 @@ import pytest
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import MujocoScene, ObjectRef
+from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.final_state import (
     WINDOW_FRAMES,
     WindowSampler,
@@ -298,3 +299,19 @@ def test_in_a_container_what_it_already_holds_supports_but_the_table_does_not():
     assert verdict({"lemon": 1.5}, ("lemon", "table")).success  # on what is already in it
     assert verdict({"table": 1.5}, ("lemon", "table")).reason == "not_supported_by_goal"
     assert verdict({"lemon": 1.5}, ("table",)).reason == "not_supported_by_goal"
+
+
+def test_a_scripted_attempt_puts_the_cup_in_the_bowl_and_is_kept():
+    """The whole rollout (plan, carry, lower inside, release, settle) ends in a kept success,
+    the cup's bottom well below the rim where the old rim-height rule rejected it."""
+    scene = bowl_scene()
+    session = EpisodeSession(MujocoBackend(scene), scene.manifest)
+    try:
+        slot = next(s for s in range(3) if session.task_for(s).relation == "in")
+        record = session.attempt(slot, 0, 0, render=False)
+    finally:
+        session.close()
+    assert record.verdict.success, record.verdict
+    assert record.verdict.checks["bottom_above_goal_m"] < -0.03
+    assert record.metadata["goal_region"]["relation"] == "in"
+    assert rejudge(record.metadata["final_state"]) == record.verdict
