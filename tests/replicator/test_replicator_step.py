@@ -20,7 +20,7 @@ from tools.randomization.layout import METADATA_PATH
 from tools.resilience import CircuitBreaker
 from tools.run_local_pipeline import run_pipeline
 from tools.scene_manifest import load_manifest
-from tools.secrets import SecretValue
+from tools.secret_store import SecretValue
 
 NO_WAIT = RetryPolicy(attempts=1, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None)
 

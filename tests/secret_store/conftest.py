@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from tools.redaction import clear_registered_secrets
-from tools.secrets import configure_secret_manager
-from tools.secrets.testing import FAST_RETRY, FakeSecretManager
+from tools.secret_store import configure_secret_manager
+from tools.secret_store.testing import FAST_RETRY, FakeSecretManager
 
 _VARIABLES = (
     "PRODUCTION_MODE",

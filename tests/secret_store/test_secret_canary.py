@@ -12,8 +12,8 @@ import grpc
 
 from tools.errors import ConfigError
 from tools.redaction import scrub
-from tools.secrets import SecretIds, SecretUnavailableError, get_secret_or_env
-from tools.secrets.testing import FAKE_PROJECT as PROJECT
+from tools.secret_store import SecretIds, SecretUnavailableError, get_secret_or_env
+from tools.secret_store.testing import FAKE_PROJECT as PROJECT
 
 OPENAI, GENIE = SecretIds.OPENAI_API_KEY, SecretIds.GENIE_SIM_API_KEY
 

@@ -1,4 +1,4 @@
-"""Only tools/secrets reads secret-bearing environment variables."""
+"""Only tools/secret_store reads secret-bearing environment variables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED_DIRS = {"tests", ".venv", "build", "dist", "node_modules", "__pycache__"}
-ALLOWED = Path("tools/secrets")
+ALLOWED = Path("tools/secret_store")
 SECRET_NAME = re.compile(r"API_KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 _READERS = {"getenv", "get", "pop", "setdefault"}
 
@@ -82,7 +82,7 @@ def secret_env_reads(source: str) -> list[str]:
 
 
 def test_no_secret_env_reads_outside_tools_secrets():
-    """No module outside tests/ and tools/secrets/ reads *API_KEY*/*TOKEN*/*SECRET*/*PASSWORD*."""
+    """No module outside tests/ and tools/secret_store/ reads *API_KEY*/*TOKEN*/*SECRET*/*PASSWORD*."""
     offenders = {}
     for current, dirs, names in os.walk(ROOT):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
@@ -93,7 +93,7 @@ def test_no_secret_env_reads_outside_tools_secrets():
             found = secret_env_reads((ROOT / rel).read_text(encoding="utf-8"))
             if found:
                 offenders[str(rel)] = found
-    assert not offenders, f"use tools.secrets.get_secret_or_env instead: {offenders}"
+    assert not offenders, f"use tools.secret_store.get_secret_or_env instead: {offenders}"
 
 
 def test_the_scan_catches_the_usual_spellings():

@@ -7,16 +7,16 @@ import pytest
 
 from tools.errors import ConfigError, TransientError
 from tools.redaction import scrub
-from tools.secrets import (
+from tools.secret_store import (
     SecretIds,
     SecretUnavailableError,
     configure_secret_manager,
     env_var_for,
     get_secret_or_env,
 )
-from tools.secrets.manager import secret_manager_reader
-from tools.secrets.testing import FAKE_PROJECT as PROJECT
-from tools.secrets.testing import FAST_RETRY
+from tools.secret_store.manager import secret_manager_reader
+from tools.secret_store.testing import FAKE_PROJECT as PROJECT
+from tools.secret_store.testing import FAST_RETRY
 
 GEMINI = SecretIds.GEMINI_API_KEY
 

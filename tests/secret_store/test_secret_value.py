@@ -9,7 +9,7 @@ import pickle
 
 import pytest
 
-from tools.secrets import SecretValue
+from tools.secret_store import SecretValue
 
 CANARY = "sk-canary-0123456789"
 

@@ -22,7 +22,7 @@ from tools.llm_client import (
 from tools.llm_client.testing import FakeLLMServer, Reply
 from tools.llm_client.transport import requested_retry_delay
 from tools.resilience import CircuitBreaker
-from tools.secrets import SecretValue
+from tools.secret_store import SecretValue
 from tools.structured_logging import capture_logs
 
 KEY = "sk-test-key-0123456789"
@@ -278,7 +278,7 @@ def test_an_explicit_provider_without_key_is_a_config_error():
 
 
 def test_keys_come_from_tools_secrets(monkeypatch, server):
-    """The environment fallback of tools.secrets provides the key; auto picks that provider."""
+    """The environment fallback of tools.secret_store provides the key; auto picks that provider."""
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     client = create_llm_client("auto", base_url=server.base_url, retry=NO_WAIT)
     assert client is not None and client.provider is Provider.OPENAI

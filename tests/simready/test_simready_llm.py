@@ -12,7 +12,7 @@ from tools.llm_client import LLMClient, Provider, RetryPolicy
 from tools.llm_client.testing import FakeLLMServer
 from tools.resilience import CircuitBreaker
 from tools.scene_manifest import Physics, load_manifest
-from tools.secrets import SecretValue
+from tools.secret_store import SecretValue
 
 NO_WAIT = RetryPolicy(attempts=2, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None)
 WILD = {
@@ -114,7 +114,7 @@ def test_without_a_key_auto_uses_priors(scene_factory, halving):
 
 
 def test_auto_with_a_key_uses_the_provider(scene_factory, halving, server, monkeypatch):
-    """With GEMINI_API_KEY set (tools.secrets' fallback), auto asks Gemini at the base URL."""
+    """With GEMINI_API_KEY set (tools.secret_store' fallback), auto asks Gemini at the base URL."""
     monkeypatch.setenv("GEMINI_API_KEY", "test-key-abcdef")
     server.reply_json({**WILD, "mass_kg": 0.3, "static_friction": 0.6, "dynamic_friction": 0.5})
     scene = scene_factory()

@@ -66,3 +66,37 @@ def test_every_subpackage_is_listed_for_wheels():
                 continue
             found.add(".".join((package, *rel)))
     assert found == set(PYPROJECT["tool"]["setuptools"]["packages"])
+
+
+def _top_level_names(folder: Path) -> set[str]:
+    names = {p.stem for p in folder.glob("*.py")} | {p.parent.name for p in folder.glob("*/*.py")}
+    return {n for n in names if not n.startswith("_")}
+
+
+def test_script_folders_shadow_nothing():
+    """Run as a script, a file's folder comes first on sys.path: none of tools/ or fixtures/
+    may then take the name of a stdlib module, an installed package or a sibling package."""
+    import importlib.metadata
+
+    installed = {
+        name
+        for name, dists in importlib.metadata.packages_distributions().items()
+        if set(dists) != {"blueprint-pipeline"}
+    }
+    taken = set(sys.stdlib_module_names) | installed | set(PACKAGE_DIRS)
+    for folder in ("tools", "fixtures"):
+        assert not _top_level_names(ROOT / folder) & taken, folder
+
+
+def test_spec_commands_work_in_script_form(tmp_path):
+    """The spec's script forms (`python tools/run_local_pipeline.py --help`, the Isaac Sim
+    check) start from any folder; `make spec-commands` runs the full three in CI."""
+    for script in ("tools/run_local_pipeline.py", "fixtures/generate_mock_regen3d.py"):
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / script), "--help"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("usage:")

@@ -15,7 +15,7 @@ from tools.llm_client.errors import LLMResponseInvalid
 from tools.llm_client.providers import SPECS, Provider, build_call, check_model_name, extract_text
 from tools.llm_client.transport import check_base_url, post_json
 from tools.resilience import CircuitBreaker, retry_transient
-from tools.secrets import SecretValue
+from tools.secret_store import SecretValue
 from tools.structured_logging import get_logger, log_fields
 
 log = get_logger("llm_client")
@@ -139,7 +139,7 @@ class LLMClient:
 
         Args:
             provider: the API.
-            api_key: the key from tools.secrets.
+            api_key: the key from tools.secret_store.
             model: model name (default: the provider's default model).
             base_url: API root, e.g. a local fake server in tests.
             timeout_s: per-attempt socket timeout.

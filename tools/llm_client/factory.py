@@ -1,11 +1,11 @@
-"""Build an LLM client from configuration, with the API key from tools.secrets only."""
+"""Build an LLM client from configuration, with the API key from tools.secret_store only."""
 
 from __future__ import annotations
 
 from tools.errors import ConfigError
 from tools.llm_client.client import LLMClient, RetryPolicy
 from tools.llm_client.providers import SPECS, Provider
-from tools.secrets import SecretUnavailableError, SecretValue, get_secret_or_env
+from tools.secret_store import SecretUnavailableError, SecretValue, get_secret_or_env
 from tools.structured_logging import get_logger
 
 log = get_logger("llm_client")

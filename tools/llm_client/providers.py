@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tools.llm_client.errors import LLMResponseInvalid
-from tools.secrets import SecretIds
+from tools.secret_store import SecretIds
 
 _MODEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 

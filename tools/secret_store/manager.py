@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tools.redaction import register_secret_value
 from tools.resilience import retry_transient
-from tools.secrets.errors import SecretManagerFailure
-from tools.secrets.value import SecretValue
+from tools.secret_store.errors import SecretManagerFailure
+from tools.secret_store.value import SecretValue
 from tools.structured_logging import get_logger
 
 if TYPE_CHECKING:

@@ -9,11 +9,11 @@ from typing import Literal, overload
 
 from tools.errors import ConfigError
 from tools.redaction import register_secret_value
-from tools.secrets.errors import SecretManagerFailure, SecretUnavailableError
-from tools.secrets.ids import SECRET_ID_PATTERN, env_var_for
-from tools.secrets.manager import secret_manager_reader
-from tools.secrets.settings import PROJECT_PATTERN, load_secrets_settings
-from tools.secrets.value import SecretValue
+from tools.secret_store.errors import SecretManagerFailure, SecretUnavailableError
+from tools.secret_store.ids import SECRET_ID_PATTERN, env_var_for
+from tools.secret_store.manager import secret_manager_reader
+from tools.secret_store.settings import PROJECT_PATTERN, load_secrets_settings
+from tools.secret_store.value import SecretValue
 from tools.structured_logging import get_logger
 
 log = get_logger("secrets")

@@ -19,7 +19,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
     SecretManagerServiceGrpcTransport,
 )
 
-from tools.secrets.manager import RetryPolicy
+from tools.secret_store.manager import RetryPolicy
 
 SERVICE = "google.cloud.secretmanager.v1.SecretManagerService"
 FAKE_PROJECT = "test-project"
