@@ -107,15 +107,27 @@ class PriorTable(_Frozen):
             raise ValueError("; ".join(problems))
         return self
 
-    def category_key(self, category: str) -> str:
-        """The table entry a category name maps to (exact, alias, last word, else default).
+    def category_key(self, category: str, label: str | None = None) -> str:
+        """The table entry an object maps to.
+
+        A label that names an entry exactly or through an alias wins over the category, as
+        it is more specific: the ingest files a milk carton under "box", but it weighs like
+        a litre of milk, not like an empty cardboard box. Otherwise the category resolves
+        by exact name, alias, last word, else `default_category`.
 
         Args:
             category: a manifest category such as "coffee mug" or "storage_bin".
+            label: the object's semantic label (e.g. "milk carton"), if any.
 
         Returns:
             A key of `categories`.
         """
+        if label:
+            named = normalize_name(label)
+            if named in self.categories:
+                return named
+            if named in self.aliases:
+                return self.aliases[named]
         key = normalize_name(category)
         for candidate in (key, key.rsplit("_", 1)[-1]):
             if candidate in self.categories:
@@ -124,17 +136,20 @@ class PriorTable(_Frozen):
                 return self.aliases[candidate]
         return self.default_category
 
-    def resolve(self, category: str, material: str | None = None) -> ResolvedPrior:
-        """The prior for a category, optionally made of another known material.
+    def resolve(
+        self, category: str, material: str | None = None, label: str | None = None
+    ) -> ResolvedPrior:
+        """The prior for an object, optionally made of another known material.
 
         Args:
             category: the object's category.
             material: a material name (e.g. from an LLM); unknown names are ignored.
+            label: the object's semantic label (see `category_key`).
 
         Returns:
             The category entry with its (or the given) material.
         """
-        key = self.category_key(category)
+        key = self.category_key(category, label)
         shape = self.categories[key]
         wanted = normalize_name(material) if material else ""
         name = wanted if wanted in self.materials else shape.material

@@ -74,7 +74,7 @@ def process_object(scene_dir: Path, obj: SceneObject, tools: ObjectTools) -> Obj
     collision = geometry.collision
     body = geometry.body()
     notes = list(geometry.notes)
-    prior = tools.table.resolve(obj.category)
+    prior = tools.table.resolve(obj.category, label=obj.semantics.label)
     mass = estimate_mass(body, obj.transform.scale, prior, tools.table)
     physics = _priors_physics(mass, prior)
     if tools.estimator is not None and obj.sim_role in _DYNAMIC_ROLES:

@@ -162,7 +162,13 @@ def run_simready(
                 tracker.record_failure(obj.id, exc)
                 failures[obj.id] = str(exc)
                 remove_hulls(scene_dir, obj.id)
-                log.warning("object %s rejected: %s", obj.id, exc)
+                log.warning(
+                    "object %s (%s) DROPPED from the scene: %s",
+                    obj.id,
+                    obj.semantics.label,
+                    exc,
+                    extra=log_fields(object_id=obj.id, category=obj.category, reason=str(exc)),
+                )
                 continue
         outcomes[obj.id] = outcome
         tracker.record_success(obj.id, {"hulls": len(outcome.collision_paths)})
@@ -176,6 +182,14 @@ def run_simready(
                 mass_kg=outcome.physics.mass_kg,
                 source=outcome.physics.source,
             ),
+        )
+    if failures:
+        log.warning(
+            "%d of %d objects dropped: %s",
+            len(failures),
+            len(manifest.objects),
+            "; ".join(f"{k}: {v}" for k, v in sorted(failures.items())),
+            extra=log_fields(dropped=sorted(failures)),
         )
     tracker.finalize()
     save_manifest(

@@ -8,6 +8,7 @@ import numpy as np
 import trimesh
 
 from simready_job.convex_pieces import ENGINE_MAX_HULL_VERTICES
+from simready_job.manifest_update import NOTE_PREFIX
 from simready_job.material_priors import load_prior_table
 from tools.errors import InputError
 from tools.scene_manifest import SceneManifest, SceneObject, load_manifest
@@ -21,7 +22,9 @@ def validate_simready(ctx: StepContext) -> Validation:
         ctx: the step context (its scene folder is read).
 
     Returns:
-        {"ok": bool, "checks": [{"name", "ok", "detail"}]}.
+        {"ok": bool, "checks": [{"name", "ok", "detail"}], "dropped": {source id: reason},
+        "warnings": [...]}: objects simready dropped do not fail the validation (the step's
+        success rate decides that) but are listed, so a lost object is never silent.
     """
     try:
         manifest = load_manifest(ctx.scene_dir)
@@ -31,7 +34,17 @@ def validate_simready(ctx: StepContext) -> Validation:
         _check("physics", [p for o in manifest.objects for p in _physics_problems(o, manifest)]),
         _check("hulls", [p for o in manifest.objects for p in _hull_problems(ctx, o)]),
     ]
-    return {"ok": all(c["ok"] for c in checks), "checks": checks}
+    dropped = {
+        source: reason
+        for source, reason in sorted(manifest.provenance.dropped_objects.items())
+        if reason.startswith(NOTE_PREFIX)
+    }
+    return {
+        "ok": all(c["ok"] for c in checks),
+        "checks": checks,
+        "dropped": dropped,
+        "warnings": [f"object {source} dropped: {reason}" for source, reason in dropped.items()],
+    }
 
 
 def _check(name: str, problems: list[str]) -> dict[str, Any]:

@@ -59,6 +59,45 @@ def room_mesh(size: float = 4.0, height: float = 2.5) -> trimesh.Trimesh:
     return trimesh.Trimesh(vertices, faces, process=False)
 
 
+def scan_like(
+    mesh: trimesh.Trimesh,
+    chart_size: float = 0.02,
+    noise: float = 5e-4,
+    holes: int = 4,
+    debris: int = 1,
+    seed: int = 0,
+) -> trimesh.Trimesh:
+    """`mesh` as a textured reconstruction has it: noisy, split along UV seams, cracked.
+
+    Faces are grouped into charts (by dominant normal direction and a `chart_size` grid) and
+    every chart gets its own copies of its vertices, off by float32-like rounding (0.2 µm),
+    so the indexed mesh falls apart; `holes` random triangles are removed and `debris` tiny
+    specks float beside it.
+    """
+    rng = np.random.default_rng(seed)
+    faces = np.asarray(mesh.faces)
+    normals = mesh.face_normals
+    axis = np.argmax(np.abs(normals), axis=1)
+    side = normals[np.arange(len(faces)), axis] > 0
+    cells = np.floor(mesh.triangles_center / chart_size).astype(np.int64)
+    _, chart = np.unique(np.column_stack([axis * 2 + side, cells]), axis=0, return_inverse=True)
+    vertices = mesh.vertices + rng.normal(0.0, noise, mesh.vertices.shape)
+    copies, index = np.unique(
+        np.column_stack([np.repeat(chart.ravel(), 3), faces.ravel()]), axis=0, return_inverse=True
+    )
+    split = vertices[copies[:, 1]] + rng.normal(0.0, 2e-7, (len(copies), 3))
+    keep = np.ones(len(faces), dtype=bool)
+    keep[rng.choice(len(faces), holes, replace=False)] = False
+    parts = [trimesh.Trimesh(split, index.reshape(-1, 3)[keep], process=False)]
+    for _ in range(debris):
+        speck = trimesh.creation.icosphere(subdivisions=0, radius=5e-4)
+        speck.apply_translation(mesh.bounds[1] + 0.01 * rng.random(3))
+        parts.append(speck)
+    scan = trimesh.util.concatenate(parts)
+    assert isinstance(scan, trimesh.Trimesh)
+    return scan
+
+
 class HalvingDecomposer:
     """A fast stand-in for CoACD: two hulls, the halves along the longest axis."""
 
@@ -102,11 +141,12 @@ class Meshes:
     cup = staticmethod(cup_mesh)
     table = staticmethod(table_mesh)
     room = staticmethod(room_mesh)
+    scan_like = staticmethod(scan_like)
 
 
 @pytest.fixture
 def meshes() -> type[Meshes]:
-    """Builders of test meshes: cup(), table(), room()."""
+    """Builders of test meshes: cup(), table(), room(), scan_like(mesh)."""
     return Meshes
 
 
