@@ -92,12 +92,20 @@ def replay_sample(dataset: Path, scene_dir: Path, count: int = SAMPLE_SIZE) -> d
     }
 
 
+def _indices(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: comma-separated episode indices") from None
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m episode_generation_job.replay", description=__doc__.splitlines()[0]
+        prog="python -m episode_generation_job.replay",
+        description="Re-simulate recorded episodes and print their largest errors.",
     )
     parser.add_argument("--dataset", type=Path, required=True, help="LeRobot dataset folder")
-    parser.add_argument("--episodes", help="comma-separated episode indices (default: all)")
+    parser.add_argument("--episodes", type=_indices, help="e.g. 0,3 (default: all)")
     parser.add_argument("--scene-dir", type=Path, help="scene folder (default: ../.. of it)")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE, help="largest error allowed")
     return parser.parse_args(argv)
@@ -107,9 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """CLI: 0 when every episode is within tolerance, 1 when one is not, 2 when refused."""
     args = _parse(argv)
     try:
-        episodes = None if not args.episodes else [int(e) for e in args.episodes.split(",")]
-        results = replay_episodes(args.dataset, episodes, args.scene_dir)
-    except (ReplayError, InvalidDatasetError, ValueError) as exc:
+        results = replay_episodes(args.dataset, args.episodes, args.scene_dir)
+    except (ReplayError, InvalidDatasetError) as exc:
         print(f"replay: error: {exc}", file=sys.stderr)
         return 2
     for r in results:
