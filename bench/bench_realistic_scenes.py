@@ -128,27 +128,36 @@ def read_accuracy(scene_dir: Path, result: SceneResult) -> None:
 
 
 def read_colliders(scene_dir: Path, result: SceneResult) -> None:
-    """Floor collider (as the usd step finds it) and wall-like static colliders in scene.usda."""
+    """Floor collider (as the usd step finds it) and wall colliders in scene.usda.
+
+    A wall collider: a static collider of the room (under a prim whose sim role is
+    "background", or under /World/Room), not a floor, at least 1 m tall.
+    """
     from pxr import Usd, UsdGeom, UsdPhysics
 
+    from tools.sim import usd_layout
     from tools.sim.usd_completion import floor_colliders
 
     stage = Usd.Stage.Open(str(scene_dir / "usd" / "scene.usda"))
-    result.floor = bool(floor_colliders(stage))
+    floors = set(floor_colliders(stage))
+    result.floor = bool(floors)
     purposes = [UsdGeom.Tokens.default_, UsdGeom.Tokens.guide, UsdGeom.Tokens.render]
     cache = UsdGeom.BBoxCache(Usd.TimeCode.Default(), purposes, useExtentsHint=False)
     walls = 0
     prims = iter(Usd.PrimRange(stage.GetPseudoRoot()))
+    room_roots: list[str] = []
     for prim in prims:
+        path = str(prim.GetPath())
+        role = prim.GetCustomDataByKey(usd_layout.SIM_ROLE_KEY)
+        if role == "background" or path == usd_layout.ROOM_PATH:
+            room_roots.append(path + "/")
         if prim.HasAPI(UsdPhysics.RigidBodyAPI):
             prims.PruneChildren()
             continue
-        if not prim.HasAPI(UsdPhysics.CollisionAPI):
+        in_room = any(path.startswith(root) for root in room_roots)
+        if not in_room or path in floors or not prim.HasAPI(UsdPhysics.CollisionAPI):
             continue
-        size = cache.ComputeWorldBound(prim).ComputeAlignedRange().GetSize()
-        # A wall slab: at least 1 m tall and 1 m long, thin across.
-        thin, long = min(size[0], size[1]), max(size[0], size[1])
-        walls += int(size[2] >= 1.0 and long >= 1.0 and thin <= 0.3)
+        walls += int(cache.ComputeWorldBound(prim).ComputeAlignedRange().GetSize()[2] >= 1.0)
     result.walls = walls
 
 
