@@ -106,6 +106,22 @@ def test_a_different_scene_is_refused_in_one_line(scene, tmp_path, capsys):
     assert err.count("\n") == 1 and "is not the scene these episodes were recorded on" in err
 
 
+def test_a_model_other_than_the_recorded_one_is_refused(scene, tmp_path, capsys):
+    """A record whose model fingerprint does not match the rebuilt model stops the replay."""
+    scene_dir, _ = scene
+    dataset = _copy_dataset(scene_dir, tmp_path)
+    path = dataset / "meta/episodes/chunk-000/file-000.parquet"
+    table = pq.read_table(path)
+    records = [json.loads(v) for v in table.column("replay").to_pylist()]
+    for record in records:
+        record["model_fingerprint"] = "0" * 64
+    column = pa.array([json.dumps(r) for r in records], table.schema.field("replay").type)
+    index = table.schema.get_field_index("replay")
+    pq.write_table(table.set_column(index, table.schema.field("replay"), column), path)
+    assert main(["--dataset", str(dataset), "--scene-dir", str(scene_dir)]) == 2
+    assert "differs from the recorded one" in capsys.readouterr().err
+
+
 def test_validation_replays_a_sample_and_reports_the_figure(scene):
     """The step's validation check carries the largest errors reached over its sample."""
     scene_dir, settings = scene
