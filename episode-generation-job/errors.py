@@ -7,7 +7,7 @@ PipelineError (tools.errors)
 
 from __future__ import annotations
 
-from tools.errors import EXIT_BAD_INPUT, PipelineError
+from tools.errors import PipelineError
 
 
 class EpisodeFailedError(PipelineError):
@@ -21,8 +21,6 @@ class EpisodeFailedError(PipelineError):
 
 class BackendUnavailableError(PipelineError):
     """The requested simulation backend is not importable here; nothing falls back silently."""
-
-    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, backend: str, problem: str, *, hint: str | None = None) -> None:
         super().__init__(f"backend {backend}: {problem}", hint=hint)

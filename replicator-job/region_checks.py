@@ -15,6 +15,7 @@ from shapely.geometry import Polygon
 from replicator_job.scene_geometry import Array, ObjectGeometry
 from tools.randomization.layout import DISTRACTOR_ROOT_PRIM
 from tools.randomization.regions import PlacementRegion
+from tools.usd_stage import open_usd_stage
 
 PRIM_PREFIX = "/World/"
 _PROBE_ABOVE_M = 0.005
@@ -136,7 +137,7 @@ def compose_with_regions(scene_usd: Path, regions_usd: Path) -> Usd.Stage:
     Returns:
         The composed stage.
     """
-    stage = Usd.Stage.Open(str(scene_usd))
+    stage = open_usd_stage(scene_usd)
     stage.GetSessionLayer().subLayerPaths.append(str(regions_usd))
     return stage
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from pxr import Sdf, Usd, UsdGeom, UsdPhysics
+from pxr import Usd, UsdGeom, UsdPhysics
 
 from tools.errors import InputError
 from tools.sim import usd_layout as layout
+from tools.usd_stage import open_usd_stage
 
 Array = NDArray[np.float64]
 
@@ -105,12 +106,7 @@ def open_scene_stage(usd_path: Path) -> Usd.Stage:
     Raises:
         InputError: missing, or not Z-up metres.
     """
-    if not usd_path.is_file():
-        raise InputError(str(usd_path), "scene USD missing (did the usd step run?)")
-    cached = Sdf.Layer.Find(str(usd_path))
-    if cached is not None and not cached.dirty:  # another step may have rewritten the file
-        cached.Reload(force=True)
-    stage = Usd.Stage.Open(str(usd_path))
+    stage = open_usd_stage(usd_path)
     if UsdGeom.GetStageUpAxis(stage) != UsdGeom.Tokens.z:
         raise InputError(str(usd_path), "stage upAxis must be Z")
     if abs(UsdGeom.GetStageMetersPerUnit(stage) - 1.0) > 1e-9:

@@ -1,14 +1,15 @@
 """Error tree shared by every job; only `tools.job_runner` turns these into exit codes.
 
-PipelineError                 base; `retryable` says whether a new attempt can help
+PipelineError                 base; `retryable` alone decides: exit 1 if it is, else exit 2
 ├── ConfigError               bad or missing configuration (exit 2, permanent)
 ├── InputError                bad scene input: a file, a field, a value (exit 2, permanent)
 │   └── ManifestError         the scene contract is violated (collects every problem)
 ├── TransientError            a dependency failed in a way a retry may fix (exit 1)
 │   └── CircuitOpenError      a circuit breaker refuses calls for a while
-├── StorageError              storage failed; `PreconditionFailed` when a create-only write lost
-├── PartialFailureError       too few items succeeded; carries successes and failures
-└── StepFailedError           a pipeline step failed (raised by the local runner)
+├── StorageError              storage failed (exit 1 when transient, else 2);
+│                             `PreconditionFailed` when a create-only write lost, `ObjectNotFound`
+├── PartialFailureError       too few items succeeded; carries successes and failures (exit 2)
+└── StepFailedError           a pipeline step failed (raised by the local runner; its cause's)
 """
 
 from __future__ import annotations
@@ -25,18 +26,22 @@ class PipelineError(Exception):
     """Base of all pipeline errors.
 
     Attributes:
-        retryable: whether another attempt of the same job could succeed.
-        exit_code: the process exit code the job runner uses for this error.
+        retryable: whether another attempt of the same job could succeed; the one property the
+            exit code, the failure marker and the retry helpers all read.
         hint: an optional suggestion for the operator.
     """
 
     retryable: bool = False
-    exit_code: int = EXIT_FAILURE
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    @property
+    def exit_code(self) -> int:
+        """Exit 1 asks Cloud Run for another attempt; exit 2 says no attempt can help."""
+        return EXIT_FAILURE if self.retryable else EXIT_BAD_INPUT
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
@@ -44,8 +49,6 @@ class PipelineError(Exception):
 
 class ConfigError(PipelineError):
     """A configuration variable is missing or breaks its rule; never carries the value."""
-
-    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, variable: str, rule: str, *, hint: str | None = None) -> None:
         super().__init__(f"configuration {variable}: {rule}", hint=hint)
@@ -55,8 +58,6 @@ class ConfigError(PipelineError):
 
 class InputError(PipelineError):
     """The scene input is unusable: names the file (or field) and the problem."""
-
-    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, source: str, problem: str, *, hint: str | None = None) -> None:
         super().__init__(f"{source}: {problem}", hint=hint)
@@ -155,4 +156,5 @@ class StepFailedError(PipelineError):
         super().__init__(f"step {step} failed: {cause}")
         self.step = step
         self.cause = cause
-        self.exit_code = cause.exit_code if isinstance(cause, PipelineError) else EXIT_FAILURE
+        # Anything but a pipeline error is a bug or an outage: another attempt may pass.
+        self.retryable = cause.retryable if isinstance(cause, PipelineError) else True

@@ -44,8 +44,6 @@ class JobTerminatedError(PipelineError):
 class PermanentFailureSeenError(PipelineError):
     """An earlier attempt of this execution failed permanently; retrying cannot help."""
 
-    exit_code = 2
-
 
 @dataclass(frozen=True)
 class StepOutcome:
@@ -156,7 +154,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                 "step %s failed: %s",
                 spec.name,
                 exc,
-                exc_info=not isinstance(exc, PipelineError) or exc.exit_code != 2,
+                exc_info=not isinstance(exc, PipelineError) or exc.retryable,
                 extra=log_fields(
                     step=spec.name,
                     duration_s=round(time.monotonic() - started, 3),

@@ -12,6 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdPhysics, Vt
 
+from tools.usd_stage import open_usd_stage
+
 METERS_PER_UNIT = 1.0
 KILOGRAMS_PER_UNIT = 1.0
 _TMP_COUNTER = itertools.count()
@@ -61,14 +63,9 @@ def open_stage(path: Path) -> Usd.Stage:
         The opened stage.
 
     Raises:
-        FileNotFoundError: the file does not exist.
+        InputError: the file is missing or does not parse (one line naming it).
     """
-    if not path.is_file():
-        raise FileNotFoundError(str(path))
-    cached = Sdf.Layer.Find(str(path))
-    if cached is not None and not cached.dirty:
-        cached.Reload(force=True)
-    return Usd.Stage.Open(str(path))
+    return open_usd_stage(path, what="USD layer")
 
 
 def _vec3f_array(values: NDArray[np.float64]) -> Vt.Vec3fArray:

@@ -21,6 +21,7 @@ from tools.sim.usd_completion import (
     floor_colliders,
     set_gravity,
 )
+from tools.usd_stage import open_usd_stage
 
 GROUND_PLANE_NAME = "ground_plane"
 
@@ -161,9 +162,7 @@ def load_scene_model(usd_path: Path, options: LoaderOptions | None = None) -> Lo
     options = options or LoaderOptions()
     require_usd_importer()
     source = str(usd_path)
-    if not usd_path.is_file():
-        raise InputError(source, "scene USD missing (did the usd step run?)")
-    stage = Usd.Stage.Open(source)
+    stage = open_usd_stage(usd_path)
     _check_units(stage, source)
     notes: list[str] = []
     # Textures are read when compiling, so the import and the compile share the context.
