@@ -60,7 +60,15 @@ def ensure_floor_collider(stage: Usd.Stage, manifest: SceneManifest) -> int:
     Returns:
         The number of colliders added: 0 when the room mesh's floor is used, else 1.
     """
-    floors = floor_colliders(stage)
+    # Only the room's own slabs count: a flat static object at z = 0 (a rug, a pallet) is
+    # no floor for the rest of the room.
+    names = layout.unique_prim_names([o.id for o in manifest.objects])
+    rooms = [
+        f"{layout.OBJECTS_PATH}/{names[o.id]}/"
+        for o in manifest.objects
+        if o.sim_role == SimRole.BACKGROUND
+    ]
+    floors = [p for p in floor_colliders(stage) if p.startswith(tuple(rooms))]
     room = UsdGeom.Xform.Define(stage, layout.ROOM_PATH).GetPrim()
     source = ROOM_MESH
     if not floors:
@@ -71,19 +79,24 @@ def ensure_floor_collider(stage: Usd.Stage, manifest: SceneManifest) -> int:
 
 
 def check_floor_collider(stage: Usd.Stage) -> CheckResult:
-    """The scene stage has a static floor collider whose top is at z = 0.
+    """The floor colliders recorded on `/World/Room` are static colliders with their top at z = 0.
 
     Args:
         stage: the scene stage.
 
     Returns:
-        ok when at least one is found; figures say which and where it came from.
+        ok when at least one is recorded and every recorded one is such a collider; figures
+        say which and where they came from.
     """
-    floors = floor_colliders(stage)
     room = stage.GetPrimAtPath(layout.ROOM_PATH)
     source = room.GetCustomDataByKey(layout.FLOOR_SOURCE_KEY) if room else None
-    figures = {"floor_colliders": floors, "source": source}
-    if not floors:
-        problem = "no static collider with its top at z = 0 under the room"
-        return CheckResult("floor_collider", False, problem, figures, (problem,))
-    return CheckResult("floor_collider", True, f"{len(floors)} ({source})", figures)
+    recorded = list(room.GetCustomDataByKey(layout.FLOOR_COLLIDERS_KEY) or []) if room else []
+    floors = floor_colliders(stage)
+    figures = {"floor_colliders": recorded, "source": source}
+    problems = [
+        f"{p}: not a static collider with its top at z = 0" for p in recorded if p not in floors
+    ]
+    if not recorded:
+        problems.append(f"no floor collider recorded on {layout.ROOM_PATH}")
+    detail = f"{len(recorded)} ({source})" if recorded else "none"
+    return CheckResult("floor_collider", not problems, detail, figures, tuple(problems))

@@ -162,6 +162,7 @@ def test_a_small_patch_below_the_floor_or_a_platform_above_it_is_not_the_floor(
         rng, np.array([3.0, 1.0, 0.4]), np.array([1.5, 0, 0]), np.array([0, 1.5, 0]), 0.03, 0
     )
     mesh = trimesh.util.concatenate([room, below, above])
+    assert isinstance(mesh, trimesh.Trimesh)
     surfaces = room_surfaces(mesh, PlaneParams())
     assert surfaces.floor is not None
     assert surfaces.floor.normal @ [2.5, 2.0, 0.0] - surfaces.floor.offset == pytest.approx(

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import mujoco
 import pytest
-from pxr import Usd, UsdGeom, UsdPhysics
+import trimesh
+from pxr import Usd, UsdGeom, UsdPhysics, Vt
 
-from tools.scene_manifest import load_manifest, save_manifest
+from tools.provenance import sha256_file
+from tools.scene_manifest import SimRole, load_manifest, save_manifest
 from tools.sim import load_scene_model
 from tools.sim import usd_layout as layout
 from tools.sim.usd_loader import GROUND_PLANE_NAME
@@ -103,8 +105,47 @@ def test_a_floor_slab_away_from_z0_is_not_taken_for_the_floor(make_scene):
     assert (source, floors) == (FLOOR_PLANE, [layout.FLOOR_COLLIDER_PATH])
 
 
-def test_validation_fails_without_a_floor_collider(tmp_path: Path):
+def test_a_flat_static_object_at_z0_is_no_floor_for_the_room(make_scene):
+    """A 1.5 m rug without a room: the room still gets its floor box."""
+    scene_dir = _without_room_floor(make_scene(), drop_room=True)
+    folder = scene_dir / "assets" / "rug_1"
+    (folder / "collision").mkdir(parents=True)
+    rug = trimesh.creation.box((1.5, 1.0, 0.01))
+    rug.apply_translation((0.0, 0.0, -0.005))  # top at z = 0
+    rug.export(folder / "mesh.glb")
+    rug.export(folder / "collision" / "hull_0.obj")
+    manifest = load_manifest(scene_dir)
+    crate = next(o for o in manifest.objects if o.id == "crate_1")
+    asset = crate.asset.model_copy(
+        update={
+            "mesh_path": "assets/rug_1/mesh.glb",
+            "sha256": sha256_file(folder / "mesh.glb"),
+            "collision_paths": ("assets/rug_1/collision/hull_0.obj",),
+        }
+    )
+    rug_object = crate.model_copy(
+        update={
+            "id": "rug_1",
+            "category": "rug",
+            "sim_role": SimRole.STATIC,
+            "asset": asset,
+            "physics": None,
+        }
+    )
+    objects = (*manifest.objects, rug_object)
+    save_manifest(scene_dir, manifest.model_copy(update={"objects": objects}))
+    stage = _assembled(scene_dir)
+    assert _room_record(stage) == (FLOOR_PLANE, [layout.FLOOR_COLLIDER_PATH])
+
+
+def test_validation_fails_without_a_recorded_floor_collider():
     stage = Usd.Stage.CreateInMemory()
     UsdGeom.Xform.Define(stage, layout.WORLD_PATH)
     check = check_floor_collider(stage)
-    assert not check.ok and check.problems
+    assert not check.ok and check.problems == (f"no floor collider recorded on {layout.ROOM_PATH}",)
+    room = UsdGeom.Xform.Define(stage, layout.ROOM_PATH).GetPrim()
+    room.SetCustomDataByKey(layout.FLOOR_COLLIDERS_KEY, Vt.StringArray(["/World/Gone"]))
+    check = check_floor_collider(stage)
+    assert not check.ok and check.problems == (
+        "/World/Gone: not a static collider with its top at z = 0",
+    )
