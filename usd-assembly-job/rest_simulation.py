@@ -31,7 +31,8 @@ class RestLimits:
             micrometres in the soft contacts).
         min_rotation_deg: see `min_translation_m`.
         max_translation_m: beyond this the reconstructed pose is kept and the object reported.
-        max_rotation_deg: same for rotation (a tilt of ~15 degrees is corrected, a topple is not).
+        max_rotation_deg: same for rotation (a tilt of ~20 degrees is corrected, a topple is not);
+            not applied to round objects (extents within 1.3x), which have no upright to lose.
         support_tolerance_m: how far below the surface that was under it an object may end.
     """
 

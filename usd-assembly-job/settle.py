@@ -69,7 +69,7 @@ def rotation_deg(q0: NDArray[np.float64], q1: NDArray[np.float64]) -> float:
     return math.degrees(2.0 * math.acos(min(1.0, float(dot))))
 
 
-def _geom_points(model: mujoco.MjModel, data: mujoco.MjData, geom: int) -> NDArray[np.float64]:
+def geom_points(model: mujoco.MjModel, data: mujoco.MjData, geom: int) -> NDArray[np.float64]:
     """World positions of a mesh geom's vertices (or the corners of its bounding box)."""
     if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_MESH:
         mesh = model.geom_dataid[geom]
@@ -87,7 +87,7 @@ def lowest_z(model: mujoco.MjModel, data: mujoco.MjData, geoms: tuple[int, ...])
     """Lowest world z of the given geoms' vertices (inf when there are none)."""
     if not geoms:
         return math.inf
-    return float(min(_geom_points(model, data, g)[:, 2].min() for g in geoms))
+    return float(min(geom_points(model, data, g)[:, 2].min() for g in geoms))
 
 
 def surface_below(
@@ -95,7 +95,7 @@ def surface_below(
 ) -> tuple[float, str]:
     """Height and owner of the first surface straight below the object's collision box centre."""
     model = scene.model
-    points = np.concatenate([_geom_points(model, data, g) for g in handle.collision_geoms])
+    points = np.concatenate([geom_points(model, data, g) for g in handle.collision_geoms])
     low, high = points.min(axis=0), points.max(axis=0)
     origin = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, (low[2] + high[2]) / 2])
     hit = np.array([-1], dtype=np.int32)

@@ -17,13 +17,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
 from tools.scene_manifest import SceneManifest
-from tools.sim import LoadedScene, LoaderOptions, load_scene_model
+from tools.sim import LoadedScene, LoaderOptions, ObjectHandle, load_scene_model
 from usd_assembly_job.rest_simulation import RestLimits, simulate_to_rest
-from usd_assembly_job.settle import lowest_z, rotation_deg, surface_below
+from usd_assembly_job.settle import geom_points, lowest_z, rotation_deg, surface_below
 
 log = logging.getLogger("bp.usd.settle")
 
@@ -97,10 +98,26 @@ def _unit_quat(quat: NDArray[np.float64]) -> Quat:
     return (float(q[0]), float(q[1]), float(q[2]), float(q[3]))
 
 
+# Objects whose collision extents differ by less than this ratio have no "upright" to lose: a
+# ball or an apple that rolls a little turns freely, so only the translation cap applies.
+_ROUND_EXTENT_RATIO = 1.3
+
+
+def _is_round(scene: LoadedScene, data: mujoco.MjData, handle: ObjectHandle) -> bool:
+    """Whether the body's collision geometry is about as long as it is wide and tall."""
+    if not handle.collision_geoms:
+        return False
+    points = np.concatenate([geom_points(scene.model, data, g) for g in handle.collision_geoms])
+    rotation = data.xmat[handle.body_id].reshape(3, 3)
+    local = (points - data.xpos[handle.body_id]) @ rotation
+    extents = local.max(axis=0) - local.min(axis=0)
+    return bool(extents.min() > 0 and extents.max() / extents.min() < _ROUND_EXTENT_RATIO)
+
+
 def _refusal(
     moved: float, turned: float, sank: bool, moving: bool, simulated: float, limits: RestLimits
 ) -> str | None:
-    """Why a resting pose is not used (None: it is)."""
+    """Why a resting pose is not used (None: it is); `turned` is 0 for round objects."""
     if moving:
         return f"not at rest after {simulated:.2f} s"
     if sank:
@@ -138,7 +155,8 @@ def settle_scene(scene: LoadedScene, limits: RestLimits | None = None) -> Settle
         turned = rotation_deg(start.xquat[body], quat) if finite else math.inf
         top = surfaces.get(oid, (-math.inf, ""))[0]
         sank = lowest_z(model, data, handle.collision_geoms) < top - limits.support_tolerance_m
-        reason = _refusal(moved, turned, sank, oid in moving or not finite, simulated, limits)
+        judged_turn = 0.0 if _is_round(scene, start, handle) else turned
+        reason = _refusal(moved, judged_turn, sank, oid in moving or not finite, simulated, limits)
         still = moved <= limits.min_translation_m and turned <= limits.min_rotation_deg
         if reason is not None or still:
             position, quat = start.xpos[body], start.xquat[body]
