@@ -81,7 +81,7 @@ def test_seams_split_the_index_but_not_the_surface(scene: Scene) -> None:
         mesh = scene.posed(object_id)
         assert (_edge_counts(np.asarray(mesh.faces)) == 1).any(), object_id
         welded = _edge_counts(_welded_faces(mesh))
-        if obj["defects"]["missing_faces"] == 0:
+        if obj["defects"]["missing_faces"] == obj["defects"]["open_bottom_faces"] == 0:
             assert (welded % 2 == 0).all(), object_id
         else:
             assert (welded % 2 == 1).any(), object_id
@@ -193,3 +193,16 @@ def test_bad_profile_arguments(tmp_path: Path, profile: str, density: float) -> 
     with pytest.raises(MockSceneError):
         generate_mock_scene("x", tmp_path, profile=profile, density=density)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_open_bottom_removes_only_the_underside() -> None:
+    """An open bottom drops exactly the downward faces at the lowest level of a box."""
+    from fixtures.mock_regen3d.dense_mesh import subdivide
+    from fixtures.mock_regen3d.primitives import box_from_bounds
+    from fixtures.mock_regen3d.surface_defects import open_bottom
+
+    dense = subdivide(box_from_bounds((-0.1, -0.1, 0.0), (0.1, 0.1, 0.2)), 4)
+    opened, removed = open_bottom(dense)
+    assert removed == len(dense.faces) // 6
+    assert len(opened.faces) == len(dense.faces) - removed
+    assert (_edge_counts(opened.faces) == 1).sum() == 4 * 4
