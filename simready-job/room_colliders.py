@@ -70,7 +70,7 @@ class RoomSurfaces:
         floor: the floor (normal close to +Z), or None.
         walls: near-vertical planes, largest first.
         ceilings: downward-facing horizontal planes above the room's middle.
-        ignored: planes that are none of these (tilted, or horizontal above the floor).
+        ignored: planes that are none of these (tilted, or upward planes besides the floor).
     """
 
     floor: Plane | None
