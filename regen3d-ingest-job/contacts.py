@@ -28,17 +28,35 @@ def winding_numbers(points: Array, vertices: Array, faces: Faces) -> Array:
     total = np.zeros(len(points))
     for start in range(0, len(faces), _CHUNK):
         tri = vertices[faces[start : start + _CHUNK]]
-        a = tri[None, :, 0, :] - points[:, None, :]
-        b = tri[None, :, 1, :] - points[:, None, :]
-        c = tri[None, :, 2, :] - points[:, None, :]
-        la, lb, lc = (np.linalg.norm(x, axis=2) for x in (a, b, c))
-        det = np.einsum("pfi,pfi->pf", a, np.cross(b, c))
-        dot_ab = np.einsum("pfi,pfi->pf", a, b)
-        dot_ac = np.einsum("pfi,pfi->pf", a, c)
-        dot_bc = np.einsum("pfi,pfi->pf", b, c)
-        denominator = la * lb * lc + dot_ab * lc + dot_ac * lb + dot_bc * la
-        total += 2.0 * np.arctan2(det, denominator).sum(axis=1)
+        p = points[:, None, :]
+        total += solid_angles(tri[None, :, 0] - p, tri[None, :, 1] - p, tri[None, :, 2] - p).sum(
+            axis=1
+        )
     result: Array = total / (4.0 * np.pi)
+    return result
+
+
+def solid_angles(a: Array, b: Array, c: Array) -> Array:
+    """Signed solid angle of each triangle seen from the origin (van Oosterom & Strackee).
+
+    Args:
+        a: (..., 3) first corners, relative to the viewpoint; b, c likewise (broadcastable).
+
+    Returns:
+        (...) solid angles, positive when the viewpoint is on the triangle's back side.
+    """
+    ax, ay, az = a[..., 0], a[..., 1], a[..., 2]
+    bx, by, bz = b[..., 0], b[..., 1], b[..., 2]
+    cx, cy, cz = c[..., 0], c[..., 1], c[..., 2]
+    la = np.sqrt(ax * ax + ay * ay + az * az)
+    lb = np.sqrt(bx * bx + by * by + bz * bz)
+    lc = np.sqrt(cx * cx + cy * cy + cz * cz)
+    det = ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)
+    ab = ax * bx + ay * by + az * bz
+    ac = ax * cx + ay * cy + az * cz
+    bc = bx * cx + by * cy + bz * cz
+    denominator = la * lb * lc + ab * lc + ac * lb + bc * la
+    result: Array = 2.0 * np.arctan2(det, denominator)
     return result
 
 
@@ -136,9 +154,18 @@ def _cross2(u: Array, v: Array) -> Array:
 
 
 def _closest_points(points: Array, tri: Array) -> Array:
-    """(P, F, 3) closest point on each triangle to each point (Ericson, RTCD 5.1.5)."""
-    p = points[:, None, :]
-    a, b, c = tri[None, :, 0, :], tri[None, :, 1, :], tri[None, :, 2, :]
+    """(P, F, 3) closest point on each triangle to each point."""
+    return closest_on_triangles(
+        points[:, None, :], tri[None, :, 0], tri[None, :, 1], tri[None, :, 2]
+    )
+
+
+def closest_on_triangles(p: Array, a: Array, b: Array, c: Array) -> Array:
+    """Closest point on triangles (a, b, c) to points p, all (..., 3) and broadcastable.
+
+    Ericson, Real-Time Collision Detection, 5.1.5.
+    """
+    shape = np.broadcast_shapes(p.shape, a.shape, b.shape, c.shape)
     ab, ac, ap = b - a, c - a, p - a
     d1, d2 = _dot(ab, ap), _dot(ac, ap)
     bp = p - b
@@ -154,21 +181,21 @@ def _closest_points(points: Array, tri: Array) -> Array:
         t_ab = d1 / (d1 - d3)
         t_ac = d2 / (d2 - d6)
         t_bc = (d4 - d3) / ((d4 - d3) + (d5 - d6))
-    result = a + ab * v_face[..., None] + ac * w_face[..., None]
+    result = np.broadcast_to(a + ab * v_face[..., None] + ac * w_face[..., None], shape)
     regions = [
         ((va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0), b + (c - b) * t_bc[..., None]),
         ((vb <= 0) & (d2 >= 0) & (d6 <= 0), a + ac * t_ac[..., None]),
-        ((d6 >= 0) & (d5 <= d6), np.broadcast_to(c, result.shape)),
+        ((d6 >= 0) & (d5 <= d6), np.broadcast_to(c, shape)),
         ((vc <= 0) & (d1 >= 0) & (d3 <= 0), a + ab * t_ab[..., None]),
-        ((d3 >= 0) & (d4 <= d3), np.broadcast_to(b, result.shape)),
-        ((d1 <= 0) & (d2 <= 0), np.broadcast_to(a, result.shape)),
+        ((d3 >= 0) & (d4 <= d3), np.broadcast_to(b, shape)),
+        ((d1 <= 0) & (d2 <= 0), np.broadcast_to(a, shape)),
     ]
     for mask, value in regions:  # later regions win, matching Ericson's early returns
         result = np.where(mask[..., None], value, result)
-    final: Array = np.where(np.isnan(result), np.broadcast_to(a, result.shape), result)
+    final: Array = np.where(np.isnan(result), np.broadcast_to(a, shape), result)
     return final
 
 
 def _dot(u: Array, v: Array) -> Array:
-    result: Array = np.einsum("pfi,pfi->pf", np.broadcast_to(u, v.shape), v)
+    result: Array = np.einsum("...i,...i->...", u, v)
     return result

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from regen3d_ingest_job.contacts import highest_surface, penetration_depth
+from regen3d_ingest_job.mesh_index import MeshIndex, highest_crossing
 from tools.scene_manifest import PoseSource, SimRole
 
 FLOOR = "floor"
 SNAP_TOLERANCE_M = 0.05  # gaps and penetrations up to this are reconstruction noise: snapped
 FAR_BELOW_FLOOR_M = 0.10  # an object whose bottom is deeper than this is dropped
 MAX_PENETRATION_M = 0.005
+DEPTH_RESOLUTION_M = 0.0005  # shallower penetrations are resting contacts within mesh noise
 _CONTACT_BAND_M = 0.01  # vertices this close above the bottom form the footprint
 _MAX_CONTACT_POINTS = 64
 _SEPARATION_MARGIN_M = 0.001
@@ -43,11 +44,49 @@ class PlacedObject:
     pose_source: PoseSource
     notes: list[str] = field(default_factory=list)
     support: str | None = None
+    _index: MeshIndex | None = field(default=None, init=False, repr=False)
+    _world: tuple[bytes, Array] | None = field(default=None, init=False, repr=False)
+
+    def pose_key(self) -> bytes:
+        """Changes whenever the world geometry may have changed."""
+        return self.rotation.tobytes() + self.translation.tobytes() + id(self.local).to_bytes(8)
 
     def world_vertices(self) -> Array:
-        """(N, 3) vertices in the world frame."""
-        result: Array = self.local @ self.rotation.T + self.translation
+        """(N, 3) vertices in the world frame (read-only; cached while the pose is unchanged)."""
+        key = self.pose_key()
+        if self._world is None or self._world[0] != key:
+            world = self.local @ self.rotation.T + self.translation
+            world.setflags(write=False)
+            self._world = (key, world)
+        return self._world[1]
+
+    def mesh_index(self) -> MeshIndex:
+        """Spatial index of the mesh in the object's own frame (built once)."""
+        if self._index is None or self._index.vertices is not self.local:
+            self._index = MeshIndex(self.local, self.faces)
+        return self._index
+
+    def to_local(self, points: Array) -> Array:
+        """World points in the object's frame."""
+        result: Array = (points - self.translation) @ self.rotation
         return result
+
+    def penetration_by(self, points: Array) -> float:
+        """How deep the deepest of the world `points` lies inside this object, metres."""
+        low, high = self.bounds()
+        near = points[((points > low) & (points < high)).all(axis=1)]
+        if len(near) == 0:
+            return 0.0
+        return self.mesh_index().penetration_depth(self.to_local(near), DEPTH_RESOLUTION_M)
+
+    def highest_surface(self, points_xy: Array, low: float, high: float) -> float | None:
+        """The highest surface in [low, high] (world Z) under any of the world XY points."""
+        if abs(self.rotation[2, 2]) < 1.0 - 1e-12:  # tilted: vertical lines are not local ones
+            return highest_crossing(points_xy, self.world_vertices(), self.faces, low, high)
+        lift = float(self.translation[2])
+        local_xy = (points_xy - self.translation[:2]) @ self.rotation[:2, :2]
+        found = self.mesh_index().highest_surface(local_xy, low - lift, high - lift)
+        return None if found is None else found + lift
 
     def bounds(self) -> tuple[Array, Array]:
         """World axis-aligned bounding box (low, high)."""
@@ -119,10 +158,11 @@ def separate(objects: Sequence[PlacedObject]) -> float:
     """
     solid = [o for o in objects if o.role is not SimRole.BACKGROUND]
     worst = 0.0
+    depths: dict[bytes, float] = {}  # pairs that did not move keep their depth between rounds
     for _ in range(_SEPARATION_ROUNDS):
         worst = 0.0
         moved = False
-        for a, b, depth in _penetrating_pairs(solid):
+        for a, b, depth in _penetrating_pairs(solid, depths=depths):
             worst = max(worst, depth)
             mover, other = _mover(a, b)
             if mover is None:
@@ -181,15 +221,18 @@ def _find_support(
         candidate = settled[int(index)]
         if candidate.role is SimRole.BACKGROUND:
             continue
-        z = highest_surface(contact, candidate.world_vertices(), candidate.faces, low, high)
+        z = candidate.highest_surface(contact, low, high)
         if z is not None and (best[1] is None or z > best[1]):
             best = (candidate.object_id, z)
     return best
 
 
 def _penetrating_pairs(
-    solid: Sequence[PlacedObject], threshold: float = MAX_PENETRATION_M
+    solid: Sequence[PlacedObject],
+    threshold: float = MAX_PENETRATION_M,
+    depths: dict[bytes, float] | None = None,
 ) -> list[tuple[PlacedObject, PlacedObject, float]]:
+    depths = {} if depths is None else depths
     if len(solid) < 2:
         return []
     boxes = np.array([np.stack(o.bounds()) for o in solid])
@@ -200,8 +243,12 @@ def _penetrating_pairs(
         )
         for offset in np.flatnonzero((overlap > threshold).all(axis=1)):
             b = solid[i + 1 + int(offset)]
-            va, vb = a.world_vertices(), b.world_vertices()
-            depth = max(penetration_depth(va, vb, b.faces), penetration_depth(vb, va, a.faces))
+            key = a.pose_key() + b.pose_key()
+            if key not in depths:
+                depths[key] = max(
+                    b.penetration_by(a.world_vertices()), a.penetration_by(b.world_vertices())
+                )
+            depth = depths[key]
             if depth > threshold:
                 found.append((a, b, depth))
     return found

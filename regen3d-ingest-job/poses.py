@@ -13,7 +13,16 @@ from tools.scene_manifest import PoseSource
 # glTF's Y-up object frame to our Z-up one: (x, y, z)_gltf -> (x, -z, y).
 GLTF_TO_ZUP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 MAX_FIT_RELATIVE_RMS = 0.01  # fit residual / object size above this: correspondence broken
-UPRIGHT_TILT_DEG = 10.0  # tilts up to this are reconstruction noise: snapped to pure yaw
+# A resting object's canonical up within this of world up is upright: snapped to pure yaw.
+# Off-floor objects are fitted with the camera's up, so they arrive tilted by the camera
+# pitch (typically 10-20 deg for a photo of a table top) plus fit noise; an object really
+# lying down (a bottle on its side) is ~90 deg off its canonical up, and nothing rests stably
+# tilted much beyond 25 deg on a horizontal support without leaning on something.
+UPRIGHT_TILT_DEG = 25.0
+# Canonical up this close to the camera's +Y is the 5-DoF pose convention itself (whatever
+# the pitch): upright too.
+CAMERA_UP_MATCH_DEG = 3.0
+FLOOR_CONTACT_FRACTION = 0.01  # bottom within this x camera height of the floor: on the floor
 
 Array = NDArray[np.float64]
 
@@ -129,15 +138,20 @@ def pose_from_fit(canonical_gltf: Array, posed_scene: Array, floor: FloorFrame) 
     rotation = floor.rotation @ fit.rotation @ GLTF_TO_ZUP.T
     translation = fit.scale * rotation @ bottom + floor.rotation @ fit.translation + floor.offset
     notes = [f"similarity fit scale {fit.scale:.6g}, rms {fit.rms / size:.2e} of size"]
-    tilt = float(np.degrees(np.arccos(np.clip(rotation[2, 2], -1.0, 1.0))))
-    upright = tilt <= UPRIGHT_TILT_DEG
+    local = fit.scale * (canonical - bottom)
+    tilt = _angle_deg(rotation[:, 2], np.array([0.0, 0.0, 1.0]))
+    camera_up = floor.rotation @ np.array([0.0, 1.0, 0.0])
+    upright = (
+        tilt <= UPRIGHT_TILT_DEG or _angle_deg(rotation[:, 2], camera_up) <= CAMERA_UP_MATCH_DEG
+    )
     if upright:
         if tilt > 0.01:
-            notes.append(f"tilt {tilt:.2f} deg removed (kept yaw)")
-        rotation = yaw_matrix(yaw_of(rotation))
+            notes.append(f"tilt {tilt:.2f} deg removed (kept yaw, turned about the bbox centre)")
+        upright_rotation = yaw_matrix(yaw_of(rotation))
+        translation = _turn_about_centre(local, rotation, translation, upright_rotation)
+        rotation = upright_rotation
     else:
-        notes.append(f"tilted {tilt:.1f} deg: full rotation kept")
-    local = fit.scale * (canonical - bottom)
+        notes.append(f"tilted {tilt:.1f} deg: full rotation kept (lying or leaning)")
     return ObjectPose(
         rotation, translation, local, PoseSource.SIMILARITY_FIT, upright, tuple(notes)
     )
@@ -155,11 +169,48 @@ def pose_from_baked(posed_scene: Array, floor: FloorFrame, reason: str) -> Objec
         The pose.
     """
     aligned = floor.to_aligned(posed_scene)
+    notes = [reason]
+    camera_up = floor.rotation @ np.array([0.0, 1.0, 0.0])
+    off_floor = aligned[:, 2].min() > FLOOR_CONTACT_FRACTION * floor.camera_height
+    if off_floor and _angle_deg(camera_up, np.array([0.0, 0.0, 1.0])) > 0.01:
+        # Off-floor objects are posed with the camera's up: turn that up to world up.
+        centre = (aligned.min(axis=0) + aligned.max(axis=0)) / 2
+        aligned = (aligned - centre) @ _rotation_between(camera_up, np.array([0.0, 0.0, 1.0])).T
+        aligned += centre
+        notes.append(f"off the floor: camera pitch {floor.camera_tilt_deg:.1f} deg removed")
     low, high = aligned.min(axis=0), aligned.max(axis=0)
     bottom = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, low[2]])
     return ObjectPose(
-        np.eye(3), bottom, aligned - bottom, PoseSource.BAKED_GEOMETRY, True, (reason,)
+        np.eye(3), bottom, aligned - bottom, PoseSource.BAKED_GEOMETRY, True, tuple(notes)
     )
+
+
+def _angle_deg(u: Array, v: Array) -> float:
+    cosine = float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+
+
+def _rotation_between(u: Array, v: Array) -> Array:
+    """The smallest rotation taking unit vector u onto unit vector v (u != -v)."""
+    axis = np.cross(u, v)
+    sine, cosine = float(np.linalg.norm(axis)), float(u @ v)
+    if sine < 1e-12:
+        return np.eye(3)
+    k = axis / sine
+    skew = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    result: Array = np.eye(3) + sine * skew + (1.0 - cosine) * skew @ skew
+    return result
+
+
+def _turn_about_centre(local: Array, rotation: Array, translation: Array, new: Array) -> Array:
+    """Translation that keeps the canonical bbox centre in place when `rotation` becomes `new`.
+
+    The fit constrains the visible surface, whose middle is the centre; the height is set
+    later, when the object is snapped onto its support.
+    """
+    centre = (local.min(axis=0) + local.max(axis=0)) / 2
+    result: Array = rotation @ centre + translation - new @ centre
+    return result
 
 
 def yaw_of(rotation: Array) -> float:
