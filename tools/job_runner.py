@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from tools.config import JobSettings, load_settings
 from tools.errors import EXIT_FAILURE, EXIT_OK, ConfigError, PipelineError
+from tools.input_state import changed_since, state_record
 from tools.markers import (
     clear_complete_marker,
     permanent_failure,
@@ -103,14 +104,25 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
             deps = {name: read_complete_marker(storage, name) for name in spec.depends_on}
             inputs_sha = fingerprint_inputs(scene_dir, spec, settings, deps)
             marker = read_complete_marker(storage, spec.name)
+            # Outputs are checked only where they are at hand (GCS stages inputs alone).
+            checked = spec.inputs + (spec.outputs if local else ())
+            changed = [] if marker is None else changed_since(storage, scene_dir, marker, checked)
             if (
                 not force
                 and marker is not None
                 and marker.get("inputs_sha256") == inputs_sha
+                and not changed
                 and (not local or _outputs_present(scene_dir, spec))
             ):
                 log.info("step %s: inputs unchanged, skipped", spec.name)
                 return StepOutcome(spec.name, "skipped", 0.0, dict(marker.get("result", {})))
+            if changed:
+                log.info(
+                    "step %s: %d file(s) changed since the last run (%s), running it",
+                    spec.name,
+                    len(changed),
+                    ", ".join(changed[:3]) + (", …" if len(changed) > 3 else ""),
+                )
             clear_complete_marker(storage, spec.name)
             with span(f"step.{spec.name}", scene_id=settings.SCENE_ID, step=spec.name):
                 result = spec.run(ctx)
@@ -130,6 +142,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                     "parameters": settings.public_parameters(),
                     "tool_versions": tool_versions(),
                     "provenance": provenance,
+                    **state_record(scene_dir, spec.inputs + spec.outputs),
                 },
             )
             log.info(

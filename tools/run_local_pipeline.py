@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from tools.job_runner import execute_step, exit_code_for
 from tools.pipeline_graph import dependants, resolve_steps
 from tools.provenance import provenance_record, tool_versions
 from tools.scene_layout import VALIDATION_REPORT_PATH
-from tools.steps import StepContext, StepSpec, registered_steps
+from tools.steps import StepContext, StepSpec, Validation, registered_steps
 from tools.storage import LocalStorage
 from tools.structured_logging import configure_logging, get_logger
 from tools.tracing import configure_tracing, span
@@ -51,6 +51,18 @@ def _settings_for(spec: StepSpec, scene_id: str, scene_dir: Path) -> JobSettings
 def _progress(index: int, total: int, name: str, status: str, seconds: float | None = None) -> None:
     took = f" ({seconds:.1f} s)" if seconds is not None else ""
     print(f"[{index}/{total}] {name:<18} {status}{took}", file=sys.stderr, flush=True)
+
+
+def _validate(check: Callable[[StepContext], Validation], ctx: StepContext) -> Validation:
+    """A step's validation as a report: one that cannot even run is a failed check in the
+    report (and a non-zero exit), never a traceback that leaves no report at all."""
+    try:
+        return check(ctx)
+    except Exception as exc:
+        log.error("validation could not run: %s", exc, exc_info=not isinstance(exc, PipelineError))
+        detail = f"validation could not run: {exc}"
+        problem = {"name": "validation", "ok": False, "detail": detail, "figures": {}}
+        return {"ok": False, "checks": [problem | {"problems": [detail]}]}
 
 
 def run_pipeline(
@@ -108,7 +120,7 @@ def run_pipeline(
             summary["steps"][name] = {"status": outcome.status, "result": outcome.result}
             if validate and spec.validate is not None:
                 ctx = StepContext(scene_dir, settings, LocalStorage(scene_dir), log)
-                report = spec.validate(ctx)
+                report = _validate(spec.validate, ctx)
                 validations[name] = report
                 if not report.get("ok", False):
                     summary["ok"] = False
