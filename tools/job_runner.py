@@ -167,7 +167,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                 "step %s failed: %s",
                 spec.name,
                 exc,
-                exc_info=not isinstance(exc, PipelineError) or exc.retryable,
+                exc_info=_wants_traceback(exc),
                 extra=log_fields(
                     step=spec.name,
                     duration_s=round(time.monotonic() - started, 3),
@@ -176,6 +176,13 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                 ),
             )
             raise
+
+
+def _wants_traceback(exc: BaseException) -> bool:
+    """Bugs and outages get a stack trace; bad input and a termination signal one line."""
+    if isinstance(exc, JobTerminatedError):
+        return False
+    return not isinstance(exc, PipelineError) or exc.retryable
 
 
 def _provenance(scene_dir: Path, settings: JobSettings, result: StepResult) -> dict[str, Any]:
@@ -187,7 +194,8 @@ def _provenance(scene_dir: Path, settings: JobSettings, result: StepResult) -> d
     return provenance_record(scene_dir, settings=output_settings(settings))
 
 
-def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+def raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    """Signal handler: the running step fails with a marker and the process exits promptly."""
     raise JobTerminatedError(f"received signal {signal.Signals(signum).name}")
 
 
@@ -225,7 +233,7 @@ def run_job_main(spec: StepSpec, env: dict[str, Any] | None = None) -> NoReturn:
         level=settings.LOG_LEVEL,
     )
     provider = configure_tracing(spec.job)
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGTERM, raise_terminated)
     code = EXIT_OK
     try:
         execute_step(spec, settings, force=settings.FORCE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +20,7 @@ from typing import Any
 
 from tools.config import JobSettings, load_settings
 from tools.errors import EXIT_FAILURE, EXIT_OK, ConfigError, PipelineError
-from tools.job_runner import execute_step, exit_code_for
+from tools.job_runner import JobTerminatedError, execute_step, exit_code_for, raise_terminated
 from tools.pipeline_graph import dependants, resolve_steps
 from tools.provenance import provenance_record, tool_versions
 from tools.scene_layout import VALIDATION_REPORT_PATH
@@ -41,11 +42,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _settings_for(spec: StepSpec, scene_id: str, scene_dir: Path) -> JobSettings:
+def _settings_for(cls: type[JobSettings], scene_id: str, scene_dir: Path) -> JobSettings:
     # One override path: the environment, as on Cloud Run; location comes from the arguments.
     env = {k: v for k, v in os.environ.items() if k not in ("BUCKET",)}
     env.update({"SCENE_ID": scene_id, "SCENE_DIR": str(scene_dir)})
-    return load_settings(spec.settings_cls, env)
+    return load_settings(cls, env)
 
 
 def _progress(index: int, total: int, name: str, status: str, seconds: float | None = None) -> None:
@@ -102,11 +103,11 @@ def run_pipeline(
                 continue
             _progress(index, len(order), name, "running…")
             try:
-                settings = _settings_for(spec, scene_id, scene_dir)
+                settings = _settings_for(spec.settings_cls, scene_id, scene_dir)
                 outcome = execute_step(spec, settings, force=force or settings.FORCE)
             except BaseException as exc:
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
+                if isinstance(exc, KeyboardInterrupt | JobTerminatedError):
+                    raise  # the whole run stops (the step's failure marker is written)
                 _progress(index, len(order), name, f"FAILED: {exc}")
                 summary["ok"] = False
                 summary["steps"][name] = {
@@ -142,11 +143,23 @@ def run_pipeline(
 def main(argv: list[str] | None = None) -> int:
     """CLI entry: returns the process exit code."""
     args = _parse_args(argv)
-    configure_logging("local-runner", args.scene_id or args.scene_dir.name)
+    scene_id = args.scene_id or args.scene_dir.name
+    configure_logging("local-runner", scene_id)
     provider = configure_tracing("local-runner")
+    # As on Cloud Run: SIGTERM (and Ctrl-C) fails the running step with a marker, then exits.
+    previous = {s: signal.signal(s, raise_terminated) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         if not args.scene_dir.is_dir():
             raise ConfigError("--scene-dir", f"{args.scene_dir} is not a folder")
+        base = _settings_for(JobSettings, scene_id, args.scene_dir)
+        # Logs go to stderr even as JSON lines: stdout carries the run summary.
+        configure_logging(
+            "local-runner",
+            scene_id,
+            structured=base.STRUCTURED_LOGGING,
+            level=base.LOG_LEVEL,
+            stream=sys.stderr,
+        )
         steps = args.steps.split(",") if args.steps else None
         summary = run_pipeline(
             args.scene_dir,
@@ -160,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     finally:
         provider.shutdown()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print(json.dumps(summary, indent=2, default=str))
     if summary["ok"]:
         return EXIT_OK
