@@ -20,6 +20,7 @@ from tools.scene_layout import MANIFEST_PATH
 from tools.scene_manifest import SceneManifest
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.task_specifier import (
     Phraser,
     PickPlaceTask,
@@ -31,7 +32,21 @@ if TYPE_CHECKING:
     from episode_generation_job.replay_record import ReplayRecorder
     from tools.randomization import BundleConfig
 
+
 _SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
+
+
+def closed_containers(backend: SimBackend, manifest: SceneManifest) -> frozenset[str]:
+    """Containers by name (a "tissue box") whose top the simulator finds closed: nothing can
+    go in them. Unknown to the engine: trusted as containers."""
+    closed = set()
+    boxes = backend.object_boxes()
+    for obj in manifest.objects:
+        if is_container(obj) and obj.id in boxes:
+            depth = backend.open_top_depth(obj.id)
+            if depth is not None and depth < MIN_OPEN_DEPTH:
+                closed.add(obj.id)
+    return frozenset(closed)
 
 
 def _replay_recorder(backend: SimBackend, bundle: BundleConfig | None) -> ReplayRecorder | None:
@@ -91,7 +106,13 @@ class EpisodeSession:
         }
         self.rest = RestState(self.rest_poses, self.rest_boxes, self.supports)
         candidates = derive_tasks(
-            manifest, self.rest_boxes, base, free_objects=free, max_tasks=max_tasks, phrase=phrase
+            manifest,
+            self.rest_boxes,
+            base,
+            free_objects=free,
+            max_tasks=max_tasks,
+            phrase=phrase,
+            closed=closed_containers(backend, manifest),
         )
         # Reachability before trying: keep the tasks whose whole plan has IK solutions at rest.
         self.tasks: list[PickPlaceTask] = [

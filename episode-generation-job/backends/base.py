@@ -171,6 +171,15 @@ class SimBackend(ABC):
         removed = {"distractors": (), "light": None, "colors": (), "camera": None, "physics": ()}
         return sample.model_copy(update=removed)
 
+    def open_top_depth(self, object_id: str) -> float | None:
+        """How far below its top a ray down the object's centre first hits something: an open
+        container's inner depth, about 0 for a closed box.
+
+        Returns:
+            Metres, or None when this engine cannot tell (this default).
+        """
+        return None
+
     def apply_frame(self, frame: FrameRandomization) -> bool:
         """Apply one frame's per-frame randomizers (light, colours) before rendering it.
 

@@ -253,6 +253,15 @@ class MujocoBackend(SimBackend):
         qvel = self.data.qvel[adr : adr + 6]
         return float(np.linalg.norm(qvel[:3])), float(np.linalg.norm(qvel[3:]))
 
+    def open_top_depth(self, object_id: str) -> float | None:
+        """Depth below the top where a ray down the centre first hits any geom (mj_ray)."""
+        box = self.object_boxes()[object_id]
+        start = np.array([box.centre[0], box.centre[1], box.top + 0.01])
+        hit = np.zeros(1, dtype=np.int32)
+        distance = mujoco.mj_ray(self.model, self.data, start, np.array([0.0, 0.0, -1.0]),
+                                 None, True, -1, hit)  # fmt: skip
+        return None if distance < 0 else float(distance - 0.01)
+
     def _geom_owner(self, geom: int) -> str:
         for object_id, ids in self._objects.items():
             if geom in ids.geoms:

@@ -10,7 +10,7 @@ import pytest
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import MujocoScene, ObjectRef
-from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.episode_session import EpisodeSession, closed_containers
 from episode_generation_job.final_state import (
     WINDOW_FRAMES,
     WindowSampler,
@@ -315,3 +315,25 @@ def test_a_scripted_attempt_puts_the_cup_in_the_bowl_and_is_kept():
     assert record.verdict.checks["bottom_above_goal_m"] < -0.03
     assert record.metadata["goal_region"]["relation"] == "in"
     assert rejudge(record.metadata["final_state"]) == record.verdict
+
+
+def test_a_closed_box_is_not_a_container(backend):
+    """The simulator looks inside: the bowl is open 5 cm deep, a solid "box" is closed, so
+    nothing is put "in" it (a tissue box got cans pressed onto its lid before)."""
+    poses = {"bowl": BOWL_POSE, "cup": CUP_START}  # the bowl empty, the cup beside it
+    backend.reset(EpisodeInit(poses, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH))
+    assert backend.open_top_depth("bowl") == pytest.approx(BOWL_HEIGHT - BOWL_FLOOR, abs=0.003)
+    assert backend.open_top_depth("cup") == pytest.approx(0.0, abs=0.001)
+    manifest = bowl_scene().manifest
+    boxed = manifest.model_copy(
+        update={
+            "objects": tuple(
+                o.model_copy(update={"category": "box"}) if o.id == "cup" else o
+                for o in manifest.objects
+            )
+        }
+    )
+    assert closed_containers(backend, boxed) == frozenset({"cup"})
+    assert closed_containers(backend, manifest) == frozenset()
+    cup = next(o for o in boxed.objects if o.id == "cup")
+    assert relation_to(cup) == "in" and relation_to(cup, closed={"cup"}) == "on"

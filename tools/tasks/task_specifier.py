@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -239,6 +239,7 @@ def derive_tasks(
     free_objects: Sequence[str],
     max_tasks: int = 8,
     phrase: Phraser = template_phrase,
+    closed: Collection[str] = (),
 ) -> list[PickPlaceTask]:
     """Every feasible pick-and-place task of the scene, in a stable order.
 
@@ -253,6 +254,7 @@ def derive_tasks(
         free_objects: ids of the free rigid bodies in the simulation.
         max_tasks: at most this many tasks.
         phrase: turns (target, goal, relation) into an instruction.
+        closed: containers by name measured closed on top (e.g. a tissue box): flat, "on".
 
     Returns:
         The tasks (possibly empty).
@@ -266,7 +268,7 @@ def derive_tasks(
     ]  # fmt: skip
     receptacles = [
         o for o in objects.values()
-        if is_receptacle(o, boxes[o.id]) and within_reach(base, boxes[o.id].centre)
+        if is_receptacle(o, boxes[o.id], closed) and within_reach(base, boxes[o.id].centre)
     ]  # fmt: skip
     tasks: list[PickPlaceTask] = []
     for target in sorted(targets, key=lambda o: o.id):
@@ -274,9 +276,9 @@ def derive_tasks(
         for goal in sorted(receptacles, key=lambda o: o.id):
             if goal.id in (target.id, support) or _support_of(goal) == target.id:
                 continue
-            if not fits_goal(boxes[target.id], goal, boxes[goal.id]):
+            if not fits_goal(boxes[target.id], goal, boxes[goal.id], closed):
                 continue
-            relation = relation_to(goal)
+            relation = relation_to(goal, closed)
             instruction = phrase(describe(target), describe(goal), relation)
             task_id = f"{target.id}-to-{goal.id}"
             tasks.append(
