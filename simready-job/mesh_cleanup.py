@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from simready_job.mesh_io import FloatArray, IntArray
+from simready_job.mesh_winding import orient_faces
 
 # Weld radius as a share of the bounding-box diagonal: 1e-4 is 12 µm on a 12 cm lemon, far
 # above float32 rounding of seam copies (< 1 µm within a few metres of the origin) and far
@@ -58,7 +59,8 @@ class CleanedMesh:
 
 
 def clean_mesh(mesh: trimesh.Trimesh) -> CleanedMesh:
-    """Weld seams, drop degenerate and duplicate triangles and debris, fill small holes.
+    """Weld seams, drop degenerate and duplicate triangles, fix winding, drop debris, fill
+    small holes.
 
     Args:
         mesh: the loaded mesh (not modified).
@@ -70,7 +72,7 @@ def clean_mesh(mesh: trimesh.Trimesh) -> CleanedMesh:
     faces = np.asarray(mesh.faces, dtype=np.int64)
     diagonal = float(np.linalg.norm(np.ptp(vertices, axis=0))) if len(vertices) else 0.0
     vertices, faces, welded = weld_vertices(vertices, faces, WELD_FRACTION * diagonal)
-    faces = _valid_faces(faces)
+    faces = orient_faces(vertices, _valid_faces(faces))
     open_before = len(boundary_edges(faces))
     faces, debris = _drop_debris(vertices, faces, diagonal)
     vertices, faces, filled = fill_small_holes(vertices, faces, SMALL_HOLE_FRACTION * diagonal)

@@ -16,13 +16,18 @@ IntArray = npt.NDArray[np.int64]
 READABLE_FORMATS = ("glb", "obj", "ply", "stl")
 
 
-def load_triangles(path: Path, file_format: str, source: str) -> trimesh.Trimesh:
+def load_triangles(
+    path: Path, file_format: str, source: str, validate: bool = True
+) -> trimesh.Trimesh:
     """Load a mesh file as one triangle mesh with node transforms applied and visuals dropped.
 
     Args:
         path: the file.
         file_format: the manifest's `asset.format`.
         source: the scene-relative path, for error messages.
+        validate: let trimesh drop degenerate faces and fix winding; objects pass False
+            because `mesh_cleanup` does that in linear time (trimesh's winding fix takes
+            seconds on a dense mesh with flipped triangles).
 
     Returns:
         A processed mesh (duplicate vertices merged regardless of UVs and normals).
@@ -44,7 +49,7 @@ def load_triangles(path: Path, file_format: str, source: str) -> trimesh.Trimesh
     faces = np.asarray(loaded.faces, dtype=np.int64)
     if not np.isfinite(vertices).all():
         raise InputError(source, "mesh has non-finite vertex coordinates")
-    mesh = trimesh.Trimesh(vertices, faces, process=True, validate=True)
+    mesh = trimesh.Trimesh(vertices, faces, process=True, validate=validate)
     mesh.merge_vertices(merge_tex=True, merge_norm=True)
     return mesh
 

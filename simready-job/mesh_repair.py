@@ -10,6 +10,7 @@ import trimesh
 from scipy.spatial import ConvexHull, QhullError
 
 from simready_job.mesh_cleanup import clean_mesh
+from simready_job.mesh_winding import orient_faces
 from tools.errors import InputError
 
 MIN_VOLUME_M3 = 1e-9  # one cubic millimetre: anything smaller encloses no usable volume
@@ -143,7 +144,9 @@ def _close(part: trimesh.Trimesh) -> tuple[trimesh.Trimesh, str]:
         trimesh.repair.fill_holes(part)
         filled = part.is_watertight
     if part.is_watertight:
-        trimesh.repair.fix_normals(part, multibody=True)  # type: ignore[no-untyped-call]
+        part = trimesh.Trimesh(
+            part.vertices, orient_faces(part.vertices, part.faces), process=False
+        )
         if part.volume < 0:
             part.invert()
         if part.is_winding_consistent:

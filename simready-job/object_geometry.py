@@ -42,6 +42,7 @@ _GEOMETRY_MODULES = (
     "simready_job.mesh_cleanup",
     "simready_job.mesh_io",
     "simready_job.mesh_repair",
+    "simready_job.mesh_winding",
     "simready_job.object_geometry",
     "simready_job.room_colliders",
     "simready_job.room_planes",
@@ -216,7 +217,7 @@ def object_geometry(
 def _compute(
     path: Path, file_format: str, source: str, background: bool, tools: GeometryTools
 ) -> ObjectGeometry:
-    mesh = load_triangles(path, file_format, source)
+    mesh = load_triangles(path, file_format, source, validate=background)
     if background:
         collision = room_slabs(mesh, tools.planes, source)
         body = join_meshes(
