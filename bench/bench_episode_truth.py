@@ -17,7 +17,7 @@ stricter where it can be: it reads the parquet files with pyarrow only and requi
   and goal positions and the recorded simulator speeds (angular <= 0.25 rad/s);
 - a direct contact carrying load between the target and the goal (no support through
   another object), the target's centre in the goal footprint, and its bottom on the surface
-  ("on", +-3 cm) or below the rim ("in").
+  ("on", +-3 cm) or at least 1 cm below the rim ("in").
 Scenes where no task is feasible are listed as such (the generator's layout decides).
 """
 
@@ -85,7 +85,7 @@ def independent_problems(env: np.ndarray, record: dict[str, Any]) -> list[str]:
     bottom = end[2] - record["target_bottom_offset"]
     region = record["goal_region"]
     if region["relation"] == "in":
-        if not region["bottom_z"] - 0.03 <= bottom <= region["surface_z"] + 0.01:
+        if not region["bottom_z"] - 0.02 <= bottom <= region["surface_z"] - 0.01:
             problems.append("bottom not inside the container")
     elif abs(bottom - region["surface_z"]) > 0.03:
         problems.append("bottom not on the goal surface")

@@ -19,7 +19,9 @@ from tools.tasks.task_specifier import GoalRegion
 
 MIN_LIFT = 0.03  # the target must rise this far above its start
 GOAL_Z_TOLERANCE = 0.03  # "on": target bottom within this of the goal surface at the end
-RIM_TOLERANCE = 0.01  # "in": the bottom may sit this far above the rim (a full container)
+# "in": the bottom at least this far below the rim. Level with the rim is "on" a lid or on a
+# heap, not in (a can on a closed tissue box's lid passed a +1 cm allowance).
+RIM_DEPTH = 0.005
 MAX_TILT_OTHERS = math.radians(25)  # another object tilted more than this was knocked over
 MAX_DROP_OTHERS = 0.05  # another object lower than this at the end fell off its support
 # Upright: the target's up axis within 15 degrees of its start (its stable pose on a flat
@@ -143,7 +145,7 @@ def judge(target_id: str, goal_id: str, obs: EpisodeObservation) -> Verdict:
     region = obs.goal
     in_region = region.contains(end.position)
     if region.relation == "in":
-        height_ok = region.floor_z - GOAL_Z_TOLERANCE <= bottom <= region.surface_z + RIM_TOLERANCE
+        height_ok = region.floor_z - GOAL_Z_TOLERANCE <= bottom <= region.surface_z - RIM_DEPTH
     else:
         height_ok = abs(bottom - region.surface_z) <= GOAL_Z_TOLERANCE
     supported = bool(supporters(target_id, goal_id, obs))

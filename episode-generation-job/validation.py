@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from episode_generation_job.final_state import FINAL_STATE_COLUMN, rejudge
 from episode_generation_job.randomization_record import RECORD_COLUMN
-from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT, RIM_TOLERANCE
+from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT, RIM_DEPTH
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext, Validation
@@ -52,7 +52,7 @@ def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
     bottom = float(env_state[-1, 2]) - float(extra["target_bottom_offset"])
     if extra.get("goal_region/relation") == "in":
         floor = float(extra["goal_region/bottom_z"])
-        if not floor - GOAL_Z_TOLERANCE <= bottom <= region.surface_z + RIM_TOLERANCE:
+        if not floor - GOAL_Z_TOLERANCE <= bottom <= region.surface_z - RIM_DEPTH:
             problems.append(
                 f"target bottom {bottom:.3f} m not inside the container "
                 f"({floor:.3f}..{region.surface_z:.3f})"

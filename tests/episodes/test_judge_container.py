@@ -337,3 +337,16 @@ def test_a_closed_box_is_not_a_container(backend):
     assert closed_containers(backend, manifest) == frozenset()
     cup = next(o for o in boxed.objects if o.id == "cup")
     assert relation_to(cup) == "in" and relation_to(cup, closed={"cup"}) == "on"
+
+
+def test_level_with_the_rim_is_on_not_in():
+    """A bottom level with the rim (a lid, a heap) is not in the container."""
+    region = GoalRegion((0.5, 0.0), (0.05, 0.05), 0.0, 0.81, "in", 0.75)
+    start = {"cup": Pose((0.3, 0.0, 0.80)), "bowl": Pose((0.5, 0.0, 0.75))}
+    rest = MotionWindow((0.0,) * 15, (0.0,) * 15)
+    for z, reason in ((0.81 + 0.045, "not_in_container"), (0.80 + 0.045, None)):
+        end = {"cup": Pose((0.5, 0.0, z)), "bowl": Pose((0.5, 0.0, 0.75))}
+        obs = EpisodeObservation(
+            start, end, 0.1, 0.045, 0.0, False, region, True, rest, rest, {"bowl": 2.0}
+        )
+        assert judge("cup", "bowl", obs).reason == reason
