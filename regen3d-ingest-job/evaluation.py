@@ -31,6 +31,8 @@ class ObjectError:
         yaw_deg: absolute yaw error, degrees (None without a normalised mesh: identity pose).
         lever_m: the true position's distance from the matched objects' floor centroid (its
             height included): a relative scale error e moves the object by |e| * lever_m.
+        tilt_deg: angle between the object's up axis and world up (every mock object rests
+            upright: its true pose is yaw-only).
     """
 
     source_id: str
@@ -39,6 +41,7 @@ class ObjectError:
     position_scale_free_m: float
     yaw_deg: float | None
     lever_m: float
+    tilt_deg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class SceneErrors:
         """Worst position error beyond what the scale error alone explains (|e| * lever)."""
         excess = (o.position_m - abs(self.scale_error) * o.lever_m for o in self.objects)
         return max(excess, default=0.0)
+
+    @property
+    def max_tilt_deg(self) -> float:
+        """Worst angle between an object's up axis and world up."""
+        return max((o.tilt_deg for o in self.objects), default=0.0)
 
     @property
     def max_yaw_deg(self) -> float:
@@ -153,6 +161,7 @@ def compare(manifest: SceneManifest, truth: dict[str, Any]) -> SceneErrors:
                 float(errors[1][k]),
                 yaw_error,
                 float(levers[k]),
+                _tilt_deg(obj.transform.rotation_wxyz),
             )
         )
     return SceneErrors(
@@ -162,6 +171,12 @@ def compare(manifest: SceneManifest, truth: dict[str, Any]) -> SceneErrors:
         objects=tuple(objects),
         missing=tuple(s for s in truth["objects"] if s not in by_source),
     )
+
+
+def _tilt_deg(rotation_wxyz: tuple[float, float, float, float]) -> float:
+    """Angle between the rotated +Z and +Z (its cosine is 1 - 2 (x^2 + y^2))."""
+    _, x, y, _ = rotation_wxyz
+    return math.degrees(math.acos(max(-1.0, min(1.0, 1.0 - 2.0 * (x * x + y * y)))))
 
 
 def _gravity_error(manifest: SceneManifest, truth: dict[str, Any]) -> float:

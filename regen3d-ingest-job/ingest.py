@@ -40,6 +40,9 @@ from tools.data_source import regen3d_data_source
 from tools.errors import ConfigError, InputError
 from tools.scene_layout import MANIFEST_PATH, REGEN3D_DIR
 from tools.scene_manifest import SCENE_ID_PATTERN, SimRole
+from tools.structured_logging import get_logger
+
+log = get_logger("regen3d")
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,8 @@ def ingest_scene(
         "robot_reach_fraction": robot.reach_fraction,
         "robot_max_reach_m": robot.max_reach_m,
     }
+    for source_id, reason in dropped.items():
+        log.warning("object %s dropped: %s", source_id, reason)
     with AssetStaging(scene_dir) as staging:
         meshes = {
             o.object_id: staging.write_mesh(o.object_id, encode_asset(o, documents[o.object_id]))

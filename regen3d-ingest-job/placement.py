@@ -15,7 +15,7 @@ FLOOR = "floor"
 SNAP_TOLERANCE_M = 0.05  # gaps and penetrations up to this are reconstruction noise: snapped
 FAR_BELOW_FLOOR_M = 0.10  # an object whose bottom is deeper than this is dropped
 MAX_PENETRATION_M = 0.005
-DEPTH_RESOLUTION_M = 0.0005  # shallower penetrations are resting contacts within mesh noise
+DEPTH_RESOLUTION_M = 0.001  # shallower penetrations are resting contacts within mesh noise
 _CONTACT_BAND_M = 0.01  # vertices this close above the bottom form the footprint
 _MAX_CONTACT_POINTS = 64
 _SEPARATION_MARGIN_M = 0.001
@@ -71,13 +71,16 @@ class PlacedObject:
         result: Array = (points - self.translation) @ self.rotation
         return result
 
-    def penetration_by(self, points: Array) -> float:
-        """How deep the deepest of the world `points` lies inside this object, metres."""
+    def penetration_by(self, points: Array, resolution: float = DEPTH_RESOLUTION_M) -> float:
+        """How deep the deepest of the world `points` lies inside this object, metres.
+
+        Depths up to `resolution` read as 0 (those points are not even tested).
+        """
         low, high = self.bounds()
         near = points[((points > low) & (points < high)).all(axis=1)]
         if len(near) == 0:
             return 0.0
-        return self.mesh_index().penetration_depth(self.to_local(near), DEPTH_RESOLUTION_M)
+        return self.mesh_index().penetration_depth(self.to_local(near), resolution)
 
     def highest_surface(self, points_xy: Array, low: float, high: float) -> float | None:
         """The highest surface in [low, high] (world Z) under any of the world XY points."""
@@ -245,8 +248,10 @@ def _penetrating_pairs(
             b = solid[i + 1 + int(offset)]
             key = a.pose_key() + b.pose_key()
             if key not in depths:
+                resolution = max(threshold, DEPTH_RESOLUTION_M)
                 depths[key] = max(
-                    b.penetration_by(a.world_vertices()), a.penetration_by(b.world_vertices())
+                    b.penetration_by(a.world_vertices(), resolution),
+                    a.penetration_by(b.world_vertices(), resolution),
                 )
             depth = depths[key]
             if depth > threshold:

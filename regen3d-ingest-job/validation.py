@@ -38,4 +38,16 @@ def validate_ingest(ctx: StepContext) -> Validation:
             "detail": ", ".join(floating) or "every object at or above z = 0",
         }
     )
+    # A dropped object is listed loudly but does not fail the step: the rest of the scene is
+    # usable, and some drops are the input's fault (an unreadable GLB, a failed reconstruction).
+    dropped = manifest.provenance.dropped_objects
+    checks.append(
+        {
+            "name": "dropped_objects",
+            "ok": True,
+            "warning": bool(dropped),
+            "detail": "; ".join(f"{k}: {v}" for k, v in sorted(dropped.items()))
+            or "no object dropped",
+        }
+    )
     return {"ok": all(c["ok"] for c in checks), "checks": checks}

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from regen3d_ingest_job.glb import parse_glb, rewrite_positions
 from regen3d_ingest_job.ingest import IngestOptions, ingest_scene
+from regen3d_ingest_job.validation import validate_ingest
 from tools.errors import ConfigError, InputError
 from tools.scene_manifest import load_manifest
+from tools.structured_logging import capture_logs
 
 CAMERA = "regen3d/output/pre_3D/camera.npz"
 PLANE = "regen3d/output/pointclouds/PLANE_SAMPLED.ply"
@@ -91,8 +94,14 @@ def test_corrupt_object_glb_drops_that_object_only(fresh_mock_scene) -> None:
     source = _object_with_normalised_mesh(scene_dir, "coffee mug")
     path = _posed(scene_dir, source)
     path.write_bytes(path.read_bytes()[:100])
-    summary = ingest_scene(scene_dir, IngestOptions())
+    with capture_logs() as records:
+        summary = ingest_scene(scene_dir, IngestOptions())
     reason = summary.dropped[source]
+    warnings = [r["message"] for r in records if r["severity"] == "WARNING"]
+    assert any(source in m and "corrupt GLB" in m for m in warnings)
+    report = validate_ingest(SimpleNamespace(scene_dir=scene_dir))  # type: ignore[arg-type]
+    check = next(c for c in report["checks"] if c["name"] == "dropped_objects")
+    assert report["ok"] and check["warning"] and source in check["detail"]
     assert f"regen3d/output/glb/{source}.glb" in reason and "corrupt GLB" in reason
     manifest = load_manifest(scene_dir)
     assert manifest.provenance.dropped_objects == summary.dropped
