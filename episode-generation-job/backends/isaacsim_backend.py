@@ -251,7 +251,9 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
                 other = "robot" if other_path.startswith(stage_io.ROBOT_PATH) else "world"
             points = data[header.contact_data_offset : header.contact_data_offset
                           + header.num_contact_data]  # fmt: skip
-            impulse = sum(abs(float(np.dot(p.impulse, p.normal))) for p in points)
+            impulse = sum(
+                abs(float(np.dot([*p.impulse], [*p.normal]))) for p in points  # carb.Float3
+            )
             touching[other] = touching.get(other, 0.0) + impulse / PHYSICS_DT
         return touching
 
