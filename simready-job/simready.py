@@ -22,6 +22,7 @@ from tools.errors import ConfigError, TransientError
 from tools.llm_client import LLMClient, create_llm_client
 from tools.partial_failure import PartialFailureTracker
 from tools.scene_manifest import SceneManifest, SimRole, load_manifest, save_manifest
+from tools.scene_manifest.asset_files import verify_asset_files
 from tools.storage import LocalStorage, Storage
 from tools.structured_logging import get_logger, log_fields
 from tools.tracing import span
@@ -106,7 +107,8 @@ def run_simready(
 ) -> SimreadyReport:
     """Give every object of the scene physics and collision hulls; rewrite the manifest.
 
-    Objects whose mesh is missing, unreadable or degenerate are dropped from the manifest
+    A mesh the manifest names that is missing or differs from its sha256 stops the step (bad
+    input). Objects whose mesh is unreadable or degenerate are dropped from the manifest
     and recorded in `provenance.dropped_objects`; the step fails when too many are.
     Running twice on the same scene writes the same bytes.
 
@@ -121,12 +123,14 @@ def run_simready(
         The report.
 
     Raises:
-        InputError: the manifest is missing/invalid, or the robot's work surface was dropped.
+        InputError: the manifest is missing/invalid, names a missing or edited mesh, or the
+            robot's work surface was dropped.
         PartialFailureError: fewer than `min_success_rate` of the objects succeeded.
         ConfigError: a required dependency or key is missing.
     """
     opts = options or SimreadyOptions()
     manifest = load_manifest(scene_dir)
+    verify_asset_files(scene_dir, manifest)  # a missing or edited mesh is a broken scene
     client = llm_client or create_llm_client(
         opts.llm, model=opts.llm_model, base_url=opts.llm_base_url, timeout_s=opts.llm_timeout_s
     )

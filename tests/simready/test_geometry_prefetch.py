@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
 from simready_job.simready import SimreadyOptions, run_simready
+from tools.provenance import sha256_file
 
 
 def _assets(scene: Path) -> dict[str, bytes]:
     files = sorted(p for p in (scene / "assets").rglob("*") if p.is_file())
     return {p.relative_to(scene).as_posix(): p.read_bytes() for p in files}
+
+
+def _record_sha256(scene: Path, object_id: str) -> None:
+    path = scene / "assets/scene_manifest.json"
+    doc = json.loads(path.read_text())
+    for obj in doc["objects"]:
+        if obj["id"] == object_id:
+            obj["asset"]["sha256"] = sha256_file(scene / obj["asset"]["mesh_path"])
+    path.write_text(json.dumps(doc))
 
 
 def _scene_with_shapes(scene_factory, meshes):
@@ -45,6 +56,7 @@ def test_a_bad_mesh_fails_in_the_sequential_pass_as_usual(scene_factory, meshes,
     """A corrupt mesh skipped by the pool is dropped with the usual message."""
     scene = _scene_with_shapes(scene_factory, meshes)
     (scene / "assets/bowl_1/mesh.glb").write_bytes(b"glTF not really")
+    _record_sha256(scene, "bowl_1")  # corrupt as recorded: unreadable, not edited
     report = run_simready(
         scene, SimreadyOptions(cache_dir=tmp_path / "c", workers=2), decomposer=halving
     )

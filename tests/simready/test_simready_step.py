@@ -110,12 +110,31 @@ def test_a_rejected_work_surface_fails_the_scene(scene_factory, halving):
         run_simready(scene, SimreadyOptions(min_success_rate=0.0), decomposer=halving)
 
 
-def test_a_missing_mesh_is_one_object_failure(scene_factory, halving):
-    """A missing mesh file rejects that object only."""
+def test_a_missing_mesh_is_a_broken_scene(scene_factory, halving):
+    """A mesh the manifest names and the scene lacks: bad input (exit 2) naming the file."""
     scene = scene_factory()
     (scene / "assets/mug_1/mesh.glb").unlink()
-    report = run_simready(scene, decomposer=halving)
-    assert report.dropped == {"mug_1": "assets/mug_1/mesh.glb: mesh file is missing"}
+    with pytest.raises(InputError) as info:
+        run_simready(scene, decomposer=halving)
+    assert str(info.value).startswith("assets/mug_1/mesh.glb: mesh of object mug_1 is missing")
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("edit", ["mesh", "manifest"])
+def test_an_edited_mesh_or_hash_is_bad_input(scene_factory, halving, edit):
+    """The manifest's sha256 is verified on read: editing the mesh or the field exits 2."""
+    scene = scene_factory()
+    if edit == "mesh":
+        with (scene / "assets/mug_1/mesh.glb").open("ab") as handle:
+            handle.write(b"\0")
+    else:
+        path = scene / "assets/scene_manifest.json"
+        doc = json.loads(path.read_text())
+        doc["objects"][0]["asset"]["sha256"] = "f" * 64
+        path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="differs from the manifest's sha256") as info:
+        run_simready(scene, decomposer=halving)
+    assert info.value.exit_code == 2 and str(info.value).startswith("assets/")
 
 
 def test_validation_reports_bad_physics_and_missing_hulls(scene_factory, halving):
