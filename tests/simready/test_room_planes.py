@@ -172,6 +172,21 @@ def test_a_small_patch_below_the_floor_or_a_platform_above_it_is_not_the_floor(
     assert heights == pytest.approx([-0.3, 0.4], abs=0.01)
 
 
+def test_a_ceiling_gets_a_slab_above_it(room: trimesh.Trimesh):
+    rng = np.random.default_rng(2)
+    ceiling = _surface(
+        rng, np.array([0.0, 4.0, 2.6]), np.array([5.0, 0, 0]), np.array([0, -4.0, 0]), 0.04, 3
+    )
+    mesh = trimesh.util.concatenate([room, ceiling])
+    assert isinstance(mesh, trimesh.Trimesh)
+    surfaces = room_surfaces(mesh, PlaneParams())
+    assert len(surfaces.ceilings) == 1 and len(surfaces.walls) == 3
+    assert surfaces.ceilings[0].normal[2] < -0.99  # facing down, into the room
+    slab = room_slabs(mesh, PlaneParams(slab_thickness_m=0.1), "room").pieces[-1]
+    assert slab.vertices[:, 2].min() == pytest.approx(2.6, abs=0.01)
+    assert slab.vertices[:, 2].max() == pytest.approx(2.7, abs=0.01)
+
+
 def test_a_room_without_walls_gets_a_floor_only():
     surfaces = room_surfaces(noisy_room(seed=5, walls=0, spacing=0.02), PlaneParams())
     assert surfaces.floor is not None and not surfaces.walls
