@@ -13,7 +13,9 @@ import functools
 import tempfile
 from pathlib import Path
 
-from pxr import Sdf, Sdr, Tf, Usd, UsdShade
+from pxr import Sdf, Sdr, Usd, UsdShade
+
+from tools.usd_diagnostics import sdr_registry
 
 _T = Sdf.ValueTypeNames
 _SOURCE_TYPE = "glslfx"
@@ -80,13 +82,9 @@ def _write_definitions(folder: Path) -> Usd.Stage:
 
 
 def _registry() -> Sdr.Registry:
-    """The Sdr registry; its first construction reports the wheel's missing shaderDefs.usda."""
-    try:
-        return Sdr.Registry()
-    except Tf.ErrorException as exc:
-        if "shaderDefs.usda" not in str(exc):
-            raise
-        return Sdr.Registry()  # constructed; only the built-in discovery found nothing
+    """The Sdr registry; its first construction's complaint about the wheel's missing
+    shaderDefs.usda is kept off the terminal (these definitions stand in for it)."""
+    return sdr_registry()
 
 
 @functools.cache
