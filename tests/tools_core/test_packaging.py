@@ -57,12 +57,13 @@ def test_modules_import_from_anywhere():
 
 
 def test_every_subpackage_is_listed_for_wheels():
-    """Every folder with an __init__.py is in pyproject's packages (a wheel would miss it)."""
+    """Every folder with files (code or data such as JSON Schemas) is in pyproject's packages:
+    a wheel would miss it."""
     found = set()
     for package, folder in PACKAGE_DIRS.items():
-        for init in (ROOT / folder).rglob("__init__.py"):
-            rel = init.parent.relative_to(ROOT / folder).parts
-            if any(part.startswith(".") or part == "__pycache__" for part in rel):
+        for path in (ROOT / folder).rglob("*"):
+            rel = path.parent.relative_to(ROOT / folder).parts
+            if not path.is_file() or any(p.startswith(".") or p == "__pycache__" for p in rel):
                 continue
             found.add(".".join((package, *rel)))
     assert found == set(PYPROJECT["tool"]["setuptools"]["packages"])
