@@ -5,7 +5,8 @@ room mesh; when there is no room, no floor plane was found, or the plane found i
 ingest's floor (z = 0 in the world, fitted on 3D-RE-GEN's floor samples), a static box is
 authored at `/World/Room/FloorCollider` under the whole room extent, its top at z = 0.
 `/World/Room` records which prims are the floor and where they came from, so a reader (the
-MuJoCo loader, the settle check) uses them instead of adding a ground plane of its own.
+MuJoCo loader, the settle check) uses them instead of adding a ground plane of its own, and
+which of the room's slabs are walls.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from usd_assembly_job.usd_checks import CheckResult
 FLOOR_THICKNESS_M = 0.1
 # Objects may stand at the edge of the room's extent; the box reaches this far beyond it.
 FLOOR_MARGIN_M = 0.5
+# A room slab at least this tall in the world is a wall (floor and ceiling slabs are levelled).
+WALL_MIN_HEIGHT_M = 0.5
 ROOM_MESH = "room_mesh"
 FLOOR_PLANE = "floor_plane"
 
@@ -62,20 +65,33 @@ def ensure_floor_collider(stage: Usd.Stage, manifest: SceneManifest) -> int:
     """
     # Only the room's own slabs count: a flat static object at z = 0 (a rug, a pallet) is
     # no floor for the rest of the room.
-    names = layout.unique_prim_names([o.id for o in manifest.objects])
-    rooms = [
-        f"{layout.OBJECTS_PATH}/{names[o.id]}/"
-        for o in manifest.objects
-        if o.sim_role == SimRole.BACKGROUND
-    ]
-    floors = [p for p in floor_colliders(stage) if p.startswith(tuple(rooms))]
+    slabs = _room_slabs(stage, manifest)
+    floors = [p for p in floor_colliders(stage) if p in slabs]
+    walls = [p for p, height in slabs.items() if height >= WALL_MIN_HEIGHT_M]
     room = UsdGeom.Xform.Define(stage, layout.ROOM_PATH).GetPrim()
     source = ROOM_MESH
     if not floors:
         floors, source = [_define_floor_box(stage, manifest)], FLOOR_PLANE
     room.SetCustomDataByKey(layout.FLOOR_SOURCE_KEY, source)
     room.SetCustomDataByKey(layout.FLOOR_COLLIDERS_KEY, Vt.StringArray(floors))
+    room.SetCustomDataByKey(layout.WALL_COLLIDERS_KEY, Vt.StringArray(walls))
     return int(source == FLOOR_PLANE)
+
+
+def _room_slabs(stage: Usd.Stage, manifest: SceneManifest) -> dict[str, float]:
+    """Collider prim path -> world height, for every collider of the background objects."""
+    names = layout.unique_prim_names([o.id for o in manifest.objects])
+    purposes = [UsdGeom.Tokens.default_, UsdGeom.Tokens.guide]
+    bounds = UsdGeom.BBoxCache(Usd.TimeCode.Default(), purposes, useExtentsHint=False)
+    slabs: dict[str, float] = {}
+    for obj in manifest.objects:
+        prim = stage.GetPrimAtPath(f"{layout.OBJECTS_PATH}/{names[obj.id]}")
+        if obj.sim_role != SimRole.BACKGROUND or not prim:
+            continue
+        for collider in physics_usd.collider_prims(prim):
+            size = bounds.ComputeWorldBound(collider).ComputeAlignedRange().GetSize()
+            slabs[str(collider.GetPath())] = float(size[2])
+    return slabs
 
 
 def check_floor_collider(stage: Usd.Stage) -> CheckResult:
@@ -92,11 +108,12 @@ def check_floor_collider(stage: Usd.Stage) -> CheckResult:
     source = room.GetCustomDataByKey(layout.FLOOR_SOURCE_KEY) if room else None
     recorded = list(room.GetCustomDataByKey(layout.FLOOR_COLLIDERS_KEY) or []) if room else []
     floors = floor_colliders(stage)
-    figures = {"floor_colliders": recorded, "source": source}
+    walls = list(room.GetCustomDataByKey(layout.WALL_COLLIDERS_KEY) or []) if room else []
+    figures = {"floor_colliders": recorded, "source": source, "wall_colliders": walls}
     problems = [
         f"{p}: not a static collider with its top at z = 0" for p in recorded if p not in floors
     ]
     if not recorded:
         problems.append(f"no floor collider recorded on {layout.ROOM_PATH}")
-    detail = f"{len(recorded)} ({source})" if recorded else "none"
+    detail = f"{len(recorded)} ({source}), {len(walls)} walls" if recorded else "none"
     return CheckResult("floor_collider", not problems, detail, figures, tuple(problems))

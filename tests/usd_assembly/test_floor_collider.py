@@ -51,6 +51,12 @@ def test_the_room_meshs_floor_slab_is_the_floor(assembled_scene: Path):
     source, floors = _room_record(stage)
     assert source == ROOM_MESH
     assert floors == ["/World/Objects/room/Asset/Collision/hull_0"]
+    room = stage.GetPrimAtPath(layout.ROOM_PATH)
+    walls = [
+        "/World/Objects/room/Asset/Collision/hull_1",
+        "/World/Objects/room/Asset/Collision/hull_2",
+    ]
+    assert list(room.GetCustomDataByKey(layout.WALL_COLLIDERS_KEY)) == walls
     assert not stage.GetPrimAtPath(layout.FLOOR_COLLIDER_PATH)
     assert check_floor_collider(stage).ok
     scene = load_scene_model(assembled_scene / "usd" / "scene.usda")

@@ -40,6 +40,7 @@ FOCAL_PX_KEY: Final = "blueprint:focalPx"
 IMAGE_SIZE_KEY: Final = "blueprint:imageSize"
 FLOOR_SOURCE_KEY: Final = "blueprint:floorSource"  # on ROOM_PATH: "room_mesh" | "floor_plane"
 FLOOR_COLLIDERS_KEY: Final = "blueprint:floorColliders"  # on ROOM_PATH: the floor prims' paths
+WALL_COLLIDERS_KEY: Final = "blueprint:wallColliders"  # on ROOM_PATH: the room's wall slabs
 PROVENANCE_KEY: Final = "blueprint"  # key of the provenance dict in the layer's customLayerData
 
 # UsdSemantics.LabelsAPI instance (taxonomy) holding the object's category.
