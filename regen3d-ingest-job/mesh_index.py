@@ -33,6 +33,7 @@ FAR_FIELD_RATIO = 2.0  # first-order far field: winding error <~0.05 here, far f
 _MORTON_BITS = 10
 _PAIR_CHUNK = 32768  # (query, leaf) pairs evaluated exactly per block (bounds memory)
 _BALL_CHUNK = 2048  # distance queries per k-d tree ball search
+_BALL_NEIGHBOURS = 8  # balls checked per point when outside points settle their neighbours
 _FIRST_BATCH = 256  # penetration scan: points tested first (doubling), so shallow scans stop early
 
 
@@ -198,7 +199,6 @@ class MeshIndex:
         order = order[upper[order] > resolution]
         points, upper = points[order], upper[order]
         settled = np.zeros(len(points), dtype=bool)
-        neighbours: cKDTree | None = None
         best, start, batch = 0.0, 0, _FIRST_BATCH
         while start < len(points) and upper[start] > max(best, resolution):
             pending = np.arange(start, min(start + batch, len(points)))
@@ -211,10 +211,9 @@ class MeshIndex:
             if inside.any():
                 best = max(best, float(gaps[inside].max()))
             if start < len(points) and not inside.all():
-                if neighbours is None:
-                    neighbours = cKDTree(points)
-                balls = neighbours.query_ball_point(points[pending[~inside]], gaps[~inside])
-                settled[np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])] = True
+                settled[start:] |= _within_any_ball(
+                    points[start:], points[pending[~inside]], gaps[~inside]
+                )
         return best if best > resolution else 0.0
 
     def highest_surface(self, points_xy: Array, low: float, high: float) -> float | None:
@@ -251,6 +250,16 @@ def _highest_in_boxes(
     heights = surface_heights(points_xy, vertices, faces[near])
     window = heights[(heights >= low) & (heights <= high)]
     return float(window.max()) if window.size else None
+
+
+def _within_any_ball(points: Array, centres: Array, radii: Array) -> NDArray[np.bool_]:
+    """Whether each point lies inside one of the balls (checked against its nearest centres:
+    a point may be missed, never wrongly included)."""
+    k = min(_BALL_NEIGHBOURS, len(centres))
+    distance, nearest = cKDTree(centres).query(points, k=k)
+    distance, nearest = distance.reshape(len(points), k), nearest.reshape(len(points), k)
+    result: NDArray[np.bool_] = (distance < radii[nearest]).any(axis=1)
+    return result
 
 
 def _morton(cells: Ints) -> Ints:

@@ -15,7 +15,9 @@ FLOOR = "floor"
 SNAP_TOLERANCE_M = 0.05  # gaps and penetrations up to this are reconstruction noise: snapped
 FAR_BELOW_FLOOR_M = 0.10  # an object whose bottom is deeper than this is dropped
 MAX_PENETRATION_M = 0.005
-DEPTH_RESOLUTION_M = 0.001  # shallower penetrations are resting contacts within mesh noise
+DEPTH_RESOLUTION_M = (
+    0.002  # two surfaces with ~1 mm noise each touch this deep: contact, not overlap
+)
 _CONTACT_BAND_M = 0.01  # vertices this close above the bottom form the footprint
 _MAX_CONTACT_POINTS = 64
 _SEPARATION_MARGIN_M = 0.001
@@ -45,7 +47,9 @@ class PlacedObject:
     notes: list[str] = field(default_factory=list)
     support: str | None = None
     _index: MeshIndex | None = field(default=None, init=False, repr=False)
-    _world: tuple[bytes, Array] | None = field(default=None, init=False, repr=False)
+    _world: tuple[bytes, Array, tuple[Array, Array]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def pose_key(self) -> bytes:
         """Changes whenever the world geometry may have changed."""
@@ -53,12 +57,15 @@ class PlacedObject:
 
     def world_vertices(self) -> Array:
         """(N, 3) vertices in the world frame (read-only; cached while the pose is unchanged)."""
+        return self._cached_world()[1]
+
+    def _cached_world(self) -> tuple[bytes, Array, tuple[Array, Array]]:
         key = self.pose_key()
         if self._world is None or self._world[0] != key:
             world = self.local @ self.rotation.T + self.translation
             world.setflags(write=False)
-            self._world = (key, world)
-        return self._world[1]
+            self._world = (key, world, (world.min(axis=0), world.max(axis=0)))
+        return self._world
 
     def mesh_index(self) -> MeshIndex:
         """Spatial index of the mesh in the object's own frame (built once)."""
@@ -93,8 +100,8 @@ class PlacedObject:
 
     def bounds(self) -> tuple[Array, Array]:
         """World axis-aligned bounding box (low, high)."""
-        world = self.world_vertices()
-        return world.min(axis=0), world.max(axis=0)
+        low, high = self._cached_world()[2]
+        return low.copy(), high.copy()
 
     def contact_points(self) -> Array:
         """(K, 2) world XY of the vertices the object stands on (its lowest band)."""
