@@ -155,7 +155,8 @@ def ingest_scene(
         placed.append(room_object(regen.room, floor, metres))
         documents[layout.ROOM_OBJECT_ID] = regen.room
     settle(placed)
-    separate(placed)
+    depths: dict[bytes, float] = {}
+    separate(placed, depths)
     camera_height = floor.camera_height * metres
     bounds = room_bounds(placed, camera_height)
     robot = place_robot(placed, bounds[0], bounds[1])
@@ -168,7 +169,7 @@ def ingest_scene(
         "camera_height_m": camera_height,
         "camera_tilt_deg": floor.camera_tilt_deg,
         "floor_plane_rms_m": floor.rms * metres,
-        "max_interpenetration_m": max_interpenetration(placed),
+        "max_interpenetration_m": max_interpenetration(placed, depths),
         "robot_reach_fraction": robot.reach_fraction,
         "robot_max_reach_m": robot.max_reach_m,
     }

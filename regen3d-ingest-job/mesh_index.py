@@ -177,8 +177,8 @@ class MeshIndex:
     def penetration_depth(self, points: Array, resolution: float = 0.0) -> float:
         """How deep the deepest point lies inside the mesh (0 when none is inside).
 
-        Points are visited farthest from the surface first (by an upper bound: the nearest
-        triangle centroid), so the first inside points found are the deepest and the scan
+        Points are visited farthest from the surface first (by upper bounds of their depth),
+        so the first inside points found are the deepest and the scan
         stops once no remaining point can be deeper. A point found outside at distance d
         also settles every point within d of it (no surface lies in between). Points within
         `resolution` of the surface are never tested: a resting contact costs nothing.
@@ -194,7 +194,13 @@ class MeshIndex:
         if len(points) == 0 or len(self.faces) == 0:
             return 0.0
         tree, _ = self._centroid_tree
-        upper = np.asarray(tree.query(points)[0], dtype=np.float64)  # >= the true distance
+        # Upper bounds of each point's depth: its nearest centroid lies on the surface, and a
+        # point inside the mesh is never deeper than its distance to the mesh's box (the way
+        # out to the box crosses the surface): contacts at the box's skin cost nothing.
+        upper = np.minimum(
+            np.asarray(tree.query(points)[0], dtype=np.float64),
+            np.minimum(points - self.low, self.high - points).min(axis=1),
+        )
         order = np.argsort(-upper, kind="stable")
         order = order[upper[order] > resolution]
         points, upper = points[order], upper[order]

@@ -157,18 +157,19 @@ def settle(objects: Sequence[PlacedObject]) -> None:
         boxes[index] = np.stack(obj.bounds())
 
 
-def separate(objects: Sequence[PlacedObject]) -> float:
+def separate(objects: Sequence[PlacedObject], depths: dict[bytes, float] | None = None) -> float:
     """Push interpenetrating objects apart in XY; free objects move before static ones.
 
     Args:
         objects: every object (background ones are skipped); modified in place.
+        depths: pair depths by pose, filled and reused (pass it on to max_interpenetration).
 
     Returns:
         The deepest interpenetration left, metres.
     """
     solid = [o for o in objects if o.role is not SimRole.BACKGROUND]
     worst = 0.0
-    depths: dict[bytes, float] = {}  # pairs that did not move keep their depth between rounds
+    depths = {} if depths is None else depths  # pairs that did not move keep their depth
     for _ in range(_SEPARATION_ROUNDS):
         worst = 0.0
         moved = False
@@ -184,11 +185,16 @@ def separate(objects: Sequence[PlacedObject]) -> float:
     return worst
 
 
-def max_interpenetration(objects: Sequence[PlacedObject]) -> float:
-    """The deepest vertex penetration between any two non-background objects, metres."""
+def max_interpenetration(
+    objects: Sequence[PlacedObject], depths: dict[bytes, float] | None = None
+) -> float:
+    """The deepest vertex penetration between any two non-background objects, metres.
+
+    Depths up to DEPTH_RESOLUTION_M read as 0; `depths` reuses what `separate` measured.
+    """
     solid = [o for o in objects if o.role is not SimRole.BACKGROUND]
-    depths = [depth for _, _, depth in _penetrating_pairs(solid, threshold=0.0)]
-    return max(depths, default=0.0)
+    found = _penetrating_pairs(solid, threshold=0.0, depths=depths)
+    return max((depth for _, _, depth in found), default=0.0)
 
 
 def _settle_one(obj: PlacedObject, settled: list[PlacedObject], boxes: Array) -> None:
@@ -254,11 +260,9 @@ def _penetrating_pairs(
         for offset in np.flatnonzero((overlap > threshold).all(axis=1)):
             b = solid[i + 1 + int(offset)]
             key = a.pose_key() + b.pose_key()
-            if key not in depths:
-                resolution = max(threshold, DEPTH_RESOLUTION_M)
+            if key not in depths:  # one resolution for every caller, so depths can be shared
                 depths[key] = max(
-                    b.penetration_by(a.world_vertices(), resolution),
-                    a.penetration_by(b.world_vertices(), resolution),
+                    b.penetration_by(a.world_vertices()), a.penetration_by(b.world_vertices())
                 )
             depth = depths[key]
             if depth > threshold:
