@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 from dataclasses import replace
 from pathlib import Path
@@ -148,3 +149,32 @@ def test_missing_and_unreadable_meshes_are_input_errors(halving, tmp_path: Path)
     with pytest.raises(InputError, match="cannot read mesh"):
         object_geometry(tmp_path / "bad.glb", "glb", "bad.glb", False, tools)
     assert not (tmp_path / "c" / "objects").exists()
+
+
+def test_the_fingerprint_covers_every_module_the_geometry_imports():
+    """Every simready module reachable by import from the geometry code is fingerprinted,
+    so a change to any of them (e.g. seam welding) invalidates old cache entries."""
+    from simready_job import object_geometry as module
+
+    listed = set(module._GEOMETRY_MODULES)
+    folder = Path(module.__file__).parent
+    for name in sorted(listed):
+        tree = ast.parse((folder / f"{name.rsplit('.', 1)[1]}.py").read_text())
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("simready_job.")
+        }
+        missing = imported - listed - {"simready_job.hull_cache"}  # cache plumbing, not geometry
+        assert not missing, (name, missing)
+
+
+def test_a_scan_gives_the_same_geometry_twice_without_a_cache(meshes, halving, tmp_path: Path):
+    """Clean-up, smoothing and decimation are deterministic: same arrays on a recomputation."""
+    cup = meshes.scan_like(meshes.cup().subdivide().subdivide().subdivide(), noise=2e-4)
+    path = _write_glb(tmp_path / "cup.glb", cup)
+    first = object_geometry(path, "glb", "cup.glb", False, _tools(None, halving))
+    second = object_geometry(path, "glb", "cup.glb", False, _tools(None, halving))
+    assert first.collision.method == "decomposition" and _same(first, second)
