@@ -151,6 +151,8 @@ def simulate_to_rest(scene: LoadedScene, limits: RestLimits) -> RestRun:
     data = scene.make_data()
     lifted = lift_out_of_contacts(scene, data, limits.max_depenetration_m)
     joints = _free_joints(scene)
+    if not joints:
+        return RestRun(data, 0.0, frozenset(), lifted, ())
     ids = sorted(joints)
     qpos = np.array([joints[i][0] for i in ids], dtype=np.int64)
     positions = qpos[:, None] + np.arange(3)
