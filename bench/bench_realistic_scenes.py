@@ -108,8 +108,15 @@ def _baked_tilt_deg(scene_dir: Path, mesh_path: str, wxyz: tuple[float, ...]) ->
     return float(np.degrees(np.arccos(np.clip(up[2] / max(np.linalg.norm(up), 1e-18), -1, 1))))
 
 
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return path
+
+
 def read_accuracy(scene_dir: Path, result: SceneResult) -> None:
     """Gravity, scale, positions and objects lost (evaluation), worst resting tilt (manifest)."""
+    _existing(scene_dir / "assets" / "scene_manifest.json")
     errors = evaluate_scene(scene_dir)
     result.gravity_deg, result.scale_error = errors.gravity_deg, errors.scale_error
     result.position_m = errors.max_position_scale_free_m
@@ -138,7 +145,7 @@ def read_colliders(scene_dir: Path, result: SceneResult) -> None:
     from tools.sim import usd_layout
     from tools.sim.usd_completion import floor_colliders
 
-    stage = Usd.Stage.Open(str(scene_dir / "usd" / "scene.usda"))
+    stage = Usd.Stage.Open(str(_existing(scene_dir / "usd" / "scene.usda")))
     floors = set(floor_colliders(stage))
     result.floor = bool(floors)
     purposes = [UsdGeom.Tokens.default_, UsdGeom.Tokens.guide, UsdGeom.Tokens.render]
@@ -223,17 +230,14 @@ def bench_scene(root: Path, environment: str, seed: int, density: float, args: A
         if outcome.get("status") in ("failed", "blocked"):
             result.failures.append(f"{step}: {outcome['status']} {outcome.get('error', '')}")
     result.seconds = {step: step_seconds(scene_dir, step) for step in TIMED_STEPS}
-    readers = [
-        ("regen3d", read_accuracy),
-        ("usd", read_colliders),
-        ("usd", read_settle),
-        ("episodes", read_episodes),
-    ]
-    for step, reader in readers:
-        if step_seconds(scene_dir, step) is None:
-            continue
+    # Every figure whose file exists is read, even after a failed step (the episodes summary
+    # is written when the success rate is below the step's threshold, for instance).
+    readers = (read_accuracy, read_colliders, read_settle, read_episodes)
+    for reader in readers:
         try:
             reader(scene_dir, result)
+        except FileNotFoundError:
+            continue
         except Exception as exc:  # a figure that cannot be read is reported, not fatal
             result.failures.append(f"{reader.__name__}: {type(exc).__name__}: {exc}")
     return result
