@@ -4,6 +4,7 @@ Usage:
     python bench/bench_realistic_scenes.py                       # 3 environments x seeds 0-2
     python bench/bench_realistic_scenes.py --environments kitchen --seeds 0 --density 0.5 1 \
         --episodes 2 --steps usd --keep /tmp/bench-real
+    python bench/bench_realistic_scenes.py --keep /tmp/bench-real --reread ...   # table again
 
 Each scene is generated with `fixtures.generate_mock_regen3d --profile realistic`, then run
 through `tools.run_local_pipeline --validate` (in a child process, so a crash still leaves a
@@ -217,13 +218,19 @@ def run_pipeline(scene_dir: Path, last_step: str, episodes: int, cache: Path) ->
 def bench_scene(root: Path, environment: str, seed: int, density: float, args: Any) -> SceneResult:
     """Generate, run and measure one scene."""
     name = f"{environment[:4]}_{seed}_d{density:g}"
-    scene_dir = generate_mock_scene(
-        name, root, environment, seed=seed, profile="realistic", density=density
-    )
+    scene_dir = root / name
+    if not args.reread:
+        generate_mock_scene(
+            name, root, environment, seed=seed, profile="realistic", density=density
+        )
     truth = json.loads((scene_dir / "ground_truth.json").read_text())
     triangles = sum(o["triangles"] for o in truth["objects"].values()) + truth["room"]["triangles"]
     result = SceneResult(name, density, triangles)
-    summary = run_pipeline(scene_dir, args.steps, args.episodes, root / f"hull-cache-{name}")
+    summary: dict[str, Any] = {}
+    if not args.reread:
+        summary = run_pipeline(scene_dir, args.steps, args.episodes, root / f"hull-cache-{name}")
+    for failed in sorted((scene_dir / ".markers").glob("*.failed-*.json")) if args.reread else []:
+        result.failures.append(f"{failed.name.split('.')[0]}: failed (marker {failed.name})")
     if "crash" in summary:
         result.failures.append(f"pipeline: {summary['crash']}")
     for step, outcome in summary.get("steps", {}).items():
@@ -305,7 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=4, help="NUM_EPISODES per scene")
     parser.add_argument("--steps", default="episodes", help="last step to run (deps run first)")
     parser.add_argument("--keep", type=Path, help="write scenes here instead of a temp dir")
+    parser.add_argument(
+        "--reread", action="store_true", help="only read the figures of scenes kept in --keep"
+    )
     args = parser.parse_args(argv)
+    if args.reread and args.keep is None:
+        parser.error("--reread needs --keep")
     failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-realistic-") as tmp:
         root = args.keep or Path(tmp)
