@@ -21,6 +21,7 @@ _DTYPES = {5120: "<i1", 5121: "<u1", 5122: "<i2", 5123: "<u2", 5125: "<u4", 5126
 _INDEX_TYPES = {5121, 5123, 5125}
 _DROPPED_ATTRIBUTES = ("NORMAL", "TANGENT")  # stale once the vertices move; viewers recompute
 _MAX_NODE_DEPTH = 64
+_IDENTITY = np.eye(4)
 
 Matrix4 = NDArray[np.float64]
 
@@ -322,6 +323,8 @@ def _layout(gltf: dict[str, Any], accessor: dict[str, Any], element: int) -> tup
 
 
 def _transform(matrix: Matrix4, points: NDArray[np.float64]) -> NDArray[np.float64]:
+    if np.array_equal(matrix, _IDENTITY):  # 3D-RE-GEN's nodes: skip a pass over dense meshes
+        return points
     result: NDArray[np.float64] = points @ matrix[:3, :3].T + matrix[:3, 3]
     return result
 
