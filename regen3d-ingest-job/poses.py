@@ -23,6 +23,8 @@ UPRIGHT_TILT_DEG = 25.0
 # the pitch): upright too.
 CAMERA_UP_MATCH_DEG = 3.0
 FLOOR_CONTACT_FRACTION = 0.01  # bottom within this x camera height of the floor: on the floor
+_TIGHTER = 0.02  # relative box-volume gain that shows a baked object stands upright once turned
+_BOX_SAMPLES = 4000
 
 Array = NDArray[np.float64]
 
@@ -173,16 +175,31 @@ def pose_from_baked(posed_scene: Array, floor: FloorFrame, reason: str) -> Objec
     camera_up = floor.rotation @ np.array([0.0, 1.0, 0.0])
     off_floor = aligned[:, 2].min() > FLOOR_CONTACT_FRACTION * floor.camera_height
     if off_floor and _angle_deg(camera_up, np.array([0.0, 0.0, 1.0])) > 0.01:
-        # Off-floor objects are posed with the camera's up: turn that up to world up.
+        # 3D-RE-GEN poses off-floor objects with the camera's up: turning that up to world up
+        # stands them upright. Kept only when it makes the object's box tighter (so an input
+        # already upright is left alone; a round object is the same either way).
         centre = (aligned.min(axis=0) + aligned.max(axis=0)) / 2
-        aligned = (aligned - centre) @ _rotation_between(camera_up, np.array([0.0, 0.0, 1.0])).T
-        aligned += centre
-        notes.append(f"off the floor: camera pitch {floor.camera_tilt_deg:.1f} deg removed")
+        turn = _rotation_between(camera_up, np.array([0.0, 0.0, 1.0]))
+        turned = (aligned - centre) @ turn.T + centre
+        if _box_volume(turned) < (1.0 - _TIGHTER) * _box_volume(aligned):
+            aligned = turned
+            notes.append(f"off the floor: camera pitch {floor.camera_tilt_deg:.1f} deg removed")
     low, high = aligned.min(axis=0), aligned.max(axis=0)
     bottom = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, low[2]])
     return ObjectPose(
         np.eye(3), bottom, aligned - bottom, PoseSource.BAKED_GEOMETRY, True, tuple(notes)
     )
+
+
+def _box_volume(points: Array) -> float:
+    """Volume of the smallest box around the points that is upright (turned about Z only)."""
+    sample = points[:: max(1, len(points) // _BOX_SAMPLES)]
+    xy = sample[:, :2] - sample[:, :2].mean(axis=0)
+    angles = np.radians(np.arange(0.0, 90.0, 1.0))
+    along = xy @ np.stack([np.cos(angles), np.sin(angles)])
+    across = xy @ np.stack([-np.sin(angles), np.cos(angles)])
+    area = float((np.ptp(along, axis=0) * np.ptp(across, axis=0)).min())
+    return area * float(np.ptp(sample[:, 2]))
 
 
 def _angle_deg(u: Array, v: Array) -> float:

@@ -20,7 +20,7 @@ from regen3d_ingest_job.evaluation import evaluate_scene
 from regen3d_ingest_job.floor import FloorFrame
 from regen3d_ingest_job.ingest import IngestOptions, ingest_scene
 from regen3d_ingest_job.mesh_index import MeshIndex
-from regen3d_ingest_job.poses import GLTF_TO_ZUP, pose_from_fit, yaw_matrix
+from regen3d_ingest_job.poses import GLTF_TO_ZUP, pose_from_baked, pose_from_fit, yaw_matrix
 from tools.scene_manifest import load_manifest
 
 
@@ -132,3 +132,26 @@ def test_realistic_scene_upright_on_supports_and_nothing_lost(tmp_path) -> None:
     for obj in off_floor:  # resting on its support: not sunk, not floating (scale divided out)
         true_z = truth["objects"][obj.provenance.source_id]["position_m"][2]
         assert obj.transform.position[2] / ratio == pytest.approx(true_z, abs=0.005), obj.id
+
+
+@pytest.mark.parametrize("tilted", [True, False])
+def test_baked_object_off_the_floor_is_stood_up_only_when_tilted(tilted: bool) -> None:
+    """Without output/3D: a box posed with the camera's up is turned upright; an upright one
+    (as the fast mock writes it) is left alone."""
+    floor = _floor(25.0)
+    box = trimesh.creation.box(extents=(0.4, 0.2, 0.6)).vertices @ GLTF_TO_ZUP  # glTF Y-up
+    world = np.eye(4)
+    world[:3, :3] = yaw_matrix(np.radians(30.0))
+    world[:3, 3] = [0.2, 2.0, 0.8]
+    up = floor.rotation @ np.array([0.0, 1.0, 0.0]) if tilted else np.array([0.0, 0.0, 1.0])
+    pose = pose_from_baked(_posed(floor, box, world, up), floor, "no normalised mesh")
+    assert np.allclose(
+        pose.extents,
+        [
+            0.4 * np.cos(np.radians(30)) + 0.2 * np.sin(np.radians(30)),
+            0.4 * np.sin(np.radians(30)) + 0.2 * np.cos(np.radians(30)),
+            0.6,
+        ],
+        atol=1e-9,
+    )
+    assert any("camera pitch" in n for n in pose.notes) == tilted
