@@ -74,6 +74,7 @@ class SceneResult:
     settle_deg: float | None = None
     success_rate: float | None = None
     seconds: dict[str, float | None] = field(default_factory=dict)
+    attempted: set[str] = field(default_factory=set)  # steps the run asked for (FAIL vs -)
     failures: list[str] = field(default_factory=list)
 
 
@@ -172,7 +173,9 @@ def read_colliders(scene_dir: Path, result: SceneResult) -> None:
 def read_settle(scene_dir: Path, result: SceneResult) -> None:
     """The usd validation's settle check: worst translation and rotation of a free body."""
     report = json.loads((scene_dir / "reports" / "validation_report.json").read_text())
-    checks = report.get("steps", {}).get("usd", {}).get("checks", [])
+    if "usd" not in report.get("steps", {}):
+        return  # the usd step did not run (or was not validated)
+    checks = report["steps"]["usd"].get("checks", [])
     settle = next((c for c in checks if c.get("name") == "settle"), None)
     if settle is None:
         result.failures.append("usd: no settle check in the validation report")
@@ -217,7 +220,7 @@ def run_pipeline(scene_dir: Path, last_step: str, episodes: int, cache: Path) ->
 
 def bench_scene(root: Path, environment: str, seed: int, density: float, args: Any) -> SceneResult:
     """Generate, run and measure one scene."""
-    name = f"{environment[:4]}_{seed}_d{density:g}"
+    name = f"{environment[:4]}_{seed}_d{density:g}".replace(".", "p")  # scene ids have no dots
     scene_dir = root / name
     if not args.reread:
         generate_mock_scene(
@@ -237,6 +240,8 @@ def bench_scene(root: Path, environment: str, seed: int, density: float, args: A
         if outcome.get("status") in ("failed", "blocked"):
             result.failures.append(f"{step}: {outcome['status']} {outcome.get('error', '')}")
     result.seconds = {step: step_seconds(scene_dir, step) for step in TIMED_STEPS}
+    markers = (scene_dir / ".markers").glob("*.json") if args.reread else []
+    result.attempted = set(summary.get("steps", {})) | {m.name.split(".")[0] for m in markers}
     # Every figure whose file exists is read, even after a failed step (the episodes summary
     # is written when the success rate is below the step's threshold, for instance).
     readers = (read_accuracy, read_colliders, read_settle, read_episodes)
@@ -254,14 +259,18 @@ def _cell(value: float | None, width: int, spec: str, scale: float = 1.0) -> str
     return ("-" if value is None else format(value * scale, spec)).rjust(width)
 
 
+def _step_time(r: SceneResult, step: str) -> str:
+    took = r.seconds.get(step)
+    if took is not None:
+        return f"{took:.1f}"
+    return "FAIL" if step in r.attempted or not r.attempted else "-"
+
+
 def row(r: SceneResult) -> str:
     """One table row (FAIL for a timed step that did not complete, - for a missing figure)."""
     ingest = r.seconds.get("regen3d")
     per_100k = None if ingest is None else ingest / (r.triangles / 1e5)
-    times = "".join(
-        f"{'FAIL' if r.seconds.get(s) is None else format(r.seconds[s], '.1f'):>{w}}"
-        for s, w in zip(TIMED_STEPS, (8, 8, 7), strict=True)
-    )
+    times = "".join(f"{_step_time(r, s):>{w}}" for s, w in zip(TIMED_STEPS, (8, 8, 7), strict=True))
     flag = {None: "-", True: "yes", False: "NO"}
     return (
         f"{r.name:<14}{r.density:>5g}{r.triangles / 1000:>6.0f}{_cell(r.gravity_deg, 7, '.2f')}"
