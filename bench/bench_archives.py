@@ -3,6 +3,7 @@
 Usage:
     python bench/bench_archives.py                      # ~1 GiB, 10,000 files, plain tar
     python bench/bench_archives.py --size-mb 256 --compression gz --repeat 3
+    python bench/bench_archives.py --dir-flood 120000  # hostile: refusal time vs tarfile's
 
 Builds the archive once, then extracts it with each method in a fresh subprocess (so peak
 memory is per method), alternating the methods, and prints median throughput, the ratio
@@ -50,19 +51,32 @@ def build_archive(path: Path, size_mb: int, files: int, compression: str) -> int
     return total
 
 
-def child(method: str, archive: str, out: str) -> None:
-    """Extract once with `method` and print seconds and peak RSS as JSON."""
-    start = time.perf_counter()
-    if method == "safe_extract_tar":
-        from tools.archives import safe_extract_tar
+def build_dir_flood(path: Path, entries: int) -> None:
+    """Write a tar of `entries` empty directory entries (100 per parent directory)."""
+    with tarfile.open(path, "w") as tar:
+        for index in range(entries):
+            info = tarfile.TarInfo(f"d{index // 100:05d}/e{index:07d}")
+            info.type = tarfile.DIRTYPE
+            tar.addfile(info)
 
-        safe_extract_tar(archive, out)
+
+def child(method: str, archive: str, out: str) -> None:
+    """Extract once with `method` and print seconds, peak RSS and a refusal as JSON."""
+    start = time.perf_counter()
+    refused = False
+    if method == "safe_extract_tar":
+        from tools.archives import UnsafeArchiveError, safe_extract_tar
+
+        try:
+            safe_extract_tar(archive, out)
+        except UnsafeArchiveError:
+            refused = True
     else:
         with tarfile.open(archive) as tar:
             tar.extractall(out, filter="data")
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "refused": refused}))
 
 
 def run_once(method: str, archive: Path, out: Path) -> dict[str, float]:
@@ -75,6 +89,18 @@ def run_once(method: str, archive: Path, out: Path) -> dict[str, float]:
     return measured
 
 
+def dir_flood(workdir: Path, entries: int) -> None:
+    """Time the refusal of a directory flood next to tarfile extracting it."""
+    archive = workdir / "flood.tar"
+    build_dir_flood(archive, entries)
+    print(f"archive: {entries} directory entries, {archive.stat().st_size / 2**20:.0f} MiB")
+    for method in METHODS:
+        run = run_once(method, archive, workdir / "out")
+        outcome = "refused" if run["refused"] else "extracted"
+        seconds, peak = run["seconds"], run["peak_mib"]
+        print(f"{method:>20}: {outcome} in {seconds:6.2f} s  peak RSS {peak:6.1f} MiB")
+
+
 def main() -> None:
     """Parse arguments, build the archive, measure both methods and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -84,6 +110,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per method (median kept)")
     parser.add_argument("--workdir", type=Path, default=None, help="where to build and extract")
     parser.add_argument(
+        "--dir-flood", type=int, default=0, help="instead: a tar of this many directory entries"
+    )
+    parser.add_argument(
         "--child", nargs=3, metavar=("METHOD", "ARCHIVE", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -92,6 +121,9 @@ def main() -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix="bench-archives-", dir=args.workdir))
     try:
+        if args.dir_flood:
+            dir_flood(workdir, args.dir_flood)
+            return
         archive = workdir / ("bench.tar.gz" if args.compression == "gz" else "bench.tar")
         started = time.perf_counter()
         total = build_archive(archive, args.size_mb, args.files, args.compression)

@@ -78,15 +78,20 @@ def safe_extract_tar(
         inner = stack.enter_context(contextlib.closing(open_decompressed(raw)))
         stream = MeteredStream(inner, raw.tell, budget)
         staging = stack.enter_context(StagingTree(output_dir, budget.add_implicit_directory))
-        summary = _extract_members(stream, staging, budget)
+        summary, directories = _extract_members(stream, staging, budget)
         stream.drain(config.max_trailing_bytes)
+        # Directory entries cost a mkdir each: made only once every member has passed the
+        # count limits, so an archive of countless empty directories is refused untouched.
+        for name, parts in directories:
+            staging.make_dir(name, parts)
         staging.commit()
     return summary
 
 
 def _extract_members(
     stream: MeteredStream, staging: StagingTree, budget: Budget
-) -> ExtractionSummary:
+) -> tuple[ExtractionSummary, list[tuple[str, tuple[str, ...]]]]:
+    """Write the files; return the summary and the directory entries still to be made."""
     limits = budget.limits
     header_rule = f"member headers longer than {limits.max_header_bytes} bytes"
     stream.limit_reads(limits.max_header_bytes, header_rule)
@@ -95,13 +100,14 @@ def _extract_members(
     except tarfile.TarError as exc:
         raise UnsafeArchiveError(ARCHIVE, f"not a valid tar archive ({exc})") from None
     seen: set[tuple[str, ...]] = set()
+    pending: list[tuple[str, tuple[str, ...]]] = []
     files = directories = 0
     while True:
         stream.limit_reads(limits.max_header_bytes, header_rule)
         member = _next_member(tar)
         stream.unlimit()
         if member is None:
-            return ExtractionSummary(files, directories, budget.total_bytes)
+            return ExtractionSummary(files, directories, budget.total_bytes), pending
         budget.add_member(member.name)
         is_dir = _is_directory(member)
         parts = member_parts(member.name, is_dir=is_dir, max_name_bytes=limits.max_name_bytes)
@@ -110,7 +116,7 @@ def _extract_members(
         seen.add(parts)
         if is_dir:
             if parts:
-                staging.make_dir(member.name, parts)
+                pending.append((member.name, parts))
             directories += 1
             continue
         budget.check_claimed_size(member.name, member.size)
