@@ -11,6 +11,7 @@ from simready_job.collision_surface import collision_surface
 from simready_job.convex_pieces import ConvexPiece, hull_piece, merge_to_budget
 from simready_job.decomposition import Decomposer, DecompositionParams
 from simready_job.hull_cache import HullCache, decompose_cached
+from simready_job.mesh_cleanup import enclosed_volume
 from simready_job.mesh_repair import PreparedMesh, convex_hull_or_none
 from tools.structured_logging import get_logger
 
@@ -58,21 +59,23 @@ class CollisionResult:
 def convexity(mesh: trimesh.Trimesh, hull_points: np.ndarray | None = None) -> float:
     """Enclosed volume / convex-hull volume (1.0 for a convex solid, 0 when undefined).
 
+    An open mesh counts with its holes closed by fans (`enclosed_volume`), so a box
+    reconstructed without its unseen bottom is still recognised as convex.
+
     Args:
-        mesh: a mesh; only watertight meshes have a defined ratio.
+        mesh: a consistently wound mesh.
         hull_points: the points whose hull is compared (default: the mesh's vertices; the
             collision surface's, so that scan noise does not inflate the hull).
 
     Returns:
         The ratio in [0, 1].
     """
-    if not mesh.is_watertight:
-        return 0.0
+    volume = enclosed_volume(mesh)
     points = mesh.vertices if hull_points is None else hull_points
-    hull = convex_hull_or_none(points)
+    hull = convex_hull_or_none(points) if volume > 0 else None
     if hull is None:
         return 0.0
-    return float(min(max(mesh.volume / hull.volume, 0.0), 1.0))
+    return float(min(max(volume / hull.volume, 0.0), 1.0))
 
 
 def build_hulls(
@@ -97,15 +100,14 @@ def build_hulls(
     """
     limits = params.decomposition
     solid = prepared.solid
-    if prepared.volume_source == "mesh":
-        simple = collision_surface(solid)
-        if convexity(solid, simple.vertices) >= params.convex_ratio:
-            piece = hull_piece(simple.vertices, limits.max_hull_vertices)
-            if piece is None:  # smoothing flattened a sliver: the raw hull has volume
-                piece = hull_piece(solid.vertices, limits.max_hull_vertices)
-            assert piece is not None  # prepare_mesh guarantees a 3-D hull
-            return CollisionResult((piece,), "convex_hull")
     surface = prepared.surface
+    simple = collision_surface(surface)
+    if convexity(surface, simple.vertices) >= params.convex_ratio:
+        piece = hull_piece(simple.vertices, limits.max_hull_vertices)
+        if piece is None:  # smoothing flattened a sliver: the body's hull has volume
+            piece = hull_piece(solid.vertices, limits.max_hull_vertices)
+        assert piece is not None  # prepare_mesh guarantees a 3-D hull
+        return CollisionResult((piece,), "convex_hull")
     parts = surface.split(only_watertight=False)
     if not 1 < len(parts) <= MAX_COMPONENTS:
         parts = [surface]

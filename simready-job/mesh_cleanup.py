@@ -193,6 +193,29 @@ def fill_small_holes(
     )
 
 
+def enclosed_volume(mesh: trimesh.Trimesh) -> float:
+    """The volume `mesh` encloses once every hole, however large, is closed by a fan.
+
+    Used to judge the convexity of open meshes (an open-bottomed box is still a box); never
+    for mass, which an open mesh takes from its convex hull.
+
+    Args:
+        mesh: a consistently wound mesh.
+
+    Returns:
+        The volume (m^3), or 0.0 when the mesh cannot be closed that way.
+    """
+    if mesh.is_watertight:
+        return abs(float(mesh.volume))
+    vertices, faces, _ = fill_small_holes(
+        np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int64), np.inf
+    )
+    closed = trimesh.Trimesh(vertices, faces, process=False)
+    if not closed.is_watertight or not closed.is_winding_consistent:
+        return 0.0
+    return abs(float(closed.volume))
+
+
 def _boundary_loops(edges: IntArray) -> list[IntArray]:
     """Split directed boundary edges into closed chains (each an (k, 2) edge array).
 

@@ -174,3 +174,14 @@ def test_flipped_triangles_are_rewound_outward_in_linear_time():
     fixed = trimesh.Trimesh(lemon.vertices, oriented, process=False)
     assert fixed.is_winding_consistent
     assert fixed.volume == pytest.approx(lemon.volume)
+
+
+def test_a_box_reconstructed_without_its_bottom_still_gets_one_hull(meshes, halving):
+    """The unseen bottom is missing (too large a hole to fill): mass comes from the hull, and
+    the box, judged with its holes closed, is convex: one hull, no decomposition."""
+    box = trimesh.creation.box(extents=[0.25, 0.2, 0.03]).subdivide_to_size(0.005)
+    open_box = trimesh.Trimesh(box.vertices, box.faces[box.face_normals[:, 2] > -0.9])
+    prepared = prepare_mesh(meshes.scan_like(open_box, holes=0), "assets/book/mesh.glb")
+    assert prepared.volume_source == "convex_hull"
+    result = build_hulls(prepared, CollisionParams(), halving, HullCache(None))
+    assert (result.method, len(result.pieces), halving.calls) == ("convex_hull", 1, 0)
