@@ -8,12 +8,12 @@ Usage:
 
 For each size: generates a scene with fixtures.generate_mock_regen3d, ingests it, then runs
 simready with an empty hull cache followed by the usd step (cold), and both again on the
-result (warm: every object's geometry from the cache, same bytes). Prints the times per step
-(wall clock, and the CPU seconds of the step with its worker processes, which a busy shared
-machine does not inflate), the objects' triangles and cold simready seconds per 100,000
-triangles, hull statistics and the bulk-density range, and with several sizes or densities a
-table so growth can be read off directly. Exits 1 when a warm run is not byte-identical or
-still misses the cache.
+result (warm: every object's geometry from the cache, same hull and physics bytes). Prints
+the times per step (wall clock, and the CPU seconds of the step with its worker processes,
+which a busy shared machine does not inflate), the objects' triangles and cold simready
+seconds per 100,000 triangles, hull statistics and the bulk-density range, and with several
+sizes or densities a table so growth can be read off directly. Exits 1 when a warm run is
+not byte-identical or still misses the cache.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Pass:
     simready_cpu_s: float
     usd_s: float
     report: SimreadyReport
+    outputs: dict[str, bytes]
 
     @property
     def total_s(self) -> float:
@@ -51,9 +52,14 @@ class Pass:
         return self.simready_s + self.usd_s
 
 
-def _assets(scene: Path) -> dict[str, bytes]:
-    files = sorted(p for p in (scene / "assets").rglob("*") if p.is_file())
-    return {p.relative_to(scene).as_posix(): p.read_bytes() for p in files}
+def _simready_outputs(scene: Path) -> dict[str, bytes]:
+    """What simready writes: hull files, and each object's physics and hull paths."""
+    files = sorted(p for p in (scene / "assets").rglob("collision/*") if p.is_file())
+    out = {p.relative_to(scene).as_posix(): p.read_bytes() for p in files}
+    for obj in load_manifest(scene).objects:
+        physics = obj.physics.model_dump_json() if obj.physics else ""
+        out[f"manifest:{obj.id}"] = (physics + repr(obj.asset.collision_paths)).encode()
+    return out
 
 
 def _cpu_s() -> float:
@@ -68,9 +74,10 @@ def _pass(scene: Path, options: SimreadyOptions) -> Pass:
     started, cpu = time.perf_counter(), _cpu_s()
     report = run_simready(scene, options)
     simready_s, simready_cpu_s = time.perf_counter() - started, _cpu_s() - cpu
+    outputs = _simready_outputs(scene)
     started = time.perf_counter()
     assemble_scene(scene, AssemblyOptions())
-    return Pass(simready_s, simready_cpu_s, time.perf_counter() - started, report)
+    return Pass(simready_s, simready_cpu_s, time.perf_counter() - started, report, outputs)
 
 
 def _triangles(scene: Path) -> int:
@@ -121,11 +128,11 @@ def _bench_case(root: Path, case: Case) -> tuple[Pass, Pass, bool, int]:
     triangles = _triangles(scene)
     options = SimreadyOptions(cache_dir=root / f"hull-cache-{name}")
     cold = _pass(scene, options)
-    # assets/ holds the hulls and the asset USDs: both passes must write the same bytes.
-    first = _assets(scene)
+    # Simready's outputs must be the same bytes from the cache. (The usd step settles objects
+    # and writes their resting poses into the manifest, so its second pass starts elsewhere.)
     warm = _pass(scene, options)
     warm_misses = warm.report.cache_misses + warm.report.object_cache_misses
-    same = _assets(scene) == first and warm_misses == 0
+    same = warm.outputs == cold.outputs and warm_misses == 0
     report = cold.report
     print(f"scene {name}: {report.objects} objects, {triangles:,} triangles, {report.ready} ready, "
           f"dropped {report.dropped}")  # fmt: skip
@@ -138,7 +145,7 @@ def _bench_case(root: Path, case: Case) -> tuple[Pass, Pass, bool, int]:
               f"{run.report.cache_hits}, computed {run.report.cache_misses})")  # fmt: skip
     print(f"  cold simready per 100k triangles: {1e5 * cold.simready_s / triangles:.2f} s "
           f"(cpu {1e5 * cold.simready_cpu_s / triangles:.2f} s)")  # fmt: skip
-    print(f"  warm run byte-identical and all from cache: {same}")
+    print(f"  warm simready outputs byte-identical and all from cache: {same}")
     _print_hulls(scene)
     return cold, warm, same, triangles
 
