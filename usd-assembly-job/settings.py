@@ -39,7 +39,7 @@ class UsdAssemblySettings(JobSettings):
         default=0.05, gt=0, description="settling moves an object at most this far, else reports it"
     )
     SETTLE_POSES_MAX_TURN_DEG: float = Field(
-        default=30.0, gt=0, le=180, description="settling turns an object at most this much"
+        default=45.0, gt=0, le=180, description="settling turns an object at most this much"
     )
     SETTLE_POSES_MAX_SECONDS: float = Field(
         default=5.0, gt=0, le=60, description="simulated time cap of the settling"
