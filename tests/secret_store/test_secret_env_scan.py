@@ -81,8 +81,9 @@ def secret_env_reads(source: str) -> list[str]:
     return names
 
 
-def test_no_secret_env_reads_outside_tools_secrets():
-    """No module outside tests/ and tools/secret_store/ reads *API_KEY*/*TOKEN*/*SECRET*/*PASSWORD*."""
+def test_no_secret_env_reads_outside_tools_secret_store():
+    """No module outside tests/ and tools/secret_store/ reads an *API_KEY*, *TOKEN*, *SECRET*
+    or *PASSWORD* variable."""
     offenders = {}
     for current, dirs, names in os.walk(ROOT):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]

@@ -90,7 +90,7 @@ def test_an_instance_marked_permanent_exits_2():
 
 GARBAGE = {
     "truncated": '#usda 1.0\n(\n    upAxis = "Z"\n)\ndef Xform "World" {\n    def Mesh "m" {\n'
-    '        point3f[] points = [(0, 0, 0), (1, 0',
+    "        point3f[] points = [(0, 0, 0), (1, 0",
     "binary": "\x00\x01\x02 not usd at all",
     "empty": "",
 }
