@@ -9,8 +9,11 @@ from pxr import Sdf, Tf, Usd
 
 from tools.errors import InputError
 
-# pxr joins its errors as "Error in '<function>' at line N in file F : '<message>'".
-_PXR_ERROR = re.compile(r"Error in '[^']*' at line \d+ in file [^:]* : '(.*?)'\s*$", re.M)
+# pxr joins its errors as "\tError in '<function>' at line N in file F : '<message>'"; a
+# message may itself hold quotes and line breaks, so it runs to the next error or the end.
+_PXR_ERROR = re.compile(
+    r"Error in '[^']*' at line \d+ in file [^:]* : '(.*?)'\s*(?=\tError in|$)", re.S
+)
 _MAX_COMPLAINT = 200
 
 

@@ -4,6 +4,7 @@ USD file is bad input (exit 2, one line naming the file) in every job that reads
 import importlib
 import json
 import pkgutil
+import re
 
 import pytest
 
@@ -106,6 +107,8 @@ def test_broken_usd_is_one_line_of_bad_input(tmp_path, kind):
     assert info.value.exit_code == EXIT_BAD_INPUT
     assert message.startswith(str(path)) and "\n" not in message
     assert "pxrInternal" not in message and "pegtl" not in message
+    if kind == "truncated":  # the parser's own first complaint, with line and column
+        assert re.search(r"scene\.usda:\d+:\d+: parse error", message), message
     assert len(message) < 320
 
 
