@@ -11,7 +11,7 @@ from simready_job.collision_surface import collision_surface
 from simready_job.convex_pieces import ConvexPiece, hull_piece, merge_to_budget
 from simready_job.decomposition import Decomposer, DecompositionParams
 from simready_job.hull_cache import HullCache, decompose_cached
-from simready_job.mesh_cleanup import enclosed_volume
+from simready_job.mesh_cleanup import enclosed_volume, separate_parts
 from simready_job.mesh_repair import PreparedMesh, convex_hull_or_none
 from tools.structured_logging import get_logger
 
@@ -108,9 +108,7 @@ def build_hulls(
             piece = hull_piece(solid.vertices, limits.max_hull_vertices)
         assert piece is not None  # prepare_mesh guarantees a 3-D hull
         return CollisionResult((piece,), "convex_hull")
-    parts = surface.split(only_watertight=False)
-    if not 1 < len(parts) <= MAX_COMPONENTS:
-        parts = [surface]
+    parts = separate_parts(surface, MAX_COMPONENTS)
     simples = [collision_surface(p) for p in parts]
     ratios = [convexity(p, s.vertices) for p, s in zip(parts, simples, strict=True)]
     convex = [s for s, r in zip(simples, ratios, strict=True) if r >= params.convex_ratio]

@@ -9,7 +9,7 @@ import numpy as np
 import trimesh
 from scipy.spatial import ConvexHull, QhullError
 
-from simready_job.mesh_cleanup import clean_mesh
+from simready_job.mesh_cleanup import clean_mesh, separate_parts
 from simready_job.mesh_winding import orient_faces
 from tools.errors import InputError
 
@@ -45,8 +45,9 @@ def convex_hull_or_none(points: np.ndarray) -> trimesh.Trimesh | None:
     """The convex hull of `points`, or None when they are (nearly) flat.
 
     Built from Qhull's triangulated facets directly (each wound away from the hull's
-    interior): near-duplicate input points cannot open the hull, as re-merging its vertices
-    afterwards could.
+    interior). Near-duplicate points (an unwelded reconstruction) can leave Qhull's merged
+    facets not quite closed: the hull is then recomputed joggled ("QJ"), whose output is
+    always a closed triangulation.
 
     Args:
         points: (n, 3) positions.
@@ -57,8 +58,16 @@ def convex_hull_or_none(points: np.ndarray) -> trimesh.Trimesh | None:
     points = np.asarray(points, dtype=np.float64)
     if len(points) < 4 or float(np.max(np.ptp(points, axis=0))) < MIN_EXTENT_M:
         return None
+    for options in ("Qt", "QJ"):
+        hull = _qhull_mesh(points, options)
+        if hull is not None and hull.is_watertight and hull.volume > MIN_VOLUME_M3:
+            return hull
+    return None
+
+
+def _qhull_mesh(points: np.ndarray, options: str) -> trimesh.Trimesh | None:
     try:
-        qhull = ConvexHull(points, qhull_options="Qt")
+        qhull = ConvexHull(points, qhull_options=options)
     except (QhullError, ValueError):
         return None
     used = np.unique(qhull.simplices)
@@ -71,10 +80,7 @@ def convex_hull_or_none(points: np.ndarray) -> trimesh.Trimesh | None:
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     flip = np.einsum("ij,ij->i", normals, qhull.equations[:, :3]) < 0
     faces[flip] = faces[flip][:, ::-1]
-    hull = trimesh.Trimesh(vertices, faces, process=False)
-    if not hull.is_watertight or hull.volume <= MIN_VOLUME_M3:
-        return None
-    return hull
+    return trimesh.Trimesh(vertices, faces, process=False)
 
 
 def prepare_mesh(mesh: trimesh.Trimesh, source: str) -> PreparedMesh:
@@ -108,9 +114,7 @@ def _prepare(work: trimesh.Trimesh, source: str) -> PreparedMesh:
     work = cleaned.mesh
     if len(work.faces) == 0:
         raise DegenerateMeshError(source, "degenerate mesh: no triangle with area")
-    parts = work.split(only_watertight=False)
-    if not 1 < len(parts) <= MAX_PARTS:
-        parts = [work]
+    parts = separate_parts(work, MAX_PARTS)
     closed = [_close(part) for part in parts]
     solids = [mesh for mesh, how in closed if how in ("ok", "filled", "hull")]
     if not solids:
@@ -149,9 +153,10 @@ def _close(part: trimesh.Trimesh) -> tuple[trimesh.Trimesh, str]:
         )
         if part.volume < 0:
             part.invert()
-        if part.is_winding_consistent:
-            kind = "filled" if filled else "ok"
-            return part, kind if part.volume > MIN_VOLUME_M3 else "flat"
+        if part.is_winding_consistent and part.volume > MIN_VOLUME_M3:
+            return part, "filled" if filled else "ok"
+    # Open, inconsistent, or closed without volume (a soup of unwelded triangles can look
+    # closed to trimesh): the hull decides whether there is a body at all.
     hull = convex_hull_or_none(part.vertices)
     return (hull, "hull") if hull is not None else (part, "flat")
 

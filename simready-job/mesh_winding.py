@@ -36,14 +36,16 @@ def orient_faces(vertices: FloatArray, faces: IntArray) -> IntArray:
     first, second, disagree = _adjacent_pairs(faces)
     graph = coo_matrix((np.ones(len(first)), (first, second)), shape=(count, count)).tocsr()
     pieces, labels = connected_components(graph, directed=False)
+    # Symmetric once: an undirected search would convert the whole graph on every call.
+    symmetric = (graph + graph.T).tocsr()
     # Parity of each adjacent pair, looked up by the pair's key (smaller face first).
     pair_keys = np.minimum(first, second) * count + np.maximum(first, second)
     key_order = np.argsort(pair_keys, kind="stable")
     sorted_keys, sorted_disagree = pair_keys[key_order], disagree[key_order]
     flip = np.zeros(count, dtype=bool)
-    _, roots = np.unique(labels, return_index=True)
-    for root in roots:
-        order, parents = breadth_first_order(graph, int(root), directed=False)
+    _, roots, sizes = np.unique(labels, return_index=True, return_counts=True)
+    for root in roots[sizes > 1]:  # a lone triangle keeps its winding
+        order, parents = breadth_first_order(symmetric, int(root), directed=True)
         children = order[1:]
         if len(children) == 0:
             continue

@@ -185,3 +185,14 @@ def test_a_box_reconstructed_without_its_bottom_still_gets_one_hull(meshes, halv
     assert prepared.volume_source == "convex_hull"
     result = build_hulls(prepared, CollisionParams(), halving, HullCache(None))
     assert (result.method, len(result.pieces), halving.calls) == ("convex_hull", 1, 0)
+
+
+def test_a_soup_of_unwelded_triangles_survives_through_its_hull():
+    """Seams with gaps too wide to weld leave a triangle soup: kept, with the hull's volume."""
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=0.05)
+    corners = sphere.vertices[sphere.faces].reshape(-1, 3)
+    corners = corners + np.random.default_rng(0).normal(0.0, 1e-4, corners.shape)
+    soup = trimesh.Trimesh(corners, np.arange(len(corners)).reshape(-1, 3), process=False)
+    prepared = prepare_mesh(soup, "assets/ball/mesh.glb")
+    assert prepared.volume_source == "convex_hull"
+    assert prepared.solid.volume == pytest.approx(sphere.volume, rel=0.03)
