@@ -10,6 +10,7 @@ import trimesh
 from simready_job.collision_surface import collision_surface
 from simready_job.convex_pieces import ConvexPiece, hull_piece, merge_to_budget
 from simready_job.decomposition import Decomposer, DecompositionParams
+from simready_job.flat_base import flat_base
 from simready_job.hull_cache import HullCache, decompose_cached
 from simready_job.mesh_cleanup import enclosed_volume, separate_parts
 from simready_job.mesh_repair import PreparedMesh, convex_hull_or_none
@@ -87,7 +88,8 @@ def build_hulls(
     hull when it is nearly convex and a (cached) decomposition when not, the concave parts
     sharing what is left of the hull budget; hulls still over budget are merged. A
     decomposition that fails falls back to the part's hull. Hulls and decompositions use
-    each mesh's `collision_surface` (dense scans smoothed and decimated).
+    each mesh's `collision_surface` (dense scans smoothed and decimated). Last, the bottom
+    few millimetres are pressed flat (`flat_base`) so the object stands as reconstructed.
 
     Args:
         prepared: the repaired mesh (asset frame).
@@ -107,7 +109,7 @@ def build_hulls(
         if piece is None:  # smoothing flattened a sliver: the body's hull has volume
             piece = hull_piece(solid.vertices, limits.max_hull_vertices)
         assert piece is not None  # prepare_mesh guarantees a 3-D hull
-        return CollisionResult((piece,), "convex_hull")
+        return CollisionResult(flat_base((piece,), limits.max_hull_vertices), "convex_hull")
     parts = separate_parts(surface, MAX_COMPONENTS)
     simples = [collision_surface(p) for p in parts]
     ratios = [convexity(p, s.vertices) for p, s in zip(parts, simples, strict=True)]
@@ -130,7 +132,8 @@ def build_hulls(
     if len(merged) < len(pieces):
         notes.append(f"{len(pieces)} hulls merged to the budget of {limits.max_hulls}")
     method = "decomposition" if decomposed else "parts"
-    return CollisionResult(tuple(merged), method, decomposed, tuple(notes))
+    pressed = flat_base(merged, limits.max_hull_vertices)
+    return CollisionResult(pressed, method, decomposed, tuple(notes))
 
 
 def _decompose_part(

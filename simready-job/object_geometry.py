@@ -39,6 +39,7 @@ _GEOMETRY_MODULES = (
     "simready_job.collision_surface",
     "simready_job.convex_pieces",
     "simready_job.decomposition",
+    "simready_job.flat_base",
     "simready_job.mesh_cleanup",
     "simready_job.mesh_io",
     "simready_job.mesh_repair",
