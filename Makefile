@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# setuptools prints an informational banner about its meta-path finder on every editable
+	@# install; the job folders need that finder (hyphenated names), so the banner is noise.
+	PYTHONWARNINGS="ignore::Warning:setuptools.command.editable_wheel" \
+	  $(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 demo: install
