@@ -12,7 +12,7 @@ import numpy as np
 from episode_generation_job.backends.base import PHYSICS_DT, SCENE_CAMERA, CameraConfig
 from tools.randomization import DistractorConfig, add_distractor_slots
 from tools.scene_manifest import SceneManifest, SimRole
-from tools.sim import LoaderOptions, ObjectHandle, load_scene_model
+from tools.sim import LoaderOptions, ObjectHandle, apply_contact_solver, load_scene_model
 from tools.sim.robots.franka import attach_franka
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import FloatArray, ObjectBox, Pose
@@ -206,9 +206,7 @@ def assemble(
     base = mount_pose(scene.manifest, boxes)
     spec = scene.spec.copy()
     spec.option.timestep = PHYSICS_DT
-    spec.option.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
-    spec.option.impratio = 10.0
-    spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+    apply_contact_solver(spec)  # scenes not built by the loader (tests, tabletops) too
     stand = pedestal(scene.manifest, base)
     if stand is not None:
         spec.worldbody.add_geom(

@@ -134,3 +134,15 @@ def test_missing_file_is_an_input_error(tmp_path):
     """A missing scene USD is an InputError naming the file."""
     with pytest.raises(InputError, match="missing"):
         load_scene_model(tmp_path / "absent.usda")
+
+
+def test_one_contact_solver_for_every_user_of_the_scene(tmp_path):
+    """Settling, the settle check and the episodes simulate with the loader's solver settings.
+
+    With MuJoCo's default pyramidal cone a can on a realistic counter crept 3 mm and spun
+    20 deg in the settle check while the episodes (elliptic cone) saw it stand still.
+    """
+    model = load_scene_model(_drop_stage(tmp_path / "solver.usda")).model
+    assert model.opt.cone == mujoco.mjtCone.mjCONE_ELLIPTIC
+    assert model.opt.impratio == pytest.approx(10.0)
+    assert model.opt.integrator == mujoco.mjtIntegrator.mjINT_IMPLICITFAST
