@@ -1,5 +1,11 @@
 """The versioned scene contract: models, loader and JSON Schema of the scene manifest."""
 
+from tools.scene_manifest.articulation import (
+    ARTICULATION_VERSION,
+    ArticulatedPart,
+    Articulation,
+    ArticulationJoint,
+)
 from tools.scene_manifest.loader import (
     format_validation_errors,
     load_manifest,
@@ -11,10 +17,8 @@ from tools.scene_manifest.models import (
     SAFE_ID_PATTERN,
     SCENE_ID_PATTERN,
     SCHEMA_VERSION,
-    Articulation,
     Asset,
     Camera,
-    Joint,
     ObjectProvenance,
     Physics,
     PoseSource,
@@ -32,13 +36,15 @@ from tools.scene_manifest.models import (
 )
 
 __all__ = [
+    "ARTICULATION_VERSION",
     "SAFE_ID_PATTERN",
     "SCENE_ID_PATTERN",
     "SCHEMA_VERSION",
+    "ArticulatedPart",
     "Articulation",
+    "ArticulationJoint",
     "Asset",
     "Camera",
-    "Joint",
     "ObjectProvenance",
     "Physics",
     "PoseSource",

@@ -9,7 +9,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION: Literal["1.0.0"] = "1.0.0"
+from tools.scene_manifest.articulation import Articulation
+
+# 1.1.0: `articulation` holds parts and joints (tools/scene_manifest/articulation.py); a
+# 1.0.0 manifest (articulation always null) still loads.
+SCHEMA_VERSION: Literal["1.1.0"] = "1.1.0"
 SAFE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,127}$"
 SCENE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
 _SAFE_ID = re.compile(SAFE_ID_PATTERN)
@@ -140,23 +144,6 @@ class Semantics(_Model):
     tags: tuple[str, ...] = ()
 
 
-class Joint(_Model):
-    """One joint of an articulated object."""
-
-    name: SafeId
-    type: Literal["revolute", "prismatic"]
-    axis: Vec3
-    lower: float
-    upper: float
-    child_part: str
-
-
-class Articulation(_Model):
-    """Joints of an articulated object (doors, drawers)."""
-
-    joints: tuple[Joint, ...] = Field(min_length=1)
-
-
 class Relationship(_Model):
     """A spatial relation to another object, computed in the Z-up frame."""
 
@@ -248,7 +235,7 @@ class Provenance(_Model):
 class SceneManifest(_Model):
     """The whole scene contract (`assets/scene_manifest.json`)."""
 
-    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0.0", "1.1.0"] = SCHEMA_VERSION
     scene_id: str = Field(pattern=SCENE_ID_PATTERN)
     units: Units = Units()
     room_bounds: RoomBounds
