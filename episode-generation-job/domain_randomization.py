@@ -37,9 +37,9 @@ from tools.tasks.task_specifier import PickPlaceTask, nearest_free_square
 
 Mode = Literal["bundle", "none"]
 MAX_DRAWS = 24  # layouts tried per attempt before it is refused as "no_feasible_layout"
-# Horizontal distances from the robot base where scattered targets are kept: top-down grasps
-# of the bundle's reach region (0.25-0.8 m) fail several times more often near its edges.
-TARGET_REACH = (0.30, 0.68)
+# Horizontal distances from the robot base where scattered targets are kept (the robot
+# description's target band: grasps near the edges of its reach fail more often).
+TARGET_REACH = franka.DESCRIPTION.target_band_m
 FrameHook = Callable[[int], None]
 
 

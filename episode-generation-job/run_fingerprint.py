@@ -27,15 +27,15 @@ from episode_generation_job.settings import EpisodeSettings
 from tools.errors import ConfigError
 from tools.provenance import provenance_record, sha256_file, sha256_tree, tool_versions
 from tools.randomization.layout import config_path
+from tools.robots import FRANKA_PANDA
 from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 
 ROBOT_ASSET_KEY = "robot_asset"
-# tools.sim.robots.franka.constants' values, repeated: importing that package loads tools.sim
-# (mujoco, pxr: seconds), and the job's parent computes the fingerprint before its workers
-# start. A test checks they agree.
-ROBOT_TYPE = "franka_panda"
-ROBOT_ASSET_PACKAGE = "pybullet"
-ROBOT_ASSET_SUBDIR = "franka_panda"
+# From the engine-free robot description: importing tools.sim loads mujoco and pxr (seconds),
+# and the job's parent computes the fingerprint before its workers start.
+ROBOT_TYPE = FRANKA_PANDA.robot_type
+ROBOT_ASSET_PACKAGE = FRANKA_PANDA.asset_package
+ROBOT_ASSET_SUBDIR = FRANKA_PANDA.asset_subdir
 _OUTPUT_SETTINGS = ("SEED", "NUM_EPISODES", "MAX_TASKS", "LLM_PHRASING", "RANDOMIZATION")
 _CAMERA_SETTINGS = ("CAMERA_WIDTH", "CAMERA_HEIGHT", "VIDEO_CODEC")
 

@@ -11,10 +11,11 @@ from numpy.typing import NDArray
 
 from regen3d_ingest_job.placement import FLOOR, PlacedObject
 from regen3d_ingest_job.poses import yaw_of
+from tools.robots import FRANKA_PANDA
 from tools.scene_manifest import SimRole
 
-FRANKA_REACH_M = 0.855  # Franka Emika Panda datasheet: maximum reach
-FRANKA_SHOULDER_HEIGHT_M = 0.333  # joint-2 axis above the base (Panda DH parameters)
+FRANKA_REACH_M = FRANKA_PANDA.datasheet_reach_m  # maximum reach from the shoulder
+FRANKA_SHOULDER_HEIGHT_M = FRANKA_PANDA.shoulder_height_m
 BASE_RADIUS_M = 0.15  # footprint radius kept clear of furniture and walls
 _STANDOFFS_M = np.arange(BASE_RADIUS_M, 0.451, 0.05)  # base centre to the surface edge
 _ALONG_SAMPLES = 13

@@ -22,6 +22,7 @@ from replicator_job.support_surfaces import (
 )
 from tools.randomization.layout import REGIONS_ROOT_PRIM
 from tools.randomization.regions import OrientedBox, PlacementRegion
+from tools.robots import FRANKA_PANDA
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim.usd_layout import unique_prim_names
 
@@ -56,8 +57,8 @@ class RegionParams:
     min_width_m: float = 0.05
     robot_radius_m: float = 0.2
     robot_height_m: float = 0.35
-    reach_min_m: float = 0.25
-    reach_max_m: float = 0.8
+    reach_min_m: float = FRANKA_PANDA.min_reach_m
+    reach_max_m: float = FRANKA_PANDA.reach_radius_m
     category_margin_m: float = 0.01
 
     def as_dict(self) -> dict[str, float]:

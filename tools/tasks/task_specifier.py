@@ -13,11 +13,11 @@ from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.receptacles import fits_goal, is_receptacle, relation_to
 
-GRASP_CLEARANCE = 0.004  # the open fingers need this much more than the object's width
-MAX_GRASP_WIDTH = franka.GRIPPER_MAX_WIDTH - GRASP_CLEARANCE
+GRASP_CLEARANCE = franka.DESCRIPTION.grasp_clearance_m
+MAX_GRASP_WIDTH = franka.DESCRIPTION.max_grasp_width_m
 MIN_GRASP_HEIGHT = 0.02
 REGION_HALF = 0.06  # half size of a free square on the work surface used as a goal
-REGION_REACH = (0.35, 0.65)  # distances from the base where surface goals are looked for
+REGION_REACH = franka.DESCRIPTION.goal_band_m  # distances from the base for surface goals
 SIDE_MIN_LATERAL = 0.1  # a left/right goal lies at least this far off the robot's heading
 MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
 MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
@@ -28,6 +28,24 @@ _COLOURS = {
 }  # fmt: skip
 
 Phraser = Callable[[str, str, str], str]
+
+
+@dataclass(frozen=True)
+class ArmLimits:
+    """What makes a task feasible for a robot: its gripper's opening and its reach.
+
+    Attributes:
+        max_grasp_width: widest object side a grasp closes across (opening minus clearance).
+        reach: (nearest, farthest) horizontal distance from the base to a grasp point; None
+            when the data engine places the robot in front of the objects itself (Genie Sim
+            lays objects out in workspaces sized to its robot's reach).
+    """
+
+    max_grasp_width: float
+    reach: tuple[float, float] | None
+
+
+PANDA_LIMITS = ArmLimits(MAX_GRASP_WIDTH, (franka.MIN_REACH_RADIUS, franka.REACH_RADIUS - 0.05))
 
 
 @dataclass(frozen=True)
@@ -98,15 +116,17 @@ class PickPlaceTask:
         )
 
 
-def within_reach(base: Pose, point: Sequence[float]) -> bool:
-    """Coarse reachability of a top-down grasp at `point` from a Panda at `base`."""
+def within_reach(base: Pose, point: Sequence[float], limits: ArmLimits = PANDA_LIMITS) -> bool:
+    """Coarse reachability of a top-down grasp at `point` from a robot at `base`."""
+    if limits.reach is None:
+        return True
     dx, dy = point[0] - base.position[0], point[1] - base.position[1]
     radius = math.hypot(dx, dy)
     height = point[2] - base.position[2]
-    return franka.MIN_REACH_RADIUS <= radius <= franka.REACH_RADIUS - 0.05 and -0.1 <= height <= 0.4
+    return limits.reach[0] <= radius <= limits.reach[1] and -0.1 <= height <= 0.4
 
 
-def graspable(box: ObjectBox, category: str = "") -> bool:
+def graspable(box: ObjectBox, category: str = "", max_width: float = MAX_GRASP_WIDTH) -> bool:
     """Whether a top-down grasp across the narrow horizontal side fits the gripper.
 
     Tall objects qualify only when straight-sided (boxes, books): their top is as wide as the
@@ -115,7 +135,7 @@ def graspable(box: ObjectBox, category: str = "") -> bool:
     narrow = 2 * min(box.half_extents[0], box.half_extents[1])
     height = 2 * box.half_extents[2]
     tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
-    return narrow <= MAX_GRASP_WIDTH and MIN_GRASP_HEIGHT <= height <= tallest
+    return narrow <= max_width and MIN_GRASP_HEIGHT <= height <= tallest
 
 
 def describe(obj: SceneObject) -> str:
@@ -240,6 +260,7 @@ def derive_tasks(
     max_tasks: int = 8,
     phrase: Phraser = template_phrase,
     closed: Collection[str] = (),
+    limits: ArmLimits = PANDA_LIMITS,
 ) -> list[PickPlaceTask]:
     """Every feasible pick-and-place task of the scene, in a stable order.
 
@@ -255,6 +276,7 @@ def derive_tasks(
         max_tasks: at most this many tasks.
         phrase: turns (target, goal, relation) into an instruction.
         closed: containers by name measured closed on top (e.g. a tissue box): flat, "on".
+        limits: the robot's gripper and reach (default: the Panda's).
 
     Returns:
         The tasks (possibly empty).
@@ -263,12 +285,13 @@ def derive_tasks(
     free = set(free_objects)
     targets = [
         o for o in objects.values()
-        if o.sim_role is SimRole.MANIPULABLE and o.id in free and graspable(boxes[o.id], o.category)
-        and within_reach(base, boxes[o.id].centre)
+        if o.sim_role is SimRole.MANIPULABLE and o.id in free
+        and graspable(boxes[o.id], o.category, limits.max_grasp_width)
+        and within_reach(base, boxes[o.id].centre, limits)
     ]  # fmt: skip
     receptacles = [
         o for o in objects.values()
-        if is_receptacle(o, boxes[o.id], closed) and within_reach(base, boxes[o.id].centre)
+        if is_receptacle(o, boxes[o.id], closed) and within_reach(base, boxes[o.id].centre, limits)
     ]  # fmt: skip
     tasks: list[PickPlaceTask] = []
     for target in sorted(targets, key=lambda o: o.id):

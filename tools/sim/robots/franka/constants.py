@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-ROBOT_TYPE: Final = "franka_panda"
-ASSET_PACKAGE: Final = "pybullet"  # the wheel that ships pybullet_data/franka_panda (Apache-2.0)
-ASSET_SUBDIR: Final = "franka_panda"
+from tools.robots import FRANKA_PANDA
+
+DESCRIPTION: Final = FRANKA_PANDA  # reach, gripper and joint facts: tools/robots
+ROBOT_TYPE: Final = FRANKA_PANDA.robot_type
+ASSET_PACKAGE: Final = FRANKA_PANDA.asset_package  # ships pybullet_data/franka_panda
+ASSET_SUBDIR: Final = FRANKA_PANDA.asset_subdir
 URDF_NAME: Final = "panda.urdf"
 PREFIX: Final = "panda/"  # names of robot elements inside a scene model
 
@@ -29,15 +32,15 @@ HOME_QPOS: Final = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785)
 HOME_JITTER_RAD: Final = 0.05  # per-joint uniform jitter of the home pose per episode
 
 # Joint limits of the URDF (radians), used by IK to stay feasible.
-ARM_LOWER: Final = (-2.9671, -1.8326, -2.9671, -3.1416, -2.9671, -0.0873, -2.9671)
-ARM_UPPER: Final = (2.9671, 1.8326, 2.9671, 0.0, 2.9671, 3.8223, 2.9671)
+ARM_LOWER: Final = FRANKA_PANDA.arm_lower
+ARM_UPPER: Final = FRANKA_PANDA.arm_upper
 
-FINGER_MAX: Final = 0.04  # each finger travels 0..4 cm: the gripper opens 8 cm
-GRIPPER_MAX_WIDTH: Final = 2 * FINGER_MAX
+GRIPPER_MAX_WIDTH: Final = FRANKA_PANDA.gripper_max_width_m
+FINGER_MAX: Final = GRIPPER_MAX_WIDTH / 2  # each finger travels half the opening
 GRIP_SITE_OFFSET: Final = 0.1034  # from the hand frame along its z to the middle of the pads
-REACH_RADIUS: Final = 0.80  # usable horizontal reach from joint 1's axis, metres
-MIN_REACH_RADIUS: Final = 0.25  # closer than this the arm folds into itself
-SHOULDER_HEIGHT: Final = 0.333
+REACH_RADIUS: Final = FRANKA_PANDA.reach_radius_m
+MIN_REACH_RADIUS: Final = FRANKA_PANDA.min_reach_m
+SHOULDER_HEIGHT: Final = FRANKA_PANDA.shoulder_height_m
 
 # Position-actuator gains (N m / rad, N m s / rad) per arm joint, and the gripper's.
 ARM_KP: Final = (4500.0, 4500.0, 3500.0, 3500.0, 2000.0, 2000.0, 2000.0)

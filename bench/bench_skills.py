@@ -1,0 +1,152 @@
+"""Skills bench: tasks per scene and success rate on fresh mock scenes, with the truth re-judge.
+
+Usage:
+    python bench/bench_skills.py [--scenes kitchen:41,office:42,...] [--profiles fast,realistic]
+                                 [--episodes N] [--workdir DIR] [--json PATH] [--reuse]
+
+For each (environment, seed, profile): generate the mock scene, run the pipeline through
+`episodes` without cameras (bench_episode_truth's runner: `--validate`, MIN_SUCCESS_RATE 0),
+then print
+- tasks: the tasks the episodes step derives at rest (an `EpisodeSession` opened on the scene
+  the pipeline built, MAX_TASKS 64), and the skills among them (`PickPlaceTask.skill`, or
+  "top_pick" for code that predates skills);
+- attempts, successes, rate and failure reasons from `reports/episodes_summary.json`;
+- false successes: kept episodes the independent dataset-only check of bench_episode_truth
+  refuses (must be 0).
+Seeds are printed; pick ones nobody tuned on. Run it on two trees (before/after) to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+_HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("truth", _HERE / "bench_episode_truth.py")
+assert _spec is not None and _spec.loader is not None
+truth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(truth)
+
+DEFAULT_SCENES = ",".join(f"{e}:{s}" for e in truth.ENVIRONMENTS for s in (41, 42, 43))
+
+
+def derived_tasks(scene: Path) -> list[dict[str, str]]:
+    """The tasks the episodes step derives on a built scene (id and skill of each)."""
+    from episode_generation_job.job import bundle_config
+    from episode_generation_job.settings import EpisodeSettings
+    from episode_generation_job.shard_work import _open_session
+
+    settings = EpisodeSettings(CAMERAS="", MAX_TASKS=64, SCENE_ID=scene.name, SCENE_DIR=scene)
+    session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
+    try:
+        return [
+            {"task_id": t.task_id, "skill": str(getattr(t, "skill", "top_pick"))}
+            for t in session.tasks
+        ]
+    finally:
+        session.close()
+
+
+def run_scene(
+    env: str, seed: int, profile: str, workdir: Path, episodes: int, reuse: bool
+) -> dict[str, Any]:
+    """Generate, run the episodes step, count tasks and re-judge one scene."""
+    scene_id = f"{env}_{seed}_{profile}"
+    scene = workdir / scene_id
+    out: dict[str, Any] = {"scene": scene_id}
+    if not (reuse and (scene / "bench_run.log").exists()):
+        subprocess.run(
+            [sys.executable, "-m", "fixtures.generate_mock_regen3d", "--scene-id", scene_id,
+             "--output-dir", str(workdir), "--environment", env, "--seed", str(seed),
+             "--profile", profile],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        settings = {"NUM_EPISODES": str(episodes), "CAMERAS": "", "MIN_SUCCESS_RATE": "0"}
+        started = time.monotonic()
+        run = subprocess.run(
+            [sys.executable, "-m", "tools.run_local_pipeline", "--scene-dir", str(scene),
+             "--steps", "episodes", "--validate"],
+            capture_output=True, text=True, env={**os.environ, **settings},
+        )  # fmt: skip
+        (scene / "bench_run.log").write_text(run.stdout + run.stderr)
+        out["seconds"] = round(time.monotonic() - started, 1)
+    try:
+        tasks = derived_tasks(scene)
+    except Exception as exc:  # a scene without tasks is a figure, not a crash
+        tasks = []
+        out["task_error"] = str(exc).splitlines()[0][:120]
+    out["tasks"] = len(tasks)
+    out["skills"] = dict(Counter(t["skill"] for t in tasks))
+    if not (scene / "reports/episodes_summary.json").exists():
+        out["error"] = truth._failure(scene)
+        return out
+    return truth._judge_scene(scene, out)
+
+
+def _print(results: list[dict[str, Any]]) -> None:
+    head = f"{'scene':<24}{'tasks':>6}{'att':>5}{'succ':>6}{'rate':>6}{'false':>6}"
+    print(head + "  skills | failures")
+    for r in results:
+        skills = ",".join(f"{k}:{v}" for k, v in sorted(r.get("skills", {}).items())) or "-"
+        if "error" in r:
+            print(f"{r['scene']:<24}{r['tasks']:>6}  -- {skills} | {r['error'][:80]}")
+            continue
+        rate = r["successes"] / r["attempts"] if r["attempts"] else 0.0
+        reasons = ", ".join(f"{k} {v}" for k, v in r["reasons"].items()) or "-"
+        print(
+            f"{r['scene']:<24}{r['tasks']:>6}{r['attempts']:>5}{r['successes']:>6}{rate:>6.0%}"
+            f"{r['false_successes']:>6}  {skills} | {reasons}"
+        )
+        for line in r["false_detail"]:
+            print(f"    false success: {line}")
+    for profile in sorted({r["scene"].rsplit("_", 1)[1] for r in results}):
+        rows = [r for r in results if r["scene"].endswith(profile)]
+        ran = [r for r in rows if "error" not in r]
+        att = sum(r["attempts"] for r in ran)
+        succ = sum(r["successes"] for r in ran)
+        with_tasks = sum(r["tasks"] > 0 for r in rows)
+        skills = sorted({s for r in rows for s in r.get("skills", {})})
+        print(
+            f"{profile}: {with_tasks}/{len(rows)} scenes with tasks, "
+            f"{sum(r['tasks'] for r in rows)} tasks, skills {skills}, {succ}/{att} attempts "
+            f"succeeded ({succ / att if att else 0:.0%}), "
+            f"{sum(r.get('false_successes', 0) for r in ran)} false successes"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--scenes", default=DEFAULT_SCENES, help="env:seed,...")
+    parser.add_argument("--profiles", default="fast", help="fast,realistic")
+    parser.add_argument("--episodes", type=int, default=8, help="NUM_EPISODES per scene")
+    parser.add_argument("--workdir", type=Path, help="keep scenes here (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--reuse", action="store_true", help="re-count scenes already run")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_skills_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"scenes {args.scenes} profiles {args.profiles} in {workdir}", flush=True)
+    results = []
+    for profile in args.profiles.split(","):
+        for item in args.scenes.split(","):
+            env, seed = item.split(":")
+            result = run_scene(env, int(seed), profile, workdir, args.episodes, args.reuse)
+            results.append(result)
+            print(json.dumps({k: v for k, v in result.items() if k != "false_detail"}), flush=True)
+    _print(results)
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 1 if sum(r.get("false_successes", 0) for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

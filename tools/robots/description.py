@@ -1,0 +1,98 @@
+"""What a robot arm can reach and hold: one frozen record per supported arm."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tools.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RobotDescription:
+    """Reach, gripper and joint facts of one arm on its base, in metres and radians.
+
+    Distances are horizontal, from the axis of the first joint, unless named otherwise.
+
+    Attributes:
+        robot_type: the name datasets record (`meta/info.json` robot_type).
+        asset_package: the PyPI package that ships the model files.
+        asset_subdir: the model's folder inside that package's data.
+        datasheet_reach_m: maximum reach from the shoulder, as the maker states it.
+        shoulder_height_m: the shoulder (second joint's axis) above the base.
+        reach_radius_m: usable reach of a top-down hand from the first joint's axis.
+        min_reach_m: closer than this the arm folds into itself.
+        target_band_m: where objects to pick are kept or scattered: top-down grasps near the
+            edges of [min_reach_m, reach_radius_m] fail several times more often.
+        goal_band_m: where free goal squares on the work surface are looked for: the target
+            band shrunk by half a goal square each side, so a placed object stays inside it.
+        gripper_max_width_m: the fingers' full opening.
+        grasp_clearance_m: the open fingers need this much more than the object's width.
+        arm_lower: lower joint limits.
+        arm_upper: upper joint limits.
+    """
+
+    robot_type: str
+    asset_package: str
+    asset_subdir: str
+    datasheet_reach_m: float
+    shoulder_height_m: float
+    reach_radius_m: float
+    min_reach_m: float
+    target_band_m: tuple[float, float]
+    goal_band_m: tuple[float, float]
+    gripper_max_width_m: float
+    grasp_clearance_m: float
+    arm_lower: tuple[float, ...]
+    arm_upper: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.min_reach_m < self.reach_radius_m <= self.datasheet_reach_m:
+            raise ValueError(f"{self.robot_type}: need min_reach < reach_radius <= datasheet")
+        for name, (low, high) in (("target", self.target_band_m), ("goal", self.goal_band_m)):
+            if not self.min_reach_m <= low < high <= self.reach_radius_m:
+                raise ValueError(f"{self.robot_type}: {name} band outside the usable reach")
+        if len(self.arm_lower) != len(self.arm_upper):
+            raise ValueError(f"{self.robot_type}: joint limits of different lengths")
+
+    @property
+    def max_grasp_width_m(self) -> float:
+        """The widest object a grasp across it may hold."""
+        return self.gripper_max_width_m - self.grasp_clearance_m
+
+    def shoulder_distance(self, dx: float, dy: float, height: float) -> float:
+        """Distance from the shoulder to a point `height` above the base, offset (dx, dy)."""
+        return math.hypot(math.hypot(dx, dy), height - self.shoulder_height_m)
+
+
+FRANKA_PANDA = RobotDescription(
+    robot_type="franka_panda",
+    asset_package="pybullet",  # pybullet_data/franka_panda, Apache-2.0
+    asset_subdir="franka_panda",
+    datasheet_reach_m=0.855,  # Franka Emika Panda datasheet
+    shoulder_height_m=0.333,  # joint-2 axis above the base (Panda DH parameters)
+    reach_radius_m=0.80,
+    min_reach_m=0.25,
+    target_band_m=(0.30, 0.68),
+    goal_band_m=(0.35, 0.65),
+    gripper_max_width_m=0.08,  # each finger travels 0..4 cm
+    grasp_clearance_m=0.004,
+    arm_lower=(-2.9671, -1.8326, -2.9671, -3.1416, -2.9671, -0.0873, -2.9671),
+    arm_upper=(2.9671, 1.8326, 2.9671, 0.0, 2.9671, 3.8223, 2.9671),
+)
+
+ROBOTS: dict[str, RobotDescription] = {FRANKA_PANDA.robot_type: FRANKA_PANDA}
+
+
+def robot_description(name: str) -> RobotDescription:
+    """The description of a supported robot by its type name.
+
+    Raises:
+        ConfigError: the name is not a supported robot.
+    """
+    try:
+        return ROBOTS[name]
+    except KeyError:
+        raise ConfigError(
+            "ROBOT", f"must be one of {', '.join(sorted(ROBOTS))}", hint="see tools/robots"
+        ) from None
