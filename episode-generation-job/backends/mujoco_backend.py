@@ -27,6 +27,7 @@ from episode_generation_job.backends.mujoco_scene import (
     object_ids,
     robot_name,
 )
+from episode_generation_job.backends.panda_drive import SETTLE_STEPS
 from tools.randomization import (
     BundleConfig,
     EpisodeRandomization,
@@ -40,7 +41,6 @@ from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 
 NAME = "mujoco"
-_SETTLE_STEPS = 60  # 0.1 s of physics after a reset, so resting contacts form
 
 
 class MujocoBackend(SimBackend):
@@ -130,10 +130,10 @@ class MujocoBackend(SimBackend):
         self._warnings = 0
         self._place(init.object_poses, init.arm_qpos, init.gripper_width)
         with captured_warnings() as warnings:
-            for _ in range(_SETTLE_STEPS):
+            for _ in range(SETTLE_STEPS):
                 mujoco.mj_step(self.model, self.data)
         self._warnings += len(warnings)
-        self._steps += _SETTLE_STEPS
+        self._steps += SETTLE_STEPS
 
     def randomize(
         self,
