@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from episode_generation_job.backends.isaacsim_app import run_in_kit, wants_isaac_sim
 from episode_generation_job.step import STEP
 from tools.job_runner import run_job_main
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers is not None:
         os.environ["WORKERS"] = str(args.workers)
     os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; a GPU's EGL when present
+    if wants_isaac_sim(os.environ):  # Kit first; closed after the job, its exit code kept
+        run_in_kit(lambda: run_job_main(STEP))
     run_job_main(STEP)
 
 

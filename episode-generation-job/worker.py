@@ -7,10 +7,11 @@ Usage (started by the job with WORKERS > 1):
 
 from __future__ import annotations
 
+import os
 import sys
 
+from episode_generation_job.backends.isaacsim_app import run_in_kit, wants_isaac_sim
 from episode_generation_job.settings import EpisodeSettings
-from episode_generation_job.shard_work import run_one_shard
 from tools.config import load_settings
 from tools.errors import ConfigError
 from tools.job_runner import exit_code_for
@@ -26,6 +27,9 @@ def main() -> int:
         print(f"episode worker: {exc}", file=sys.stderr)
         return exc.exit_code
     configure_logging("episode-generation-job", settings.SCENE_ID, level=settings.LOG_LEVEL)
+    # Imported here: the engines (mujoco, pxr) load only after Kit started (Isaac Sim path).
+    from episode_generation_job.shard_work import run_one_shard
+
     assert settings.SCENE_DIR is not None
     try:
         run_one_shard(
@@ -42,4 +46,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if wants_isaac_sim(os.environ):  # Kit before the engine imports, closed after the shard
+        run_in_kit(main)
     sys.exit(main())

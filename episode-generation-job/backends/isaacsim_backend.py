@@ -1,27 +1,24 @@
-"""The production backend: the same scene.usda and Panda in NVIDIA Isaac Sim (NGC container only).
+"""The production backend: the same scene.usda and Panda in NVIDIA Isaac Sim 5.1 (NGC image).
 
-Nothing here imports Isaac Sim at module level: the module loads anywhere (for
-`is_isaac_sim_available`), and `IsaacSimBackend` starts the `SimulationApp` before any
-`omni.*` / `isaacsim.*` import, as Isaac Sim requires. Task, controller, success and
-recording code are shared with the MuJoCo backend through `SimBackend`.
+Every Isaac Sim / Kit call goes through `isaacsim_api` (the one release the image pins);
+USD authoring is `isaacsim_stage`, the randomization's USD writes `isaacsim_randomization`,
+and the controller (gains, limits, settle, reset, finger friction) is `panda_drive`, shared
+with the MuJoCo backend. Kit is started by `isaacsim_app` before this module is imported on
+the job's path, and closed by it after the job: `close()` here only stops the timeline.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pxr import UsdPhysics
 
-from episode_generation_job.backend_selection import (
-    is_isaac_sim_available,
-)
+from episode_generation_job.backends import isaacsim_api as api
+from episode_generation_job.backends import isaacsim_app
+from episode_generation_job.backends import isaacsim_randomization as usd_rand
 from episode_generation_job.backends import isaacsim_stage as stage_io
 from episode_generation_job.backends.base import (
     CONTROL_HZ,
@@ -33,7 +30,18 @@ from episode_generation_job.backends.base import (
     Image,
     SimBackend,
 )
+from episode_generation_job.backends.panda_drive import (
+    isaac_drive_arrays,
+    panda_controller,
+    settle_updates,
+)
 from episode_generation_job.errors import BackendUnavailableError
+from tools.randomization import (
+    BundleConfig,
+    EpisodeRandomization,
+    FrameRandomization,
+    sample_episode_randomization,
+)
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
@@ -41,7 +49,7 @@ from tools.tasks.robot_mount import mount_pose, pedestal
 
 NAME = "isaacsim"
 FRANKA_ASSET_CANDIDATES = stage_io.FRANKA_ASSET_CANDIDATES
-_SETTLE_UPDATES = 6
+FINGER_MATERIAL_PATH = "/World/Looks/PandaFingerPads"
 
 
 def _box(local: tuple[FloatArray, FloatArray], object_id: str, pose: Pose) -> ObjectBox:
@@ -59,8 +67,17 @@ def _box(local: tuple[FloatArray, FloatArray], object_id: str, pose: Pose) -> Ob
     )
 
 
+def isaac_randomization(
+    config: BundleConfig, manifest: SceneManifest, rng: np.random.Generator, seed: int
+) -> EpisodeRandomization:
+    """The record the Isaac backend applies: the shared sampler's draw (the same rng stream as
+    MuJoCo's), without distractors, which this backend does not create."""
+    sample = sample_episode_randomization(config, manifest, rng, seed=seed)
+    return sample.model_copy(update={"distractors": ()})
+
+
 class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac Sim (NGC)
-    """Owns a running SimulationApp with the scene stage, a referenced Franka and cameras.
+    """Owns the open stage with a referenced Franka, its cameras and the running timeline.
 
     Args:
         usd_path: `usd/scene.usda`.
@@ -68,77 +85,94 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         cameras: images to render (None: none).
 
     Raises:
-        BackendUnavailableError: Isaac Sim or the Franka asset is not available.
+        BackendUnavailableError: Isaac Sim, its 5.1 release or the Franka asset is missing,
+            or physics does not step as configured.
     """
 
     def __init__(
         self, usd_path: Path, manifest: SceneManifest, cameras: CameraConfig | None
     ) -> None:
-        if not is_isaac_sim_available():
-            raise BackendUnavailableError(NAME, "the isaacsim package is not importable here")
-        self._app = importlib.import_module("isaacsim").SimulationApp({"headless": True})
-        # Only now may omni/isaacsim modules be imported.
-        stage_utils = importlib.import_module("isaacsim.core.experimental.utils.stage")
-        self._app_utils = importlib.import_module("isaacsim.core.experimental.utils.app")
-        prims = importlib.import_module("isaacsim.core.experimental.prims")
-        manager = importlib.import_module("isaacsim.core.simulation_manager").SimulationManager
-        stage_utils.open_stage(str(usd_path))
-        while stage_utils.is_stage_loading():
-            self._app.update()
-        stage = stage_utils.get_current_stage(backend="usd")
+        self._app = isaacsim_app.kit()
+        self._version = api.running_version()
+        if not self._version.startswith(api.ISAACSIM_VERSION.rsplit(".", 1)[0]):
+            raise BackendUnavailableError(
+                NAME,
+                f"Isaac Sim {self._version} runs here; the backend targets {api.ISAACSIM_VERSION}",
+            )
+        self._controller = panda_controller()
+        self._substeps = api.substeps_per_control(CONTROL_HZ, PHYSICS_DT)
+        stage = api.open_stage(self._app, usd_path)
         self._stage = stage
+        stage_io.author_timing(stage, CONTROL_HZ, PHYSICS_DT)
         background = {o.id for o in manifest.objects if o.sim_role is SimRole.BACKGROUND}
         self._paths = {k: v for k, v in stage_io.object_paths(stage).items() if k not in background}
         self._local = {oid: stage_io.local_bounds(stage, p) for oid, p in self._paths.items()}
-        self._free = tuple(
-            sorted(
-                oid
-                for oid, p in self._paths.items()
-                if stage.GetPrimAtPath(p).HasAPI(UsdPhysics.RigidBodyAPI)
-            )
-        )
-        physx_schema = importlib.import_module("pxr.PhysxSchema")  # Isaac Sim's USD only
-        for oid in self._free:  # finger contacts are read from PhysX contact reports
-            prim = stage.GetPrimAtPath(self._paths[oid])
-            physx_schema.PhysxContactReportAPI.Apply(prim).CreateThresholdAttr(0.0)
-        self._rigid = {oid: prims.RigidPrim(self._paths[oid]) for oid in self._free}
+        self._free = stage_io.rigid_bodies(stage, self._paths)
+        api.enable_contact_reports(stage, [self._paths[o] for o in self._free])
+        self._nominal = usd_rand.nominal_masses(stage, self._paths.values())
         self._base = mount_pose(manifest, self._static_boxes())
-        root = (
-            os.environ.get(stage_io.ASSET_ROOT_ENV)
-            or importlib.import_module("isaacsim.storage.native").get_assets_root_path()
-        )
-        asset = stage_io.franka_asset(root)
-        stage_utils.add_reference_to_stage(usd_path=asset, path=stage_io.ROBOT_PATH)
+        asset = stage_io.franka_asset(stage_io.asset_root() or api.assets_root(), api.asset_exists)
+        api.add_reference(asset, stage_io.ROBOT_PATH)
         stand = pedestal(manifest, self._base)
         if stand is not None:
             stage_io.author_pedestal(stage, stand)
-        self._robot = prims.Articulation(stage_io.ROBOT_PATH)
+        pads = stage_io.collision_paths(
+            stage, [f"{stage_io.ROBOT_PATH}/{b}" for b in franka.FINGER_BODIES]
+        )
+        if not pads:
+            raise BackendUnavailableError(NAME, f"no collision prims under the fingers of {asset}")
+        api.bind_friction(FINGER_MATERIAL_PATH, pads, *self._controller.finger_friction)
+        self._robot = api.articulation(stage_io.ROBOT_PATH)
         # The base pose is set before play, as Isaac Sim requires.
         self._robot.set_world_poses(
             positions=[list(self._base.position)], orientations=[list(self._base.quat_wxyz)]
         )
         self._annotators: dict[str, Any] = {}
         if cameras is not None:
-            rep = importlib.import_module("omni.replicator.core")
             paths = stage_io.author_cameras(stage, self._base)
             for name in cameras.names:
-                product = rep.create.render_product(paths[name], (cameras.width, cameras.height))
-                annotator = rep.AnnotatorRegistry.get_annotator("rgb")
-                annotator.attach([product])
-                self._annotators[name] = annotator
-        # Physics at 1/600 s; one app update per control period (PhysX substeps to catch up).
-        settings = importlib.import_module("carb.settings").get_settings()
-        settings.set("/app/player/useFixedTimeStepping", True)
-        settings.set("/app/player/fixedTimeStep", 1.0 / CONTROL_HZ)
-        manager.setup_simulation(dt=PHYSICS_DT, device="cpu")
-        self._app_utils.play()
-        self._app_utils.update_app(steps=_SETTLE_UPDATES)
-        self._arm_dofs = self._robot.get_dof_indices(list(franka.ARM_JOINTS))
-        self._finger_dofs = self._robot.get_dof_indices(list(franka.FINGER_JOINTS))
-        self._contacts = importlib.import_module("omni.physx").get_physx_simulation_interface()
+                self._annotators[name] = api.rgb_annotator(
+                    paths[name], cameras.width, cameras.height
+                )
+        self._rigid = {oid: api.rigid_prim(self._paths[oid]) for oid in self._free}
+        api.set_timing(CONTROL_HZ)
+        api.play(self._app)
+        self._apply_controller()
         self._finger_paths = tuple(f"{stage_io.ROBOT_PATH}/{n}" for n in franka.FINGER_BODIES)
+        self._contacts: list[api.ContactPair] = []
         self._steps = 0
         self._closed = False
+
+    def _apply_controller(self) -> None:
+        """The shared drive description replaces the asset's own gains, limits and gravity."""
+        arrays = isaac_drive_arrays(self._controller)
+        dofs = self._robot.get_dof_indices(list(arrays.joints))
+        self._dofs = dofs
+        self._arm_dofs = self._robot.get_dof_indices(list(franka.ARM_JOINTS))
+        self._finger_dofs = self._robot.get_dof_indices(list(franka.FINGER_JOINTS))
+        self._robot.set_dof_gains(
+            [list(arrays.stiffnesses)], [list(arrays.dampings)], dof_indices=dofs
+        )
+        self._robot.set_dof_max_efforts([list(arrays.max_efforts)], dof_indices=dofs)
+        self._robot.set_dof_limits([list(arrays.lower)], [list(arrays.upper)], dof_indices=dofs)
+        self._robot.set_dof_armatures([list(arrays.armatures)], dof_indices=dofs)
+        if self._controller.gravity_compensation:
+            self._robot.set_link_enabled_gravities([[False] * self._robot.num_links])
+
+    def _advance(self, updates: int) -> None:
+        """App updates of one control period each, checked against PhysX's own step count."""
+        for _ in range(updates):
+            before = api.physics_steps()
+            self._app.update()
+            taken = api.physics_steps() - before
+            if taken != self._substeps:
+                raise BackendUnavailableError(
+                    NAME,
+                    f"PhysX took {taken} steps in one control period, expected {self._substeps}",
+                    hint="check timeCodesPerSecond, physxScene:timeStepsPerSecond, minFrameRate",
+                )
+            self._steps += taken
+        self._contacts = api.contact_report()
 
     def _static_boxes(self) -> dict[str, ObjectBox]:
         return {
@@ -149,8 +183,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
     @property
     def info(self) -> BackendInfo:
         """Engine name, version and timing."""
-        version = getattr(importlib.import_module("isaacsim"), "__version__", "unknown")
-        return BackendInfo(NAME, str(version), PHYSICS_DT, CONTROL_HZ)
+        return BackendInfo(NAME, self._version, PHYSICS_DT, CONTROL_HZ)
 
     @property
     def robot_base(self) -> Pose:
@@ -159,7 +192,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
 
     @property
     def physics_steps(self) -> int:
-        """Physics steps taken (20 per control period)."""
+        """Physics steps counted by Isaac Sim (checked: 20 per control period)."""
         return self._steps
 
     def object_boxes(self) -> dict[str, ObjectBox]:
@@ -174,7 +207,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         return self._free
 
     def reset(self, init: EpisodeInit) -> None:
-        """Teleport objects and joints, zero velocities, hold the command while settling."""
+        """Teleport objects and joints at rest, hold the command for the shared settle steps."""
         for oid, pose in init.object_poses.items():
             rigid = self._rigid[oid]
             rigid.set_world_poses(
@@ -184,15 +217,45 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         fingers = [init.gripper_width / 2] * 2
         self._robot.set_dof_positions([list(init.arm_qpos)], dof_indices=self._arm_dofs)
         self._robot.set_dof_positions([fingers], dof_indices=self._finger_dofs)
-        self.step(init.arm_qpos, init.gripper_width)
+        self._robot.set_dof_velocities([[0.0] * len(franka.ARM_JOINTS)], dof_indices=self._arm_dofs)
+        self._robot.set_dof_velocities([[0.0, 0.0]], dof_indices=self._finger_dofs)
+        self._command(init.arm_qpos, init.gripper_width)
+        self._advance(settle_updates(self._controller))
 
-    def step(self, arm_targets: Sequence[float], gripper_width: float) -> None:
-        """Set joint drive targets, then advance one control period."""
+    def randomize(
+        self,
+        config: BundleConfig,
+        manifest: SceneManifest,
+        rng: np.random.Generator,
+        seed: int,
+    ) -> EpisodeRandomization:
+        """Draw the shared record and author light, colours, masses and frictions on the stage
+        (placements reach PhysX through `reset`; distractors are not created here)."""
+        sample = isaac_randomization(config, manifest, rng, seed)
+        usd_rand.apply_writes(self._stage, usd_rand.episode_writes(sample, self._nominal))
+        return sample
+
+    def apply_frame(self, frame: FrameRandomization) -> bool:
+        """Author one frame's light and colours before it renders."""
+        writes = usd_rand.light_writes(frame.light) if frame.light is not None else []
+        usd_rand.apply_writes(self._stage, writes + usd_rand.color_writes(frame.colors))
+        return True
+
+    def set_scene_camera(self, pose: Pose) -> bool:
+        """Move the episode's scene camera (looks down its -z, +y up, as USD cameras do)."""
+        write = usd_rand.camera_write(stage_io.SCENE_CAMERA_PATH, pose)
+        usd_rand.apply_writes(self._stage, [write])
+        return True
+
+    def _command(self, arm_targets: Sequence[float], gripper_width: float) -> None:
         finger = float(np.clip(gripper_width / 2, 0.0, franka.FINGER_MAX))
         self._robot.set_dof_position_targets([list(arm_targets)], dof_indices=self._arm_dofs)
         self._robot.set_dof_position_targets([[finger, finger]], dof_indices=self._finger_dofs)
-        self._app_utils.update_app(steps=1)
-        self._steps += round(1.0 / (CONTROL_HZ * PHYSICS_DT))
+
+    def step(self, arm_targets: Sequence[float], gripper_width: float) -> None:
+        """Set joint drive targets, then advance one control period (20 physics steps)."""
+        self._command(arm_targets, gripper_width)
+        self._advance(1)
 
     def arm_qpos(self) -> FloatArray:
         """Measured arm joint positions."""
@@ -213,17 +276,13 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         return Pose.of(positions.numpy()[0], orientations.numpy()[0])
 
     def fingers_touch(self, object_id: str) -> bool:
-        """Whether PhysX reported a contact between a finger link and the object this step."""
-        headers, _ = self._contacts.get_contact_report()
-        object_path = self._paths[object_id]
-        decode = importlib.import_module("pxr.PhysicsSchemaTools").intToSdfPath
-        for header in headers:
-            actors = (str(decode(header.actor0)), str(decode(header.actor1)))
-            if any(a.startswith(object_path) for a in actors) and any(
-                a.startswith(self._finger_paths) for a in actors
-            ):
-                return True
-        return False
+        """Whether PhysX reports a finger link still touching the object after the last step."""
+        mine = self._paths[object_id]
+        return any(
+            (a.startswith(mine) and b.startswith(self._finger_paths))
+            or (b.startswith(mine) and a.startswith(self._finger_paths))
+            for a, b in ((p.actor0, p.actor1) for p in self._contacts)
+        )
 
     def object_speeds(self, object_id: str) -> tuple[float, float]:
         """Linear and angular speed from PhysX (a static object: zero)."""
@@ -236,25 +295,17 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         )
 
     def contacts_with(self, object_id: str) -> dict[str, float]:
-        """Contacts PhysX reported this step: other owner -> summed normal impulse / dt (N)."""
-        headers, data = self._contacts.get_contact_report()
-        decode = importlib.import_module("pxr.PhysicsSchemaTools").intToSdfPath
+        """Touching pairs of the last step: other owner -> normal impulse / dt (N)."""
         mine = self._paths[object_id]
         touching: dict[str, float] = {}
-        for header in headers:
-            actors = (str(decode(header.actor0)), str(decode(header.actor1)))
-            if actors[0].startswith(mine) == actors[1].startswith(mine):
+        for pair in self._contacts:
+            if pair.actor0.startswith(mine) == pair.actor1.startswith(mine):
                 continue
-            other_path = actors[1] if actors[0].startswith(mine) else actors[0]
+            other_path = pair.actor1 if pair.actor0.startswith(mine) else pair.actor0
             other = next((k for k, p in self._paths.items() if other_path.startswith(p)), None)
             if other is None:
                 other = "robot" if other_path.startswith(stage_io.ROBOT_PATH) else "world"
-            points = data[header.contact_data_offset : header.contact_data_offset
-                          + header.num_contact_data]  # fmt: skip
-            impulse = sum(
-                abs(float(np.dot([*p.impulse], [*p.normal]))) for p in points  # carb.Float3
-            )
-            touching[other] = touching.get(other, 0.0) + impulse / PHYSICS_DT
+            touching[other] = touching.get(other, 0.0) + pair.impulse / PHYSICS_DT
         return touching
 
     def healthy(self) -> bool:
@@ -269,9 +320,8 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         }
 
     def close(self) -> None:
-        """Stop the timeline and close the app (idempotent)."""
+        """Stop the timeline (idempotent). Kit itself is closed by `isaacsim_app` after the job."""
         if self._closed:
             return
         self._closed = True
-        self._app_utils.stop()
-        self._app.close()
+        api.stop()
