@@ -59,6 +59,10 @@ class SimreadySettings(JobSettings):
         default=30.0, gt=0, le=300, description="per-attempt timeout of an LLM call"
     )
 
+    SIMREADY_ARTICULATION: bool = Field(
+        default=False, description="infer doors and drawers of furniture (articulated objects)"
+    )
+
     @field_validator("SIMREADY_LLM_BASE_URL")
     @classmethod
     def _safe_base_url(cls, value: str | None) -> str | None:

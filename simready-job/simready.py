@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simready_job.articulation import ArticulationOutcome, infer_articulation, with_articulations
 from simready_job.collision import CollisionParams
 from simready_job.decomposition import CoacdDecomposer, Decomposer
 from simready_job.geometry_prefetch import GeometryJob, PrefetchResult, prefetch_geometries
@@ -48,6 +49,7 @@ class SimreadyOptions:
         llm_timeout_s: per-attempt timeout of LLM calls.
         priors_path: another prior table (None: the packaged one).
         workers: processes computing uncached geometries (None: the CPUs available).
+        articulation: infer doors and drawers of furniture (simready-job/articulation.py).
     """
 
     collision: CollisionParams = field(default_factory=CollisionParams)
@@ -60,6 +62,7 @@ class SimreadyOptions:
     llm_timeout_s: float = 30.0
     priors_path: Path | None = None
     workers: int | None = None
+    articulation: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,10 +199,24 @@ def run_simready(
             extra=log_fields(dropped=sorted(failures)),
         )
     tracker.finalize()
-    save_manifest(
-        scene_dir, apply_outcomes(manifest, outcomes, failures, tools.geometry.decomposer.name)
-    )
+    updated = apply_outcomes(manifest, outcomes, failures, tools.geometry.decomposer.name)
+    if opts.articulation:
+        updated = with_articulations(updated, _articulations(scene_dir, updated))
+    save_manifest(scene_dir, updated)
     return _report(len(manifest.objects), outcomes, failures, tools, client, prefetch)
+
+
+def _articulations(scene_dir: Path, manifest: SceneManifest) -> dict[str, ArticulationOutcome]:
+    outcomes = {}
+    for obj in manifest.objects:
+        with span("simready.articulation", object_id=obj.id, category=obj.category):
+            outcome = infer_articulation(
+                scene_dir, obj, manifest.room_bounds, obj.asset.collision_paths
+            )
+        if outcome is not None:
+            outcomes[obj.id] = outcome
+            log.info("object %s articulation: %s", obj.id, outcome.note)
+    return outcomes
 
 
 def _geometry_jobs(scene_dir: Path, manifest: SceneManifest) -> list[GeometryJob]:

@@ -37,6 +37,7 @@ def options_from_settings(settings: SimreadySettings) -> SimreadyOptions:
         llm_base_url=settings.SIMREADY_LLM_BASE_URL,
         llm_timeout_s=settings.SIMREADY_LLM_TIMEOUT_S,
         workers=settings.SIMREADY_WORKERS,
+        articulation=settings.SIMREADY_ARTICULATION,
     )
 
 
