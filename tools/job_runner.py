@@ -22,6 +22,7 @@ from tools.markers import (
     write_failure_marker,
 )
 from tools.provenance import provenance_record, tool_versions
+from tools.report import write_report_quietly
 from tools.steps import (
     StepContext,
     StepResult,
@@ -241,4 +242,5 @@ def run_job_main(spec: StepSpec, env: dict[str, Any] | None = None) -> NoReturn:
         code = exit_code_for(exc)
     finally:
         provider.shutdown()
+    write_report_quietly(settings.scene_uri)  # the scene's page shows this step's outcome
     sys.exit(code)

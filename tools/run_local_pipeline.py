@@ -23,6 +23,7 @@ from tools.errors import EXIT_FAILURE, EXIT_OK, ConfigError, PipelineError
 from tools.job_runner import JobTerminatedError, execute_step, exit_code_for, raise_terminated
 from tools.pipeline_graph import dependants, resolve_steps
 from tools.provenance import provenance_record, tool_versions
+from tools.report import write_report_quietly
 from tools.scene_layout import VALIDATION_REPORT_PATH
 from tools.steps import StepContext, StepSpec, Validation, registered_steps
 from tools.storage import LocalStorage
@@ -137,6 +138,8 @@ def run_pipeline(
         }
         LocalStorage(scene_dir).write_json(VALIDATION_REPORT_PATH, report_doc)
         summary["validation_report"] = str(scene_dir / VALIDATION_REPORT_PATH)
+    page = write_report_quietly(scene_dir, summary)  # after the steps that ran
+    summary["report"] = str(scene_dir / page) if page else None
     return summary
 
 
