@@ -37,6 +37,7 @@ demo: install
 		--seed $(DEMO_SEED) --output $(DEMO_DIR)/$(DEMO_SCENE)/geniesim/results.tar.gz
 	$(BIN)/python -m tools.run_local_pipeline --scene-dir $(DEMO_DIR)/$(DEMO_SCENE) --validate > $(DEMO_DIR)/run_summary.json
 	@echo
+	@echo "Scene report:      $(DEMO_DIR)/$(DEMO_SCENE)/reports/index.html  (open it in a browser)"
 	@echo "Demo scene:        $(DEMO_DIR)/$(DEMO_SCENE)"
 	@echo "Scene manifest:    $(DEMO_DIR)/$(DEMO_SCENE)/assets/scene_manifest.json"
 	@echo "Physics scene:     $(DEMO_DIR)/$(DEMO_SCENE)/usd/scene.usda"
