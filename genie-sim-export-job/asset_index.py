@@ -83,6 +83,7 @@ def asset_index(
                 "file": fmt.task_file(name),
                 "target": task.target_id,
                 "goal": task.goal_id,
+                "shape": task.shape,
                 "instruction": task.instruction,
             }
             for task, name in zip(tasks, task_names, strict=True)

@@ -32,8 +32,8 @@ from genie_sim_export_job.task_config import ExportedObject, task_config
 from genie_sim_export_job.tasks import FREE_ROLES, ExportTask, object_name, select_tasks
 from genie_sim_export_job.workspaces import workspaces_for
 from tools.errors import InputError
+from tools.geniesim_format import GenieSimRobot, genie_sim_robot
 from tools.geniesim_format import assets as fmt
-from tools.geniesim_format import genie_sim_robot
 from tools.scene_layout import GENIESIM_EXPORT_DIR, MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole, load_manifest
 from tools.sim import usd_layout
@@ -119,10 +119,15 @@ def _write_object(
 
 
 def _exportable(
-    manifest: SceneManifest, geometry: dict[str, ObjectGeometry]
+    manifest: SceneManifest, geometry: dict[str, ObjectGeometry], robot: GenieSimRobot
 ) -> tuple[dict[str, str], set[str]]:
+    """Supports by object id, and the objects Genie Sim lays out: those on a support whose top
+    is at a height the robot works at (the others stay in the background)."""
+    low, high = robot.surface_height_m
     supports = {
-        o.id: s for o in manifest.objects if (s := support_of(o, geometry, manifest)) is not None
+        o.id: s
+        for o in manifest.objects
+        if (s := support_of(o, geometry, manifest)) is not None and low <= geometry[s].top <= high
     }
     placeable = {o.id for o in manifest.objects if o.sim_role in FREE_ROLES and o.id in supports}
     statics = {o.id for o in manifest.objects if o.sim_role is SimRole.STATIC and o.id in supports}
@@ -133,13 +138,14 @@ def _write_export(scene_dir: Path, out: Path, options: ExportOptions) -> ExportS
     manifest = load_manifest(scene_dir)
     robot = genie_sim_robot(options.robot_id)
     geometry = scene_geometry(scene_dir, manifest)
-    supports, candidates = _exportable(manifest, geometry)
-    selection = select_tasks(manifest, geometry, candidates, max_tasks=options.max_tasks)
+    supports, candidates = _exportable(manifest, geometry, robot)
+    selection = select_tasks(manifest, geometry, candidates, robot, max_tasks=options.max_tasks)
     free = {o.id for o in manifest.objects if o.sim_role in FREE_ROLES}
-    exported = sorted((candidates & free) | {t.goal_id for t in selection.tasks})
+    goals = {t.goal_id for t in selection.tasks if t.goal_id is not None}
+    exported = sorted((candidates & free) | goals)
     base = manifest.robot.base_pose.position
     robot_xy = (float(base[0]), float(base[1]))
-    workspaces = workspaces_for(geometry, {supports[o] for o in exported}, robot_xy)
+    workspaces = workspaces_for(geometry, {supports[o] for o in exported}, robot_xy, robot)
     summary = ExportSummary(GENIESIM_EXPORT_DIR, robot.robot_id, objects=len(exported))
     summary.skipped_tasks = dict(selection.skipped)
     objects: dict[str, ExportedObject] = {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from genie_sim_export_job.scene_geometry import ObjectGeometry
+from genie_sim_export_job.task_checks import CheckedObject, stages, task_metric
 from genie_sim_export_job.tasks import ExportTask
 from genie_sim_export_job.workspaces import (
     Workspace,
@@ -16,18 +17,13 @@ from genie_sim_export_job.workspaces import (
 )
 from tools.geniesim_format import GenieSimRobot
 from tools.geniesim_format.assets import (
-    CHECKER_DISTANCE,
-    GRIPPER_ID,
     RECORDING_FPS,
-    RULE_LESS_THAN,
     background_dir,
     background_usd,
     task_name,
 )
 
-PICK_UP_DISTANCE_M = 0.1
-MIN_PICK_CHECK_M = 0.08  # object centre to gripper centre while held (Genie Sim's examples)
-MIN_PLACE_CHECK_M = 0.05
+LAYOUT_FILL = 0.3  # share of a workspace's area the laid-out objects' boxes may cover
 
 
 @dataclass(frozen=True)
@@ -65,61 +61,36 @@ class ExportedObject:
             "chinese_semantic_name": [self.name],
         }
 
+    def checked(self) -> CheckedObject:
+        """What the stage checkers and task metric need of it."""
+        return CheckedObject(self.gs_object_id, self.name, self.half_size, self.support_z)
 
-def _stages(target: ExportedObject, goal: ExportedObject) -> list[dict[str, Any]]:
-    hx, hy, hz = target.half_size
-    pick_check = max(MIN_PICK_CHECK_M, (hx * hx + hy * hy + hz * hz) ** 0.5 + 0.02)
-    place_check = max(MIN_PLACE_CHECK_M, 0.8 * min(goal.half_size[:2]))
-    pick_text = f"pick up the {target.name}"
-    place_text = f"put the {target.name} on the {goal.name}"
-    return [
-        {
-            "action": "pick",
-            "action_description": {"action_text": pick_text, "english_action_text": pick_text},
-            "active": {"object_id": GRIPPER_ID, "primitive": None},
-            "passive": {"object_id": target.gs_object_id, "primitive": None},
-            "extra_params": {
-                "arm": "auto",
-                "disable_upside_down": False,
-                "flip_grasp": False,
-                "grasp_offset": 0.0,
-                "pick_up_distance": PICK_UP_DISTANCE_M,
-            },
-            "checker": [
-                {
-                    "checker_name": CHECKER_DISTANCE,
-                    "params": {
-                        "object_id": target.gs_object_id,
-                        "target_id": GRIPPER_ID,
-                        "rule": RULE_LESS_THAN,
-                        "value": round(pick_check, 4),
-                    },
-                }
-            ],
-        },
-        {
-            "action": "place",
-            "action_description": {"action_text": place_text, "english_action_text": place_text},
-            "active": {"object_id": target.gs_object_id, "primitive": None},
-            "passive": {"object_id": goal.gs_object_id, "primitive": None},
-            "extra_params": {"arm": "auto", "place_with_origin_orientation": True},
-            "checker": [
-                {
-                    "checker_name": CHECKER_DISTANCE,
-                    "params": {
-                        "object_id": target.gs_object_id,
-                        "target_id": goal.gs_object_id,
-                        "target_offset": {
-                            "frame": "world",
-                            "position": [0.0, 0.0, round(goal.support_z + hz, 4)],
-                        },
-                        "rule": RULE_LESS_THAN,
-                        "value": round(place_check, 4),
-                    },
-                }
-            ],
-        },
-    ]
+
+def _footprint(obj: ExportedObject) -> float:
+    return 4.0 * obj.half_size[0] * obj.half_size[1]
+
+
+def scene_objects(
+    objects: Mapping[str, ExportedObject],
+    related: Sequence[ExportedObject],
+    by_workspace: Mapping[str, Workspace],
+) -> list[ExportedObject]:
+    """The other objects laid out with a task: smallest first, while the objects of each
+    workspace cover at most `LAYOUT_FILL` of it (Genie Sim's layout fails the whole task when one
+    object finds no place; its templates sample a few scene objects too)."""
+    used = {w: 0.0 for w in by_workspace}
+    for obj in related:
+        used[obj.workspace_id] += _footprint(obj)
+    related_ids = {o.object_id for o in related}
+    kept = []
+    for obj in sorted(objects.values(), key=lambda o: (_footprint(o), o.object_id)):
+        if obj.object_id in related_ids:
+            continue
+        half = by_workspace[obj.workspace_id].half_extents
+        if used[obj.workspace_id] + _footprint(obj) <= LAYOUT_FILL * 4.0 * half[0] * half[1]:
+            used[obj.workspace_id] += _footprint(obj)
+            kept.append(obj)
+    return sorted(kept, key=lambda o: o.object_id)
 
 
 def task_config(
@@ -132,13 +103,13 @@ def task_config(
     robot_xy: tuple[float, float],
     episodes: int,
 ) -> dict[str, Any]:
-    """The task JSON of one task.
+    """The task JSON of one task: a pick-up, or a place on or in a goal object.
 
     Args:
         scene_id: the scene.
-        task: target, goal and instruction.
+        task: target, goal (None: a pick-up), shape and instruction.
         objects: every exported object, by manifest id (the others are laid out as
-            `scene_objects` so the scene keeps them).
+            `scene_objects` while they fit, see `scene_objects`).
         workspaces: workspaces by support id.
         geometry: measured geometry, by id (for the supports).
         robot: the Genie Sim robot.
@@ -148,21 +119,24 @@ def task_config(
     Returns:
         The JSON document.
     """
-    target, goal = objects[task.target_id], objects[task.goal_id]
+    target = objects[task.target_id]
+    goal = objects[task.goal_id] if task.goal_id is not None else None
+    related = [target] if goal is None else [target, goal]
     by_workspace = {w.workspace_id: w for w in workspaces.values()}
     home = by_workspace[target.workspace_id]
     frame = task_frame(home)
     others: dict[str, list[dict[str, Any]]] = {}
-    for oid in sorted(objects):
-        if oid not in (task.target_id, task.goal_id):
-            others.setdefault(objects[oid].workspace_id, []).append(objects[oid].entry())
-    used = {target.workspace_id, goal.workspace_id, *others}
+    for obj in scene_objects(objects, related, by_workspace):
+        others.setdefault(obj.workspace_id, []).append(obj.entry())
+    used = {o.workspace_id for o in related} | set(others)
+    other_ids = [e["object_id"] for entries in others.values() for e in entries]
+    checked_goal = goal.checked() if goal is not None else None
     name = task_name(scene_id, task.task_id)
     return {
         "task": name,
         "origin": {"position": list(frame.position), "quaternion": frame.quaternion},
         "objects": {
-            "task_related_objects": [target.entry(), goal.entry()],
+            "task_related_objects": [o.entry() for o in related],
             "scene_objects": [
                 {"sample": {"num": len(entries)}, "workspace_id": ws, "available_objects": entries}
                 for ws, entries in sorted(others.items())
@@ -183,11 +157,14 @@ def task_config(
             "arm": robot.arm,
             "robot_id": robot.robot_id,
             "robot_cfg": robot.robot_cfg,
+            "init_arm_pose": dict(robot.init_arm_pose),
+            "init_arm_pose_noise": {k: dict(v) for k, v in robot.init_arm_pose_noise.items()},
             "robot_init_pose": robot_init_pose(
                 home, geometry[home.support_id], robot_xy, robot, frame
             ),
         },
-        "stages": _stages(target, goal),
+        "stages": stages(task.shape, target.checked(), checked_goal),
+        "task_metric": task_metric(task.shape, target.checked(), checked_goal, other_ids),
         "task_description": {
             "task_name": task.instruction,
             "english_task_name": task.instruction,

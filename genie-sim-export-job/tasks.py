@@ -8,23 +8,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from genie_sim_export_job.grasps import GraspParams
 from genie_sim_export_job.scene_geometry import ObjectGeometry
+from tools.geniesim_format import GenieSimRobot
+from tools.geniesim_format.assets import TASK_PICK_UP, TASK_PLACE_IN, TASK_PLACE_ON
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.robot_mount import mount_pose
-from tools.tasks.task_specifier import PickPlaceTask, derive_tasks, describe
+from tools.tasks.task_specifier import ArmLimits, PickPlaceTask, derive_tasks, describe
 
 FREE_ROLES = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)
 
 
 @dataclass(frozen=True)
 class ExportTask:
-    """One task to export: pick `target_id`, place it on `goal_id`."""
+    """One task to export: pick `target_id` up, or place it on or in `goal_id`.
+
+    Attributes:
+        task_id: stable id (the derivation's, `<target>-pick-up` for a pick-up).
+        target_id: the object picked.
+        goal_id: the object it goes on or in (None: a pick-up).
+        instruction: the natural-language instruction.
+        shape: one of `assets.TASK_SHAPES`.
+    """
 
     task_id: str
     target_id: str
-    goal_id: str
+    goal_id: str | None
     instruction: str
+    shape: str = TASK_PLACE_ON
 
 
 @dataclass(frozen=True)
@@ -50,23 +62,35 @@ def object_name(manifest: SceneManifest, object_id: str) -> str:
     return describe(manifest.object(object_id))
 
 
+def arm_limits(robot: GenieSimRobot) -> ArmLimits:
+    """The Genie Sim robot's gripper for task feasibility: its opening less the clearance the
+    grasp sampler keeps; no reach test on the scene's own robot base, since Genie Sim stands
+    its robot in front of workspaces sized to its reach (see workspaces.py)."""
+    clearance = GraspParams(max_width=robot.gripper_max_width_m).clearance
+    return ArmLimits(robot.gripper_max_width_m - clearance, None)
+
+
 def select_tasks(
     manifest: SceneManifest,
     geometry: Mapping[str, ObjectGeometry],
     exportable: set[str],
+    robot: GenieSimRobot,
     *,
     max_tasks: int,
 ) -> TaskSelection:
-    """Derive the scene's tasks as the episodes job does and keep those Genie Sim can run.
+    """Derive the scene's tasks as the episodes job does, for the Genie Sim robot's gripper,
+    and keep those Genie Sim can run.
 
     Genie Sim's `place` needs an object to place onto; a goal region of the bare work surface
     has none, so such tasks are skipped (with the reason), as are tasks whose objects are not
-    exported (no support surface to lay them out on).
+    exported (no support surface to lay them out on). A target left with no place task becomes
+    a pick-up task (Genie Sim's pick_* templates: pick it and lift it).
 
     Args:
         manifest: the scene contract.
         geometry: measured geometry of the scene's objects (at their authored poses).
         exportable: ids of the objects exported as Genie Sim assets.
+        robot: the Genie Sim robot (its gripper decides what is graspable).
         max_tasks: at most this many tasks are derived.
 
     Returns:
@@ -76,7 +100,7 @@ def select_tasks(
     base = mount_pose(manifest, boxes)
     free = [o.id for o in manifest.objects if o.sim_role in FREE_ROLES and o.id in boxes]
     derived: list[PickPlaceTask] = derive_tasks(
-        manifest, boxes, base, free_objects=free, max_tasks=max_tasks
+        manifest, boxes, base, free_objects=free, max_tasks=max_tasks, limits=arm_limits(robot)
     )
     tasks: list[ExportTask] = []
     skipped: dict[str, str] = {}
@@ -84,7 +108,19 @@ def select_tasks(
         if task.region is not None:
             skipped[task.task_id] = "goal is a region of the work surface, not an object"
         elif task.target_id not in exportable or task.goal_id not in exportable:
-            skipped[task.task_id] = "target or goal has no support surface to lay it out on"
+            skipped[task.task_id] = (
+                "target or goal stands on no support at a height the robot works at"
+            )
         else:
-            tasks.append(ExportTask(task.task_id, task.target_id, task.goal_id, task.instruction))
+            shape = TASK_PLACE_IN if task.relation == "in" else TASK_PLACE_ON
+            tasks.append(
+                ExportTask(task.task_id, task.target_id, task.goal_id, task.instruction, shape)
+            )
+    placed = {t.target_id for t in tasks}
+    for target_id in dict.fromkeys(t.target_id for t in derived):
+        if target_id not in placed and target_id in exportable:
+            instruction = f"pick up the {object_name(manifest, target_id)}"
+            tasks.append(
+                ExportTask(f"{target_id}-pick-up", target_id, None, instruction, TASK_PICK_UP)
+            )
     return TaskSelection(tuple(tasks), skipped)

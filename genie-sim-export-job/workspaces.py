@@ -3,7 +3,8 @@
 # Genie Sim lays objects out in axis-aligned rectangles of a task's `origin` frame (its SPACE
 # mode), resting on the rectangle's bottom face; positions in a task JSON are relative to
 # `origin`. Each support surface that carries exported objects gets one workspace: the part of
-# its top nearest the robot, at most WINDOW_HALF_M from the centre each way.
+# its top nearest the robot, at most WINDOW_HALF_M from the centre each way, and no deeper than
+# the Genie Sim robot reaches from where it stands (`robot.reach_m`, `robot.base_standoff_m`).
 
 
 from __future__ import annotations
@@ -61,19 +62,37 @@ def yaw_quaternion(yaw: float) -> list[float]:
     return [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
 
 
-def workspace_for(support: ObjectGeometry, robot_xy: tuple[float, float]) -> Workspace:
-    """The workspace of one support: its shrunk top, clipped to a window nearest the robot.
+def reach_window(
+    window: FloatArray, half: FloatArray, robot_local: FloatArray, robot: GenieSimRobot
+) -> FloatArray:
+    """The window with its depth (along the support axis the robot stands beyond) cut so its
+    far corners stay within the robot's reach from `base_standoff_m` outside the near edge."""
+    depth_axis = int(np.argmax(np.abs(robot_local) / np.maximum(half, 1e-9)))
+    lateral = float(window[1 - depth_axis])
+    near = robot.base_standoff_m + EDGE_MARGIN_M
+    far = math.sqrt(max(robot.reach_m[1] ** 2 - lateral**2, 0.0)) - near
+    out = np.array(window, dtype=np.float64)
+    out[depth_axis] = max(min(out[depth_axis], far / 2), MIN_HALF_M)
+    return out
+
+
+def workspace_for(
+    support: ObjectGeometry, robot_xy: tuple[float, float], robot: GenieSimRobot
+) -> Workspace:
+    """The workspace of one support: its shrunk top, clipped to a window nearest the robot
+    that the Genie Sim robot reaches across.
 
     Args:
         support: the support's geometry.
-        robot_xy: the robot base position (world x, y).
+        robot_xy: the scene's robot base position (world x, y): the side to stand on.
+        robot: the Genie Sim robot (its reach and standoff).
 
     Returns:
         The workspace.
     """
     half = np.maximum(support.half_extents[:2] - EDGE_MARGIN_M, MIN_HALF_M)
-    window = np.minimum(half, WINDOW_HALF_M)
     robot_local = support.local_xy((*robot_xy, 0.0))
+    window = reach_window(np.minimum(half, WINDOW_HALF_M), half, robot_local, robot)
     centre_local = np.clip(robot_local, -half + window, half - window)
     c, s = math.cos(support.yaw), math.sin(support.yaw)
     x = support.centre[0] + c * centre_local[0] - s * centre_local[1]
@@ -153,7 +172,10 @@ def robot_init_pose(
 
 
 def workspaces_for(
-    geometry: Mapping[str, ObjectGeometry], supports: set[str], robot_xy: tuple[float, float]
+    geometry: Mapping[str, ObjectGeometry],
+    supports: set[str],
+    robot_xy: tuple[float, float],
+    robot: GenieSimRobot,
 ) -> dict[str, Workspace]:
     """One workspace per support id, by support id."""
-    return {s: workspace_for(geometry[s], robot_xy) for s in sorted(supports)}
+    return {s: workspace_for(geometry[s], robot_xy, robot) for s in sorted(supports)}

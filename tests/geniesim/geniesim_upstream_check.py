@@ -7,10 +7,11 @@ logger wraps stdout). What it exercises, unchanged, from Genie Sim v3.2.0:
 `client.layout.task_generate.TaskGenerator` (task template -> laid-out task instance, reading
 object_parameters.json and each Aligned.usd's meshes), `client.agent.omniagent.load_task_solution`
 and `DataCollectionAgent.check_task_file` (interaction.json, grasp_pose.pkl), the pick and place
-stage classes (interaction elements) and `client.planner.common.get_aligned_pose` (where a
-placed object ends up). Third-party modules those import that are not installed here are
-replaced by stand-ins, listed in the output; none of them is on a code path whose result is
-checked (see STAND_INS).
+stage classes (interaction elements), `client.planner.common.get_aligned_pose` (where a
+placed object ends up) and `common.data_filter.filter_rules.data_filter.DataFilter` (the
+task_metric rules, on the laid-out poses with the task done and not done). Third-party modules
+those import that are not installed here are replaced by stand-ins, listed in the output; none
+of them is on a code path whose result is checked (see STAND_INS).
 """
 
 from __future__ import annotations
@@ -161,21 +162,52 @@ def check_task(task_file: Path, work: Path) -> dict[str, Any]:
     out["objects"] = {o["object_id"]: o["position"] for o in instance["objects"]}
     out["check_task_file"] = bool(DataCollectionAgent.check_task_file(None, str(instance_file)))
     objects = load_task_solution(json.loads(instance_file.read_text()))
-    pick_cfg, place_cfg = instance["stages"][0], instance["stages"][1]
-    pick, place = PickStage(pick_cfg, objects), PlaceStage(place_cfg, objects)
+    stages = instance["stages"]
+    out["actions"] = [stage["action"] for stage in stages]
+    pick = PickStage(stages[0], objects)
     out["pick_grasps"] = int(pick.passive_element["grasp_pose"].shape[0])
-    target, goal = objects[place.active_obj_id], objects[place.passive_obj_id]
     by_id = {o["object_id"]: o for o in instance["objects"]}
-    for obj in (target, goal):
-        obj.obj_pose = _pose(by_id[obj.name]["position"], by_id[obj.name]["quaternion"])
-    target.update_aligned_info(place.active_element[0])
-    goal.update_aligned_info(place.passive_element[0])
-    placed = get_aligned_pose(target, goal, N=1)[0]
-    landing = goal.obj_pose @ np.array([*place.passive_element[0]["xyz"], 1.0])
-    bottom = placed @ np.array([*place.active_element[0]["xyz"], 1.0])
-    out["place_error_m"] = float(np.linalg.norm(bottom[:3] - landing[:3]))
-    out["placed_upright"] = bool(placed[2, 2] > 0.999)
+    start = {oid: _pose(o["position"], o["quaternion"]) for oid, o in by_id.items()}
+    end = dict(start)
+    target_id = stages[0]["passive"]["object_id"]
+    if len(stages) > 1 and stages[1]["action"] == "place":
+        place = PlaceStage(stages[1], objects)
+        target, goal = objects[place.active_obj_id], objects[place.passive_obj_id]
+        for obj in (target, goal):
+            obj.obj_pose = start[obj.name]
+        target.update_aligned_info(place.active_element[0])
+        goal.update_aligned_info(place.passive_element[0])
+        placed = get_aligned_pose(target, goal, N=1)[0]
+        landing = goal.obj_pose @ np.array([*place.passive_element[0]["xyz"], 1.0])
+        bottom = placed @ np.array([*place.active_element[0]["xyz"], 1.0])
+        out["place_error_m"] = float(np.linalg.norm(bottom[:3] - landing[:3]))
+        out["placed_upright"] = bool(placed[2, 2] > 0.999)
+        end[target_id] = placed
+    else:
+        lifted = start[target_id].copy()
+        lifted[2, 3] += stages[0]["extra_params"]["pick_up_distance"]
+        end[target_id] = lifted
+    out["metric_done"] = _metric_passes(instance, start, end)
+    out["metric_not_done"] = _metric_passes(instance, start, start)
     return out
+
+
+def _metric_passes(
+    instance: dict[str, Any], start: dict[str, np.ndarray], end: dict[str, np.ndarray]
+) -> bool:
+    """Genie Sim's DataFilter on a two-frame state.json (start, end): do the task_metric rules
+    that read object poses pass? (Camera view rules need rendered frames: not run.)"""
+    from common.data_filter.filter_rules.data_filter import DataFilter
+
+    frames = [
+        {"objects": {oid: {"pose": pose.tolist()} for oid, pose in poses.items()}}
+        for poses in (start, end)
+    ]
+    data_filter = DataFilter({})
+    data_filter.state = {"frames": frames}
+    rules = instance["task_metric"]["filter_rules"]
+    posed = [r for r in rules if r["rule_name"] != "is_gripper_in_view"]
+    return bool(posed) and all(getattr(data_filter, r["rule_name"])(**r["params"]) for r in posed)
 
 
 def main(argv: list[str]) -> int:

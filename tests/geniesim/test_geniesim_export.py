@@ -42,14 +42,14 @@ def test_export_validates_against_its_schemas(exported_scene: Path) -> None:
 
 
 def test_one_task_json_per_supported_task(exported_scene: Path) -> None:
-    """Tasks with an object goal are exported (pick, place); region goals are skipped."""
+    """Tasks with an object goal are exported (pick, place, reset); region goals are skipped."""
     index = _index(exported_scene)
     surface = load_manifest(exported_scene).robot.work_surface
     assert index["tasks"] and all(t["goal"] != surface for t in index["tasks"])
     assert any("region" in reason for reason in index["skipped_tasks"].values())
     task = json.loads((_export(exported_scene) / index["tasks"][0]["file"]).read_text())
-    assert [s["action"] for s in task["stages"]] == ["pick", "place"]
-    assert all(s["checker"] for s in task["stages"])
+    assert [s["action"] for s in task["stages"]] == ["pick", "place", "reset"]
+    assert all(s["checker"] for s in task["stages"][:2])
     assert task["robot"]["robot_id"] == "G2"
     assert task["recording_setting"]["camera_list"] == list(ROBOTS["G2"].camera_prims)
     related = {o["object_id"]: o for o in task["objects"]["task_related_objects"]}
@@ -163,13 +163,40 @@ def test_unsupported_robot_is_refused_with_the_supported_list(tmp_path: Path) ->
         export_scene(tmp_path, ExportOptions(robot_id="franka_panda"))
 
 
-def test_scene_without_object_goal_fails_and_keeps_previous_export(scene_copy: Path) -> None:
+def test_scene_without_object_goal_exports_pick_up_tasks(scene_copy: Path) -> None:
+    """No object to put things on: each graspable target becomes a pick-up task (pick, then
+    Genie Sim's 'lifted' rule), as in Genie Sim's own pick_* templates."""
+    export_scene(scene_copy, ExportOptions(robot_id="G1"))
+    manifest = load_manifest(scene_copy)
+    goals = {t["goal"] for t in _index(scene_copy)["tasks"]}
+    objects = tuple(o for o in manifest.objects if o.id not in goals)
+    save_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
+    export_scene(scene_copy, ExportOptions(robot_id="G1"))
+    index = _index(scene_copy)
+    assert index["tasks"] and {t["shape"] for t in index["tasks"]} == {"pick_up"}
+    task = json.loads((_export(scene_copy) / index["tasks"][0]["file"]).read_text())
+    assert [s["action"] for s in task["stages"]] == ["pick"]
+    rules = {r["rule_name"]: r["params"] for r in task["task_metric"]["filter_rules"]}
+    assert rules["is_object_end_higher_than_start"]["objects"] == [index["tasks"][0]["target"]]
+    assert task["robot"]["init_arm_pose"] == dict(ROBOTS["G1"].init_arm_pose)
+    assert export_problems(_export(scene_copy)) == []
+
+
+def test_scene_without_graspable_object_fails_and_keeps_previous_export(
+    scene_copy: Path,
+) -> None:
     """No task Genie Sim can run: InputError (exit 2); an earlier export stays untouched."""
     export_scene(scene_copy, ExportOptions())
     before = _index(scene_copy)["files"]
     manifest = load_manifest(scene_copy)
-    goals = {t["goal"] for t in _index(scene_copy)["tasks"]}
-    objects = tuple(o for o in manifest.objects if o.id not in goals)
+    objects = tuple(
+        (
+            o.model_copy(update={"sim_role": SimRole.STATIC})
+            if o.sim_role is SimRole.MANIPULABLE
+            else o
+        )
+        for o in manifest.objects
+    )
     save_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
     with pytest.raises(InputError, match="no task Genie Sim can run") as info:
         export_scene(scene_copy, ExportOptions())

@@ -34,7 +34,7 @@ def _table(yaw: float, half: tuple[float, float]) -> ObjectGeometry:
 def test_long_counter_window_faces_the_robot() -> None:
     """A 3 m counter: the workspace is at most 0.9 m wide, centred in front of the robot."""
     counter = _table(0.0, (1.5, 0.3))
-    ws = workspace_for(counter, (0.2, 1.0))
+    ws = workspace_for(counter, (0.2, 1.0), ROBOTS["G2"])
     assert math.isclose(ws.half_extents[0], WINDOW_HALF_M)
     assert math.isclose(ws.centre[0], 0.2, abs_tol=1e-9) and math.isclose(ws.surface_z, 0.8)
 
@@ -42,7 +42,7 @@ def test_long_counter_window_faces_the_robot() -> None:
 def test_turned_support_gets_an_inscribed_axis_aligned_rectangle() -> None:
     """In a frame turned 30 degrees from the support, the rectangle shrinks to fit inside."""
     table = _table(math.radians(30), (0.3, 0.3))
-    ws = workspace_for(table, (1.0, 0.0))
+    ws = workspace_for(table, (1.0, 0.0), ROBOTS["G2"])
     frame = task_frame(ws)
     aligned = workspace_config(ws, frame)
     turned = workspace_config(ws, type(frame)(frame.position, 0.0))
@@ -54,7 +54,7 @@ def test_turned_support_gets_an_inscribed_axis_aligned_rectangle() -> None:
 def test_robot_stands_outside_the_edge_facing_the_workspace() -> None:
     """The robot starts beyond the table edge by its standoff, looking at the workspace."""
     table = _table(0.0, (0.5, 0.4))
-    ws = workspace_for(table, (1.0, 0.5))
+    ws = workspace_for(table, (1.0, 0.5), ROBOTS["G2"])
     frame = task_frame(ws)
     pose = robot_init_pose(ws, table, (1.0, 0.5), ROBOTS["G2"], frame)
     x, y, _ = pose["position"]
@@ -64,3 +64,19 @@ def test_robot_stands_outside_the_edge_facing_the_workspace() -> None:
     assert math.isclose(x, 0.0, abs_tol=1e-6)
     w, _, _, z = pose["quaternion"]
     assert math.isclose(2 * math.atan2(z, w), math.pi / 2, abs_tol=1e-6)
+
+
+def test_workspace_depth_stays_within_the_robots_reach() -> None:
+    """A deep table: the workspace's far corners are within the robot's reach from its start."""
+    table = _table(0.0, (0.5, 0.6))
+    for robot in ROBOTS.values():
+        ws = workspace_for(table, (1.0, 0.0), robot)
+        frame = task_frame(ws)
+        pose = robot_init_pose(ws, table, (1.0, 0.0), robot, frame)
+        config = workspace_config(ws, frame)
+        base = np.array(pose["position"][:2])
+        centre, size = np.array(config["position"][:2]), np.array(config["size"][:2])
+        corners = [centre + size / 2 * np.array([sx, sy]) for sx in (-1, 1) for sy in (-1, 1)]
+        distances = [float(np.linalg.norm(c - base)) for c in corners]
+        assert max(distances) <= robot.reach_m[1] + 1e-6, robot.robot_id
+        assert min(abs(c[1] - base[1]) for c in corners) >= robot.reach_m[0] - 0.05

@@ -49,6 +49,20 @@ GRIPPER_ID: Final = "gripper"  # the active object of a pick
 STAGE_ACTIONS: Final = ("pick", "place", "insert", "rotate", "reset")
 CHECKER_DISTANCE: Final = "distance_to_target"
 RULE_LESS_THAN: Final = "lessThan"
+# Task shapes we export, each as Genie Sim's own templates of that kind do it.
+TASK_PICK_UP: Final = "pick_up"  # pick (lifted), like tasks/geniesim_2025/pick_*
+TASK_PLACE_ON: Final = "place_on"  # pick, place, reset
+TASK_PLACE_IN: Final = "place_in"  # pick, place, reset into a container (place_*_into_box)
+TASK_SHAPES: Final = (TASK_PICK_UP, TASK_PLACE_ON, TASK_PLACE_IN)
+# `task_metric.filter_rules[].rule_name`: methods of Genie Sim's
+# `common/data_filter/filter_rules/data_filter.py` DataFilter, run on each recorded episode.
+RULE_GRIPPER_IN_VIEW: Final = "is_gripper_in_view"
+RULE_IN_TARGET: Final = "is_object_relative_position_in_target"
+RULE_LIFTED: Final = "is_object_end_higher_than_start"
+RULE_UNDISTURBED: Final = "is_object_pose_similar2start"
+FILTER_RULES: Final = (RULE_GRIPPER_IN_VIEW, RULE_IN_TARGET, RULE_LIFTED, RULE_UNDISTURBED)
+RESULT_CODE_TASK: Final = 1  # the templates' result_code for a failed task rule
+RESULT_CODE_VIEW: Final = 4  # ... and for a gripper out of the head camera's view
 RECORDING_FPS: Final = 30
 WORKSPACE_HEIGHT_M: Final = 0.2  # z size of a SPACE workspace; objects rest on its bottom face
 

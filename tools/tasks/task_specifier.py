@@ -12,16 +12,13 @@ from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.receptacles import fits_goal, is_receptacle, relation_to
+from tools.tasks.skills import TOP, grasp_skill
 
 GRASP_CLEARANCE = franka.DESCRIPTION.grasp_clearance_m
 MAX_GRASP_WIDTH = franka.DESCRIPTION.max_grasp_width_m
-MIN_GRASP_HEIGHT = 0.02
 REGION_HALF = 0.06  # half size of a free square on the work surface used as a goal
 REGION_REACH = franka.DESCRIPTION.goal_band_m  # distances from the base for surface goals
 SIDE_MIN_LATERAL = 0.1  # a left/right goal lies at least this far off the robot's heading
-MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
-MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
-PRISM_CATEGORIES = frozenset({"box", "book"})
 _COLOURS = {
     "red", "green", "blue", "yellow", "orange", "purple", "pink", "brown", "black", "white",
     "grey", "gray", "silver", "beige",
@@ -94,6 +91,7 @@ class PickPlaceTask:
         instruction: the natural-language instruction.
         side: for a region goal, the side of the work surface it lies on ("left", "right").
         relation: "on" or "in" (the goal is a container).
+        skill: how the target is picked (`tools.tasks.skills`: top-down or from the side).
     """
 
     task_id: str
@@ -104,6 +102,7 @@ class PickPlaceTask:
     instruction: str
     side: str | None = None
     relation: str = "on"
+    skill: str = TOP
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
@@ -127,15 +126,8 @@ def within_reach(base: Pose, point: Sequence[float], limits: ArmLimits = PANDA_L
 
 
 def graspable(box: ObjectBox, category: str = "", max_width: float = MAX_GRASP_WIDTH) -> bool:
-    """Whether a top-down grasp across the narrow horizontal side fits the gripper.
-
-    Tall objects qualify only when straight-sided (boxes, books): their top is as wide as the
-    rest, while bottles and the like taper and slip out of a grasp near the top.
-    """
-    narrow = 2 * min(box.half_extents[0], box.half_extents[1])
-    height = 2 * box.half_extents[2]
-    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
-    return narrow <= max_width and MIN_GRASP_HEIGHT <= height <= tallest
+    """Whether some grasp skill fits the object (`tools.tasks.skills.grasp_skill`)."""
+    return grasp_skill(box, category, max_width) is not None
 
 
 def describe(obj: SceneObject) -> str:
@@ -294,6 +286,9 @@ def derive_tasks(
         if is_receptacle(o, boxes[o.id], closed) and within_reach(base, boxes[o.id].centre, limits)
     ]  # fmt: skip
     tasks: list[PickPlaceTask] = []
+    skills = {
+        o.id: grasp_skill(boxes[o.id], o.category, limits.max_grasp_width) or TOP for o in targets
+    }
     for target in sorted(targets, key=lambda o: o.id):
         support = _support_of(target)
         for goal in sorted(receptacles, key=lambda o: o.id):
@@ -306,7 +301,14 @@ def derive_tasks(
             task_id = f"{target.id}-to-{goal.id}"
             tasks.append(
                 PickPlaceTask(
-                    task_id, target.id, support, goal.id, None, instruction, relation=relation
+                    task_id,
+                    target.id,
+                    support,
+                    goal.id,
+                    None,
+                    instruction,
+                    relation=relation,
+                    skill=skills[target.id],
                 )
             )
     surface_id = manifest.robot.work_surface
@@ -323,7 +325,14 @@ def derive_tasks(
                 task_id = f"{target.id}-to-{surface_id}-{side}"
                 tasks.append(
                     PickPlaceTask(
-                        task_id, target.id, surface_id, surface_id, region, instruction, side
+                        task_id,
+                        target.id,
+                        surface_id,
+                        surface_id,
+                        region,
+                        instruction,
+                        side,
+                        skill=skills[target.id],
                     )
                 )
     # Interleave targets so the first tasks cover different objects.
