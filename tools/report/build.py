@@ -128,5 +128,6 @@ def write_report_quietly(
     except Exception as exc:  # a SIGTERM meanwhile too (JobTerminatedError): logged, not raised
         log.error("scene report not written: %s", exc, exc_info=not isinstance(exc, PipelineError))
         return None
-    log.info("scene report written: %s (%.1f s)", key, time.monotonic() - started)
+    # Debug: the step's own completion line stays the last word of a job's log.
+    log.debug("scene report written: %s (%.1f s)", key, time.monotonic() - started)
     return key
