@@ -31,7 +31,7 @@ from episode_generation_job.stale_runs import remove_stale_runs
 from tools.child_processes import killed_with_parent
 from tools.errors import InputError, PartialFailureError, TransientError
 from tools.randomization import BundleConfig, load_bundle_config
-from tools.steps import StepContext, StepResult
+from tools.steps import TASK_PART_ONLY, StepContext, StepResult
 from tools.storage import LocalStorage, Storage
 from tools.structured_logging import get_logger, log_fields
 
@@ -228,7 +228,7 @@ def run_episodes(ctx: StepContext) -> StepResult:
         )
         if _shard_summaries(ctx.storage, ctx.scene_dir, run, count) is None:
             provenance = fingerprint.provenance(ctx.scene_dir)
-            return {"shard": shard, "merged": False, "provenance": provenance}
+            return {"shard": shard, "merged": False, TASK_PART_ONLY: True, "provenance": provenance}
         return _finish(ctx, settings, fingerprint, count)
     if settings.WORKERS > 1:
         _run_workers(ctx.scene_dir, run, settings)

@@ -3,7 +3,8 @@
 PipelineError                 base; `retryable` alone decides: exit 1 if it is, else exit 2
 ├── ConfigError               bad or missing configuration (exit 2, permanent)
 ├── InputError                bad scene input: a file, a field, a value (exit 2, permanent)
-│   └── ManifestError         the scene contract is violated (collects every problem)
+│   ├── ManifestError         the scene contract is violated (collects every problem)
+│   └── DependencyNotReady    a step this one depends on has no current completion marker
 ├── TransientError            a dependency failed in a way a retry may fix (exit 1)
 │   └── CircuitOpenError      a circuit breaker refuses calls for a while
 ├── StorageError              storage failed (exit 1 when transient, else 2);
@@ -73,6 +74,22 @@ class ManifestError(InputError):
         summary = "; ".join(self.problems[:10])
         more = f" (+{len(self.problems) - 10} more)" if len(self.problems) > 10 else ""
         super().__init__(source, f"{len(self.problems)} contract violation(s): {summary}{more}")
+
+
+class DependencyNotReady(InputError):
+    """A dependency's completion marker is missing or stale: its outputs cannot be trusted.
+
+    Permanent for this execution (exit 2): the dependency must complete first.
+    """
+
+    def __init__(self, step: str, dependency: str, problem: str) -> None:
+        super().__init__(
+            f"step {step}",
+            f"dependency {dependency} is not ready: {problem}",
+            hint=f"run step {dependency} (and what it depends on) first",
+        )
+        self.step = step
+        self.dependency = dependency
 
 
 class TransientError(PipelineError):

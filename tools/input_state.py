@@ -89,3 +89,18 @@ def changed_since(
     if FILES_KEY not in own_marker:
         return ["<no record>"]
     return changed_files(scene_dir, entries, completion_markers(storage))
+
+
+def missing_outputs(storage: Storage, outputs: Sequence[str]) -> list[str]:
+    """Files under `outputs` the latest completion records expect but the storage lacks.
+
+    Read from the storage itself (a listing, no download), so it holds on GCS, where a step
+    stages its inputs only, as well as on a local folder.
+    """
+    expected = [p for p in expected_files(completion_markers(storage)) if _under(p, outputs)]
+    present: set[str] = set()
+    for entry in outputs:
+        present.update(storage.list(entry) if entry.endswith("/") else [])
+        if not entry.endswith("/") and storage.exists(entry):
+            present.add(entry)
+    return sorted(p for p in expected if p not in present)

@@ -13,17 +13,22 @@ from typing import Any, NoReturn
 
 from tools.config import JobSettings, load_settings
 from tools.errors import EXIT_FAILURE, EXIT_OK, ConfigError, PipelineError
-from tools.input_state import changed_since, state_record
+from tools.input_state import changed_since, missing_outputs, state_record
 from tools.markers import (
     clear_complete_marker,
+    cloud_run_attempt,
+    execution_id,
     permanent_failure,
     read_complete_marker,
+    task_index,
     write_complete_marker,
     write_failure_marker,
 )
+from tools.pipeline_graph import DEPENDENCIES_KEY, dependency_stamps, ready_dependencies
 from tools.provenance import provenance_record, tool_versions
 from tools.report import write_report_quietly
 from tools.steps import (
+    TASK_PART_ONLY,
     StepContext,
     StepResult,
     StepSpec,
@@ -52,7 +57,7 @@ class StepOutcome:
     """What happened to one step run."""
 
     step: str
-    status: str  # "completed" | "skipped"
+    status: str  # "completed" | "skipped" | "task part done" (another task completes the step)
     duration_s: float
     result: StepResult
 
@@ -74,17 +79,18 @@ def _upload_outputs(storage: Storage, spec: StepSpec, workdir: Path) -> None:
             storage.upload_file(local, entry)
 
 
-def _outputs_present(scene_dir: Path, spec: StepSpec) -> bool:
-    return all((scene_dir / entry).exists() for entry in spec.outputs)
-
-
 def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) -> StepOutcome:
     """Run one step with markers, staging, skipping and tracing around its job function.
 
-    A step whose inputs and settings are unchanged since its completion marker is skipped
-    unless `force`. On failure a create-only failure marker is written and the error re-raised.
+    A step whose inputs and settings are unchanged since its completion marker, and whose
+    recorded outputs all exist, is skipped unless `force`. On a bucket a step refuses to run
+    while a dependency's completion marker is missing or stale. A task of a multi-task step
+    that did only its part (`TASK_PART_ONLY`) writes no completion marker. On failure a
+    create-only failure marker is written and the error re-raised.
 
     Raises:
+        DependencyNotReady: a dependency has not completed (bucket only).
+        PermanentFailureSeenError: an earlier attempt of this execution failed permanently.
         PipelineError: (or any exception) from the job function, after the marker is written.
     """
     storage = open_storage(settings.scene_uri)
@@ -97,39 +103,43 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
             earlier = permanent_failure(storage, spec.name)
             if earlier is not None:
                 raise PermanentFailureSeenError(
-                    f"attempt {earlier.get('attempt')} failed permanently: "
+                    f"attempt {earlier.get('attempt')} of this execution failed permanently: "
                     f"{earlier.get('error_message')}"
                 )
+            log.info("step %s started", spec.name, extra=log_fields(step=spec.name, **_task()))
+            # On a bucket every step is its own job: refuse to run on missing or stale
+            # dependencies. A local folder is a developer's: the runner runs dependencies
+            # first, and a job run by hand on a hand-made folder is allowed.
+            deps: dict[str, dict[str, Any] | None] = (
+                _dependency_markers(storage, spec)
+                if local
+                else dict(ready_dependencies(storage, spec))
+            )
             if not local:
                 _stage_inputs(storage, spec, scene_dir)
-            deps = {name: read_complete_marker(storage, name) for name in spec.depends_on}
             inputs_sha = fingerprint_inputs(scene_dir, spec, settings, deps)
             marker = read_complete_marker(storage, spec.name)
-            # Outputs are checked only where they are at hand (GCS stages inputs alone).
-            checked = spec.inputs + (spec.outputs if local else ())
-            changed = [] if marker is None else changed_since(storage, scene_dir, marker, checked)
-            if (
-                not force
-                and marker is not None
-                and marker.get("inputs_sha256") == inputs_sha
-                and not changed
-                and (not local or _outputs_present(scene_dir, spec))
-            ):
+            reason = (
+                "forced" if force else _rerun_reason(storage, scene_dir, spec, marker, inputs_sha)
+            )
+            if marker is not None and reason is None:
                 log.info("step %s: inputs unchanged, skipped", spec.name)
                 return StepOutcome(spec.name, "skipped", 0.0, dict(marker.get("result", {})))
-            if changed:
-                log.info(
-                    "step %s: %d file(s) changed since the last run (%s), running it",
-                    spec.name,
-                    len(changed),
-                    ", ".join(changed[:3]) + (", …" if len(changed) > 3 else ""),
-                )
+            if marker is not None:
+                log.info("step %s: %s, running it", spec.name, reason)
             clear_complete_marker(storage, spec.name)
             with span(f"step.{spec.name}", scene_id=settings.SCENE_ID, step=spec.name):
                 result = spec.run(ctx)
             if not local:
                 _upload_outputs(storage, spec, scene_dir)
             duration = time.monotonic() - started
+            if result.get(TASK_PART_ONLY):
+                log.info(
+                    "step %s: this task's part is done; another task completes the step",
+                    spec.name,
+                    extra=log_fields(step=spec.name, duration_s=round(duration, 3), status="part"),
+                )
+                return StepOutcome(spec.name, "task part done", duration, result)
             provenance = _provenance(scene_dir, settings, result)
             write_complete_marker(
                 storage,
@@ -138,6 +148,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                     "scene_id": settings.SCENE_ID,
                     "job": spec.job,
                     "inputs_sha256": inputs_sha,
+                    DEPENDENCIES_KEY: dependency_stamps(deps),
                     "duration_s": round(duration, 3),
                     "result": {k: v for k, v in result.items() if k != "provenance"},
                     "parameters": settings.public_parameters(),
@@ -153,9 +164,56 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
             )
             return StepOutcome(spec.name, "completed", duration, result)
         except BaseException as exc:
-            if isinstance(exc, PermanentFailureSeenError):
-                raise
-            partial = getattr(exc, "partial_results", None)
+            _report_failure(storage, spec, settings, exc, time.monotonic() - started)
+            raise
+
+
+def _dependency_markers(storage: Storage, spec: StepSpec) -> dict[str, dict[str, Any] | None]:
+    return {name: read_complete_marker(storage, name) for name in spec.depends_on}
+
+
+def _task() -> dict[str, Any]:
+    """Which Cloud Run execution, task and attempt this is (log fields; none locally)."""
+    attempt = cloud_run_attempt()
+    if attempt is None:
+        return {}
+    return {"execution": execution_id(), "task_index": task_index(), "attempt": attempt}
+
+
+def _rerun_reason(
+    storage: Storage,
+    scene_dir: Path,
+    spec: StepSpec,
+    marker: dict[str, Any] | None,
+    inputs_sha: str,
+) -> str | None:
+    """Why the step must run although it completed before, or None to skip it."""
+    if marker is None:
+        return "no completion marker"
+    if marker.get("inputs_sha256") != inputs_sha:
+        return "inputs, settings or dependencies changed"
+    # Outputs are hashed only where they are at hand (GCS stages inputs alone); that every
+    # recorded output still exists is checked on the storage itself, wherever it is.
+    checked = spec.inputs + (spec.outputs if isinstance(storage, LocalStorage) else ())
+    changed = changed_since(storage, scene_dir, marker, checked)
+    missing = missing_outputs(storage, spec.outputs)
+    if not changed and not missing:
+        return None
+    kind, paths = ("output(s) missing", missing) if missing else ("file(s) changed", changed)
+    listed = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+    return f"{len(paths)} {kind} since the last run ({listed})"
+
+
+def _report_failure(
+    storage: Storage, spec: StepSpec, settings: JobSettings, exc: BaseException, seconds: float
+) -> None:
+    """One error line naming the failure marker. A stop on an earlier permanent failure
+    writes no new marker; a marker that cannot be written is logged, never raised over the
+    original error (whose exit code stands)."""
+    key: str | None = None
+    if not isinstance(exc, PermanentFailureSeenError):
+        partial = getattr(exc, "partial_results", None)
+        try:
             key = write_failure_marker(
                 storage,
                 spec.name,
@@ -164,24 +222,32 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
                 parameters=settings.public_parameters(),
                 partial_results=partial if isinstance(partial, dict) else None,
             )
+        except Exception as marker_exc:
             log.error(
-                "step %s failed: %s",
+                "step %s: could not write its failure marker: %s",
                 spec.name,
-                exc,
-                exc_info=_wants_traceback(exc),
-                extra=log_fields(
-                    step=spec.name,
-                    duration_s=round(time.monotonic() - started, 3),
-                    status="failed",
-                    failure_marker=key,
-                ),
+                marker_exc,
+                extra=log_fields(step=spec.name),
             )
-            raise
+    log.error(
+        "step %s %s: %s",
+        spec.name,
+        "stopped" if isinstance(exc, PermanentFailureSeenError) else "failed",
+        exc,
+        exc_info=_wants_traceback(exc),
+        extra=log_fields(
+            step=spec.name,
+            duration_s=round(seconds, 3),
+            status="failed",
+            **({} if key is None else {"failure_marker": key}),
+            **_task(),
+        ),
+    )
 
 
 def _wants_traceback(exc: BaseException) -> bool:
     """Bugs and outages get a stack trace; bad input and a termination signal one line."""
-    if isinstance(exc, JobTerminatedError):
+    if isinstance(exc, JobTerminatedError | PermanentFailureSeenError):
         return False
     return not isinstance(exc, PipelineError) or exc.retryable
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 from tools.errors import PipelineError, PreconditionFailed
@@ -14,6 +16,7 @@ from tools.storage import Storage
 
 MARKER_SCHEMA_VERSION = 1
 _MAX_LOCAL_ATTEMPTS = 10_000
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _now() -> str:
@@ -63,24 +66,45 @@ def write_failure_marker(
         "failed_at": _now(),
     }
     attempt = cloud_run_attempt()
-    candidates = [attempt] if attempt is not None else range(_MAX_LOCAL_ATTEMPTS)
-    for number in candidates:
-        key = failed_marker_path(step, number)
-        payload["attempt"] = number
+    payload["attempt"] = attempt
+    for tag in _marker_tags(attempt):
+        key = failed_marker_path(step, tag)
+        if attempt is None:
+            payload["attempt"] = tag
         try:
             storage.write_json(key, payload, create_only=True)
             return key
         except PreconditionFailed:
             continue
-    raise PreconditionFailed(failed_marker_path(step, attempt or 0))
+    raise PreconditionFailed(failed_marker_path(step, "*"))
+
+
+def _marker_tags(attempt: int | None) -> Iterator[int | str]:
+    """Marker name tags to try in turn, create-only. Locally the attempt count. On Cloud Run
+    the execution, task and attempt: a later execution or another task failing at the same
+    attempt number gets its own marker (a suffix only if the very same attempt failed twice)."""
+    if attempt is None:
+        yield from range(_MAX_LOCAL_ATTEMPTS)
+        return
+    execution = _UNSAFE_NAME.sub("_", execution_id())
+    tag = f"{execution}-task{task_index()}-attempt{attempt}"
+    yield tag
+    for repeat in range(2, _MAX_LOCAL_ATTEMPTS):
+        yield f"{tag}-{repeat}"
+
+
+def task_index() -> int:
+    """The Cloud Run task index (0 outside Cloud Run)."""
+    value = os.environ.get("CLOUD_RUN_TASK_INDEX", "0")
+    return int(value) if value.isdigit() else 0
 
 
 def failure_markers(storage: Storage, step: str) -> list[dict[str, Any]]:
-    """Every failure marker of a step, oldest attempt first."""
+    """Every failure marker of a step, oldest first."""
     prefix = f"{step}.failed-"
     keys = [k for k in storage.list(MARKERS_DIR) if k.split("/")[-1].startswith(prefix)]
     markers = [storage.read_json(k) for k in keys]
-    return sorted(markers, key=lambda m: int(m.get("attempt", 0)))
+    return sorted(markers, key=lambda m: str(m.get("failed_at", "")))
 
 
 def permanent_failure(storage: Storage, step: str) -> dict[str, Any] | None:

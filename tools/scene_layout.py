@@ -31,8 +31,9 @@ def complete_marker_path(step: str) -> str:
     return posixpath.join(MARKERS_DIR, f"{step}.complete.json")
 
 
-def failed_marker_path(step: str, attempt: int) -> str:
-    """The create-only failure marker of one attempt."""
+def failed_marker_path(step: str, attempt: int | str) -> str:
+    """The create-only failure marker of one attempt: a local attempt number, or on Cloud Run
+    `<execution>-task<index>-attempt<attempt>` (unique across executions and tasks)."""
     return posixpath.join(MARKERS_DIR, f"{step}.failed-{attempt}.json")
 
 

@@ -16,7 +16,19 @@ from tools.storage import Storage
 
 ENTRY_POINT_GROUP = "blueprint_pipeline.steps"
 # Settings that say where or how loudly a step runs, not what it produces.
-_NON_SEMANTIC_SETTINGS = {"SCENE_DIR", "BUCKET", "STRUCTURED_LOGGING", "LOG_LEVEL", "FORCE"}
+# Which Cloud Run task runs is not what the step produces: every task of a step shares one
+# fingerprint, so a rerun with unchanged inputs skips on every task.
+_NON_SEMANTIC_SETTINGS = {
+    "SCENE_DIR",
+    "BUCKET",
+    "STRUCTURED_LOGGING",
+    "LOG_LEVEL",
+    "FORCE",
+    "CLOUD_RUN_TASK_INDEX",
+}
+TASK_PART_ONLY = "task_part_only"
+"""Result key: a task of a multi-task step did its part, another task completes the step
+(merges and writes the completion marker); the runner writes no completion marker for it."""
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,13 @@ def test_failure_markers_are_create_only_per_attempt(tmp_path):
 
 
 def test_cloud_run_attempt_and_permanent_failure(tmp_path, monkeypatch):
-    """On Cloud Run the marker is keyed by the task attempt; a later attempt sees permanence."""
+    """On Cloud Run the marker is keyed by execution, task and attempt; a later attempt of the
+    same execution sees permanence."""
     storage = LocalStorage(tmp_path)
     monkeypatch.setenv("CLOUD_RUN_EXECUTION", "exec-1")
     monkeypatch.setenv("CLOUD_RUN_TASK_ATTEMPT", "2")
     key = write_failure_marker(storage, "regen3d", "s", _boom())
-    assert key.endswith("regen3d.failed-2.json")
+    assert key == ".markers/regen3d.failed-exec-1-task0-attempt2.json"
     assert permanent_failure(storage, "regen3d")["attempt"] == 2
     monkeypatch.setenv("CLOUD_RUN_EXECUTION", "exec-2")
     assert permanent_failure(storage, "regen3d") is None
@@ -116,3 +117,27 @@ def test_invalid_threshold_refused(tmp_path):
     """A success-rate threshold outside [0, 1] is refused."""
     with pytest.raises(ValueError):
         PartialFailureTracker(LocalStorage(tmp_path), "x", min_success_rate=1.5)
+
+
+def test_cloud_run_failure_markers_never_collide(tmp_path, monkeypatch):
+    """Another execution or another task failing at the same attempt number gets its own
+    marker (a create-only collision once hid the original error); so does a repeat."""
+    storage = LocalStorage(tmp_path)
+    monkeypatch.setenv("CLOUD_RUN_TASK_ATTEMPT", "0")
+    keys = []
+    for execution, task in [("job-a1", "0"), ("job-b2", "0"), ("job-b2", "1"), ("job-b2", "1")]:
+        monkeypatch.setenv("CLOUD_RUN_EXECUTION", execution)
+        monkeypatch.setenv("CLOUD_RUN_TASK_INDEX", task)
+        keys.append(write_failure_marker(storage, "usd", "s", RuntimeError(execution + task)))
+    assert keys == [
+        ".markers/usd.failed-job-a1-task0-attempt0.json",
+        ".markers/usd.failed-job-b2-task0-attempt0.json",
+        ".markers/usd.failed-job-b2-task1-attempt0.json",
+        ".markers/usd.failed-job-b2-task1-attempt0-2.json",
+    ]
+    assert [m["error_message"] for m in failure_markers(storage, "usd")] == [
+        "job-a10",
+        "job-b20",
+        "job-b21",
+        "job-b21",
+    ]
