@@ -12,8 +12,12 @@ replay (default): applies the episodes recorded in `replicator/samples/<policy>.
     values the embedded MuJoCo engine samples, checked there for penetration) with pxr, then
     captures frames; randomizers configured per frame are drawn by Replicator each frame.
 native: builds a Replicator graph from the config's distributions: scatter_2d on the placement
-    region meshes, modify.pose / modify.attribute, physics.mass / physics_material, triggered
-    per episode by a custom event and per frame by on_frame.
+    region meshes, modify.pose, and modify.attribute on the USD physics attributes (mass,
+    frictions), triggered per episode by a custom event and per frame by on_frame; distractor
+    slots are colliding rigid boxes authored with pxr, scattered and resized per episode.
+Captures never advance the timeline (`orchestrator.step(delta_time=0.0)`): physics stays where
+each episode's values put it. Written for Isaac Sim 5.1 (the calls are checked against its
+sources by the project's `tests/episodes/test_isaacsim_conformance.py`).
 Exit codes: 0 done, 2 bad arguments or a prim the config names is missing from the stage.
 """
 
@@ -32,7 +36,7 @@ PRIM_ROOT = "/World"
 _WRITER_ANNOTATORS = {
     "rgb": True,
     "semantic_segmentation": True,
-    "instance_id_segmentation": True,
+    "instance_segmentation": True,
     "bounding_box_2d_tight": True,
     "distance_to_image_plane": True,
 }
@@ -261,24 +265,39 @@ def build_frame_graph(rep: Any, config: dict[str, Any], frequencies: tuple[str, 
             )
 
 
-def _distractor_group(rep: Any, distractors: dict[str, Any]) -> Any:
-    """Create the distractor cubes once (colliding rigid bodies); None when disabled."""
+def define_distractor_slots(stage: Any, config: dict[str, Any]) -> list[str]:
+    """Author the native mode's distractor slots once: colliding rigid unit boxes below the
+    floor (the episode graph scatters, scales and colours them). None when disabled."""
+    distractors = config["randomizers"]["distractors"]
     if not (distractors["enabled"] and distractors["regions"] and distractors["count"][1] > 0):
-        return None
-    label = distractors["labels"][0]
-    made = rep.create.cube(count=distractors["count"][1], semantics=[("class", label)])
-    with made:
-        rep.physics.collider()
-        rep.physics.rigid_body()
-    return made
+        return []
+    paths = []
+    for index in range(distractors["count"][1]):
+        sample = {
+            "name": f"native_{index}",
+            "shape": "box",
+            "size_m": [1.0, 1.0, 1.0],
+            "pose": {"position": [0.0, 0.0, -10.0 - index], "rotation_wxyz": [1.0, 0.0, 0.0, 0.0]},
+            "rgb": list(distractors["rgb_low"]),
+            "mass_kg": distractors["mass_kg"][0],
+            "friction": distractors["friction"],
+            "label": distractors["labels"][0],
+        }
+        _define_distractor(stage, sample)
+        paths.append(f"{DISTRACTOR_ROOT}/{sample['name']}")
+    return paths
 
 
-def build_episode_graph(rep: Any, config: dict[str, Any]) -> None:
+def build_episode_graph(rep: Any, config: dict[str, Any], slots: list[str] | None = None) -> None:
     """Replicator randomizers of poses, distractors and physics, fired per episode (native).
+
+    Masses and frictions are written as the USD physics attributes (`physics:mass`,
+    `physics:staticFriction`, `physics:dynamicFriction`) that PhysX reads.
 
     Args:
         rep: the `omni.replicator.core` module.
         config: a `configs/<policy>.json` as JSON.
+        slots: the distractor slot prims (`define_distractor_slots`).
     """
     r = config["randomizers"]
     regions = {region["id"]: region["prim_path"] for region in config["regions"]}
@@ -287,35 +306,36 @@ def build_episode_graph(rep: Any, config: dict[str, Any]) -> None:
     groups: dict[tuple[str, ...], list[str]] = {}
     for entry in scatter["objects"] if scatter["enabled"] else []:
         groups.setdefault(tuple(entry["regions"]), []).append(entry["prim_path"])
-    made = _distractor_group(rep, distractors)
     with rep.trigger.on_custom_event(event_name=EPISODE_EVENT):
         for region_ids, paths in sorted(groups.items()):
             surfaces = rep.get.prims(path_pattern=exact([regions[i] for i in region_ids]))
             with rep.get.prims(path_pattern=exact(paths)):
-                rep.randomizer.scatter_2d(surface_prims=surfaces, check_for_collisions=True)
+                rep.randomizer.scatter_2d(surfaces, check_for_collisions=True)
                 rep.modify.pose(rotation=_uniform(rep, (0.0, 0.0, -yaw), (0.0, 0.0, yaw)))
-        if made is not None:
+        if slots:
             surfaces = rep.get.prims(
                 path_pattern=exact([regions[i] for i in distractors["regions"]])
             )
             low, high = distractors["size_m"]
-            with made:
+            with rep.get.prims(path_pattern=exact(slots)):
                 rep.modify.pose(scale=_uniform(rep, (low, low, low), (high, high, high)))
-                rep.randomizer.scatter_2d(surface_prims=surfaces, check_for_collisions=True)
+                rep.randomizer.scatter_2d(surfaces, check_for_collisions=True)
                 colors = _uniform(
                     rep, tuple(distractors["rgb_low"]), tuple(distractors["rgb_high"])
                 )
                 rep.randomizer.color(colors=colors)
-                rep.physics.mass(mass=_uniform(rep, *distractors["mass_kg"]))
+                rep.modify.attribute("physics:mass", _uniform(rep, *distractors["mass_kg"]))
         physics = r["physics"]
         for target in physics["targets"] if physics["enabled"] else []:
             if target["mass_kg"] is not None:
                 with rep.get.prims(path_pattern=exact([target["prim_path"]])):
-                    rep.physics.mass(mass=_uniform(rep, *target["mass_kg"]))
+                    rep.modify.attribute("physics:mass", _uniform(rep, *target["mass_kg"]))
             with rep.get.prims(path_pattern=exact([target["material_path"]])):
-                rep.physics.physics_material(
-                    static_friction=_uniform(rep, *target["static_friction"]),
-                    dynamic_friction=_uniform(rep, *target["dynamic_friction"]),
+                rep.modify.attribute(
+                    "physics:staticFriction", _uniform(rep, *target["static_friction"])
+                )
+                rep.modify.attribute(
+                    "physics:dynamicFriction", _uniform(rep, *target["dynamic_friction"])
                 )
 
 
@@ -342,8 +362,13 @@ def main(argv: list[str] | None = None) -> int:
     import omni.usd
 
     context = omni.usd.get_context()
-    context.open_stage(str(scene / config["scene_usd"]))
+    if not context.open_stage(str(scene / config["scene_usd"])):
+        print(f"could not open {config['scene_usd']}", file=sys.stderr)
+        app.close()
+        return 2
     app.update()
+    while context.get_stage_loading_status()[2] > 0:  # layers and payloads still loading
+        app.update()
     stage = context.get_stage()
     stage.GetSessionLayer().subLayerPaths.append(str(scene / config["regions_usd"]))
     missing = missing_prims(stage, prim_paths(config))
@@ -353,9 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rep.set_global_seed(int(config["seed"]))
     rep.orchestrator.set_capture_on_play(False)
-    with rep.new_layer("BlueprintRandomization"):
+    with rep.new_layer():
         if args.mode == "native":
-            build_episode_graph(rep, config)
+            build_episode_graph(rep, config, define_distractor_slots(stage, config))
             build_frame_graph(rep, config, ("per_episode", "per_frame"))
         else:
             build_frame_graph(rep, config, ("per_frame",))
@@ -375,8 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rep.utils.send_og_event(event_name=EPISODE_EVENT)
         app.update()
-        for _ in range(args.frames_per_episode):
-            rep.orchestrator.step(rt_subframes=args.rt_subframes)
+        for _ in range(args.frames_per_episode):  # captures of a still scene: no timeline step
+            rep.orchestrator.step(delta_time=0.0, rt_subframes=args.rt_subframes)
     rep.orchestrator.wait_until_complete()
     app.close()
     return 0

@@ -16,9 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from episode_generation_job.errors import BackendUnavailableError
+
+if TYPE_CHECKING:  # the return types name Isaac's classes (the conformance test follows them)
+    from isaacsim import SimulationApp
+    from isaacsim.core.experimental.prims import Articulation, RigidPrim
 
 ISAACSIM_VERSION = "5.1.0"
 ISAACSIM_IMAGE = f"nvcr.io/nvidia/isaac-sim:{ISAACSIM_VERSION}"
@@ -84,7 +88,7 @@ def substeps_per_control(control_hz: int, physics_dt: float) -> int:
     return round(steps)
 
 
-def start_app(*, headless: bool = True) -> Any:  # pragma: no cover - needs Isaac Sim
+def start_app(*, headless: bool = True) -> SimulationApp:  # pragma: no cover - needs Isaac Sim
     """Start Kit. `fast_shutdown=False`: `close()` returns instead of ending the process (with
     code 0) at once, so the job finishes its checkpoint, summary and merge first."""
     from isaacsim import SimulationApp
@@ -99,12 +103,12 @@ def running_version() -> str:  # pragma: no cover - needs Isaac Sim
     return str(get_version()[0]) or "unknown"
 
 
-def close_app(app: Any) -> None:  # pragma: no cover - needs Isaac Sim
+def close_app(app: SimulationApp) -> None:  # pragma: no cover - needs Isaac Sim
     """Shut Kit down (waits for Replicator's writers)."""
     app.close(wait_for_replicator=True)
 
 
-def open_stage(app: Any, usd_path: Path) -> Any:  # pragma: no cover - needs Isaac Sim
+def open_stage(app: SimulationApp, usd_path: Path) -> Any:  # pragma: no cover - needs Isaac Sim
     """Open the scene and update the app until every layer and payload has loaded.
 
     Raises:
@@ -140,7 +144,7 @@ def set_timing(control_hz: int) -> None:  # pragma: no cover - needs Isaac Sim
     SimulationManager.set_physics_sim_device("cpu")  # CPU PhysX: deterministic, readback on
 
 
-def play(app: Any) -> None:  # pragma: no cover - needs Isaac Sim
+def play(app: SimulationApp) -> None:  # pragma: no cover - needs Isaac Sim
     """Start the timeline (physics is created on the first update)."""
     import omni.timeline
 
@@ -187,14 +191,14 @@ def add_reference(usd_path: str, prim_path: str) -> None:  # pragma: no cover - 
     stage_utils.add_reference_to_stage(usd_path=usd_path, path=prim_path)
 
 
-def articulation(path: str) -> Any:  # pragma: no cover - needs Isaac Sim
+def articulation(path: str) -> Articulation:  # pragma: no cover - needs Isaac Sim
     """Isaac's articulation wrapper of a robot prim."""
     from isaacsim.core.experimental.prims import Articulation
 
     return Articulation(path)
 
 
-def rigid_prim(path: str) -> Any:  # pragma: no cover - needs Isaac Sim
+def rigid_prim(path: str) -> RigidPrim:  # pragma: no cover - needs Isaac Sim
     """Isaac's rigid-body wrapper of one prim."""
     from isaacsim.core.experimental.prims import RigidPrim
 

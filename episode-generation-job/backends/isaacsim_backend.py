@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +46,10 @@ from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.robot_mount import mount_pose, pedestal
+
+if TYPE_CHECKING:  # Isaac's classes, named so the conformance test follows their methods
+    from isaacsim import SimulationApp
+    from isaacsim.core.experimental.prims import Articulation, RigidPrim
 
 NAME = "isaacsim"
 FRANKA_ASSET_CANDIDATES = stage_io.FRANKA_ASSET_CANDIDATES
@@ -92,7 +96,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
     def __init__(
         self, usd_path: Path, manifest: SceneManifest, cameras: CameraConfig | None
     ) -> None:
-        self._app = isaacsim_app.kit()
+        self._app: SimulationApp = isaacsim_app.kit()
         self._version = api.running_version()
         if not self._version.startswith(api.ISAACSIM_VERSION.rsplit(".", 1)[0]):
             raise BackendUnavailableError(
@@ -122,7 +126,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         if not pads:
             raise BackendUnavailableError(NAME, f"no collision prims under the fingers of {asset}")
         api.bind_friction(FINGER_MATERIAL_PATH, pads, *self._controller.finger_friction)
-        self._robot = api.articulation(stage_io.ROBOT_PATH)
+        self._robot: Articulation = api.articulation(stage_io.ROBOT_PATH)
         # The base pose is set before play, as Isaac Sim requires.
         self._robot.set_world_poses(
             positions=[list(self._base.position)], orientations=[list(self._base.quat_wxyz)]
@@ -134,7 +138,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
                 self._annotators[name] = api.rgb_annotator(
                     paths[name], cameras.width, cameras.height
                 )
-        self._rigid = {oid: api.rigid_prim(self._paths[oid]) for oid in self._free}
+        self._rigid: dict[str, RigidPrim] = {o: api.rigid_prim(self._paths[o]) for o in self._free}
         api.set_timing(CONTROL_HZ)
         api.play(self._app)
         self._apply_controller()
@@ -209,7 +213,7 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
     def reset(self, init: EpisodeInit) -> None:
         """Teleport objects and joints at rest, hold the command for the shared settle steps."""
         for oid, pose in init.object_poses.items():
-            rigid = self._rigid[oid]
+            rigid: RigidPrim = self._rigid[oid]
             rigid.set_world_poses(
                 positions=[list(pose.position)], orientations=[list(pose.quat_wxyz)]
             )
@@ -272,7 +276,8 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         if object_id not in self._rigid:
             box = self._static_boxes()[object_id]
             return Pose.of(box.centre, yaw_quat(box.yaw))
-        positions, orientations = self._rigid[object_id].get_world_poses()
+        body: RigidPrim = self._rigid[object_id]
+        positions, orientations = body.get_world_poses()
         return Pose.of(positions.numpy()[0], orientations.numpy()[0])
 
     def fingers_touch(self, object_id: str) -> bool:
@@ -288,7 +293,8 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         """Linear and angular speed from PhysX (a static object: zero)."""
         if object_id not in self._rigid:
             return 0.0, 0.0
-        linear, angular = self._rigid[object_id].get_velocities()
+        body: RigidPrim = self._rigid[object_id]
+        linear, angular = body.get_velocities()
         return (
             float(np.linalg.norm(linear.numpy()[0])),
             float(np.linalg.norm(angular.numpy()[0])),
