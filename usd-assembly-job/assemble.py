@@ -12,6 +12,7 @@ from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, load_manifest, manifest_to_json, save_manifest
 from tools.sim import RenderError
 from tools.tracing import span
+from usd_assembly_job.articulation_usd import write_articulated_asset
 from usd_assembly_job.asset_usd import write_object_asset
 from usd_assembly_job.preview import PREVIEW_PATH, write_preview
 from usd_assembly_job.rest_simulation import RestLimits
@@ -91,7 +92,14 @@ def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> A
     manifest = load_manifest(scene_dir)
     check_ready(manifest)
     with span("usd.assets", objects=len(manifest.objects)):
-        summaries = {obj.id: write_object_asset(scene_dir, obj) for obj in manifest.objects}
+        summaries = {
+            obj.id: (
+                write_articulated_asset(scene_dir, obj)
+                if obj.articulation is not None
+                else write_object_asset(scene_dir, obj)
+            )
+            for obj in manifest.objects
+        }
     updated = _with_usd_paths(manifest, {k: s.usd_path for k, s in summaries.items()})
     settling: dict[str, Any] | None = None
     if options.settle:

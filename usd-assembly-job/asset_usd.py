@@ -35,7 +35,7 @@ class AssetSummary:
     hulls: int
 
 
-def _load_visual_meshes(path: Path, source: str) -> list[trimesh.Trimesh]:
+def load_visual_meshes(path: Path, source: str) -> list[trimesh.Trimesh]:
     try:
         scene = trimesh.load(str(path), force="scene")
     except Exception as exc:  # trimesh raises many types for unreadable files
@@ -48,7 +48,7 @@ def _load_visual_meshes(path: Path, source: str) -> list[trimesh.Trimesh]:
     return meshes
 
 
-def _load_hull(path: Path, source: str) -> tuple[np.ndarray, np.ndarray]:
+def load_hull(path: Path, source: str) -> tuple[np.ndarray, np.ndarray]:
     """A hull OBJ written by simready: its vertices and triangles exactly as stored."""
     if not path.is_file():
         raise InputError(source, "collision hull missing (did simready run?)")
@@ -137,7 +137,7 @@ def _define_material(
     return material
 
 
-def _write_visual(
+def write_visual(
     stage: Usd.Stage, root: str, index: int, mesh: trimesh.Trimesh, asset_dir: Path
 ) -> bool:
     """Author one visual mesh and its material; returns whether it is textured."""
@@ -168,7 +168,7 @@ def _write_visual(
     return textured
 
 
-def _write_hull(
+def write_hull(
     stage: Usd.Stage, root: str, index: int, hull: tuple[np.ndarray, np.ndarray]
 ) -> None:
     path = f"{root}/{layout.COLLISION_SCOPE}/{layout.HULL_PRIM_TEMPLATE.format(index=index)}"
@@ -196,8 +196,8 @@ def write_object_asset(scene_dir: Path, obj: SceneObject) -> AssetSummary:
         raise InputError(obj.asset.mesh_path, f"mesh of object {obj.id} missing")
     if sha256_file(mesh_path) != obj.asset.sha256:
         raise InputError(obj.asset.mesh_path, f"sha256 differs from the manifest ({obj.id})")
-    visuals = _load_visual_meshes(mesh_path, obj.asset.mesh_path)
-    hulls = [_load_hull(scene_dir / p, p) for p in obj.asset.collision_paths]
+    visuals = load_visual_meshes(mesh_path, obj.asset.mesh_path)
+    hulls = [load_hull(scene_dir / p, p) for p in obj.asset.collision_paths]
     usd_rel = layout.asset_usd_path(obj.id)
     asset_dir = (scene_dir / usd_rel).parent
     root = f"/{layout.prim_name(obj.id)}"
@@ -210,7 +210,7 @@ def write_object_asset(scene_dir: Path, obj: SceneObject) -> AssetSummary:
         UsdGeom.Scope.Define(stage, f"{root}/{layout.LOOKS_SCOPE}")
         UsdGeom.Scope.Define(stage, f"{root}/{layout.COLLISION_SCOPE}")
         for index, mesh in enumerate(visuals):
-            textured += _write_visual(stage, root, index, mesh, asset_dir)
+            textured += write_visual(stage, root, index, mesh, asset_dir)
         for index, hull in enumerate(hulls):
-            _write_hull(stage, root, index, hull)
+            write_hull(stage, root, index, hull)
     return AssetSummary(usd_rel, len(visuals), textured, len(hulls))

@@ -16,6 +16,7 @@ from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim import usd_layout as layout
 from tools.sim.rolling_friction import author_rolling_friction
 from usd_assembly_job import physics_usd
+from usd_assembly_job.articulation_usd import define_articulation
 from usd_assembly_job.camera_usd import define_camera
 from usd_assembly_job.room_floor import ensure_floor_collider
 from usd_assembly_job.usd_files import new_stage, set_pose
@@ -63,8 +64,8 @@ def _asset_reference(object_id: str) -> str:
     return posixpath.relpath(layout.asset_usd_path(object_id), scene_folder)
 
 
-def _define_object(stage: Usd.Stage, obj: SceneObject, name: str) -> tuple[bool, int]:
-    """Author one object; returns (is rigid body, number of colliders)."""
+def _define_object(stage: Usd.Stage, obj: SceneObject, name: str) -> tuple[int, int]:
+    """Author one object; returns (number of rigid bodies, number of colliders)."""
     path = f"{layout.OBJECTS_PATH}/{name}"
     xform = UsdGeom.Xform.Define(stage, path)
     set_pose(xform, obj.transform.position, obj.transform.rotation_wxyz)
@@ -79,6 +80,9 @@ def _define_object(stage: Usd.Stage, obj: SceneObject, name: str) -> tuple[bool,
     dynamic = physics_usd.is_dynamic(obj)
     if dynamic:
         physics_usd.apply_rigid_body(prim, obj)
+    links = 0
+    if obj.articulation is not None:
+        links = define_articulation(stage, path, obj)
     material = physics_usd.define_physics_material(
         stage, f"{layout.PHYSICS_MATERIALS_PATH}/{name}", obj.physics
     )
@@ -87,7 +91,7 @@ def _define_object(stage: Usd.Stage, obj: SceneObject, name: str) -> tuple[bool,
     colliders = physics_usd.collider_prims(prim)
     for collider in colliders:
         physics_usd.bind_physics_material(collider, material)
-    return dynamic, len(colliders)
+    return dynamic + links, len(colliders)
 
 
 def _define_robot_base(stage: Usd.Stage, manifest: SceneManifest) -> None:

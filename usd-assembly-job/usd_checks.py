@@ -9,6 +9,7 @@ from pxr import Usd, UsdPhysics, UsdValidation
 
 from tools.scene_manifest import SceneManifest
 from tools.sim import usd_layout as layout
+from usd_assembly_job.articulation_usd import articulated_shape
 from usd_assembly_job.physics_usd import is_dynamic
 from usd_assembly_job.shader_defs import ensure_preview_surface_definitions
 
@@ -134,6 +135,12 @@ def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> CheckResul
     materials = dict(parsed.get(UsdPhysics.ObjectType.RigidBodyMaterial, []))
     shapes = [item for kind in _shape_kinds() for item in parsed.get(kind, [])]
     expected_bodies = {prims[o.id] for o in manifest.objects if o.id in prims and is_dynamic(o)}
+    articulated = {
+        o.id: shape
+        for o in manifest.objects
+        if o.id in prims and (shape := articulated_shape(o, prims[o.id])) is not None
+    }
+    expected_bodies.update(b for shape in articulated.values() for b in shape.bodies)
     problems += [f"object {o.id} has no prim" for o in manifest.objects if o.id not in prims]
     problems += [f"rigid body {p} missing" for p in sorted(expected_bodies - bodies)]
     problems += [f"unexpected rigid body {p}" for p in sorted(bodies - expected_bodies)]
@@ -151,12 +158,14 @@ def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> CheckResul
                 problems.append(f"{obj.id}: mass {mass} != manifest {obj.physics.mass_kg}")
         mine = [(p, d) for p, d in shapes if p.startswith(path + "/")]
         claimed.update(p for p, _ in mine)
-        if len(mine) != len(obj.asset.collision_paths):
-            problems.append(
-                f"{obj.id}: {len(mine)} colliders, manifest has {len(obj.asset.collision_paths)}"
-            )
+        parts = articulated.get(obj.id)
+        count = len(obj.asset.collision_paths) if parts is None else parts.colliders
+        if len(mine) != count:
+            problems.append(f"{obj.id}: {len(mine)} colliders, manifest has {count}")
         owner = path if is_dynamic(obj) else ""
         for shape_path, desc in mine:
+            if parts is not None:
+                owner = parts.owner(shape_path)
             body = "" if desc.rigidBody.isEmpty else str(desc.rigidBody)
             if body != owner:
                 problems.append(f"{shape_path}: on body '{body}', expected '{owner}'")
@@ -177,7 +186,10 @@ def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> CheckResul
     figures = {
         "rigid_bodies_expected": len(expected_bodies),
         "rigid_bodies_found": len(bodies),
-        "colliders_expected": sum(len(o.asset.collision_paths) for o in manifest.objects),
+        "colliders_expected": sum(
+            len(o.asset.collision_paths) if o.id not in articulated else articulated[o.id].colliders
+            for o in manifest.objects
+        ),
         "colliders_found": len(shapes),
         "physics_materials": len(materials),
         "max_mass_relative_error": max_mass_error,

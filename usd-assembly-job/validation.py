@@ -15,6 +15,7 @@ from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim import LoadedScene, LoaderOptions, load_scene_model
 from tools.steps import StepContext, Validation
+from usd_assembly_job.articulation_checks import check_joints_hold
 from usd_assembly_job.isolated_parse import check_physics_parse_isolated
 from usd_assembly_job.preview import PREVIEW_PATH
 from usd_assembly_job.room_floor import check_floor_collider
@@ -62,8 +63,13 @@ def check_mujoco_model(scene: LoadedScene, stage: Any) -> CheckResult:
         if error > _RELATIVE_TOLERANCE or com_error > 1e-6 or axes_error > 1e-6:
             problems.append(f"{handle.object_id}: MuJoCo mass properties differ from the USD")
     bodies = scene.model.nbody - 1
-    if bodies != len(free):
-        problems.append(f"{bodies} MuJoCo bodies for {len(free)} USD rigid bodies")
+    links = len({j.body_id for j in scene.joints.values()})
+    articulated = {h.object_id for h in scene.objects.values() if not h.dynamic} & {
+        j.object_id for j in scene.joints.values()
+    }
+    expected = len(free) + links + len(articulated)  # each articulation adds its body part
+    if bodies != expected:
+        problems.append(f"{bodies} MuJoCo bodies for {expected} USD rigid bodies")
     figures = {
         "bodies": bodies,
         "geoms": scene.model.ngeom,
@@ -147,6 +153,8 @@ def validate_usd(ctx: StepContext) -> Validation:
                 report.problems,
             )
         )
+        if scene.joints:
+            checks.append(check_joints_hold(scene, settings.SETTLE_SECONDS))
     if settings.RENDER_PREVIEW:
         checks.append(check_preview(ctx.scene_dir / PREVIEW_PATH))
     return {"ok": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]}

@@ -2,6 +2,7 @@
 
 from tools.sim.render import OffscreenRenderer, RenderError, gl_backend, render_rgb
 from tools.sim.usd_completion import damping_ratio_for_restitution
+from tools.sim.usd_joints import JointHandle
 from tools.sim.usd_loader import (
     LoadedScene,
     LoaderOptions,
@@ -13,6 +14,7 @@ from tools.sim.usd_loader import (
 )
 
 __all__ = [
+    "JointHandle",
     "LoadedScene",
     "LoaderOptions",
     "ObjectHandle",

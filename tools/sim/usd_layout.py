@@ -29,6 +29,11 @@ VISUAL_SCOPE: Final = "Visual"
 COLLISION_SCOPE: Final = "Collision"
 LOOKS_SCOPE: Final = "Looks"
 HULL_PRIM_TEMPLATE: Final = "hull_{index}"
+# Articulated objects: one prim per part under the asset's PARTS_SCOPE (each with the scopes
+# above), joints under JOINTS_SCOPE of the object's scene prim, the body welded by ANCHOR_JOINT.
+PARTS_SCOPE: Final = "Parts"
+JOINTS_SCOPE: Final = "Joints"
+ANCHOR_JOINT: Final = "anchor"
 
 # customData keys written on prims so readers map prims back to the manifest.
 OBJECT_ID_KEY: Final = "blueprint:objectId"
@@ -41,6 +46,10 @@ IMAGE_SIZE_KEY: Final = "blueprint:imageSize"
 FLOOR_SOURCE_KEY: Final = "blueprint:floorSource"  # on ROOM_PATH: "room_mesh" | "floor_plane"
 FLOOR_COLLIDERS_KEY: Final = "blueprint:floorColliders"  # on ROOM_PATH: the floor prims' paths
 WALL_COLLIDERS_KEY: Final = "blueprint:wallColliders"  # on ROOM_PATH: the room's wall slabs
+PART_KIND_KEY: Final = "blueprint:partKind"  # on part prims: body | door | drawer
+JOINT_FRICTION_KEY: Final = "blueprint:jointFriction"  # on joints: N m or N (no UsdPhysics attr)
+JOINT_DAMPING_KEY: Final = "blueprint:jointDamping"  # on joints: N m s/rad or N s/m
+HINGE_SIDE_KEY: Final = "blueprint:hingeSide"  # on revolute joints: left | right | bottom | top
 PROVENANCE_KEY: Final = "blueprint"  # key of the provenance dict in the layer's customLayerData
 
 # UsdSemantics.LabelsAPI instance (taxonomy) holding the object's category.

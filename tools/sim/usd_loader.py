@@ -21,6 +21,7 @@ from tools.sim.usd_completion import (
     floor_colliders,
     set_gravity,
 )
+from tools.sim.usd_joints import JointHandle, complete_joints, joint_handles
 from tools.usd_stage import open_usd_stage
 
 GROUND_PLANE_NAME = "ground_plane"
@@ -101,6 +102,7 @@ class LoadedScene:
     ground_plane_added: bool
     completed: list[str] = field(default_factory=list)
     importer_warnings: list[str] = field(default_factory=list)
+    joints: dict[str, JointHandle] = field(default_factory=dict)  # "<object id>/<joint name>"
 
     def make_data(self) -> mujoco.MjData:
         """A fresh MjData with positions computed (mj_forward)."""
@@ -193,6 +195,7 @@ def load_scene_model(usd_path: Path, options: LoaderOptions | None = None) -> Lo
         set_gravity(spec, stage)
         complete_geoms(spec, stage, options.collision_group, options.contact_timeconst, notes)
         add_cameras_and_lights(spec, stage, notes)
+        complete_joints(spec, stage, notes)
         floors = floor_colliders(stage)
         add_plane = options.ground_plane == "always" or (
             options.ground_plane == "auto" and not floors
@@ -216,4 +219,5 @@ def load_scene_model(usd_path: Path, options: LoaderOptions | None = None) -> Lo
     handles = _object_handles(model, stage)
     scene = LoadedScene(spec, model, handles, cameras, add_plane, notes)
     scene.importer_warnings.extend(warnings + compile_warnings)
+    scene.joints.update(joint_handles(model, stage))
     return scene
