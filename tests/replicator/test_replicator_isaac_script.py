@@ -104,11 +104,12 @@ def test_native_graph_selects_only_existing_prims(script, bundle_scene, policy):
     """Every rep.get.prims(path_pattern=...) of the native graph matches existing prims only."""
     config = json.loads((bundle_scene / layout.config_path(policy)).read_text())
     rep = mock.MagicMock()
-    script.build_episode_graph(rep, config)
-    script.build_frame_graph(rep, config, ("per_episode", "per_frame"))
     stage = compose_with_regions(
         bundle_scene / "usd" / "scene.usda", bundle_scene / layout.REGIONS_USD_PATH
     )
+    slots = script.define_distractor_slots(stage, config)
+    script.build_episode_graph(rep, config, slots)
+    script.build_frame_graph(rep, config, ("per_episode", "per_frame"))
     paths = _stage_paths(stage)
     patterns = [c.kwargs["path_pattern"] for c in rep.get.prims.call_args_list]
     assert len(patterns) > 10
@@ -120,6 +121,13 @@ def test_native_graph_selects_only_existing_prims(script, bundle_scene, policy):
     assert scatter_calls and all(c.kwargs["check_for_collisions"] for c in scatter_calls)
     events = {c.kwargs["event_name"] for c in rep.trigger.on_custom_event.call_args_list}
     assert events == {layout.EPISODE_EVENT}
+    # Physics through the USD attributes PhysX reads (5.1's sources never use rep.physics).
+    written = {c.args[0] for c in rep.modify.attribute.call_args_list}
+    assert {"physics:staticFriction", "physics:dynamicFriction"} <= written
+    assert not rep.physics.method_calls
+    for path in slots:
+        prim = stage.GetPrimAtPath(path)
+        assert prim.HasAPI(UsdPhysics.RigidBodyAPI) and prim.HasAPI(UsdPhysics.CollisionAPI)
 
 
 def test_prim_path_helpers(script):
