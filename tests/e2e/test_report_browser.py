@@ -28,6 +28,7 @@ SECTIONS = (
     "working-image",
     "scene-preview",
     "map",
+    "work-area",
     "objects",
     "steps",
     "episodes",

@@ -49,7 +49,7 @@ def test_full_page_has_every_section_and_inline_images(scene_dir: Path):
     key = write_report(LocalStorage(scene_dir))
     html = (scene_dir / key).read_text()
     page = _Page(html)
-    assert SECTIONS | {"working-image", "scene-preview", "episode-preview"} <= page.ids
+    assert SECTIONS | {"working-image", "scene-preview", "work-area", "episode-preview"} <= page.ids
     assert len(page.images) == 2 + 4  # working image, preview, four thumbnails
     for src in page.images:
         head, data = src.split(",", 1)
@@ -119,6 +119,10 @@ def test_map_draws_objects_robot_regions_and_tasks():
     assert not any(t.startswith("room (") for t in titles)
     assert {"reach 0.80 m", "region r (support)", "goal of cup-to-plate", "camera"} <= set(titles)
     assert scene_map({}) is None
+    zoomed = scene_map(manifest(), regions, rows, reach=(0.25, 0.8), work_area=True)
+    assert zoomed is not None and "<title>Work area around the robot</title>" in zoomed
+    assert 'id="arrow-work"' in zoomed and 'id="arrow-room"' in svg  # unique marker ids
+    assert scene_map(manifest(), work_area=True) is None  # no reach known: no work area
     assert yaw_of([0.7071068, 0, 0, 0.7071068]) == pytest.approx(1.5707963)
 
 

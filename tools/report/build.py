@@ -95,6 +95,7 @@ def build_report(storage: Storage, run_summary: Mapping[str, Any] | None = None)
         working_image=inline_image_file(files.bytes(WORKING_IMAGE_PATH)),
         scene_preview=inline_image_file(files.bytes(SCENE_PREVIEW_PATH)),
         scene_map=scene_map(manifest, regions, rows, _reach(manifest)),
+        work_area_map=scene_map(manifest, regions, rows, _reach(manifest), work_area=True),
         role_colours=ROLE_COLOURS,
         objects=_objects_table(manifest),
         steps=steps,

@@ -9,7 +9,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-_WIDTH_PX = 620
+_WIDTH_PX = 600
+_WORK_AREA_MARGIN_M = 0.15
+_BASE_RADIUS_M = (
+    0.1  # the arm's base, drawn to scale  # around the robot's reach in the work-area view
+)
 _MARGIN_PX = 14
 ROLE_COLOURS: Mapping[str, str] = {
     "manipulable": "#e67e22",
@@ -91,7 +95,9 @@ def _bounds(manifest: Mapping[str, Any]) -> tuple[Point, Point]:
     return (min(xs) - 1, min(ys) - 1), (max(xs) + 1, max(ys) + 1)
 
 
-def _objects(canvas: _Canvas, objects: Sequence[Mapping[str, Any]]) -> dict[str, Point]:
+def _objects(
+    canvas: _Canvas, objects: Sequence[Mapping[str, Any]], *, label_all: bool
+) -> dict[str, Point]:
     centres: dict[str, Point] = {}
     # Large things first so that small objects on a table are drawn on top of it.
     by_area = sorted(objects, key=lambda o: -o["dimensions"][0] * o["dimensions"][1])
@@ -109,21 +115,23 @@ def _objects(canvas: _Canvas, objects: Sequence[Mapping[str, Any]]) -> dict[str,
             f'fill="{colour}" fill-opacity="0.8" stroke="#333" stroke-width="0.6"',
             f"{obj['id']} ({role})",
         )
-        if role != "manipulable":
+        if label_all or role != "manipulable":
             canvas.label(centre, str(obj.get("category", obj["id"])))
     return centres
 
 
-def _regions(canvas: _Canvas, regions: Sequence[Mapping[str, Any]]) -> None:
+def _regions(canvas: _Canvas, regions: Sequence[Mapping[str, Any]], *, outline: bool) -> None:
+    """A region lies on its support: a faint fill under the objects, its outline over them."""
     for region in regions:
         colour = REGION_COLOURS.get(str(region.get("kind")), "#27ae60")
         exterior = [(float(x), float(y)) for x, y in region.get("exterior", [])]
-        if len(exterior) >= 3:
-            canvas.polygon(
-                exterior,
-                f'fill="{colour}" fill-opacity="0.12" stroke="{colour}" stroke-dasharray="4 3"',
-                f"region {region.get('id')} ({region.get('kind')})",
-            )
+        if len(exterior) < 3:
+            continue
+        if outline:
+            style = f'fill="none" stroke="{colour}" stroke-width="1.5" stroke-dasharray="4 3"'
+            canvas.polygon(exterior, style, f"region {region.get('id')} ({region.get('kind')})")
+        else:
+            canvas.polygon(exterior, f'fill="{colour}" fill-opacity="0.12"')
 
 
 def _robot(canvas: _Canvas, robot: Mapping[str, Any], reach: tuple[float, float] | None) -> None:
@@ -139,8 +147,11 @@ def _robot(canvas: _Canvas, robot: Mapping[str, Any], reach: tuple[float, float]
     yaw = yaw_of(pose.get("rotation_wxyz", (1, 0, 0, 0)))
     tip = (base[0] + 0.25 * math.cos(yaw), base[1] + 0.25 * math.sin(yaw))
     canvas.line(base, tip, f'stroke="{_ROBOT_COLOUR}" stroke-width="3"')
-    canvas.circle(base, 0.1, f'fill="{_ROBOT_COLOUR}"', f"robot base ({robot.get('type')})")
-    canvas.label(base, f"robot {robot.get('type', '')}", "map-label robot", dx=12)
+    canvas.circle(
+        base, _BASE_RADIUS_M, f'fill="{_ROBOT_COLOUR}"', f"robot base ({robot.get('type')})"
+    )
+    beside = (base[0] + _BASE_RADIUS_M, base[1])
+    canvas.label(beside, f"robot {robot.get('type', '')}", "map-label robot", dx=4)
 
 
 def _camera(canvas: _Canvas, camera: Mapping[str, Any]) -> None:
@@ -153,19 +164,22 @@ def _camera(canvas: _Canvas, camera: Mapping[str, Any]) -> None:
     forward = (-2.0 * (x * z + w * y), -2.0 * (y * z - w * x))
     norm = math.hypot(*forward) or 1.0
     tip = (eye[0] + 0.4 * forward[0] / norm, eye[1] + 0.4 * forward[1] / norm)
-    canvas.line(eye, tip, f'stroke="{_ROBOT_COLOUR}" stroke-width="2" marker-end="url(#arrow)"')
+    canvas.line(eye, tip, f'stroke="{_ROBOT_COLOUR}" stroke-width="3"')
     canvas.circle(eye, 0.06, 'fill="#fff" stroke="#2c3e50" stroke-width="2"', "camera")
     canvas.label(eye, "camera", "map-label robot", dx=10)
 
 
 def _tasks(
-    canvas: _Canvas, episodes: Sequence[Mapping[str, Any]], centres: Mapping[str, Point]
+    canvas: _Canvas,
+    episodes: Sequence[Mapping[str, Any]],
+    centres: Mapping[str, Point],
+    arrow: str,
 ) -> None:
     seen: set[str] = set()
     for row in episodes:
-        start = (row.get("randomization_values/target_x"), row.get("randomization_values/target_y"))
-        if all(isinstance(v, float | int) for v in start):
-            canvas.circle((float(start[0]), float(start[1])), 0.012, f'fill="{_TASK_COLOUR}"')  # type: ignore[arg-type]
+        x, y = row.get("randomization_values/target_x"), row.get("randomization_values/target_y")
+        if isinstance(x, float | int) and isinstance(y, float | int):
+            canvas.circle((float(x), float(y)), 0.012, f'fill="{_TASK_COLOUR}"')
         task, centre = str(row.get("task_id")), row.get("goal_region/centre")
         if task in seen or not centre:
             continue
@@ -179,9 +193,19 @@ def _tasks(
         )
         target = centres.get(str(row.get("target_id")))
         if target is not None:
-            canvas.line(
-                target, goal, f'stroke="{_TASK_COLOUR}" stroke-width="1.5" marker-end="url(#arrow)"'
-            )
+            style = f'stroke="{_TASK_COLOUR}" stroke-width="1.5" marker-end="url(#{arrow})"'
+            canvas.line(target, goal, style)
+
+
+def _work_area(
+    manifest: Mapping[str, Any], reach: tuple[float, float] | None
+) -> tuple[Point, Point] | None:
+    position = ((manifest.get("robot") or {}).get("base_pose") or {}).get("position")
+    if reach is None or not position:
+        return None
+    half = reach[1] + _WORK_AREA_MARGIN_M
+    x, y = float(position[0]), float(position[1])
+    return (x - half, y - half), (x + half, y + half)
 
 
 def scene_map(
@@ -189,37 +213,47 @@ def scene_map(
     regions: Sequence[Mapping[str, Any]] = (),
     episodes: Sequence[Mapping[str, Any]] = (),
     reach: tuple[float, float] | None = None,
+    *,
+    work_area: bool = False,
 ) -> Markup | None:
-    """The map, or None without a manifest.
+    """The map, or None without a manifest (or, for the work area, without a robot and reach).
 
     Args:
         manifest: the scene manifest (plain JSON).
         regions: placement regions (`replicator/placement_regions.json`'s `regions`).
         episodes: episode rows (target start, task, goal region).
         reach: the robot's (min, max) horizontal reach in metres, if known.
+        work_area: show only the square around the robot's reach (every object labelled),
+            instead of the whole room.
     """
     if not manifest.get("objects"):
         return None
-    canvas = _Canvas(*_bounds(manifest))
+    room = _bounds(manifest)
+    bounds = _work_area(manifest, reach) if work_area else room
+    if bounds is None:
+        return None
+    canvas = _Canvas(*bounds)
+    arrow = "arrow-work" if work_area else "arrow-room"  # marker ids are unique in the page
     canvas.polygon(
         _box(
-            ((canvas.low[0] + canvas.high[0]) / 2, (canvas.low[1] + canvas.high[1]) / 2),
-            ((canvas.high[0] - canvas.low[0]) / 2, (canvas.high[1] - canvas.low[1]) / 2),
+            ((room[0][0] + room[1][0]) / 2, (room[0][1] + room[1][1]) / 2),
+            ((room[1][0] - room[0][0]) / 2, (room[1][1] - room[0][1]) / 2),
             0.0,
         ),
         'fill="#fbfaf7" stroke="#555" stroke-width="2"',
         "room",
     )
-    _regions(canvas, regions)
-    centres = _objects(canvas, manifest["objects"])
+    _regions(canvas, regions, outline=False)
+    centres = _objects(canvas, manifest["objects"], label_all=work_area)
+    _regions(canvas, regions, outline=True)
     _robot(canvas, manifest.get("robot") or {}, reach)
     _camera(canvas, manifest.get("camera") or {})
-    _tasks(canvas, episodes, centres)
+    _tasks(canvas, episodes, centres, arrow)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="map" '
         f'viewBox="0 0 {_WIDTH_PX} {canvas.height}" width="{_WIDTH_PX}" height="{canvas.height}">'
-        "<title>Top-down map of the scene</title>"
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f"<title>{'Work area around the robot' if work_area else 'Top-down map'}</title>"
+        f'<defs><marker id="{arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{_TASK_COLOUR}"/>'
         "</marker></defs>"
     )
