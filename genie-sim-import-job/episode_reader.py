@@ -258,6 +258,8 @@ def _assemble(
             block = arrays[full].astype(np.float32)
             blocks.append(block)
             if key in (fmt.LEFT_EFFECTOR, fmt.RIGHT_EFFECTOR):
+                # Same names, different units in state and action: the name carries the unit.
+                label = f"{label}[{fmt.EFFECTOR_RANGE[side]}]"
                 names += (
                     [label]
                     if block.shape[1] == 1

@@ -50,3 +50,16 @@ def test_extrinsic_forms_are_both_accepted_and_checked() -> None:
                 {"extrinsic": {"rotation_matrix": rotation}}, [1, 2]):  # fmt: skip
         with pytest.raises(ValueError):
             results.parse_extrinsic(bad)
+
+
+def test_episode_folder_names_match_genie_sims_recorder() -> None:
+    """`[<task>_<i>]` (with a suffix on repeats) and the bare form parse; broken brackets not."""
+    pattern = results.EPISODE_DIR_PATTERN
+    name = results.episode_dir_name("scene__cup-to-plate", 3)
+    match = pattern.match(name)
+    assert name == "[scene__cup-to-plate_3]" and match is not None
+    assert (match["task"], match["index"], match["suffix"]) == ("scene__cup-to-plate", "3", "")
+    repeat = pattern.match(name + "_1")
+    assert repeat is not None and repeat["suffix"] == "_1"
+    assert pattern.match("scene__cup_3") is not None
+    assert pattern.match("[scene__cup_3") is None and pattern.match("scene__cup_3]") is None

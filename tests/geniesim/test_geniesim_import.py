@@ -6,14 +6,18 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from fixtures.generate_mock_geniesim_output import DEFAULT_TASK as TASK
+from fixtures.generate_mock_geniesim_output import generate_mock_geniesim_output
 from genie_sim_import_job.step import STEP
 from tools.archives import safe_extract_tar
 from tools.archives.testing import tar_from_tree
 from tools.config import load_settings
 from tools.errors import InputError, PartialFailureError
+from tools.geniesim_format import results as fmt
 from tools.job_runner import StepOutcome, execute_step
 from tools.lerobot import validate_dataset
 from tools.scene_layout import GENIESIM_IMPORT_DIR
@@ -56,7 +60,7 @@ def test_good_archive_becomes_a_consistent_lerobot_dataset(
     assert data.num_rows == 3 * FRAMES
     episodes = pq.read_table(root / "meta" / "episodes" / "chunk-000" / "file-000.parquet")
     assert episodes.column("geniesim/episode").to_pylist() == [
-        f"mock_scene__cup_to_plate_{i}" for i in range(3)
+        fmt.episode_dir_name(TASK, i) for i in range(3)
     ]
     assert episodes.column("tasks").to_pylist()[0] == ["put the cup on the plate"]
     assert outcome.result["quarantined"] == {} and outcome.result["success_rate"] == 1.0
@@ -70,17 +74,15 @@ def test_partial_archive_keeps_good_episodes_and_quarantines_bad(
     outcome = _run(scene, MIN_SUCCESS_RATE="0.5")
     imported = scene / GENIESIM_IMPORT_DIR
     assert validate_dataset(imported / "lerobot") == []
-    assert sorted(outcome.result["imported"]) == [
-        f"mock_scene__cup_to_plate_{i}" for i in (0, 1, 5)
-    ]
+    assert sorted(outcome.result["imported"]) == [fmt.episode_dir_name(TASK, i) for i in (0, 1, 5)]
     reasons = {
         name: json.loads((imported / "quarantine" / name / "reason.json").read_text())["reasons"]
         for name in outcome.result["quarantined"]
     }
-    assert "unreadable" in reasons["mock_scene__cup_to_plate_2"][0]
-    assert "NaN" in reasons["mock_scene__cup_to_plate_3"][0]
-    assert "task failed" in reasons["mock_scene__cup_to_plate_4"][0]
-    assert (imported / "quarantine" / "mock_scene__cup_to_plate_2" / "episode").is_dir()
+    assert "unreadable" in reasons[fmt.episode_dir_name(TASK, 2)][0]
+    assert "NaN" in reasons[fmt.episode_dir_name(TASK, 3)][0]
+    assert "task failed" in reasons[fmt.episode_dir_name(TASK, 4)][0]
+    assert (imported / "quarantine" / fmt.episode_dir_name(TASK, 2) / "episode").is_dir()
     report = json.loads((imported / "import_report.json").read_text())
     assert report["success_rate"] == 0.5 and report["frames"] == 3 * FRAMES
 
@@ -128,10 +130,34 @@ def test_episode_with_another_layout_is_quarantined(tmp_path: Path, good_archive
     """An episode recorded with fewer cameras than the others is quarantined, named as such."""
     unpacked = tmp_path / "unpacked"
     safe_extract_tar(good_archive, unpacked)
-    odd = unpacked / "recording_data" / "mock_scene__cup_to_plate_1"
+    odd = unpacked / "recording_data" / fmt.episode_dir_name(TASK, 1)
     (odd / "observations" / "videos" / "hand_left_color.mp4").unlink()
     archive = tar_from_tree(tmp_path / "mixed.tar.gz", unpacked, "tar.gz")
     scene = _scene(tmp_path, archive)
     outcome = _run(scene)
-    assert list(outcome.result["quarantined"]) == ["mock_scene__cup_to_plate_1"]
-    assert "layout differs" in outcome.result["quarantined"]["mock_scene__cup_to_plate_1"][0]
+    assert list(outcome.result["quarantined"]) == [fmt.episode_dir_name(TASK, 1)]
+    assert "layout differs" in outcome.result["quarantined"][fmt.episode_dir_name(TASK, 1)][0]
+
+
+def test_g1_episodes_import_with_their_own_joints(tmp_path: Path) -> None:
+    """A G1 (meta robot_type A2D) archive imports: robot_type agibot_g1, its 2 waist and 2 head
+    joints by name, and gripper names carrying their units (state 0..120, action 0..1)."""
+    archive = generate_mock_geniesim_output(
+        tmp_path / "g1.tar.gz", episodes=2, frames=FRAMES, robot_type="A2D"
+    )
+    scene = _scene(tmp_path, archive)
+    outcome = _run(scene)
+    assert outcome.status == "completed"
+    root = scene / GENIESIM_IMPORT_DIR / "lerobot"
+    assert validate_dataset(root) == []
+    info = json.loads((root / "meta" / "info.json").read_text())
+    assert info["robot_type"] == "agibot_g1" and info["total_episodes"] == 2
+    state = info["features"]["observation.state"]["names"]
+    action = info["features"]["action"]["names"]
+    assert state[14:16] == ["left_effector[0..120]", "right_effector[0..120]"]
+    assert action[14:16] == ["left_effector[0..1]", "right_effector[0..1]"]
+    waist_and_head = ["idx02_body_joint2", "idx01_body_joint1", "idx11_head_joint1"]
+    assert state[16:] == [*waist_and_head, "idx12_head_joint2"]
+    data = pq.read_table(root / "data" / "chunk-000" / "file-000.parquet")
+    grips = np.array(data.column("observation.state").to_pylist())[:, 14]
+    assert grips.max() <= 120.0 and grips.max() > 1.0

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from fixtures.generate_mock_geniesim_output import DEFAULT_TASK as TASK
 from genie_sim_import_job.step import STEP
 from tools.config import load_settings
 from tools.errors import PartialFailureError
+from tools.geniesim_format import results as fmt
 from tools.job_runner import execute_step
 from tools.storage import open_storage
 
@@ -36,5 +38,5 @@ def test_partial_import_on_gcs_keeps_good_episodes_in_the_bucket(
     storage = open_storage(f"gs://{bucket}/scenes/s1")
     keys = storage.list("")
     assert "geniesim/import/lerobot/meta/info.json" in keys
-    assert "geniesim/import/quarantine/mock_scene__cup_to_plate_4/reason.json" in keys
+    assert f"geniesim/import/quarantine/{fmt.episode_dir_name(TASK, 4)}/reason.json" in keys
     assert any(k.startswith(".markers/geniesim-import.failed-") for k in keys)

@@ -10,10 +10,12 @@ import av
 import h5py
 import numpy as np
 
+from fixtures.generate_mock_geniesim_output import DEFAULT_TASK as TASK
 from fixtures.generate_mock_geniesim_output import generate_mock_geniesim_output, main
 from genie_sim_import_job.videos import count_frames
 from tools.archives import safe_extract_tar
 from tools.geniesim_format import results as fmt
+from tools.geniesim_format.writer_schema import FRAME_DATASETS, writer_schema_problems
 
 
 def _decoded(path: Path) -> np.ndarray:
@@ -48,7 +50,7 @@ def test_episode_folders_follow_genie_sims_writer(tmp_path: Path) -> None:
     """Each episode has the writer's files, per-frame h5 groups and one video frame per group."""
     archive = generate_mock_geniesim_output(tmp_path / "r.tar.gz", episodes=1, frames=8)
     safe_extract_tar(archive, tmp_path / "out")
-    episode = tmp_path / "out" / fmt.RECORDING_DIR / "mock_scene__cup_to_plate_0"
+    episode = tmp_path / "out" / fmt.RECORDING_DIR / fmt.episode_dir_name(TASK, 0)
     for name in fmt.REQUIRED_FILES:
         assert (episode / name).is_file()
     with h5py.File(episode / fmt.ALIGNED_JOINTS) as h5:
@@ -66,6 +68,32 @@ def test_cli_writes_the_requested_damage(tmp_path: Path) -> None:
     out = tmp_path / "cli.tar.gz"
     assert main(["--output", str(out), "--episodes", "2", "--failed-episode", "1"]) == 0
     with tarfile.open(out) as tar:
-        member = tar.extractfile(f"{fmt.RECORDING_DIR}/mock_scene__cup_to_plate_1/task_result.json")
+        member = tar.extractfile(
+            f"{fmt.RECORDING_DIR}/{fmt.episode_dir_name(TASK, 1)}/task_result.json"
+        )
         assert member is not None and json.load(member)[fmt.TASK_STATUS] is False
     assert main(["--output", str(out), "--episodes", "0"]) == 2
+
+
+def test_mock_episodes_have_genie_sims_full_writer_schema(tmp_path: Path) -> None:
+    """G2 (G2A) and G1 (A2D) mock episodes have every dataset, attribute, key and sensor file
+    Genie Sim's SimDataConverter writes: 0 problems; the check itself finds a removed one."""
+    for robot_type in ("G2A", "A2D"):
+        archive = generate_mock_geniesim_output(
+            tmp_path / f"{robot_type}.tar.gz", episodes=1, frames=4, robot_type=robot_type
+        )
+        safe_extract_tar(archive, tmp_path / robot_type)
+        episode = tmp_path / robot_type / fmt.RECORDING_DIR / fmt.episode_dir_name(TASK, 0)
+        assert writer_schema_problems(episode) == [], robot_type
+        with h5py.File(episode / fmt.ALIGNED_JOINTS) as h5:
+            assert len(FRAME_DATASETS) == 41 and all(k in h5["0"] for k in FRAME_DATASETS)
+            waist = 5 if robot_type == "G2A" else 2
+            assert h5["0/state/waist/position"].shape == (waist,)
+        meta = json.loads((episode / fmt.META_INFO).read_text())
+        assert meta["robot_type"] == robot_type
+    with h5py.File(episode / fmt.ALIGNED_JOINTS, "a") as h5:
+        del h5["0/state/end/arm_orientation"]
+    (episode / fmt.SENSOR_DIR / "intrinsic_head_front_depth.json").write_text('{"Fx": 1}')
+    problems = writer_schema_problems(episode)
+    assert f"{fmt.ALIGNED_JOINTS}: frame 0 lacks state/end/arm_orientation" in problems
+    assert "intrinsic_head_front_depth.json: SN missing" in problems

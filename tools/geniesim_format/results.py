@@ -16,7 +16,18 @@ import numpy.typing as npt
 
 DEFAULT_RESULTS_PATH: Final = "geniesim/results.tar.gz"  # scene-relative, see the import job
 RECORDING_DIR: Final = "recording_data"
-EPISODE_DIR_PATTERN: Final = re.compile(r"^(?P<task>[A-Za-z0-9_.-]+)_(?P<index>\d+)$")
+# Genie Sim names episode folders `[<task>_<i>]`, with a suffix after the bracket when a
+# name repeats; the bare `<task>_<i>` form is accepted too.
+EPISODE_DIR_PATTERN: Final = re.compile(
+    r"^(?P<open>\[)?(?P<task>[A-Za-z0-9_.-]+?)_(?P<index>\d+)(?(open)\])"
+    r"(?P<suffix>[A-Za-z0-9_.()-]*)$"
+)
+
+
+def episode_dir_name(task: str, index: int) -> str:
+    """The folder Genie Sim's recorder names an episode: `[<task>_<index>]`."""
+    return f"[{task}_{index}]"
+
 
 ALIGNED_JOINTS: Final = "aligned_joints.h5"
 META_INFO: Final = "meta_info.json"
@@ -38,6 +49,9 @@ WAIST_POSITION: Final = "waist/position"
 HEAD_POSITION: Final = "head/position"
 END_POSITION: Final = "end/position"  # (2, 3): left and right end effector, robot frame
 END_ORIENTATION: Final = "end/orientation"  # (2, 4) quaternions
+# The writer records the gripper state as an opening of 0..120 and the action as 0..1 under
+# the same names; the imported feature names carry the range.
+EFFECTOR_RANGE: Final = {STATE: "0..120", ACTION: "0..1"}
 NAMES_ATTR: Final = "name"  # joint names stored on the joint/waist/head groups
 
 # task_result.json
