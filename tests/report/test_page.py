@@ -179,3 +179,19 @@ def test_a_report_that_cannot_be_written_is_logged_not_raised(tmp_path: Path, ca
     blocker.write_text("not a folder")
     assert write_report_quietly(blocker) is None
     assert "scene report not written" in caplog.text
+
+
+def test_unchanged_page_is_not_rewritten(scene_dir: Path):
+    """The page is dated by its latest marker, not the clock; the same scene gives the same
+    bytes and an unchanged page is left untouched (a rerun that skips every step writes
+    nothing), while a new marker updates it."""
+    storage = LocalStorage(scene_dir)
+    page = scene_dir / write_report(storage)
+    first = page.stat()
+    assert "As of 2026-12-06T07:07:00+00:00" in page.read_text()
+    write_report(storage)
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    marker = {"step": "extra", "completed_at": "2026-12-06T08:00:00+00:00", "duration_s": 1.0}
+    (scene_dir / ".markers/extra.complete.json").write_text(json.dumps(marker))
+    write_report(storage)
+    assert "As of 2026-12-06T08:00:00+00:00" in page.read_text()

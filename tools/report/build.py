@@ -88,7 +88,7 @@ def build_report(storage: Storage, run_summary: Mapping[str, Any] | None = None)
     has_video = files.exists(EPISODES_PREVIEW_PATH)
     return _TEMPLATES.get_template("index.html.j2").render(
         scene_id=manifest.get("scene_id") or (run_summary or {}).get("scene_id") or "scene",
-        generated_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        as_of=max((s.finished_at or "" for s in steps), default="") or None,
         overall_ok=all(s.status not in ("failed", "blocked") for s in steps)
         and all(s.validated is not False for s in steps),
         provenance=provenance(manifest, markers, validation),
@@ -112,9 +112,15 @@ def build_report(storage: Storage, run_summary: Mapping[str, Any] | None = None)
 
 
 def write_report(storage: Storage, run_summary: Mapping[str, Any] | None = None) -> str:
-    """Build the page and write it to `reports/index.html`; returns that key."""
-    html = build_report(storage, run_summary)
-    storage.write_bytes(REPORT_PATH, html.encode("utf-8"))
+    """Build the page and write it to `reports/index.html`; returns that key.
+
+    The page depends only on the scene's files (it is dated by its latest marker, not by the
+    clock), and an unchanged page is not written again: a rerun whose steps all skip leaves
+    the scene exactly as it was.
+    """
+    data = build_report(storage, run_summary).encode("utf-8")
+    if not (storage.exists(REPORT_PATH) and storage.read_bytes(REPORT_PATH) == data):
+        storage.write_bytes(REPORT_PATH, data)
     return REPORT_PATH
 
 
