@@ -79,7 +79,7 @@ def image_provided(git_dir: Path, tag: str) -> dict[str, str]:
         ["git", "--git-dir", str(git_dir), "ls-tree", "--name-only", tag, "deps/"],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
-    provided = {}
+    provided: dict[str, str] = {}
     for path in names:
         if re.fullmatch(r"deps/pip[a-z_]*\.toml", path):
             text = subprocess.run(
@@ -92,7 +92,7 @@ def image_provided(git_dir: Path, tag: str) -> dict[str, str]:
 
 def lock_pins(lock: Path = LOCK) -> dict[str, str]:
     """requirements.txt as name -> exact version."""
-    pins = {}
+    pins: dict[str, str] = {}
     for line in lock.read_text().splitlines():
         line = line.split("#")[0].strip()
         if "==" in line:
