@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
@@ -17,10 +18,11 @@ from episode_generation_job.rollout import (
 )
 from tools.errors import InputError
 from tools.scene_layout import MANIFEST_PATH
-from tools.scene_manifest import SceneManifest
+from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
+from tools.tasks.rims import RimGeometry, load_rim
 from tools.tasks.task_specifier import (
     Phraser,
     PickPlaceTask,
@@ -49,6 +51,20 @@ def closed_containers(backend: SimBackend, manifest: SceneManifest) -> frozenset
     return frozenset(closed)
 
 
+def scene_rims(scene_dir: Path | None, manifest: SceneManifest) -> dict[str, RimGeometry]:
+    """Pinchable rims of the manipulable objects, from their collision hulls (none without a
+    scene folder)."""
+    if scene_dir is None:
+        return {}
+    rims = {}
+    for obj in manifest.objects:
+        if obj.sim_role is SimRole.MANIPULABLE and obj.asset.collision_paths:
+            rim = load_rim(scene_dir, obj.asset.collision_paths)
+            if rim is not None:
+                rims[obj.id] = rim
+    return rims
+
+
 def _replay_recorder(backend: SimBackend, bundle: BundleConfig | None) -> ReplayRecorder | None:
     """The replay recorder of a MuJoCo backend, imported only then (no MuJoCo in the Isaac
     Sim image); other engines record no replay state."""
@@ -68,6 +84,7 @@ class EpisodeSession:
         max_tasks: at most this many tasks.
         phrase: instruction phrasing.
         randomizer: per-episode randomization (default: mode `none`, the job's own jitter).
+        scene_dir: the scene folder, to read collision hulls for rim grasps (None: no rims).
 
     Raises:
         InputError: the scene offers no feasible pick-and-place task.
@@ -81,6 +98,7 @@ class EpisodeSession:
         max_tasks: int = 8,
         phrase: Phraser = template_phrase,
         randomizer: EpisodeRandomizer | None = None,
+        scene_dir: Path | None = None,
     ) -> None:
         self.backend = backend
         self.randomizer = randomizer or EpisodeRandomizer(None, manifest)
@@ -113,6 +131,7 @@ class EpisodeSession:
             max_tasks=max_tasks,
             phrase=phrase,
             closed=closed_containers(backend, manifest),
+            rims=scene_rims(scene_dir, manifest),
         )
         # Reachability before trying: keep the tasks whose whole plan has IK solutions at rest.
         self.tasks: list[PickPlaceTask] = [

@@ -68,14 +68,31 @@ def _cruise_height(
     return highest + grasp.drop + OBSTACLE_MARGIN
 
 
-def _place_yaw(
-    grasp: Grasp, position: tuple[float, float, float], obstacles: Mapping[str, ObjectBox]
-) -> float:
-    """The grasp yaw, or the nearest turn of it by 45-degree steps that keeps the hand clear."""
+def _place_pose(
+    grasp: Grasp,
+    target: ObjectBox,
+    region: GoalRegion,
+    place_z: float,
+    obstacles: Mapping[str, ObjectBox],
+) -> tuple[float, float, float]:
+    """TCP (x, y) and yaw at release that put the target's centre on the region's centre:
+    the grasp yaw, or the nearest turn of it by 45-degree steps that keeps the hand clear.
+
+    The TCP holds the object off its centre by the grasp's offset (a rim pinch holds it by
+    the wall), which turns with the hand.
+    """
+    dx, dy = grasp.position[0] - target.centre[0], grasp.position[1] - target.centre[1]
+    first: tuple[float, float, float] | None = None
     for turn in (0.0, math.pi / 4, -math.pi / 4, math.pi / 2, -math.pi / 2):
-        if not hand_collides(position, grasp.yaw + turn, grasp.opening, obstacles):
-            return grasp.yaw + turn
-    return grasp.yaw
+        c, s = math.cos(turn), math.sin(turn)
+        x = region.centre[0] + c * dx - s * dy
+        y = region.centre[1] + s * dx + c * dy
+        pose = (x, y, grasp.yaw + turn)
+        first = first or pose
+        if not hand_collides((x, y, place_z), pose[2], grasp.opening, obstacles):
+            return pose
+    assert first is not None
+    return first
 
 
 def plan_pick_place(
@@ -115,7 +132,7 @@ def plan_pick_place(
         _cruise_height(grasp, (px, py), target.footprint_radius, obstacles),
     )
     yaw = grasp.yaw
-    place_yaw = _place_yaw(grasp, (px, py, place_z), obstacles)
+    px, py, place_yaw = _place_pose(grasp, target, region, place_z, obstacles)
     opening = grasp.opening
     above_grasp, grasp_pose = (gx, gy, approach_z), (gx, gy, gz)
     lifted, above_place = (gx, gy, cruise), (px, py, cruise)

@@ -22,9 +22,11 @@ from episode_generation_job.final_state import (
 )
 from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.motion import plan_pick_place
+from episode_generation_job.rim_grasp import plan_rim_grasp
 from episode_generation_job.success import Verdict, judge
 from tools.sim.robots.franka import FrankaKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
+from tools.tasks.skills import RIM
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 if TYPE_CHECKING:
@@ -124,7 +126,11 @@ def plan_attempt(
     target = boxes[task.target_id]
     support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
     obstacles = _obstacles(boxes, task, support_top)
-    grasp = plan_grasp(target, support_top, backend.robot_base.yaw, obstacles)
+    base = backend.robot_base
+    if task.skill == RIM and task.rim is not None:
+        grasp = plan_rim_grasp(target, task.rim, support_top, base.position, base.yaw, obstacles)
+    else:
+        grasp = plan_grasp(target, support_top, base.yaw, obstacles)
     if grasp is None:
         return "not_graspable"
     region = task.goal_region(boxes[task.goal_id], target.footprint_radius)

@@ -63,6 +63,7 @@ def _open_session(
         max_tasks=settings.MAX_TASKS,
         phrase=_phraser(settings),
         randomizer=EpisodeRandomizer(bundle, manifest),
+        scene_dir=scene_dir,
     )
 
 

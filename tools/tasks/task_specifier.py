@@ -12,6 +12,7 @@ from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.receptacles import fits_goal, is_receptacle, relation_to
+from tools.tasks.rims import RimGeometry
 from tools.tasks.skills import TOP, grasp_skill
 
 GRASP_CLEARANCE = franka.DESCRIPTION.grasp_clearance_m
@@ -91,7 +92,8 @@ class PickPlaceTask:
         instruction: the natural-language instruction.
         side: for a region goal, the side of the work surface it lies on ("left", "right").
         relation: "on" or "in" (the goal is a container).
-        skill: how the target is picked (`tools.tasks.skills`: top-down or from the side).
+        skill: how the target is picked (`tools.tasks.skills`: a pinch across it or of its rim).
+        rim: the target's rim geometry (rim pinches only).
     """
 
     task_id: str
@@ -103,6 +105,7 @@ class PickPlaceTask:
     side: str | None = None
     relation: str = "on"
     skill: str = TOP
+    rim: RimGeometry | None = None
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
@@ -253,6 +256,7 @@ def derive_tasks(
     phrase: Phraser = template_phrase,
     closed: Collection[str] = (),
     limits: ArmLimits = PANDA_LIMITS,
+    rims: Mapping[str, RimGeometry] | None = None,
 ) -> list[PickPlaceTask]:
     """Every feasible pick-and-place task of the scene, in a stable order.
 
@@ -269,16 +273,23 @@ def derive_tasks(
         phrase: turns (target, goal, relation) into an instruction.
         closed: containers by name measured closed on top (e.g. a tissue box): flat, "on".
         limits: the robot's gripper and reach (default: the Panda's).
+        rims: object id -> its pinchable rim (`tools.tasks.rims`): wide open containers
+            (mugs, bowls, bins) become targets picked by the rim.
 
     Returns:
         The tasks (possibly empty).
     """
     objects = {o.id: o for o in manifest.objects if o.id in boxes}
     free = set(free_objects)
+    rims = rims or {}
+    skills = {
+        o.id: grasp_skill(boxes[o.id], o.category, limits.max_grasp_width, o.id in rims)
+        for o in objects.values()
+    }
     targets = [
         o for o in objects.values()
         if o.sim_role is SimRole.MANIPULABLE and o.id in free
-        and graspable(boxes[o.id], o.category, limits.max_grasp_width)
+        and skills[o.id] is not None
         and within_reach(base, boxes[o.id].centre, limits)
     ]  # fmt: skip
     receptacles = [
@@ -286,9 +297,6 @@ def derive_tasks(
         if is_receptacle(o, boxes[o.id], closed) and within_reach(base, boxes[o.id].centre, limits)
     ]  # fmt: skip
     tasks: list[PickPlaceTask] = []
-    skills = {
-        o.id: grasp_skill(boxes[o.id], o.category, limits.max_grasp_width) or TOP for o in targets
-    }
     for target in sorted(targets, key=lambda o: o.id):
         support = _support_of(target)
         for goal in sorted(receptacles, key=lambda o: o.id):
@@ -308,7 +316,8 @@ def derive_tasks(
                     None,
                     instruction,
                     relation=relation,
-                    skill=skills[target.id],
+                    skill=skills[target.id] or TOP,
+                    rim=rims.get(target.id),
                 )
             )
     surface_id = manifest.robot.work_surface
@@ -332,7 +341,8 @@ def derive_tasks(
                         region,
                         instruction,
                         side,
-                        skill=skills[target.id],
+                        skill=skills[target.id] or TOP,
+                        rim=rims.get(target.id),
                     )
                 )
     # Interleave targets so the first tasks cover different objects.

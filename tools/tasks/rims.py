@@ -1,0 +1,177 @@
+"""Rim grasps read from an object's collision hulls: where its wall can be pinched at the top.
+
+An open container (mug, cup, bowl, bin) is hollow in its collision model (simready decomposes
+it into convex pieces around the cavity). A horizontal slice just below the top shows the
+wall as a ring of occupied cells around an enclosed empty cavity; along rays from the cavity's
+centre, each crossing of the wall is a candidate pinch: the fingers straddle the wall, one in
+the cavity and one outside, closing along the ray. Rays that meet more geometry just outside
+the wall (a mug's handle) are skipped. Results are cached by the hulls' content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
+
+FloatArray = NDArray[np.float64]
+GRASP_DEPTH = 0.015  # pinch this far below the top: the pads' middle
+CELL = 0.002  # slice resolution, metres
+RAYS = 16
+MIN_WALL = 0.002  # thinner walls are noise
+MAX_WALL = 0.025  # thicker "walls" are solid bodies, not rims
+FINGER_ROOM = 0.022  # the inner finger needs this much cavity behind the wall (pad + clearance)
+OUTER_ROOM = 0.025  # and the outer finger this much free space outside it
+MIN_CAVITY_RADIUS = 0.02
+
+
+@dataclass(frozen=True)
+class RimGrasp:
+    """One pinch of the wall, in the hulls' box frame (origin at the box centre, x/y along
+    the object's own axes).
+
+    Attributes:
+        x: wall midpoint x at the grasp depth.
+        y: wall midpoint y.
+        angle: direction of the ray from the cavity centre through the wall (the closing axis).
+        thickness: wall thickness along the ray.
+    """
+
+    x: float
+    y: float
+    angle: float
+    thickness: float
+
+
+@dataclass(frozen=True)
+class RimGeometry:
+    """An object's pinchable rim: the grasps and the box they are expressed in.
+
+    Attributes:
+        grasps: candidate pinches around the rim.
+        half_extents: half sizes of the hulls' bounding box (to match the simulator's box).
+        depth: grasp depth below the top.
+    """
+
+    grasps: tuple[RimGrasp, ...]
+    half_extents: tuple[float, float, float]
+    depth: float = GRASP_DEPTH
+
+
+def _occupancy(
+    hulls: Sequence[FloatArray], z: float, low: FloatArray, high: FloatArray
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Grid x and y values and which cells of the slice at height z lie inside some hull."""
+    xs = np.arange(low[0], high[0] + CELL, CELL)
+    ys = np.arange(low[1], high[1] + CELL, CELL)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    points = np.column_stack([gx.ravel(), gy.ravel(), np.full(gx.size, z)])
+    occupied = np.zeros(len(points), dtype=bool)
+    for vertices in hulls:
+        try:
+            equations = ConvexHull(vertices).equations
+        except (QhullError, ValueError):
+            continue  # a flat or degenerate piece has no inside
+        occupied |= np.all(points @ equations[:, :3].T + equations[:, 3] <= 1e-4, axis=1)
+    return xs, ys, occupied.reshape(gx.shape)
+
+
+def _cavity(occupied: NDArray[np.bool_]) -> NDArray[np.bool_] | None:
+    """The largest empty region not touching the slice's border (None: no enclosed cavity)."""
+    labels, count = ndimage.label(~occupied)
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    best: NDArray[np.bool_] | None = None
+    for label in range(1, count + 1):
+        if label in border:
+            continue
+        region = labels == label
+        if best is None or region.sum() > best.sum():
+            best = region
+    return best
+
+
+def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
+    """The rim grasps of an object from its convex collision pieces (canonical frame, Z-up).
+
+    Args:
+        hulls: each piece's vertices (V, 3).
+
+    Returns:
+        The rim, or None when the top is not an open cavity with a pinchable wall.
+    """
+    if not hulls:
+        return None
+    every = np.vstack(hulls)
+    low, high = every.min(axis=0), every.max(axis=0)
+    centre = (low + high) / 2
+    half = (high - low) / 2
+    xs, ys, occupied = _occupancy(hulls, float(high[2] - GRASP_DEPTH), low, high)
+    cavity = _cavity(occupied)
+    if cavity is None or math.sqrt(cavity.sum() * CELL * CELL / math.pi) < MIN_CAVITY_RADIUS:
+        return None
+    ix, iy = np.nonzero(cavity)
+    origin = np.array([xs[ix].mean(), ys[iy].mean()])
+
+    def filled(point: FloatArray) -> bool | None:
+        i, j = round((point[0] - xs[0]) / CELL), round((point[1] - ys[0]) / CELL)
+        if not (0 <= i < len(xs) and 0 <= j < len(ys)):
+            return None  # outside the object's box
+        return bool(occupied[i, j])
+
+    grasps = []
+    steps = np.arange(0.0, float(np.hypot(*(high[:2] - low[:2]))), CELL / 2)
+    for k in range(RAYS):
+        angle = 2 * math.pi * k / RAYS
+        direction = np.array([math.cos(angle), math.sin(angle)])
+        states = [filled(origin + r * direction) for r in steps]
+        inner = next((i for i, s in enumerate(states) if s), None)
+        if inner is None:
+            continue
+        outer = next((i for i in range(inner, len(states)) if not states[i]), None)
+        if outer is None:
+            continue
+        r_in, r_out = float(steps[inner]), float(steps[outer])
+        beyond = [s for r, s in zip(steps, states, strict=True) if r_out < r <= r_out + OUTER_ROOM]
+        if any(beyond) or r_in < FINGER_ROOM or not MIN_WALL <= r_out - r_in <= MAX_WALL:
+            continue
+        mid = origin + direction * (r_in + r_out) / 2 - centre[:2]
+        grasps.append(RimGrasp(float(mid[0]), float(mid[1]), angle, r_out - r_in))
+    # A wall much thicker than the rest is something attached to it (a handle's root).
+    typical = float(np.median([g.thickness for g in grasps])) if grasps else 0.0
+    grasps = [g for g in grasps if g.thickness <= 1.5 * typical]
+    if not grasps:
+        return None
+    return RimGeometry(tuple(grasps), (float(half[0]), float(half[1]), float(half[2])))
+
+
+def _obj_vertices(text: str) -> FloatArray:
+    rows = [line.split()[1:4] for line in text.splitlines() if line.startswith("v ")]
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 3)
+
+
+_CACHE: dict[str, RimGeometry | None] = {}  # hull content hash -> rim
+
+
+def load_rim(scene_dir: Path, collision_paths: Sequence[str]) -> RimGeometry | None:
+    """The rim of an object from its collision hull OBJ files (None: no OBJ hulls or no rim).
+
+    Args:
+        scene_dir: the scene folder the paths are relative to.
+        collision_paths: the manifest's `asset.collision_paths`.
+    """
+    paths = [scene_dir / p for p in collision_paths if p.endswith(".obj")]
+    if not paths or not all(p.is_file() for p in paths):
+        return None
+    texts = [p.read_text() for p in paths]
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
+    if digest not in _CACHE:
+        hulls = [v for v in (_obj_vertices(t) for t in texts) if len(v) >= 4]
+        _CACHE[digest] = rim_from_hulls(hulls)
+    return _CACHE[digest]
