@@ -97,3 +97,8 @@ def test_mock_episodes_have_genie_sims_full_writer_schema(tmp_path: Path) -> Non
     problems = writer_schema_problems(episode)
     assert f"{fmt.ALIGNED_JOINTS}: frame 0 lacks state/end/arm_orientation" in problems
     assert "intrinsic_head_front_depth.json: SN missing" in problems
+    (episode / fmt.ALIGNED_JOINTS).write_bytes(b"not hdf5")
+    (episode / fmt.META_INFO).unlink()
+    problems = writer_schema_problems(episode)
+    assert f"{fmt.ALIGNED_JOINTS}: unreadable (OSError)" in problems
+    assert f"{fmt.META_INFO}: missing or not JSON" in problems
