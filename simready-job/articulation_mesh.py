@@ -20,6 +20,8 @@ from tools.errors import InputError
 FloatArray = npt.NDArray[np.float64]
 Box = tuple[FloatArray, FloatArray]  # (min corner, max corner), asset frame
 TRAY_RGBA = (150, 140, 130, 255)
+MIN_TRIANGLE_AREA_M2 = 1e-12
+MIN_PIECE_AREA_M2 = 1e-6
 
 
 def load_textured(path: Path, source: str) -> list[trimesh.Trimesh]:
@@ -59,8 +61,13 @@ def _half(mesh: trimesh.Trimesh, normal: FloatArray, origin: FloatArray) -> trim
         origin,
         uv=np.asarray(uv) if textured else None,
     )
-    if not len(faces):
-        return None
+    corners = vertices[faces]
+    areas = np.linalg.norm(
+        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
+    )
+    faces = faces[areas > MIN_TRIANGLE_AREA_M2 * 2]  # slivers of the cut lines
+    if areas.sum() / 2 < MIN_PIECE_AREA_M2 or not len(faces):
+        return None  # a sliver of a triangle the plane grazed (MuJoCo refuses such meshes)
     if isinstance(visual, trimesh.visual.TextureVisuals) and new_uv is not None:
         material = visual.material
         look = trimesh.visual.TextureVisuals(  # type: ignore[no-untyped-call]
