@@ -11,6 +11,7 @@ module owns the app.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -77,6 +78,9 @@ def run_in_kit(
         exit_process: ends the process without running Kit's teardown a second time.
     """
     app = start()
+    # SimulationApp's own SIGINT handler shuts Kit down and exits with 0 on the spot: an
+    # interrupted job must fail like any other interruption (KeyboardInterrupt, status 1).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     status = 1
     try:
         status = exit_status(body())

@@ -201,6 +201,33 @@ def test_kit_closes_after_the_job_and_keeps_its_exit_code(body, status):
     assert events == ["start", "body", "close app"]
 
 
+def test_an_interrupt_is_a_failure_not_kit_s_exit_0():
+    """Kit's SIGINT handler (shut down, exit 0) is replaced: Ctrl-C fails the job."""
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+
+    def kit_like_start():
+        signal.signal(signal.SIGINT, lambda *_: None)
+        return "app"
+
+    def body():
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        raise KeyboardInterrupt
+
+    def exit_process(status):
+        raise _Exited(status)
+
+    try:
+        with pytest.raises(_Exited) as exited:
+            isaacsim_app.run_in_kit(
+                body, start=kit_like_start, close=lambda app: None, exit_process=exit_process
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert exited.value.status == 1
+
+
 def test_a_failing_close_keeps_the_job_status():
     """A fault while Kit shuts down does not turn the job's status into success or failure."""
 
