@@ -206,9 +206,10 @@ def rigid_prim(path: str) -> RigidPrim:  # pragma: no cover - needs Isaac Sim
 
 
 def bind_friction(
-    material_path: str, geom_paths: Sequence[str], static: float, dynamic: float
+    material_path: str, prim_paths: Sequence[str], static: float, dynamic: float
 ) -> None:  # pragma: no cover - needs Isaac Sim
-    """A rigid-body material on the given collision prims, combined by max (as MuJoCo does)."""
+    """A rigid-body material bound on the prims, stronger than their descendants' own, with
+    frictions combined by max (as MuJoCo does)."""
     from isaacsim.core.experimental.materials import RigidBodyMaterial
     from isaacsim.core.experimental.prims import GeomPrim
 
@@ -216,7 +217,7 @@ def bind_friction(
         material_path, static_frictions=[static], dynamic_frictions=[dynamic], restitutions=[0.0]
     )
     material.set_combine_modes(frictions=["max"])
-    GeomPrim(list(geom_paths)).apply_physics_materials(material)
+    GeomPrim(list(prim_paths)).apply_physics_materials(material)  # default: stronger
 
 
 def contact_report() -> list[ContactPair]:  # pragma: no cover - needs Isaac Sim

@@ -120,12 +120,11 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         stand = pedestal(manifest, self._base)
         if stand is not None:
             stage_io.author_pedestal(stage, stand)
-        pads = stage_io.collision_paths(
-            stage, [f"{stage_io.ROBOT_PATH}/{b}" for b in franka.FINGER_BODIES]
-        )
-        if not pads:
-            raise BackendUnavailableError(NAME, f"no collision prims under the fingers of {asset}")
-        api.bind_friction(FINGER_MATERIAL_PATH, pads, *self._controller.finger_friction)
+        # Bound on the finger links, stronger than their (instanced) collision meshes' own.
+        fingers = [f"{stage_io.ROBOT_PATH}/{b}" for b in franka.FINGER_BODIES]
+        if not all(stage.GetPrimAtPath(p).IsValid() for p in fingers):
+            raise BackendUnavailableError(NAME, f"{asset} has no links {franka.FINGER_BODIES}")
+        api.bind_friction(FINGER_MATERIAL_PATH, fingers, *self._controller.finger_friction)
         self._robot: Articulation = api.articulation(stage_io.ROBOT_PATH)
         # The base pose is set before play, as Isaac Sim requires.
         self._robot.set_world_poses(

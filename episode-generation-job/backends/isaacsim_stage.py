@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -123,18 +123,6 @@ def rigid_bodies(stage: Usd.Stage, paths: Mapping[str, str]) -> tuple[str, ...]:
             if stage.GetPrimAtPath(p).HasAPI(UsdPhysics.RigidBodyAPI)
         )
     )
-
-
-def collision_paths(stage: Usd.Stage, roots: Iterable[str]) -> list[str]:
-    """Every prim with a collision API under the given prims (e.g. a finger link's meshes)."""
-    from pxr import Usd, UsdPhysics
-
-    found = []
-    for root in roots:
-        for prim in Usd.PrimRange(stage.GetPrimAtPath(root)):
-            if prim.HasAPI(UsdPhysics.CollisionAPI):
-                found.append(str(prim.GetPath()))
-    return found
 
 
 def local_bounds(stage: Usd.Stage, path: str) -> tuple[FloatArray, FloatArray]:
