@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import mujoco
+import numpy as np
+from numpy.typing import NDArray
 from pxr import Gf, Usd, UsdGeom, UsdPhysics, UsdShade
 
 from episode_generation_job.backends.mujoco_scene import MujocoScene, ObjectRef
@@ -30,15 +33,18 @@ from tools.scene_manifest import (
 )
 from tools.sim import usd_layout
 
+FloatArray = NDArray[np.float64]
 TABLE_ID = "table_0"
 TABLE_TOP = 0.75
 
 
 @dataclass(frozen=True)
-class _Item:
+class TabletopItem:
+    """A free object of the synthetic tabletop: a box or an upright cylinder on the table."""
+
     object_id: str
     label: str
-    shape: str  # "box" | "cylinder"
+    shape: str  # "box" | "cylinder" | "cup" (open top: a floor and eight wall boxes)
     size: tuple[float, float, float]  # full x, y, z extents
     xy: tuple[float, float]
     yaw: float
@@ -48,7 +54,7 @@ class _Item:
 
 
 _ITEMS = (
-    _Item(
+    TabletopItem(
         "cube_0",
         "toy block",
         "box",
@@ -59,7 +65,7 @@ _ITEMS = (
         "red",
         (0.85, 0.15, 0.15, 1.0),
     ),
-    _Item(
+    TabletopItem(
         "can_0",
         "soda can",
         "cylinder",
@@ -70,7 +76,7 @@ _ITEMS = (
         "blue",
         (0.2, 0.35, 0.8, 1.0),
     ),
-    _Item(
+    TabletopItem(
         "box_0",
         "small box",
         "box",
@@ -81,7 +87,7 @@ _ITEMS = (
         "brown",
         (0.6, 0.45, 0.3, 1.0),
     ),
-    _Item(
+    TabletopItem(
         "plate_0",
         "plate",
         "cylinder",
@@ -93,6 +99,65 @@ _ITEMS = (
         (0.93, 0.93, 0.9, 1.0),
     ),
 )
+
+
+CUP_WALL = 0.006
+_CUP_SIDES = 8
+
+
+def cup_pieces(size: tuple[float, float, float]) -> list[tuple[FloatArray, FloatArray]]:
+    """An open cup as convex boxes: (centre, half sizes) in a frame turned so each wall's
+    half sizes are (thickness/2, length/2, height/2) after rotation by its angle (k * 45 deg).
+
+    The first piece is the floor (not turned); piece k >= 1 is turned by (k - 1) * 45 deg.
+    Centres are relative to the cup's centre.
+    """
+    radius, height = size[0] / 2, size[2]
+    apothem = radius * math.cos(math.pi / _CUP_SIDES)
+    length = 2 * radius * math.sin(math.pi / _CUP_SIDES) + CUP_WALL
+    pieces = [
+        (
+            np.array([0.0, 0.0, -height / 2 + CUP_WALL / 2]),
+            np.array([0.7 * apothem, 0.7 * apothem, CUP_WALL / 2]),
+        )
+    ]
+    for k in range(_CUP_SIDES):
+        angle = 2 * math.pi * k / _CUP_SIDES
+        mid = apothem - CUP_WALL / 2
+        centre = np.array([mid * math.cos(angle), mid * math.sin(angle), 0.0])
+        pieces.append((centre, np.array([CUP_WALL / 2, length / 2, height / 2])))
+    return pieces
+
+
+def cup_hulls(size: tuple[float, float, float]) -> list[FloatArray]:
+    """The cup's pieces as vertex sets (corners), in the cup's frame: its collision hulls."""
+    hulls = []
+    for k, (centre, half) in enumerate(cup_pieces(size)):
+        angle = 0.0 if k == 0 else 2 * math.pi * (k - 1) / _CUP_SIDES
+        c, s = math.cos(angle), math.sin(angle)
+        turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)]) * half
+        hulls.append(corners @ turn.T + centre)
+    return hulls
+
+
+def _add_cup_geoms(body: mujoco.MjsBody, item: TabletopItem) -> tuple[str, ...]:
+    names = []
+    for k, (centre, half) in enumerate(cup_pieces(item.size)):
+        angle = 0.0 if k == 0 else 2 * math.pi * (k - 1) / _CUP_SIDES
+        name = f"{item.object_id}/geom{k}"
+        body.add_geom(
+            name=name,
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=list(half),
+            pos=list(centre),
+            quat=[math.cos(angle / 2), 0.0, 0.0, math.sin(angle / 2)],
+            mass=item.mass / (_CUP_SIDES + 1),
+            rgba=list(item.rgba),
+            friction=[0.8, 0.005, 0.0001],
+        )
+        names.append(name)
+    return tuple(names)
 
 
 def _asset(object_id: str) -> Asset:
@@ -114,7 +179,7 @@ def _physics(mass: float) -> Physics:
     )
 
 
-def _object(item: _Item, origin: tuple[float, float]) -> SceneObject:
+def _object(item: TabletopItem, origin: tuple[float, float]) -> SceneObject:
     x, y = origin[0] + item.xy[0], origin[1] + item.xy[1]
     return SceneObject(
         id=item.object_id,
@@ -133,8 +198,11 @@ def _object(item: _Item, origin: tuple[float, float]) -> SceneObject:
     )
 
 
-def tabletop_scene() -> MujocoScene:
+def tabletop_scene(extra_items: Sequence[TabletopItem] = ()) -> MujocoScene:
     """A 1.2 x 0.8 m table with a block, a can, a box and a plate, and a floor-standing Panda.
+
+    Args:
+        extra_items: more objects on the table (e.g. a tall bottle for side grasps).
 
     Returns:
         The scene (MjSpec + body map + manifest) ready for `MujocoBackend`.
@@ -164,7 +232,7 @@ def tabletop_scene() -> MujocoScene:
             provenance=ObjectProvenance(source_id=TABLE_ID, pose_source=PoseSource.AUTHORED),
         )
     ]
-    for item in _ITEMS:
+    for item in (*_ITEMS, *extra_items):
         obj = _object(item, origin)
         body = spec.worldbody.add_body(
             name=item.object_id,
@@ -172,6 +240,10 @@ def tabletop_scene() -> MujocoScene:
             quat=list(obj.transform.rotation_wxyz),
         )
         body.add_freejoint()
+        if item.shape == "cup":
+            refs[item.object_id] = ObjectRef(item.object_id, _add_cup_geoms(body, item))
+            objects.append(obj)
+            continue
         half = [s / 2 for s in item.size]
         box = item.shape == "box"
         body.add_geom(
@@ -195,7 +267,7 @@ def tabletop_scene() -> MujocoScene:
 
 
 def _shape(
-    stage: Usd.Stage, path: str, size: tuple[float, float, float], item: _Item | None
+    stage: Usd.Stage, path: str, size: tuple[float, float, float], item: TabletopItem | None
 ) -> UsdGeom.Gprim:
     if item is not None and item.shape == "cylinder":
         cylinder = UsdGeom.Cylinder.Define(stage, path)

@@ -1,0 +1,122 @@
+"""Rim pinches: read from collision hulls, planned in the world, executed in MuJoCo."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from episode_generation_job.backends.base import EpisodeInit
+from episode_generation_job.backends.mujoco_backend import MujocoBackend
+from episode_generation_job.rim_grasp import plan_rim_grasp
+from episode_generation_job.rollout import run_episode
+from episode_generation_job.testing import TabletopItem, cup_hulls, tabletop_scene
+from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.franka import constants as franka
+from tools.tasks.geometry import ObjectBox
+from tools.tasks.rims import load_rim, rim_from_hulls
+from tools.tasks.skills import RIM, TOP, grasp_skill
+from tools.tasks.task_specifier import derive_tasks
+
+CUP_SIZE = (0.09, 0.09, 0.09)  # wider than the Panda opens: only its rim can be pinched
+CUP = TabletopItem(
+    "cup_0", "paper cup", "cup", CUP_SIZE, (0.45, 0.28), 0.0, 0.15, "green", (0.2, 0.7, 0.3, 1)
+)
+
+
+def _handle(size: tuple[float, float, float]) -> np.ndarray:
+    """A solid handle beside the cup's +x wall, reaching 3 cm out."""
+    r, h = size[0] / 2, size[2]
+    return np.array(
+        [
+            [x, y, z]
+            for x in (r - 0.004, r + 0.03)
+            for y in (-0.008, 0.008)
+            for z in (0.02, h - 0.01)
+        ]
+    ) - np.array([0.0, 0.0, h / 2])
+
+
+def test_rim_found_around_the_cavity_and_not_at_the_handle() -> None:
+    rim = rim_from_hulls(cup_hulls(CUP_SIZE))
+    assert rim is not None and len(rim.grasps) >= 12
+    for pinch in rim.grasps:
+        assert 0.004 <= pinch.thickness <= 0.012  # the 6 mm wall, a cell or two either way
+        assert 0.035 <= math.hypot(pinch.x, pinch.y) <= 0.045  # octagon: faces and corners
+    with_handle = rim_from_hulls([*cup_hulls(CUP_SIZE), _handle(CUP_SIZE)])
+    assert with_handle is not None
+    toward_handle = [p for p in with_handle.grasps if math.cos(p.angle) > 0.95]
+    assert toward_handle == []
+    assert len(with_handle.grasps) >= len(rim.grasps) - 3
+
+
+def test_solid_and_empty_geometry_have_no_rim() -> None:
+    block = np.array([[x, y, z] for x in (0, 0.09) for y in (0, 0.09) for z in (0, 0.09)])
+    assert rim_from_hulls([block]) is None
+    assert rim_from_hulls([]) is None
+
+
+def test_rim_is_loaded_from_obj_hulls_and_cached(tmp_path: Path) -> None:
+    paths = []
+    for k, hull in enumerate(cup_hulls(CUP_SIZE)):
+        path = tmp_path / f"hull_{k}.obj"
+        path.write_text("".join(f"v {x} {y} {z}\n" for x, y, z in hull))
+        paths.append(path.name)
+    first = load_rim(tmp_path, paths)
+    assert first is not None and first is load_rim(tmp_path, paths)
+    assert load_rim(tmp_path, ["missing.obj"]) is None
+    assert load_rim(tmp_path, ["mesh.glb"]) is None
+
+
+def test_skill_follows_the_geometry() -> None:
+    narrow = ObjectBox("can", (0.5, 0.0, 0.81), (0.033, 0.033, 0.06), 0.0)
+    wide = ObjectBox("cup", (0.5, 0.0, 0.8), (0.045, 0.045, 0.045), 0.0)
+    assert grasp_skill(narrow, "can") == TOP
+    assert grasp_skill(wide, "cup") is None
+    assert grasp_skill(wide, "cup", has_rim=True) == RIM
+
+
+def test_rim_grasp_straddles_the_wall_nearest_the_robot() -> None:
+    rim = rim_from_hulls(cup_hulls(CUP_SIZE))
+    assert rim is not None
+    box = ObjectBox("cup_0", (0.5, 0.2, 0.795), rim.half_extents, 0.0)
+    grasp = plan_rim_grasp(box, rim, 0.75, (0.0, 0.0), 0.0)
+    assert grasp is not None
+    assert grasp.position[2] == pytest.approx(box.top - rim.depth)
+    # On the wall, on the robot's side, closing across the wall (radially).
+    assert 0.035 <= math.dist(grasp.position[:2], box.centre[:2]) <= 0.045
+    assert math.dist(grasp.position[:2], (0, 0)) < math.dist(box.centre[:2], (0, 0))
+    radial = math.atan2(grasp.position[1] - box.centre[1], grasp.position[0] - box.centre[0])
+    assert abs(math.sin(grasp.yaw - math.pi / 2 - radial)) < 0.2
+    assert grasp.opening < franka.GRIPPER_MAX_WIDTH
+    tipped = ObjectBox("cup_0", box.centre, (0.045, 0.06, 0.03), 0.0)
+    assert plan_rim_grasp(tipped, rim, 0.75, (0.0, 0.0), 0.0) is None
+    wall = ObjectBox("wall", (0.5, 0.2, 0.9), (0.3, 0.3, 0.15), 0.0)
+    assert plan_rim_grasp(box, rim, 0.75, (0.0, 0.0), 0.0, {"wall": wall}) is None
+
+
+@pytest.mark.parametrize("goal", ["plate_0", "table_0"])
+def test_cup_picked_by_its_rim_ends_on_the_goal(goal: str) -> None:
+    scene = tabletop_scene((CUP,))
+    sim = MujocoBackend(scene)
+    try:
+        base = sim.robot_base
+        rims = {"cup_0": rim_from_hulls(cup_hulls(CUP_SIZE))}
+        tasks = derive_tasks(
+            scene.manifest, sim.object_boxes(), base, free_objects=sim.free_objects(),
+            max_tasks=64, rims={k: v for k, v in rims.items() if v is not None},
+        )  # fmt: skip
+        cup_tasks = [t for t in tasks if t.target_id == "cup_0"]
+        assert cup_tasks and all(t.skill == RIM and t.rim is not None for t in cup_tasks)
+        task = next(t for t in cup_tasks if t.goal_id == goal)
+        free = sim.free_objects()
+        init = EpisodeInit(
+            {o: sim.object_pose(o) for o in free}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH
+        )
+        kinematics = FrankaKinematics(base.position, base.quat_wxyz)
+        record = run_episode(sim, kinematics, task, init, render=False)
+        assert record.verdict.success, record.verdict
+    finally:
+        sim.close()
