@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 from pxr import Usd, UsdPhysics
 
@@ -272,3 +273,25 @@ def test_the_entrypoint_path_imports_no_engine_before_kit():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_scene_camera_write_moves_the_usd_camera_to_the_pose(tmp_path):
+    """The camera jitter MuJoCo applies (pose: looks down -z) lands on the USD camera."""
+    from pxr import UsdGeom
+
+    from episode_generation_job.backends import isaacsim_randomization as usd_rand
+    from tools.tasks.geometry import Pose
+
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    stage = Usd.Stage.Open(str(scene_dir / "usd/scene.usda"))
+    UsdGeom.Xform.Define(stage, f"{stage_io.ROBOT_PATH}/{franka.HAND_BODY}")
+    stage_io.author_cameras(stage, Pose.of((0.0, 0.0, 0.8), (1.0, 0.0, 0.0, 0.0)))
+    half = np.radians(30) / 2  # 30 deg about x
+    pose = Pose.of((0.3, -1.2, 1.4), (np.cos(half), np.sin(half), 0.0, 0.0))
+    usd_rand.apply_writes(stage, [usd_rand.camera_write(stage_io.SCENE_CAMERA_PATH, pose)])
+    matrix = UsdGeom.XformCache().GetLocalToWorldTransform(
+        stage.GetPrimAtPath(stage_io.SCENE_CAMERA_PATH)
+    )
+    assert list(matrix.ExtractTranslation()) == pytest.approx([0.3, -1.2, 1.4])
+    looking = matrix.TransformDir((0.0, 0.0, -1.0))
+    assert list(looking) == pytest.approx([0.0, np.sin(np.radians(30)), -np.cos(np.radians(30))])
