@@ -120,3 +120,19 @@ def test_cup_picked_by_its_rim_ends_on_the_goal(goal: str) -> None:
         assert record.verdict.success, record.verdict
     finally:
         sim.close()
+
+
+def test_rim_pinches_as_genie_sim_grasp_poses() -> None:
+    """grasp_pose.pkl's form: rigid 4x4 poses in the asset frame, x down, y across the wall."""
+    shift = np.array([0.0, 0.0, CUP_SIZE[2] / 2])  # asset frame: origin at the bottom centre
+    rim = rim_from_hulls([h + shift for h in cup_hulls(CUP_SIZE)])
+    assert rim is not None
+    poses, openings = rim.grasp_poses(clearance=0.012)
+    assert poses.shape == (len(rim.grasps), 4, 4) and openings.shape == (len(rim.grasps),)
+    for pose, pinch, opening in zip(poses, rim.grasps, openings, strict=True):
+        rotation = pose[:3, :3]
+        assert np.allclose(rotation.T @ rotation, np.eye(3)) and np.linalg.det(rotation) > 0
+        assert np.allclose(pose[:3, 0], (0, 0, -1))
+        assert pose[2, 3] == pytest.approx(CUP_SIZE[2] - rim.depth)
+        assert math.hypot(pose[0, 3], pose[1, 3]) == pytest.approx(math.hypot(pinch.x, pinch.y))
+        assert opening == pytest.approx(pinch.thickness + 0.024)

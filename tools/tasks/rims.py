@@ -57,12 +57,39 @@ class RimGeometry:
     Attributes:
         grasps: candidate pinches around the rim.
         half_extents: half sizes of the hulls' bounding box (to match the simulator's box).
+        centre: that box's centre in the hulls' (asset) frame.
         depth: grasp depth below the top.
     """
 
     grasps: tuple[RimGrasp, ...]
     half_extents: tuple[float, float, float]
+    centre: tuple[float, float, float] = (0.0, 0.0, 0.0)
     depth: float = GRASP_DEPTH
+
+    def grasp_poses(self, clearance: float) -> tuple[FloatArray, FloatArray]:
+        """The pinches as Genie Sim grasp poses in the asset frame, with their openings.
+
+        Genie Sim's convention (GraspNet-style): each 4x4 pose's x axis is the approach
+        (straight down here), y the closing direction, z = x cross y, origin between the
+        fingers.
+
+        Args:
+            clearance: opening added on each side of the wall.
+
+        Returns:
+            (poses (N, 4, 4), openings (N,)).
+        """
+        poses = np.zeros((len(self.grasps), 4, 4))
+        top = self.centre[2] + self.half_extents[2]
+        approach = np.array([0.0, 0.0, -1.0])
+        for pose, pinch in zip(poses, self.grasps, strict=True):
+            closing = np.array([math.cos(pinch.angle), math.sin(pinch.angle), 0.0])
+            pose[:3, 0], pose[:3, 1] = approach, closing
+            pose[:3, 2] = np.cross(approach, closing)
+            pose[:3, 3] = (self.centre[0] + pinch.x, self.centre[1] + pinch.y, top - self.depth)
+            pose[3, 3] = 1.0
+        openings = np.array([g.thickness + 2 * clearance for g in self.grasps])
+        return poses, openings
 
 
 def _occupancy(
@@ -148,7 +175,11 @@ def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     grasps = [g for g in grasps if g.thickness <= 1.5 * typical]
     if not grasps:
         return None
-    return RimGeometry(tuple(grasps), (float(half[0]), float(half[1]), float(half[2])))
+    return RimGeometry(
+        tuple(grasps),
+        (float(half[0]), float(half[1]), float(half[2])),
+        (float(centre[0]), float(centre[1]), float(centre[2])),
+    )
 
 
 def _obj_vertices(text: str) -> FloatArray:
