@@ -15,10 +15,13 @@ import numpy as np
 import trimesh
 
 from simready_job import articulation_priors as pri
-from simready_job.articulation_build import build_articulation, parts_dir
+from simready_job.articulation_build import build_articulation, opens_enough, parts_dir
+from simready_job.articulation_clearance import with_free_depth
 from simready_job.articulation_facade import read_front
 from simready_job.articulation_layout import plan_from_handles, plan_from_priors
+from simready_job.articulation_llm import RECORD_NAME, ArticulationAdvisor
 from simready_job.articulation_mesh import load_textured
+from tools.scene_layout import asset_dir
 from tools.scene_manifest import (
     Articulation,
     RoomBounds,
@@ -54,6 +57,8 @@ def infer_articulation(
     obj: SceneObject,
     room: RoomBounds | None,
     body_hulls: tuple[str, ...],
+    advisor: ArticulationAdvisor | None = None,
+    others: list[SceneObject] | None = None,
 ) -> ArticulationOutcome | None:
     """Infer and write the doors and drawers of one object.
 
@@ -62,6 +67,8 @@ def infer_articulation(
         obj: the manifest object with its simready physics.
         room: the room's bounds (where the walls are).
         body_hulls: the object's simready hull paths (the body keeps them).
+        advisor: optional LLM advice for a facade without handles (priors otherwise).
+        others: the scene's objects; furniture in front of the facade limits the parts.
 
     Returns:
         None for a category without moving parts; else the articulation or the reason
@@ -79,16 +86,23 @@ def infer_articulation(
     front = read_front(_plain(meshes), obj.transform, room)
     if front is None:
         return ArticulationOutcome(None, "static: front unknown (no handles, not against a wall)")
+    clamps: tuple[str, ...] = ()
     if front.handles:
         plans, source = plan_from_handles(front, prior), "handles"
     elif prior.layout in pri.NO_DEFAULT or obj.category in pri.NO_DEFAULT:
         return ArticulationOutcome(None, f"static: no handles on this {obj.category}")
     else:
         plans, source = plan_from_priors(front, prior), "priors"
-    drawers_fit = front.room_gap - pri.ROOM_MARGIN_M >= pri.DRAWER_TRAVEL_M[0]
-    plans = [p for p in plans if p.kind == "door" or drawers_fit]
+        record = scene_dir / asset_dir(obj.id) / RECORD_NAME
+        advice = (
+            advisor.advise(obj.category, obj.semantics.label, front, record) if advisor else None
+        )
+        if advice is not None and advice.plans:
+            plans, source = advice.plans, advice.source
+            clamps = advice.notes
+    plans = [p for p in with_free_depth(obj, front, others or [], plans) if opens_enough(p)]
     if not plans:
-        return ArticulationOutcome(None, "static: no door or drawer fits the facade")
+        return ArticulationOutcome(None, "static: no door or drawer has room to open")
     articulation = build_articulation(
         scene_dir,
         obj.id,
@@ -101,7 +115,8 @@ def infer_articulation(
     )
     kinds = [p.kind for p in articulation.parts if p.kind != "body"]
     summary = f"{kinds.count('door')} door(s), {kinds.count('drawer')} drawer(s)"
-    return ArticulationOutcome(articulation, f"{summary} from {source}, front by {front.evidence}")
+    note = f"{summary} from {source}, front by {front.evidence}"
+    return ArticulationOutcome(articulation, "; ".join((note, *clamps)))
 
 
 def with_articulations(

@@ -10,6 +10,7 @@ cut-outs for the parts to move.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,8 @@ PARTS_DIR = "parts"
 BODY_PART = "body"
 WALL_M = 0.012  # drawer tray walls
 GAP_M = 0.003  # clearance around a front so neighbours never overlap
-_FAR = 10.0  # "unbounded" in front of the facade (the handle's side)
+_FAR = 10.0
+MIN_SWING_RAD = math.radians(30.0)  # "unbounded" in front of the facade (the handle's side)
 
 
 def parts_dir(object_id: str) -> str:
@@ -52,9 +54,18 @@ def _box(
     return corners.min(axis=0), corners.max(axis=0)
 
 
-def _travel(front: FrontFrame) -> float:
+def _travel(front: FrontFrame, plan: PartPlan) -> float:
     travel = float(np.clip(pri.DRAWER_TRAVEL_SHARE * front.depth, *pri.DRAWER_TRAVEL_M))
-    return min(travel, front.room_gap - pri.ROOM_MARGIN_M)
+    return min(travel, plan.free_depth - pri.ROOM_MARGIN_M)
+
+
+def opens_enough(plan: PartPlan) -> bool:
+    """Whether the free space in front lets a drawer slide 0.1 m or a door swing 30 deg."""
+    if plan.kind == "drawer":
+        return plan.free_depth - pri.ROOM_MARGIN_M >= pri.DRAWER_TRAVEL_M[0]
+    if plan.hinge in ("bottom", "top"):
+        return plan.free_depth - pri.ROOM_MARGIN_M >= (plan.z[1] - plan.z[0]) * 0.5
+    return swing_limit(plan.u[1] - plan.u[0], plan.free_depth) >= MIN_SWING_RAD
 
 
 def _geometry(plan: PartPlan, front: FrontFrame, panel: float, travel: float) -> _Geometry:
@@ -87,6 +98,14 @@ def _geometry(plan: PartPlan, front: FrontFrame, panel: float, travel: float) ->
         colliders += tray
         extra += tray
     return _Geometry(cut, tuple(colliders), tuple(extra))
+
+
+def swing_limit(width: float, free_depth: float) -> float:
+    """Largest hinge angle whose free edge stays within `free_depth` (pi when unbounded)."""
+    reach = free_depth - pri.ROOM_MARGIN_M
+    if reach >= width:
+        return math.pi
+    return math.asin(max(0.0, reach) / width)
 
 
 def _mass(plan: PartPlan, prior: pri.ArticulationPrior) -> float:
@@ -124,10 +143,12 @@ def _joint(
         axis = -UP if plan.hinge == "left" else UP
         origin = front.point(u, back, plan.z[0])
         upper, damping, friction = prior.door_open_rad, prior.door_damping, prior.door_friction
+        upper = min(upper, swing_limit(plan.u[1] - plan.u[0], plan.free_depth))
     else:  # bottom-hinged flap: friction holds it at any angle against gravity
         axis = right if plan.hinge == "bottom" else -right
         origin = front.point(plan.u[0], back, plan.z[0] if plan.hinge == "bottom" else plan.z[1])
-        upper, damping = prior.flap_open_rad, pri.FLAP_DAMPING
+        upper = min(prior.flap_open_rad, swing_limit(plan.z[1] - plan.z[0], plan.free_depth))
+        damping = pri.FLAP_DAMPING
         lever = (plan.z[1] - plan.z[0]) / 2
         friction = pri.FLAP_HOLD_FACTOR * mass * pri.GRAVITY * lever
     return ArticulationJoint(
@@ -177,7 +198,6 @@ def build_articulation(
     """
     folder = parts_dir(object_id)
     (scene_dir / folder).mkdir(parents=True, exist_ok=True)
-    travel = _travel(front)
     rest = meshes
     parts: list[ArticulatedPart] = []
     joints: list[ArticulationJoint] = []
@@ -185,6 +205,7 @@ def build_articulation(
     for plan in plans:
         name = f"{plan.kind}_{counts[plan.kind]}"
         counts[plan.kind] += 1
+        travel = _travel(front, plan)
         geometry = _geometry(plan, front, prior.panel_m, travel)
         inside, rest = split_by_box(rest, geometry.cut)
         visuals = inside + [box_mesh(b) for b in geometry.extra_visuals]

@@ -30,6 +30,7 @@ class PartPlan:
         hinge: the hinge's side for a door, None for a drawer.
         handle: (u, z) of its handle (a found one, or where a pull would be).
         handle_tip: how far the handle stands out of the facade (0 if none was found).
+        free_depth: free space in front of the part (room bounds, furniture), metres.
     """
 
     kind: PartKind
@@ -38,6 +39,7 @@ class PartPlan:
     hinge: HingeSide | None
     handle: tuple[float, float]
     handle_tip: float
+    free_depth: float = float("inf")
 
 
 def _rows(handles: tuple[Handle, ...], z: Span) -> list[tuple[Span, list[Handle]]]:
@@ -109,7 +111,8 @@ def _side_door(u: Span, z: Span, hinge: HingeSide) -> PartPlan:
     return PartPlan("door", u, z, hinge, (free, (z[0] + z[1]) / 2), 0.0)
 
 
-def _split(span: Span, count: int) -> list[Span]:
+def split_span(span: Span, count: int) -> list[Span]:
+    """`count` equal consecutive pieces of a span."""
     step = (span[1] - span[0]) / count
     return [(span[0] + k * step, span[0] + (k + 1) * step) for k in range(count)]
 
@@ -137,7 +140,7 @@ def plan_from_priors(front: FrontFrame, prior: pri.ArticulationPrior) -> list[Pa
         top = z[0] + pri.FLAP_HEIGHT_SHARE * height
         return [PartPlan("door", u, (z[0], top), "bottom", ((u[0] + u[1]) / 2, top - 0.05), 0.0)]
     if prior.layout == "drawers":
-        rows = _split(z, max(1, round(height / pri.DRAWER_HEIGHT_M)))
+        rows = split_span(z, max(1, round(height / pri.DRAWER_HEIGHT_M)))
         return [
             PartPlan("drawer", u, r, None, ((u[0] + u[1]) / 2, (r[0] + r[1]) / 2), 0.0)
             for r in rows
@@ -146,7 +149,7 @@ def plan_from_priors(front: FrontFrame, prior: pri.ArticulationPrior) -> list[Pa
         module = pri.COUNTER_DOOR_WIDTH_M if prior.layout == "counter" else pri.DOUBLE_DOOR_FROM_M
         count = max(1, round(width / module)) if prior.layout == "counter" else 1 + (width > module)
         doors = []
-        for k, cell in enumerate(_split(u, count)):
+        for k, cell in enumerate(split_span(u, count)):
             hinge: HingeSide = "left" if k % 2 == 0 else "right"
             doors.append(_side_door(cell, z, hinge))
         return doors

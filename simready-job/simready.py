@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simready_job.articulation import ArticulationOutcome, infer_articulation, with_articulations
+from simready_job.articulation_llm import ArticulationAdvisor
 from simready_job.collision import CollisionParams
 from simready_job.decomposition import CoacdDecomposer, Decomposer
 from simready_job.geometry_prefetch import GeometryJob, PrefetchResult, prefetch_geometries
@@ -201,17 +202,25 @@ def run_simready(
     tracker.finalize()
     updated = apply_outcomes(manifest, outcomes, failures, tools.geometry.decomposer.name)
     if opts.articulation:
-        updated = with_articulations(updated, _articulations(scene_dir, updated))
+        advisor = ArticulationAdvisor(client) if client is not None else None
+        updated = with_articulations(updated, _articulations(scene_dir, updated, advisor))
     save_manifest(scene_dir, updated)
     return _report(len(manifest.objects), outcomes, failures, tools, client, prefetch)
 
 
-def _articulations(scene_dir: Path, manifest: SceneManifest) -> dict[str, ArticulationOutcome]:
+def _articulations(
+    scene_dir: Path, manifest: SceneManifest, advisor: ArticulationAdvisor | None
+) -> dict[str, ArticulationOutcome]:
     outcomes = {}
     for obj in manifest.objects:
         with span("simready.articulation", object_id=obj.id, category=obj.category):
             outcome = infer_articulation(
-                scene_dir, obj, manifest.room_bounds, obj.asset.collision_paths
+                scene_dir,
+                obj,
+                manifest.room_bounds,
+                obj.asset.collision_paths,
+                advisor,
+                list(manifest.objects),
             )
         if outcome is not None:
             outcomes[obj.id] = outcome

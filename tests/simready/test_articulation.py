@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,13 @@ from simready_job.articulation import infer_articulation, with_articulations
 from simready_job.articulation_mesh import load_textured, split_by_box
 from simready_job.simready import SimreadyOptions, run_simready
 from tests.simready.conftest import HalvingDecomposer, SceneBuilder
+from tools.llm_client import LLMClient, Provider, RetryPolicy
+from tools.llm_client.testing import FakeLLMServer
+from tools.resilience import CircuitBreaker
 from tools.scene_manifest import RoomBounds, SimRole, load_manifest
+from tools.secret_store import SecretValue
 
+NO_WAIT = RetryPolicy(attempts=2, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None)
 ROOM = RoomBounds(min=(-2.0, -2.0, 0.0), max=(2.0, 2.0, 2.5))
 
 
@@ -181,3 +187,75 @@ def test_cut_keeps_texture_coordinates(tmp_path: Path) -> None:
     assert piece.bounds[0][0] == pytest.approx(0.0)
     assert piece.visual.uv[:, 0].min() == pytest.approx(0.5)
     assert sum(m.area for m in inside + outside) == pytest.approx(1.0)
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer(model_version="gemini-test-001") as fake:
+        yield fake
+
+
+def _llm_client(server: FakeLLMServer) -> LLMClient:
+    return LLMClient(
+        Provider.GEMINI,
+        SecretValue("test-key-123456"),
+        model="gemini-test",
+        base_url=server.base_url,
+        retry=NO_WAIT,
+        breaker=CircuitBreaker("t", failure_threshold=3),
+    )
+
+
+def test_llm_layout_is_clamped_recorded_and_reused(
+    scene_factory: SceneBuilder, llm_server: FakeLLMServer
+) -> None:
+    """Without handles the LLM's answer decides, bounded by the facade; a rerun reuses it."""
+    scene = _scene(scene_factory, "cabinet", furniture(0.8, 0.55, 0.85, []), (0.0, 1.7, 0.0))
+    physics = {"material": "ceramic", "mass_kg": 0.3, "static_friction": 0.6}
+    llm_server.reply_json({**physics, "dynamic_friction": 0.5, "restitution": 0.2})  # the mug
+    llm_server.reply_json({"doors": 9, "drawers": 1, "hinge": "left"})
+    options = SimreadyOptions(articulation=True)
+    for _ in range(2):
+        run_simready(
+            scene, options, decomposer=HalvingDecomposer(), llm_client=_llm_client(llm_server)
+        )
+    assert len(llm_server.requests) == 2  # the mug's physics and the layout, once each
+    obj = load_manifest(scene).object("unit_1")
+    assert obj.articulation is not None and obj.articulation.source == "llm:gemini-test"
+    kinds = [p.kind for p in obj.articulation.parts]
+    assert kinds.count("door") == 3 and kinds.count("drawer") == 1  # 0.8 m holds 3 doors
+    assert any("llm doors 9 clamped to 3" in n for n in obj.provenance.notes)
+
+
+def test_llm_failure_falls_back_to_priors(
+    scene_factory: SceneBuilder, llm_server: FakeLLMServer
+) -> None:
+    """A malformed answer leaves the category priors in charge."""
+    scene = _scene(scene_factory, "cabinet", furniture(0.8, 0.55, 0.85, []), (0.0, 1.7, 0.0))
+    llm_server.reply_text("two doors, I think", times=5)
+    run_simready(
+        scene,
+        SimreadyOptions(articulation=True),
+        decomposer=HalvingDecomposer(),
+        llm_client=_llm_client(llm_server),
+    )
+    art = load_manifest(scene).object("unit_1").articulation
+    assert art is not None and art.source == "priors"
+
+
+def test_furniture_in_front_cuts_the_drawer_travel(scene_factory: SceneBuilder) -> None:
+    """A box standing 0.25 m in front of the lower drawer limits it; the upper one is free."""
+    mesh = furniture(0.45, 0.6, 0.9, [(0.0, 0.25, False), (0.0, 0.7, False)])
+    scene = _scene(scene_factory, "filing_cabinet", mesh, (0.0, 1.65, 0.0))
+    path = scene / "assets" / "scene_manifest.json"
+    data = json.loads(path.read_text())
+    table = data["objects"][0]  # the sample table: move it in front, low enough for one drawer
+    table["transform"]["position"] = [0.0, 1.35 - 0.25 - 0.3, 0.0]
+    table["dimensions"] = [0.6, 0.6, 0.45]
+    path.write_text(json.dumps(data))
+    _run(scene)
+    art = load_manifest(scene).object("unit_1").articulation
+    assert art is not None
+    lower, upper = (j.upper for j in art.joints)
+    assert lower == pytest.approx(0.25 - 0.05, abs=0.01)
+    assert upper == pytest.approx(0.75 * 0.63)  # 3/4 of the depth, handle included
