@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -124,6 +125,28 @@ def test_rerun_replaces_the_previous_import(tmp_path: Path, good_archive: Path) 
     _run(scene, FORCE="true")
     info = json.loads((scene / GENIESIM_IMPORT_DIR / "lerobot" / "meta" / "info.json").read_text())
     assert info["total_episodes"] == 3
+
+
+def _tree_digests(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_importing_the_same_archive_twice_writes_the_same_bytes(
+    tmp_path: Path, good_archive: Path
+) -> None:
+    """Two imports of one archive give byte-identical datasets, mp4 files included."""
+    trees = []
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        scene = _scene(tmp_path / run, good_archive)
+        assert _run(scene).status == "completed"
+        trees.append(_tree_digests(scene / GENIESIM_IMPORT_DIR / "lerobot"))
+    assert any(name.endswith(".mp4") for name in trees[0])
+    assert trees[0] == trees[1]
 
 
 def test_episode_with_another_layout_is_quarantined(tmp_path: Path, good_archive: Path) -> None:

@@ -27,6 +27,11 @@ def encoder_options(codec: str) -> dict[str, str]:
         options["preset"] = str(SVTAV1_PRESET)
     elif codec == "h264":
         options["bf"] = "0"  # no B-frames: pts == dts, so shifting packets stays trivial
+        # Same input bytes, one thread, and still ~1 encode in 30 differed (a frame's QP moved
+        # by one or two) after the process had decoded other videos; x264's SIMD macroblock
+        # tree is the part that varies (mbtree=0 or asm=0 also fix it). cpu-independent swaps
+        # in its C version: reruns are byte-identical.
+        options["x264-params"] = "cpu-independent=1"
     return options
 
 
