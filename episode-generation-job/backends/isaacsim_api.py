@@ -88,6 +88,33 @@ def substeps_per_control(control_hz: int, physics_dt: float) -> int:
     return round(steps)
 
 
+@dataclass
+class StepAudit:
+    """Physics steps PhysX took against those the timing promises (`substeps` per update).
+
+    One step of drift is tolerated (PhysX accumulates time in floating point, so one update
+    may take 19 and the next 21); more means the timing is not what the stage says.
+    """
+
+    substeps: int
+    expected: int = 0
+    taken: int = 0
+
+    def record(self, steps: int) -> None:
+        """Count one update's steps.
+
+        Raises:
+            ValueError: the total is more than one step off.
+        """
+        self.expected += self.substeps
+        self.taken += steps
+        if abs(self.taken - self.expected) > 1:
+            raise ValueError(
+                f"PhysX took {self.taken} steps in {self.expected // self.substeps} control "
+                f"periods, expected {self.expected}"
+            )
+
+
 def start_app(*, headless: bool = True) -> SimulationApp:  # pragma: no cover - needs Isaac Sim
     """Start Kit. `fast_shutdown=False`: `close()` returns instead of ending the process (with
     code 0) at once, so the job finishes its checkpoint, summary and merge first."""

@@ -79,6 +79,21 @@ def test_reset_settles_the_shared_steps_from_rest(mujoco_backend):
         isaacsim_api.substeps_per_control(CONTROL_HZ, 1 / 500)
 
 
+def test_step_audit_tolerates_one_step_of_drift_only():
+    """19 then 21 steps is PhysX's float accumulation; 19 twice is a wrong timing."""
+    audit = isaacsim_api.StepAudit(20)
+    for steps in (20, 19, 21, 20):
+        audit.record(steps)
+    assert audit.taken == audit.expected == 80
+    audit.record(19)
+    with pytest.raises(ValueError, match="101 steps in 6 control periods, expected 120"):
+        audit.record(2)  # a stalled update: 101 steps after 6 periods
+    stuck = isaacsim_api.StepAudit(20)
+    stuck.record(19)
+    with pytest.raises(ValueError, match="expected 40"):
+        stuck.record(19)
+
+
 def test_timing_is_authored_on_the_stage(tmp_path):
     """timeCodesPerSecond = control rate (USD's default is 24) and PhysX's rate = 1/dt."""
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
