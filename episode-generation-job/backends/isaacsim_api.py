@@ -5,7 +5,7 @@ Isaac Sim 6.x renamed or added much of what a backend needs (`isaacsim.core.expe
 `stage_utils.is_stage_loading`, `SimulationManager.setup_simulation(dt=, device=)`) and needs
 Python 3.12: those calls must not appear here. Version differences live in this module only;
 `tests/episodes/test_isaacsim_conformance.py` checks each call below against Isaac Sim 5.1's
-own sources (`episode-generation-job/backends/isaacsim_5_1_api.json`).
+own sources (`tools/isaacsim_api_check/isaacsim-5.1.0.json`).
 
 Nothing is imported at module level beyond the standard library: Kit must be running
 (`start_app`) before any `omni.*`, `isaacsim.*` or (inside the container) `pxr` import.
