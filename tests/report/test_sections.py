@@ -93,7 +93,7 @@ def test_unsound_simulations_judge_no_skill(tmp_path: Path):
     view = episodes_view(SceneFiles(LocalStorage(tmp_path)), summary)
     assert view is not None
     assert [(r.succeeded, r.attempts) for r in view.per_skill] == [(0, 0), (0, 0), (0, 1)]
-    assert view.per_task[0].label == "(slot never succeeded)"
+    assert view.per_task[0].label == "(task unknown: its slot never succeeded)"
     assert view.per_skill[0].percent is None
     assert episodes_view(SceneFiles(LocalStorage(tmp_path)), {}) is None
 

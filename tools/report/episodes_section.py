@@ -23,7 +23,7 @@ from tools.report.scene_files import SceneFiles
 # object up and failed to place it. A simulation that went unsound judged no skill.
 PICK_FAILURES = frozenset({"not_lifted"})
 NO_SKILL_FAILURES = frozenset({"sim_unstable"})
-UNKNOWN_TASK = "(slot never succeeded)"
+UNKNOWN_TASK = "(task unknown: its slot never succeeded)"
 _EPISODE_COLUMNS = (
     "episode_key",
     "tasks",
