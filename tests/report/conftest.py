@@ -121,6 +121,7 @@ def markers() -> dict[str, dict]:
             "step": "usd",
             "failed_at": "2026-12-06T07:01:00+00:00",
             "error_message": "usd/scene.usda: physics scene missing",
+            "partial_results": {"stages_written": 2},
         },
     }
 

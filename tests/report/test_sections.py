@@ -30,6 +30,7 @@ def test_steps_show_status_duration_figures_checks_and_drops(scene_dir: Path):
     usd = rows["usd"]
     assert (usd.status, usd.duration_s, usd.validated) == ("failed", None, False)
     assert usd.error == "usd/scene.usda: physics scene missing"
+    assert usd.figures == [("stages_written", "2")]  # what it saved before failing
     assert "prim /World/cup: no mass" in usd.checks[0].detail and "error 2" in usd.checks[0].detail
     # Steps are listed in the order they last finished.
     assert list(rows) == ["regen3d", "usd", "episodes", "geniesim-export", "geniesim-import"]

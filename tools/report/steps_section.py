@@ -202,7 +202,9 @@ def step_rows(
         if status is None:
             failed_later = str(failure.get("failed_at", "")) > str(complete.get("completed_at", ""))
             status = "failed" if failure and failed_later else "completed" if complete else "-"
-        result = this_run.get("result") or complete.get("result") or {}
+        # A failed step shows what it saved before failing, never an earlier run's result.
+        earlier = failure.get("partial_results") if status == "failed" else complete.get("result")
+        result = this_run.get("result") or earlier or {}
         error = this_run.get("error") or (
             failure.get("error_message") if status == "failed" else None
         )
