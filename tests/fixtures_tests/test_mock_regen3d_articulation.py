@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from fixtures.mock_regen3d import generate_mock_scene
 
@@ -16,29 +17,40 @@ def _tree(scene: Path) -> dict[str, bytes]:
     }
 
 
-def test_truth_lists_each_furniture_joint_and_meshes_stay_static(tmp_path: Path) -> None:
-    """Fridge: two left-hinged doors; counters: a drawer per handle; regen3d/ unchanged."""
-    plain = generate_mock_scene("plain", tmp_path, "kitchen", seed=0)
-    scene = generate_mock_scene("art", tmp_path, "kitchen", seed=0, articulated=True)
-    assert _tree(plain) == _tree(scene)
+def _designed(scene: Path) -> dict[str, list[dict[str, Any]]]:
     objects = json.loads((scene / "ground_truth.json").read_text())["objects"]
-    assert all(
-        "articulation" not in o
-        for o in json.loads((plain / "ground_truth.json").read_text())["objects"].values()
-    )
-    by_label: dict[str, list[dict]] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     for entry in objects.values():
         if entry["articulation"] is not None:
-            by_label.setdefault(entry["label"], []).append(entry["articulation"])
-    (fridge,) = by_label["refrigerator"]
-    assert fridge["front_object"] == [0.0, -1.0, 0.0]
-    assert [(j["part"], j["hinge_side"], j["axis_object"]) for j in fridge["joints"]] == [
-        ("door_0", "left", [0.0, 0.0, -1.0]),
-        ("door_1", "left", [0.0, 0.0, -1.0]),
-    ]
-    for counter in by_label["counter"]:
+            assert entry["articulation"]["front_object"] == [0.0, -1.0, 0.0]
+            found.setdefault(entry["label"], []).append(entry["articulation"])
+        elif entry["sim_role_hint"] == "manipulable":
+            assert entry["articulation"] is None
+    return found
+
+
+def _joints(articulation: dict[str, Any]) -> list[tuple[str, str | None, list[float]]]:
+    return [(j["part"], j["hinge_side"], j["axis_object"]) for j in articulation["joints"]]
+
+
+def test_kitchen_fridge_counters_and_cupboard(tmp_path: Path) -> None:
+    """Fridge: two left-hinged doors; counters: a drawer per handle; cupboard: one door."""
+    designed = _designed(generate_mock_scene("k", tmp_path, "kitchen", seed=0, articulated=True))
+    (fridge,) = designed["refrigerator"]
+    down = [0.0, 0.0, -1.0]
+    assert _joints(fridge) == [("door_0", "left", down), ("door_1", "left", down)]
+    for counter in designed["counter"]:
         assert {j["type"] for j in counter["joints"]} == {"prismatic"}
         assert all(0.4 < j["upper"] < 0.6 for j in counter["joints"])
-    assert all(
-        o["articulation"] is None for o in objects.values() if o["sim_role_hint"] == "manipulable"
-    )
+    assert [_joints(c) for c in designed["cupboard"]] == [[("door_0", "left", down)]]
+
+
+def test_warehouse_tool_cabinet_and_unchanged_office_meshes(tmp_path: Path) -> None:
+    """The warehouse gains a four-drawer tool cabinet; the office's meshes do not change."""
+    designed = _designed(generate_mock_scene("w", tmp_path, "warehouse", seed=0, articulated=True))
+    (tool,) = designed["tool cabinet"]
+    assert [j["part"] for j in tool["joints"]] == [f"drawer_{k}" for k in range(4)]
+    plain = generate_mock_scene("plain", tmp_path, "office", seed=0)
+    office = generate_mock_scene("art", tmp_path, "office", seed=0, articulated=True)
+    assert _tree(plain) == _tree(office)
+    assert "filing cabinet" in _designed(office)
