@@ -52,9 +52,17 @@ def model_arrays(model: mujoco.MjModel) -> dict[str, NDArray[Any]]:
 
 
 def model_fingerprint(model: mujoco.MjModel) -> str:
-    """sha256 over every model array and the physics options: equal models, equal prints."""
+    """sha256 over every model array and the physics options: equal models, equal prints.
+
+    The asset file paths are left out (`paths`, and the `*_pathadr` offsets into it, which
+    shift with the scene folder's absolute path): the same scene staged elsewhere (a Cloud Run
+    task's temporary folder, another machine) would otherwise print differently and fail its
+    replay.
+    """
     digest = hashlib.sha256()
     for name, array in sorted(model_arrays(model).items()):
+        if name == "paths" or name.endswith("_pathadr"):
+            continue
         digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
         digest.update(np.ascontiguousarray(array).tobytes())
     for name in sorted(n for n in dir(model.opt) if not n.startswith("_")):

@@ -6,7 +6,7 @@ from genie_sim_import_job.importer import LEROBOT_SUBDIR, STEP_NAME, ImportOptio
 from genie_sim_import_job.settings import GenieSimImportSettings
 from tools.geniesim_format.results import DEFAULT_RESULTS_PATH
 from tools.lerobot import validate_dataset
-from tools.scene_layout import GENIESIM_IMPORT_DIR
+from tools.scene_layout import GENIESIM_IMPORT_DIR, SCENE_USD_PATH
 from tools.steps import StepContext, StepResult, StepSpec, Validation
 
 _GIB = 2**30
@@ -38,7 +38,8 @@ STEP = StepSpec(
     job="genie-sim-import-job",
     run=run,
     settings_cls=GenieSimImportSettings,
-    inputs=(DEFAULT_RESULTS_PATH,),
+    # scene.usda too (when present): the dataset's provenance records its sha256.
+    inputs=(DEFAULT_RESULTS_PATH, SCENE_USD_PATH),
     outputs=(f"{GENIESIM_IMPORT_DIR}/",),
     validate=validate_import,
     description="Genie Sim results archive -> LeRobot v3.0 dataset (geniesim/import/lerobot)",

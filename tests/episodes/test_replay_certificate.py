@@ -189,3 +189,28 @@ def test_randomized_model_parameters_and_state_are_recorded_and_applied():
     apply_record(fresh, fresh_data, nominal, decoded)
     _push(fresh, fresh_data)
     assert np.abs(fresh_data.qpos - data.qpos).max() > 1e-6
+
+
+def test_model_fingerprint_does_not_depend_on_the_scene_folder(tmp_path):
+    """The same scene compiled from two folders (a local run and a Cloud Run task's staging
+    folder) prints the same: the asset paths the model keeps are not part of the print."""
+    from episode_generation_job.replay_record import model_fingerprint
+
+    cube = "\n".join(
+        [f"v {x} {y} {z}" for x in (0, 1) for y in (0, 1) for z in (0, 1)]
+        + ["f 1 2 4", "f 1 4 3", "f 5 7 8", "f 5 8 6", "f 1 5 6", "f 1 6 2"]
+        + ["f 3 4 8", "f 3 8 7", "f 1 3 7", "f 1 7 5", "f 2 6 8", "f 2 8 4"]
+    )
+    prints = []
+    for folder in ("local/scene", "tmp/bp-episodes-x/staged"):
+        meshes = [tmp_path / folder / f"assets/{name}.obj" for name in ("a", "b")]
+        for mesh in meshes:  # two: the second one's offset into the paths moves with the folder
+            mesh.parent.mkdir(parents=True, exist_ok=True)
+            mesh.write_text(cube + "\n")
+        assets = "".join(f'<mesh name="{m.stem}" file="{m}"/>' for m in meshes)
+        geoms = "".join(f'<geom type="mesh" mesh="{m.stem}"/>' for m in meshes)
+        xml = f"""<mujoco><asset>{assets}</asset>
+            <worldbody><body><freejoint/>{geoms}</body></worldbody></mujoco>"""
+        model = mujoco.MjModel.from_xml_string(xml)
+        prints.append(model_fingerprint(model))
+    assert prints[0] == prints[1]
