@@ -117,3 +117,11 @@ def _write_per_episode(table: pa.Table, path) -> None:
         for length in lengths:
             writer.write_table(table.slice(start, length))
             start += length
+
+
+def test_data_file_without_huggingface_metadata_is_reported(dataset_copy):
+    """A data file whose schema lost the `huggingface` Features metadata is named."""
+    table = pq.read_table(dataset_copy / DATA)
+    _write_per_episode(table.replace_schema_metadata(None), dataset_copy / DATA)
+    problems = validate_dataset(dataset_copy)
+    assert problems == [f"{DATA}: huggingface schema metadata missing or not the features'"]

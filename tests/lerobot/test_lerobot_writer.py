@@ -12,6 +12,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -314,3 +315,28 @@ def test_files_roll_over_at_size_limits(tmp_path, cases):
     assert rows[2]["data/chunk_index"] == 1 and rows[2]["data/file_index"] == 0
     assert rows[2]["videos/observation.images.top/from_timestamp"] == 0.0
     assert json.loads((root / "meta/info.json").read_text())["data_files_size_in_mb"] == 0.001
+
+
+def test_data_files_carry_huggingface_features(written):
+    """The data file's schema names each column's `datasets` type, as lerobot's files do."""
+    metadata = pq.ParquetFile(written / "data/chunk-000/file-000.parquet").schema_arrow.metadata
+    features = json.loads(metadata[b"huggingface"])["info"]["features"]
+    assert features["observation.state"] == {
+        "feature": {"dtype": "float32", "_type": "Value"},
+        "length": 3,
+        "_type": "List",
+    }
+    assert features["observation.gripper"] == {"dtype": "float64", "_type": "Value"}
+    assert features["frame_index"] == {"dtype": "int64", "_type": "Value"}
+    assert "observation.images.top" not in features  # videos live in the mp4 files
+
+
+def test_int_features_keep_int_min_and_max(written):
+    """Stats of int columns give min/max as ints (stats.json and the episode rows)."""
+    stats = json.loads((written / "meta/stats.json").read_text())
+    assert stats["frame_index"]["min"] == [0] and isinstance(stats["frame_index"]["max"][0], int)
+    assert stats["index"]["max"] == [21 + 34 + 16 + 25 - 1]
+    assert isinstance(stats["observation.gripper"]["max"][0], float)
+    episodes = pq.read_table(written / "meta/episodes/chunk-000/file-000.parquet")
+    assert episodes.schema.field("stats/episode_index/min").type == pa.list_(pa.int64())
+    assert episodes.column("stats/episode_index/max").to_pylist() == [[0], [1], [2], [3]]

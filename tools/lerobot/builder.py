@@ -202,7 +202,12 @@ class DatasetBuilder:
                 **columns,
                 **tables.index_columns(length, self.fps, episode_index, start, task_index),
             }
-            stats = {name: stats_mod.vector_stats(full[name]) for name in self._schema.names}
+            stats = {
+                column.name: stats_mod.vector_stats(
+                    full[column.name], integer=tables.is_integer(column.type)
+                )
+                for column in self._schema
+            }
             stats.update({key: video_stats[key] for key in self._video})
             data_file = self._data.write(tables.episode_table(self._schema, full))
             row = episode_row(

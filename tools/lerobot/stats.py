@@ -24,19 +24,22 @@ PIXEL_STRIDE = 2
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
 
 
-def vector_stats(values: npt.NDArray[Any]) -> FeatureStats:
+def vector_stats(values: npt.NDArray[Any], *, integer: bool = False) -> FeatureStats:
     """Statistics of one numeric feature over an episode.
 
     Args:
         values: array of shape (T,) or (T, n), T >= 1.
+        integer: the feature is an int dtype: min and max stay int64 (as lerobot's own stats).
 
     Returns:
         min, max, mean, std, q01..q99 of shape (n,) (scalars as (1,)) and count [T].
     """
-    data = np.asarray(values, dtype=np.float64).reshape(values.shape[0], -1)
+    raw = np.asarray(values).reshape(values.shape[0], -1)
+    data = raw.astype(np.float64)
+    extreme_type = np.int64 if integer else np.float64
     stats: FeatureStats = {
-        "min": data.min(axis=0),
-        "max": data.max(axis=0),
+        "min": raw.min(axis=0).astype(extreme_type),
+        "max": raw.max(axis=0).astype(extreme_type),
         "mean": data.mean(axis=0),
         "std": data.std(axis=0),
         "count": np.array([data.shape[0]], dtype=np.int64),
@@ -160,10 +163,15 @@ def from_columns(row: Mapping[str, Any], features: Iterable[str]) -> dict[str, F
     """
     out: dict[str, FeatureStats] = {}
     for name in features:
-        out[name] = {
-            stat: np.asarray(
-                row[stats_column(name, stat)], dtype=np.int64 if stat == "count" else np.float64
-            )
-            for stat in STAT_NAMES
-        }
+        out[name] = {stat: _stat_array(stat, row[stats_column(name, stat)]) for stat in STAT_NAMES}
     return out
+
+
+def _stat_array(stat: str, value: Any) -> npt.NDArray[Any]:
+    """A stored statistic as an array: count int64, min/max as stored (int features keep ints)."""
+    if stat == "count":
+        return np.asarray(value, dtype=np.int64)
+    array = np.asarray(value)
+    if stat in ("min", "max") and np.issubdtype(array.dtype, np.integer):
+        return array.astype(np.int64)
+    return array.astype(np.float64)

@@ -30,6 +30,7 @@ _ARROW_TYPES = {
     "int64": pa.int64(),
 }
 _MB = 1024 * 1024
+HF_METADATA_KEY = "huggingface"
 
 
 def arrow_type(spec: FeatureSpec) -> pa.DataType:
@@ -38,11 +39,33 @@ def arrow_type(spec: FeatureSpec) -> pa.DataType:
     return value_type if spec.shape == (1,) else pa.list_(value_type, spec.shape[0])
 
 
+def is_integer(column_type: pa.DataType) -> bool:
+    """Whether a data column (a scalar or a fixed-size list) holds integers."""
+    if pa.types.is_fixed_size_list(column_type) or pa.types.is_list(column_type):
+        column_type = column_type.value_type
+    return bool(pa.types.is_integer(column_type))
+
+
 def data_schema(features: Mapping[str, FeatureSpec]) -> pa.Schema:
-    """Schema of the data files: one column per non-video feature, in feature order."""
+    """Schema of the data files: one column per non-video feature, in feature order.
+
+    It carries the `huggingface` metadata lerobot's own files carry (the `datasets` library's
+    Features), so `datasets` and the Hub's viewer read the types instead of guessing them.
+    """
+    numeric = {name: spec for name, spec in features.items() if spec.dtype != "video"}
+    hf_features = {name: hf_feature(spec) for name, spec in numeric.items()}
     return pa.schema(
-        [(name, arrow_type(spec)) for name, spec in features.items() if spec.dtype != "video"]
+        [(name, arrow_type(spec)) for name, spec in numeric.items()],
+        metadata={HF_METADATA_KEY: json.dumps({"info": {"features": hf_features}})},
     )
+
+
+def hf_feature(spec: FeatureSpec) -> dict[str, Any]:
+    """A numeric feature as `datasets.Features.to_dict()` (datasets 4) writes it."""
+    value = {"dtype": spec.dtype, "_type": "Value"}
+    if spec.shape == (1,):
+        return value
+    return {"feature": value, "length": spec.shape[0], "_type": "List"}
 
 
 def index_columns(

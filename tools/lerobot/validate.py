@@ -132,6 +132,8 @@ def _check_data(contents: DatasetContents) -> list[str]:
         if not parquet.schema_arrow.equals(expected_schema):
             problems.append(f"{name}: columns/types differ from the features")
             continue
+        if parquet.schema_arrow.metadata != expected_schema.metadata:
+            problems.append(f"{name}: huggingface schema metadata missing or not the features'")
         sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
         if sizes != [int(r[EPISODE_LENGTH]) for r in rows]:
             problems.append(f"{name}: row groups {sizes[:8]} are not one per episode")
