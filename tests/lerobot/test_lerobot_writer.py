@@ -340,3 +340,13 @@ def test_int_features_keep_int_min_and_max(written):
     episodes = pq.read_table(written / "meta/episodes/chunk-000/file-000.parquet")
     assert episodes.schema.field("stats/episode_index/min").type == pa.list_(pa.int64())
     assert episodes.column("stats/episode_index/max").to_pylist() == [[0], [1], [2], [3]]
+
+
+def test_dataset_card_documents_provenance_and_extra_columns(written):
+    """README.md at the root carries lerobot's front matter, our extras and info.json."""
+    card = (written / "README.md").read_text()
+    assert card.startswith("---\ntags:\n- LeRobot\n")
+    assert "data_files: data/*/*.parquet" in card
+    assert "`episode_key` (str)" in card and "`randomization/friction` (number)" in card
+    assert "`source`" in card and "`scene_sha256`" in card
+    assert '"codebase_version": "v3.0"' in card

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from tools.lerobot import stats as stats_mod
 from tools.lerobot import tables
+from tools.lerobot.card import CARD_PATH, dataset_card
 from tools.lerobot.episodes import ExtraColumns, VideoPlacement, episode_row
 from tools.lerobot.errors import DatasetStateError, FeatureError
 from tools.lerobot.format import (
@@ -252,6 +253,8 @@ class DatasetBuilder:
         info = self._build_info()
         totals = stats_mod.aggregate_features(done.stats)
         tables.write_json_atomic(self.staging / STATS_PATH, stats_mod.to_json(totals))
+        card = dataset_card(info.to_json(), self._extra.kinds)
+        (self.staging / CARD_PATH).write_text(card, encoding="utf-8")
         tables.write_json_atomic(self.staging / INFO_PATH, info.to_json())
         publish(self.staging, self.root)
         self._info = info

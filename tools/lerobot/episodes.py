@@ -91,6 +91,11 @@ class ExtraColumns:
                 raise FeatureError(f"extra_episode_metadata.{key}", f"was {seen}, now {kind}")
         return flat
 
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Column name -> value kind of every column written so far."""
+        return dict(self._kinds)
+
     def record(self, columns: Iterable[tuple[str, Any]]) -> None:
         """Remember the kinds of columns that were written."""
         for key, value in columns:

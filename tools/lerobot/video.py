@@ -26,7 +26,9 @@ def encoder_options(codec: str) -> dict[str, str]:
     if codec == "libsvtav1":
         options["preset"] = str(SVTAV1_PRESET)
     elif codec == "h264":
-        options["bf"] = "0"  # no B-frames: pts == dts, so shifting packets stays trivial
+        # The encoder's default B-frame setting, as lerobot's: with g=2 no frame is a B-frame,
+        # but every dts runs one frame behind its pts. Files without that delay cannot be
+        # packet-copied in front of lerobot's ("non monotonically increasing dts").
         # Same input bytes, one thread, and still ~1 encode in 30 differed (a frame's QP moved
         # by one or two) after the process had decoded other videos; x264's SIMD macroblock
         # tree is the part that varies (mbtree=0 or asm=0 also fix it). cpu-independent swaps
@@ -151,7 +153,7 @@ class ConcatenatingMuxer:
                     continue
                 if packet.dts >= end:  # dts <= pts: every later packet lies past the range
                     break
-                if packet.pts < origin:
+                if not origin <= packet.pts < end:  # dts runs behind pts (B-frame delay)
                     continue
                 packet.pts += shift
                 packet.dts += shift

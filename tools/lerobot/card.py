@@ -1,0 +1,66 @@
+"""The dataset card (README.md at the dataset root): what lerobot writes, plus our extras."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+CARD_PATH = "README.md"
+
+# Front matter as lerobot's create_lerobot_dataset_card renders it (the Hub reads the parquet
+# files of the default config and shows the dataset under the LeRobot tag).
+_FRONT_MATTER = """---
+tags:
+- LeRobot
+task_categories:
+- robotics
+configs:
+- config_name: default
+  data_files: data/*/*.parquet
+---
+"""
+
+_EXTRAS = """## What this dataset adds to LeRobot v3.0
+
+lerobot 0.4.4 loads it as any other v3.0 dataset; these parts are ours:
+
+- `provenance` in `meta/info.json`: where the episodes came from ({provenance_keys}).
+- Extra columns of `meta/episodes/*/*.parquet` (one value per episode, nested keys joined
+  with `/`): {columns}.
+- H.264 videos are encoded as lerobot encodes them (`g=2`, `crf=30`, yuv420p, the encoder's
+  B-frame setting), so lerobot's tools can copy their packets next to lerobot-written videos.
+
+What lerobot's own tools keep of them: `aggregate_datasets`, `split_dataset` and
+`delete_episodes` write a new `meta/info.json` from their own schema, so `provenance` and this
+card are not carried over (copy them yourself); the extra episode columns are carried through
+by `aggregate_datasets` (episodes of a dataset without them get nulls) and dropped by
+`split_dataset` and `delete_episodes`.
+"""
+
+
+def dataset_card(info: Mapping[str, Any], extra_columns: Mapping[str, str]) -> str:
+    """README.md of a dataset.
+
+    Args:
+        info: the meta/info.json document.
+        extra_columns: extra episode column name -> value kind (number, str, ...).
+
+    Returns:
+        The card's text.
+    """
+    provenance = info.get("provenance") or {}
+    columns = (
+        ", ".join(f"`{name}` ({kind})" for name, kind in sorted(extra_columns.items())) or "none"
+    )
+    extras = _EXTRAS.format(
+        provenance_keys=", ".join(f"`{key}`" for key in provenance) or "none recorded",
+        columns=columns,
+    )
+    structure = f"[meta/info.json](meta/info.json):\n```json\n{json.dumps(info, indent=4)}\n```\n"
+    return (
+        f"{_FRONT_MATTER}\n"
+        "This dataset was written by BlueprintPipeline in the "
+        "[LeRobot](https://github.com/huggingface/lerobot) v3.0 format.\n\n"
+        f"{extras}\n## Dataset Structure\n\n{structure}"
+    )
