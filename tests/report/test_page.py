@@ -188,10 +188,10 @@ def test_unchanged_page_is_not_rewritten(scene_dir: Path):
     storage = LocalStorage(scene_dir)
     page = scene_dir / write_report(storage)
     first = page.stat()
-    assert "As of 2026-12-06T07:07:00+00:00" in page.read_text()
+    assert "As of 2026-12-06 07:07:00 UTC" in page.read_text()
     write_report(storage)
     assert (page.stat().st_ino, page.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
     marker = {"step": "extra", "completed_at": "2026-12-06T08:00:00+00:00", "duration_s": 1.0}
     (scene_dir / ".markers/extra.complete.json").write_text(json.dumps(marker))
     write_report(storage)
-    assert "As of 2026-12-06T08:00:00+00:00" in page.read_text()
+    assert "As of 2026-12-06 08:00:00 UTC" in page.read_text()

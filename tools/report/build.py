@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +28,7 @@ from tools.report.media import inline_image_file, video_thumbnails
 from tools.report.provenance_section import geniesim, provenance
 from tools.report.scene_files import SceneFiles
 from tools.report.scene_map import ROLE_COLOURS, scene_map
-from tools.report.steps_section import format_value, step_rows
+from tools.report.steps_section import StepRow, format_value, step_rows
 from tools.robots import ROBOTS
 from tools.storage import Storage, open_storage
 from tools.structured_logging import get_logger
@@ -46,6 +47,16 @@ _TEMPLATES.filters["figure"] = format_value
 def _reach(manifest: Mapping[str, Any]) -> tuple[float, float] | None:
     robot = ROBOTS.get(str((manifest.get("robot") or {}).get("type")))
     return (robot.min_reach_m, robot.reach_radius_m) if robot is not None else None
+
+
+def _as_of(steps: list[StepRow]) -> str | None:
+    """When the latest step ended, to the second (markers record ISO 8601 in UTC)."""
+    latest = max((s.finished_at or "" for s in steps), default="")
+    try:
+        when = dt.datetime.fromisoformat(latest)
+    except ValueError:
+        return latest or None
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _objects_table(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -88,7 +99,7 @@ def build_report(storage: Storage, run_summary: Mapping[str, Any] | None = None)
     has_video = files.exists(EPISODES_PREVIEW_PATH)
     return _TEMPLATES.get_template("index.html.j2").render(
         scene_id=manifest.get("scene_id") or (run_summary or {}).get("scene_id") or "scene",
-        as_of=max((s.finished_at or "" for s in steps), default="") or None,
+        as_of=_as_of(steps),
         overall_ok=all(s.status not in ("failed", "blocked") for s in steps)
         and all(s.validated is not False for s in steps),
         provenance=provenance(manifest, markers, validation),

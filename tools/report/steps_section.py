@@ -23,7 +23,15 @@ NOTICE_KEYS: Mapping[str, str] = {
     "rejected": "rejected",
 }
 # Result keys that are paths, hashes or bulky detail rather than figures.
-_NOT_FIGURES = ("provenance", "files", "notes", "shards", "randomization", "disturbed_objects")
+_NOT_FIGURES = (
+    "provenance",
+    "files",
+    "notes",
+    "shards",
+    "randomization",
+    "disturbed_objects",
+    "scene_id",
+)
 _MAX_FIGURES = 16
 _MAX_INLINE_ITEMS = 6
 
