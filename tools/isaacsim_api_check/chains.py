@@ -27,7 +27,8 @@ class Call:
     line: int
 
 
-def _relative(module: str, is_package: bool, level: int, name: str | None) -> str:
+def relative_module(module: str, is_package: bool, level: int, name: str | None) -> str:
+    """The absolute module of `from <level dots><name> import ...` inside `module`."""
     parts = module.split(".") if module else []
     base = parts if is_package else parts[:-1]
     base = base[: len(base) - (level - 1)] if level > 1 else base
@@ -66,7 +67,7 @@ class ChainResolver:
             elif isinstance(node, ast.ImportFrom):
                 source = node.module or ""
                 if node.level:
-                    source = _relative(module, is_package, node.level, node.module)
+                    source = relative_module(module, is_package, node.level, node.module)
                 for alias in node.names:  # the first import of a name wins (fallbacks follow)
                     if alias.name != "*":
                         self.aliases.setdefault(

@@ -15,7 +15,7 @@ import ast
 from collections.abc import Iterable
 from typing import Any
 
-from tools.isaacsim_api_check.chains import ChainResolver
+from tools.isaacsim_api_check.chains import ChainResolver, relative_module
 from tools.isaacsim_api_check.source_tree import SourceFile
 
 SNAPSHOT_SCHEMA = 1
@@ -81,9 +81,7 @@ class _Module:
             elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                 source_module = node.module or ""
                 if node.level:
-                    from tools.isaacsim_api_check.chains import _relative
-
-                    source_module = _relative(self.name, is_package, node.level, node.module)
+                    source_module = relative_module(self.name, is_package, node.level, node.module)
                 self.stars.append(source_module)
 
 
