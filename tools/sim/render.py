@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -42,6 +43,15 @@ def _make_context(backend: str, width: int, height: int) -> Any:
         return module.GLContext(width, height)
     except Exception as exc:  # backends raise ImportError, OSError, RuntimeError or GL errors
         raise RenderError(backend, f"{type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RenderedLayers:
+    """One camera frame: RGB, and depth / segmentation when they were asked for."""
+
+    rgb: NDArray[np.uint8]  # (H, W, 3), top row first
+    depth_m: NDArray[np.float32] | None  # (H, W) metres along the view axis; inf: background
+    body_ids: NDArray[np.int32] | None  # (H, W) MuJoCo body id of each pixel; -1: background
 
 
 class OffscreenRenderer:
@@ -115,19 +125,78 @@ class OffscreenRenderer:
             RenderError: the renderer was closed.
             KeyError: the camera does not exist.
         """
+        return self.render_layers(data, camera).rgb
+
+    def render_layers(
+        self,
+        data: mujoco.MjData,
+        camera: int | str | None = None,
+        *,
+        depth: bool = False,
+        segmentation: bool = False,
+    ) -> RenderedLayers:
+        """Render RGB and, on request, metric depth (same pass) and body segmentation.
+
+        Args:
+            data: the state to draw (positions must be computed, e.g. by mj_forward).
+            camera: a camera id or name; None for a free camera framing the whole model.
+            depth: also read the depth buffer of the RGB pass, as metres along the view axis.
+            segmentation: also draw a second, flat-shaded pass of geom ids, mapped to body ids.
+
+        Raises:
+            RenderError: the renderer was closed.
+            KeyError: the camera does not exist.
+        """
         if self._context is None:
             raise RenderError(self.backend, "renderer is closed")
         started = time.perf_counter()
         self._gl.make_current()
         view = self._camera(camera)
+        rgb = self._draw(data, view)
+        depth_m = None
+        if depth:
+            buffer = np.empty((self.height, self.width), dtype=np.float32)
+            mujoco.mjr_readPixels(None, buffer, self._rect, self._context)
+            depth_m = self._metric_depth(buffer[::-1])
+        body_ids = None
+        if segmentation:
+            flags = self._scene.flags
+            flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = 1
+            try:
+                body_ids = self._body_ids(self._draw(data, view).astype(np.int64))
+            finally:
+                flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = 0
+        self.last_frame_s = time.perf_counter() - started
+        return RenderedLayers(rgb, depth_m, body_ids)
+
+    def _draw(self, data: mujoco.MjData, view: mujoco.MjvCamera) -> NDArray[np.uint8]:
+        assert self._context is not None
         mujoco.mjv_updateScene(
             self._model, data, self.option, None, view, mujoco.mjtCatBit.mjCAT_ALL, self._scene
         )
         mujoco.mjr_render(self._rect, self._scene, self._context)
         pixels = np.empty((self.height, self.width, 3), dtype=np.uint8)
         mujoco.mjr_readPixels(pixels, None, self._rect, self._context)
-        self.last_frame_s = time.perf_counter() - started
         return np.ascontiguousarray(pixels[::-1])
+
+    def _metric_depth(self, buffer: NDArray[np.float32]) -> NDArray[np.float32]:
+        """OpenGL depth in [0, 1] -> distance along the view axis in metres (inf: nothing)."""
+        extent = self._model.stat.extent
+        near = self._model.vis.map.znear * extent
+        far = self._model.vis.map.zfar * extent
+        metres = near / (1.0 - buffer.astype(np.float64) * (1.0 - near / far))
+        return np.where(buffer >= 1.0, np.inf, metres).astype(np.float32)
+
+    def _body_ids(self, colours: NDArray[np.int64]) -> NDArray[np.int32]:
+        """The segmentation pass's colours (segid + 1) -> body ids; -1 where no geom was hit."""
+        segids = colours[..., 0] + colours[..., 1] * 256 + colours[..., 2] * 65536 - 1
+        lookup = np.full(self._scene.ngeom + 1, -1, dtype=np.int32)
+        for i in range(self._scene.ngeom):
+            geom = self._scene.geoms[i]
+            if geom.segid >= 0 and geom.objtype == mujoco.mjtObj.mjOBJ_GEOM:
+                lookup[geom.segid] = self._model.geom_bodyid[geom.objid]
+        inside = (segids >= 0) & (segids < len(lookup))
+        return np.where(inside, lookup[np.clip(segids, 0, len(lookup) - 1)], -1).astype(np.int32)
 
     def close(self) -> None:
         """Free the GL resources; later calls do nothing."""
