@@ -100,9 +100,15 @@ def infer_articulation(
         if advice is not None and advice.plans:
             plans, source = advice.plans, advice.source
             clamps = advice.notes
-    plans = [p for p in with_free_depth(obj, front, others or [], plans) if opens_enough(p)]
+    spaced = with_free_depth(obj, front, others or [], plans)
+    plans = [p for p in spaced if opens_enough(p)]
     if not plans:
-        return ArticulationOutcome(None, "static: no door or drawer has room to open")
+        return ArticulationOutcome(None, "static: every door and drawer is blocked in front")
+    if len(plans) < len(spaced):
+        clamps += (f"{len(spaced) - len(plans)} part(s) blocked in front, not made",)
+    nearest = min(p.free_depth for p in spaced)
+    if nearest < front.room_gap:
+        clamps += (f"furniture {nearest:.2f} m in front bounds the limits",)
     articulation = build_articulation(
         scene_dir,
         obj.id,

@@ -31,8 +31,11 @@ PARTS_DIR = "parts"
 BODY_PART = "body"
 WALL_M = 0.012  # drawer tray walls
 GAP_M = 0.003  # clearance around a front so neighbours never overlap
-_FAR = 10.0
-MIN_SWING_RAD = math.radians(30.0)  # "unbounded" in front of the facade (the handle's side)
+_FAR = 10.0  # "unbounded" in front of the facade (the handle's side)
+# Below these a part is blocked (by the wall or the furniture in front) and not made; above
+# them it is made with the range the free space allows, however short.
+MIN_SWING_RAD = math.radians(5.0)
+MIN_TRAVEL_M = 0.02
 
 
 def parts_dir(object_id: str) -> str:
@@ -60,12 +63,11 @@ def _travel(front: FrontFrame, plan: PartPlan) -> float:
 
 
 def opens_enough(plan: PartPlan) -> bool:
-    """Whether the free space in front lets a drawer slide 0.1 m or a door swing 30 deg."""
+    """Whether the free space in front lets a drawer slide 2 cm or a door swing 5 deg."""
     if plan.kind == "drawer":
-        return plan.free_depth - pri.ROOM_MARGIN_M >= pri.DRAWER_TRAVEL_M[0]
-    if plan.hinge in ("bottom", "top"):
-        return plan.free_depth - pri.ROOM_MARGIN_M >= (plan.z[1] - plan.z[0]) * 0.5
-    return swing_limit(plan.u[1] - plan.u[0], plan.free_depth) >= MIN_SWING_RAD
+        return plan.free_depth - pri.ROOM_MARGIN_M >= MIN_TRAVEL_M
+    height = plan.z[1] - plan.z[0] if plan.hinge in ("bottom", "top") else plan.u[1] - plan.u[0]
+    return swing_limit(height, plan.free_depth) >= MIN_SWING_RAD
 
 
 def _geometry(plan: PartPlan, front: FrontFrame, panel: float, travel: float) -> _Geometry:

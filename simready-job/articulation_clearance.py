@@ -17,6 +17,7 @@ from simready_job.articulation_layout import PartPlan
 from tools.scene_manifest import SceneObject, SimRole, Transform
 
 OBSTACLE_ROLES = (SimRole.STATIC, SimRole.ARTICULATED)
+OVERLAP_M = 0.02  # boxes touching within this are neighbours, not obstacles
 
 
 def _world_from_asset(transform: Transform) -> tuple[np.ndarray, np.ndarray]:
@@ -58,9 +59,11 @@ def front_clearance(
             continue
         local = (_corners(other) - position) @ rotation  # into this object's asset frame
         u, s, z = local @ front.right, local @ front.normal, local[:, 2]
-        beside = u.max() <= u0 or u.min() >= u1
-        apart = z.max() <= z0 or z.min() >= z1
-        if beside or apart or s.max() <= front.plane:
+        beside = u.max() <= u0 + OVERLAP_M or u.min() >= u1 - OVERLAP_M
+        apart = z.max() <= z0 + OVERLAP_M or z.min() >= z1 - OVERLAP_M
+        # Furniture reaching back past the facade stands beside it (a neighbour along the
+        # wall), not in front of it.
+        if beside or apart or s.min() < front.plane - OVERLAP_M:
             continue
         nearest = min(nearest, max(0.0, float(s.min()) - front.plane))
     return nearest
