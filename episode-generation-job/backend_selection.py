@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 
 from episode_generation_job.errors import BackendUnavailableError
+from episode_generation_job.gpu_driver import driver_problem
 
 BACKENDS = ("mujoco", "isaacsim")
 
@@ -69,5 +70,11 @@ def resolve_backend(requested: str | None, production_mode: bool) -> str:
             name,
             "Isaac Sim is not importable (no `isaacsim` package with a real origin)",
             hint="run inside nvcr.io/nvidia/isaac-sim (docs/ISAAC_SIM_SETUP.md)",
+        )
+    if name == "isaacsim" and (problem := driver_problem()):
+        raise BackendUnavailableError(
+            name,
+            problem,
+            hint="deploy on GKE or Compute Engine with an R570+ driver (docs/ISAAC_SIM_SETUP.md)",
         )
     return name

@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # the return types name Isaac's classes (the conformance test
 
 ISAACSIM_VERSION = "5.1.0"
 ISAACSIM_IMAGE = f"nvcr.io/nvidia/isaac-sim:{ISAACSIM_VERSION}"
-MIN_DRIVER = "570.169"  # the image's MIN_DRIVER_VERSION
 _NAME = "isaacsim"
 _MIN_FRAME_RATE = "/persistent/simulation/minFrameRate"  # PhysX substeps at most 1/(rate*dt)
 _MAX_LOADING_UPDATES = 100_000  # app updates while the stage's payloads load (then: give up)

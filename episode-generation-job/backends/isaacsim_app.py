@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from episode_generation_job.backend_selection import is_isaac_sim_available
+from episode_generation_job.gpu_driver import driver_problem
 
 _app: Any = None
 
@@ -25,8 +26,9 @@ _app: Any = None
 def wants_isaac_sim(env: Mapping[str, str]) -> bool:
     """Whether this process will run the Isaac Sim backend (so Kit must start first).
 
-    Reads only BACKEND and PRODUCTION_MODE, as the settings do; an unavailable Isaac Sim is
-    left to `resolve_backend`, which fails with the reason.
+    Reads only BACKEND and PRODUCTION_MODE, as the settings do; an unavailable Isaac Sim or a
+    driver below the image's floor is left to `resolve_backend`, which fails with the reason
+    (failure marker, exit 2) instead of Kit failing obscurely at start.
     """
     backend = env.get("BACKEND") or None
     production = env.get("PRODUCTION_MODE", "").strip().lower() in (
@@ -38,7 +40,7 @@ def wants_isaac_sim(env: Mapping[str, str]) -> bool:
         "yes",
     )
     requested = backend or ("isaacsim" if production else "mujoco")
-    return requested == "isaacsim" and is_isaac_sim_available()
+    return requested == "isaacsim" and is_isaac_sim_available() and driver_problem() is None
 
 
 def kit() -> Any:  # pragma: no cover - needs Isaac Sim

@@ -44,7 +44,7 @@ variable "image_tags" {
 }
 
 variable "episode_backend" {
-  description = "Episode physics backend: mujoco (CPU image) or isaacsim (Isaac Sim image on an L4 GPU)."
+  description = "Episode physics backend: mujoco (CPU image) or isaacsim (Isaac Sim image on an L4 GPU; needs driver R570.169+, which the job checks at start, see docs/ISAAC_SIM_SETUP.md)."
   type        = string
   default     = "mujoco"
 
