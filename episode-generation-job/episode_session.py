@@ -52,15 +52,16 @@ def closed_containers(backend: SimBackend, manifest: SceneManifest) -> frozenset
 
 
 def scene_rims(scene_dir: Path | None, manifest: SceneManifest) -> dict[str, RimGeometry]:
-    """Pinchable rims of the manipulable objects, from their collision hulls (none without a
-    scene folder)."""
+    """Pinchable rims of the manipulable objects light enough to carry by the rim, from their
+    collision hulls (none without a scene folder or without a mass)."""
     if scene_dir is None:
         return {}
     rims = {}
     for obj in manifest.objects:
         if obj.sim_role is SimRole.MANIPULABLE and obj.asset.collision_paths:
             rim = load_rim(scene_dir, obj.asset.collision_paths)
-            if rim is not None:
+            mass = obj.physics.mass_kg if obj.physics is not None else None
+            if rim is not None and mass is not None and rim.holds(mass):
                 rims[obj.id] = rim
     return rims
 

@@ -30,6 +30,7 @@ class Grasp:
         width: object width between the fingers, metres.
         drop: how far the object's bottom hangs below the TCP once grasped.
         opening: finger opening to approach and release with, metres.
+        carry_speed: peak TCP speed with the object, m/s (None: the motion's default).
     """
 
     position: tuple[float, float, float]
@@ -37,6 +38,7 @@ class Grasp:
     width: float
     drop: float
     opening: float
+    carry_speed: float | None = None
 
 
 def _wrap_near(angle: float, reference: float) -> float:

@@ -132,6 +132,7 @@ def plan_pick_place(
         _cruise_height(grasp, (px, py), target.footprint_radius, obstacles),
     )
     yaw = grasp.yaw
+    carry = grasp.carry_speed or CARRY_SPEED
     px, py, place_yaw = _place_pose(grasp, target, region, place_z, obstacles)
     opening = grasp.opening
     above_grasp, grasp_pose = (gx, gy, approach_z), (gx, gy, gz)
@@ -141,15 +142,15 @@ def plan_pick_place(
         Segment("approach", above_grasp, yaw, opening, 1.4),
         Segment("descend", grasp_pose, yaw, opening, 0.8),
         Segment("close", grasp_pose, yaw, CLOSED, 0.5),
-        Segment("lift", lifted, yaw, CLOSED, _duration(grasp_pose, lifted, CARRY_SPEED, 0.8)),
+        Segment("lift", lifted, yaw, CLOSED, _duration(grasp_pose, lifted, carry, 0.8)),
         Segment(
             "transport",
             above_place,
             place_yaw,
             CLOSED,
-            _duration(lifted, above_place, CARRY_SPEED, 1.2),
+            _duration(lifted, above_place, carry, 1.2),
         ),
-        Segment("lower", place, place_yaw, CLOSED, _duration(above_place, place, CARRY_SPEED, 0.8)),
+        Segment("lower", place, place_yaw, CLOSED, _duration(above_place, place, carry, 0.8)),
         Segment("release", place, place_yaw, opening, 0.4),
         Segment("retreat", retreat, place_yaw, opening, 0.6),
     ]

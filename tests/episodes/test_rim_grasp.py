@@ -136,3 +136,9 @@ def test_rim_pinches_as_genie_sim_grasp_poses() -> None:
         assert pose[2, 3] == pytest.approx(CUP_SIZE[2] - rim.depth)
         assert math.hypot(pose[0, 3], pose[1, 3]) == pytest.approx(math.hypot(pinch.x, pinch.y))
         assert opening == pytest.approx(pinch.thickness + 0.024)
+
+
+def test_heavy_wide_containers_are_not_carried_by_the_rim() -> None:
+    rim = rim_from_hulls(cup_hulls(CUP_SIZE))
+    assert rim is not None
+    assert rim.holds(0.15) and not rim.holds(0.6)  # lever ~4 cm: 6 g m vs 24 g m

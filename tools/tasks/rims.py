@@ -30,6 +30,12 @@ MAX_WALL = 0.025  # thicker "walls" are solid bodies, not rims
 FINGER_ROOM = 0.022  # the inner finger needs this much cavity behind the wall (pad + clearance)
 OUTER_ROOM = 0.025  # and the outer finger this much free space outside it
 MIN_CAVITY_RADIUS = 0.02
+# Heaviest load moment a rim pinch carries: a 0.35 kg mug at 4 cm (0.014) and a 0.31 kg pen
+# holder (0.012) ended on their goals in the bench scenes; 0.55 kg bowls at 8 cm (0.044)
+# slipped out of the pads before they rose.
+MAX_MOMENT_KG_M = 0.02
+SLOPE_CHECK = 0.015  # the wall is compared with itself this much lower
+MAX_WALL_SLOPE = 0.27  # outward run per metre of depth: 15 degrees from upright
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,17 @@ class RimGeometry:
     half_extents: tuple[float, float, float]
     centre: tuple[float, float, float] = (0.0, 0.0, 0.0)
     depth: float = GRASP_DEPTH
+
+    @property
+    def reach(self) -> float:
+        """Largest horizontal distance from the box centre to a pinch: the lever the object's
+        weight turns the pads with."""
+        return max(math.hypot(g.x, g.y) for g in self.grasps)
+
+    def holds(self, mass_kg: float) -> bool:
+        """Whether a pinch at the rim can carry this mass: its weight's moment about the pads
+        (mass times lever) within `MAX_MOMENT_KG_M`."""
+        return mass_kg * self.reach <= MAX_MOMENT_KG_M
 
     def grasp_poses(self, clearance: float) -> tuple[FloatArray, FloatArray]:
         """The pinches as Genie Sim grasp poses in the asset frame, with their openings.
@@ -124,8 +141,38 @@ def _cavity(occupied: NDArray[np.bool_]) -> NDArray[np.bool_] | None:
     return best
 
 
+def _wall(
+    grid: tuple[FloatArray, FloatArray, NDArray[np.bool_]],
+    origin: FloatArray,
+    angle: float,
+    steps: FloatArray,
+) -> tuple[float, float] | None:
+    """(inner, outer) radius of the wall a ray from `origin` crosses first, if clear outside."""
+    xs, ys, occupied = grid
+    direction = np.array([math.cos(angle), math.sin(angle)])
+    states: list[bool | None] = []
+    for r in steps:
+        point = origin + r * direction
+        i, j = round((point[0] - xs[0]) / CELL), round((point[1] - ys[0]) / CELL)
+        inside = 0 <= i < len(xs) and 0 <= j < len(ys)
+        states.append(bool(occupied[i, j]) if inside else None)  # None: outside the box
+    inner = next((i for i, s in enumerate(states) if s), None)
+    if inner is None:
+        return None
+    outer = next((i for i in range(inner, len(states)) if not states[i]), None)
+    if outer is None:
+        return None
+    r_in, r_out = float(steps[inner]), float(steps[outer])
+    beyond = [s for r, s in zip(steps, states, strict=True) if r_out < r <= r_out + OUTER_ROOM]
+    return None if any(beyond) else (r_in, r_out)
+
+
 def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     """The rim grasps of an object from its convex collision pieces (canonical frame, Z-up).
+
+    A pinch needs an upright wall: where the wall's middle moves outwards by more than
+    `MAX_WALL_SLOPE` per metre between the grasp slice and one `SLOPE_CHECK` lower (a bowl's
+    flaring wall), closing fingers squeeze the object up and out of the grasp.
 
     Args:
         hulls: each piece's vertices (V, 3).
@@ -139,35 +186,27 @@ def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     low, high = every.min(axis=0), every.max(axis=0)
     centre = (low + high) / 2
     half = (high - low) / 2
-    xs, ys, occupied = _occupancy(hulls, float(high[2] - GRASP_DEPTH), low, high)
+    grid = _occupancy(hulls, float(high[2] - GRASP_DEPTH), low, high)
+    lower = _occupancy(hulls, float(high[2] - GRASP_DEPTH - SLOPE_CHECK), low, high)
+    xs, ys, occupied = grid
     cavity = _cavity(occupied)
     if cavity is None or math.sqrt(cavity.sum() * CELL * CELL / math.pi) < MIN_CAVITY_RADIUS:
         return None
     ix, iy = np.nonzero(cavity)
     origin = np.array([xs[ix].mean(), ys[iy].mean()])
-
-    def filled(point: FloatArray) -> bool | None:
-        i, j = round((point[0] - xs[0]) / CELL), round((point[1] - ys[0]) / CELL)
-        if not (0 <= i < len(xs) and 0 <= j < len(ys)):
-            return None  # outside the object's box
-        return bool(occupied[i, j])
-
-    grasps = []
     steps = np.arange(0.0, float(np.hypot(*(high[:2] - low[:2]))), CELL / 2)
+    grasps = []
     for k in range(RAYS):
         angle = 2 * math.pi * k / RAYS
+        wall, below = _wall(grid, origin, angle, steps), _wall(lower, origin, angle, steps)
+        if wall is None or below is None:
+            continue
+        (r_in, r_out), slope = wall, abs(sum(wall) - sum(below)) / 2 / SLOPE_CHECK
+        if r_in < FINGER_ROOM or not MIN_WALL <= r_out - r_in <= MAX_WALL:
+            continue
+        if slope > MAX_WALL_SLOPE:
+            continue
         direction = np.array([math.cos(angle), math.sin(angle)])
-        states = [filled(origin + r * direction) for r in steps]
-        inner = next((i for i, s in enumerate(states) if s), None)
-        if inner is None:
-            continue
-        outer = next((i for i in range(inner, len(states)) if not states[i]), None)
-        if outer is None:
-            continue
-        r_in, r_out = float(steps[inner]), float(steps[outer])
-        beyond = [s for r, s in zip(steps, states, strict=True) if r_out < r <= r_out + OUTER_ROOM]
-        if any(beyond) or r_in < FINGER_ROOM or not MIN_WALL <= r_out - r_in <= MAX_WALL:
-            continue
         mid = origin + direction * (r_in + r_out) / 2 - centre[:2]
         grasps.append(RimGrasp(float(mid[0]), float(mid[1]), angle, r_out - r_in))
     # A wall much thicker than the rest is something attached to it (a handle's root).
