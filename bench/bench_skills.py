@@ -13,7 +13,10 @@ then print
 - attempts, successes, rate and failure reasons from `reports/episodes_summary.json`;
 - false successes: kept episodes the independent dataset-only check of bench_episode_truth
   refuses (must be 0).
-Seeds are printed; pick ones nobody tuned on. Run it on two trees (before/after) to compare.
+Seeds are printed; pick ones nobody tuned on. Run it on two trees (before/after) to compare;
+`--from DIR` copies the scenes another run built there and reruns only the episodes step, so
+both trees judge the same simready/usd/replicator outputs (and the bench takes minutes, not
+an hour, on a busy machine).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,20 +60,42 @@ def derived_tasks(scene: Path) -> list[dict[str, str]]:
         session.close()
 
 
+def _copy_built(source: Path, scene: Path) -> None:
+    """A copy of a scene another run built, without its episodes outputs and markers."""
+    shutil.copytree(source, scene, symlinks=True)
+    for path in ("episodes", "reports/episodes_summary.json", "bench_run.log"):
+        target = scene / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    for marker in (scene / ".markers").glob("episodes.*"):
+        marker.unlink()
+
+
 def run_scene(
-    env: str, seed: int, profile: str, workdir: Path, episodes: int, reuse: bool
+    env: str,
+    seed: int,
+    profile: str,
+    workdir: Path,
+    episodes: int,
+    reuse: bool,
+    built: Path | None = None,
 ) -> dict[str, Any]:
-    """Generate, run the episodes step, count tasks and re-judge one scene."""
+    """Generate (or copy from `built`), run the episodes step, count tasks, re-judge a scene."""
     scene_id = f"{env}_{seed}_{profile}"
     scene = workdir / scene_id
     out: dict[str, Any] = {"scene": scene_id}
+    if built is not None and not scene.exists():
+        _copy_built(built / scene_id, scene)
     if not (reuse and (scene / "bench_run.log").exists()):
-        subprocess.run(
-            [sys.executable, "-m", "fixtures.generate_mock_regen3d", "--scene-id", scene_id,
-             "--output-dir", str(workdir), "--environment", env, "--seed", str(seed),
-             "--profile", profile],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        if built is None:
+            subprocess.run(
+                [sys.executable, "-m", "fixtures.generate_mock_regen3d", "--scene-id", scene_id,
+                 "--output-dir", str(workdir), "--environment", env, "--seed", str(seed),
+                 "--profile", profile],
+                check=True, capture_output=True,
+            )  # fmt: skip
         settings = {"NUM_EPISODES": str(episodes), "CAMERAS": "", "MIN_SUCCESS_RATE": "0"}
         started = time.monotonic()
         run = subprocess.run(
@@ -131,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep scenes here (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--reuse", action="store_true", help="re-count scenes already run")
+    parser.add_argument("--from", dest="built", type=Path, help="copy scenes built there")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_skills_"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -139,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     for profile in args.profiles.split(","):
         for item in args.scenes.split(","):
             env, seed = item.split(":")
-            result = run_scene(env, int(seed), profile, workdir, args.episodes, args.reuse)
+            result = run_scene(
+                env, int(seed), profile, workdir, args.episodes, args.reuse, args.built
+            )
             results.append(result)
             print(json.dumps({k: v for k, v in result.items() if k != "false_detail"}), flush=True)
     _print(results)
