@@ -130,6 +130,7 @@ def execute_step(spec: StepSpec, settings: JobSettings, *, force: bool = False) 
             clear_complete_marker(storage, spec.name)
             with span(f"step.{spec.name}", scene_id=settings.SCENE_ID, step=spec.name):
                 result = spec.run(ctx)
+            _raise_if_terminated()
             if not local:
                 _upload_outputs(storage, spec, scene_dir)
             duration = time.monotonic() - started
@@ -261,9 +262,24 @@ def _provenance(scene_dir: Path, settings: JobSettings, result: StepResult) -> d
     return provenance_record(scene_dir, settings=output_settings(settings))
 
 
+_signals_received: list[int] = []
+
+
 def raise_terminated(signum: int, _frame: FrameType | None) -> None:
-    """Signal handler: the running step fails with a marker and the process exits promptly."""
+    """Signal handler: the running step fails with a marker and the process exits promptly.
+
+    The signal is also recorded: an exception raised from a handler can be swallowed by the
+    C extension that happens to be running (pxr's module initialisation does), and a step
+    that was told to stop must not then report success.
+    """
+    _signals_received.append(signum)
     raise JobTerminatedError(f"received signal {signal.Signals(signum).name}")
+
+
+def _raise_if_terminated() -> None:
+    if _signals_received:
+        name = signal.Signals(_signals_received[0]).name
+        raise JobTerminatedError(f"received signal {name} (the step went on; not completed)")
 
 
 def _mark_config_failure(spec: StepSpec, exc: ConfigError, env: dict[str, Any] | None) -> None:

@@ -31,6 +31,13 @@ JOB_SCRIPT = textwrap.dedent("""
             time.sleep(60)
         if mode == "crash":
             raise RuntimeError("injected failure")
+        if mode == "swallow":  # a C extension swallows what the SIGTERM handler raises
+            import os, signal
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            except Exception:
+                pass
         return {"ok": True}
 
     run_job_main(scratch_step("demo", work))
@@ -94,6 +101,17 @@ def test_sigterm_writes_marker_quickly(tmp_path):
     assert proc.returncode == 1
     marker = json.loads((tmp_path / "scene/.markers/demo.failed-0.json").read_text())
     assert marker["error_type"] == "JobTerminatedError" and marker["retryable"] is True
+
+
+def test_a_swallowed_sigterm_still_fails_the_step(tmp_path):
+    """A step that goes on after SIGTERM (its exception swallowed) never reports success."""
+    proc = _run_job(tmp_path, "swallow")
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert not (tmp_path / "scene/.markers/demo.complete.json").exists()
+    marker = json.loads((tmp_path / "scene/.markers/demo.failed-0.json").read_text())
+    assert marker["error_type"] == "JobTerminatedError"
+    assert "not completed" in marker["error_message"]
 
 
 def test_permanent_failure_stops_later_attempts(tmp_path, monkeypatch):
