@@ -153,7 +153,10 @@ class Task:
         records = []
         for line in self.log.read_text().splitlines():
             if line.startswith("{"):
-                records.append(json.loads(line))
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:  # the line being written while we read
+                    continue
         return records
 
     def messages(self) -> list[str]:
@@ -163,6 +166,7 @@ class Task:
         return any(fragment in m for m in self.messages())
 
     def wait_for(self, fragment: str, timeout_s: float = 300) -> None:
+        """Poll the log until a line contains `fragment` (the process must still run)."""
         deadline = time.monotonic() + timeout_s
         while not self.said(fragment):
             assert self.process.poll() is None, self.log.read_text()[-3000:]
@@ -273,8 +277,7 @@ def test_cloud_run_jobs_on_a_bucket(cloud: CloudRun, tmp_path: Path) -> None:
     # Episodes as two concurrent tasks; task 1 receives SIGTERM mid-job and is retried with
     # the next attempt number. Only the task that merges completes the step.
     tasks = [cloud.start("episodes", "ep-x1", task=i, count=EPISODE_TASKS) for i in range(2)]
-    tasks[1].wait_for("step episodes started")
-    time.sleep(3)
+    tasks[1].wait_for("step episodes started")  # then it stages its inputs: mid-job
     tasks[1].process.send_signal(signal.SIGTERM)
     assert tasks[1].wait() == 1 and tasks[1].said("received signal SIGTERM"), tasks[1].describe()
     terminated = scene.read_json(f"{MARKERS_DIR}/episodes.failed-ep-x1-task1-attempt0.json")
