@@ -60,7 +60,7 @@ class SimreadySettings(JobSettings):
     )
 
     SIMREADY_ARTICULATION: bool = Field(
-        default=False, description="infer doors and drawers of furniture (articulated objects)"
+        default=True, description="infer doors and drawers of furniture (articulated objects)"
     )
 
     @field_validator("SIMREADY_LLM_BASE_URL")

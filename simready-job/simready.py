@@ -63,7 +63,7 @@ class SimreadyOptions:
     llm_timeout_s: float = 30.0
     priors_path: Path | None = None
     workers: int | None = None
-    articulation: bool = False
+    articulation: bool = True
 
 
 @dataclass(frozen=True)
