@@ -108,7 +108,7 @@ def infer_articulation(
         clamps += (f"{len(spaced) - len(plans)} part(s) blocked in front, not made",)
     nearest = min(p.free_depth for p in spaced)
     if nearest < front.room_gap:
-        clamps += (f"furniture {nearest:.2f} m in front bounds the limits",)
+        clamps += (f"nearest furniture in front {nearest:.2f} m",)
     articulation = build_articulation(
         scene_dir,
         obj.id,
