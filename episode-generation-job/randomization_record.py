@@ -10,7 +10,7 @@ import numpy as np
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
 from tools.randomization import BundleConfig, CameraSample, EpisodeRandomization
-from tools.randomization.rotations import quat_multiply
+from tools.rotations import quat_multiply
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask

@@ -12,6 +12,7 @@ import trimesh
 from numpy.typing import NDArray
 
 from tools.errors import InputError
+from tools.rotations import quat_to_matrix
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 
 FloatArray = NDArray[np.float64]
@@ -70,17 +71,6 @@ class ObjectGeometry:
         return bool(np.all(local <= self.half_extents[:2] - margin))
 
 
-def _rotation(wxyz: tuple[float, float, float, float]) -> FloatArray:
-    w, x, y, z = wxyz
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-        ]
-    )
-
-
 def load_visual_mesh(path: Path, source: str) -> trimesh.Trimesh:
     """All triangles of a mesh file as one mesh (GLB node transforms applied).
 
@@ -117,7 +107,7 @@ def object_geometry(scene_dir: Path, obj: SceneObject) -> ObjectGeometry:
     mesh = trimesh.Trimesh(
         mesh.vertices * np.asarray(obj.transform.scale), mesh.faces, process=False
     )
-    rotation = _rotation(obj.transform.rotation_wxyz)
+    rotation = quat_to_matrix(obj.transform.rotation_wxyz)
     translation = np.asarray(obj.transform.position, dtype=np.float64)
     yaw = math.atan2(rotation[1, 0], rotation[0, 0])
     world = mesh.vertices @ rotation.T + translation

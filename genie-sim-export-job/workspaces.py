@@ -19,6 +19,7 @@ import numpy as np
 from genie_sim_export_job.scene_geometry import FloatArray, ObjectGeometry
 from tools.geniesim_format import GenieSimRobot
 from tools.geniesim_format.assets import WORKSPACE_HEIGHT_M, prim_safe
+from tools.rotations import yaw_quat
 
 EDGE_MARGIN_M = 0.03  # keep laid-out objects this far from a support's edge
 WINDOW_HALF_M = 0.45  # a workspace spans at most 0.9 m each way (Genie Sim's tables: ~0.45x0.8)
@@ -54,12 +55,7 @@ class TaskFrame:
     @property
     def quaternion(self) -> list[float]:
         """[w, x, y, z] of the frame's yaw."""
-        return yaw_quaternion(self.yaw)
-
-
-def yaw_quaternion(yaw: float) -> list[float]:
-    """Unit quaternion [w, x, y, z] of a turn by `yaw` about z."""
-    return [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
+        return list(yaw_quat(self.yaw))
 
 
 def reach_window(
@@ -166,7 +162,7 @@ def robot_init_pose(
     yaw = math.atan2(forward[1], forward[0]) - frame.yaw
     return {
         "position": [round(float(v), 6) for v in local],
-        "quaternion": [round(v, 9) for v in yaw_quaternion(yaw)],
+        "quaternion": [round(v, 9) for v in yaw_quat(yaw)],
         "random": {"delta_position": [ROBOT_JITTER_M, ROBOT_JITTER_M, 0.0]},
     }
 

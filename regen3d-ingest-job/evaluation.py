@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tools.rotations import quat_to_matrix
 from tools.scene_manifest import SceneManifest, load_manifest
 
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -181,14 +182,7 @@ def _tilt_deg(rotation_wxyz: tuple[float, float, float, float]) -> float:
 
 def _gravity_error(manifest: SceneManifest, truth: dict[str, Any]) -> float:
     assert manifest.camera is not None
-    w, x, y, z = manifest.camera.pose.rotation_wxyz
-    world_from_camera = np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )
+    world_from_camera = quat_to_matrix(manifest.camera.pose.rotation_wxyz)
     ours = world_from_camera.T @ np.array([0.0, 0.0, -1.0])
     true = np.asarray(truth["gravity_camera_frame"], dtype=np.float64)
     cosine = float(ours @ true / np.linalg.norm(true))

@@ -11,10 +11,10 @@ from numpy.typing import NDArray
 from regen3d_ingest_job import regen3d_layout as layout
 from regen3d_ingest_job.floor import FloorFrame
 from regen3d_ingest_job.placement import FLOOR, PlacedObject
-from regen3d_ingest_job.poses import quaternion_wxyz, yaw_matrix
 from regen3d_ingest_job.regen3d_reader import CameraIntrinsics
 from regen3d_ingest_job.robot_base import RobotPlacement
 from tools.data_source import RECONSTRUCTION, DataSource
+from tools.rotations import matrix_to_quat, yaw_matrix
 from tools.scene_manifest import (
     Asset,
     Camera,
@@ -97,7 +97,7 @@ def build_manifest(
     entries = tuple(_scene_object(o, meshes[o.object_id]) for o in objects)
     camera_pose = Transform(
         position=_vec3(floor.offset * metric_scale),
-        rotation_wxyz=quaternion_wxyz(floor.rotation),
+        rotation_wxyz=matrix_to_quat(floor.rotation),
     )
     return SceneManifest(
         scene_id=scene_id,
@@ -106,7 +106,7 @@ def build_manifest(
         robot=Robot(
             base_pose=Transform(
                 position=_vec3(robot.position),
-                rotation_wxyz=quaternion_wxyz(yaw_matrix(robot.yaw)),
+                rotation_wxyz=matrix_to_quat(yaw_matrix(robot.yaw)),
             ),
             work_surface=robot.work_surface,
         ),
@@ -136,7 +136,7 @@ def _scene_object(obj: PlacedObject, mesh: tuple[str, str]) -> SceneObject:
         category=obj.category,
         sim_role=obj.role,
         transform=Transform(
-            position=_vec3(obj.translation), rotation_wxyz=quaternion_wxyz(obj.rotation)
+            position=_vec3(obj.translation), rotation_wxyz=matrix_to_quat(obj.rotation)
         ),
         asset=Asset(mesh_path=mesh[0], format="glb", sha256=mesh[1]),
         dimensions=_vec3(np.ptp(obj.local, axis=0)),

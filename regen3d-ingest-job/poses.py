@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from regen3d_ingest_job.floor import FloorFrame
+from tools.rotations import yaw_matrix
 from tools.scene_manifest import PoseSource
 
 # glTF's Y-up object frame to our Z-up one: (x, y, z)_gltf -> (x, -z, y).
@@ -233,39 +234,3 @@ def _turn_about_centre(local: Array, rotation: Array, translation: Array, new: A
 def yaw_of(rotation: Array) -> float:
     """The rotation about Z closest to `rotation` (least squares), radians."""
     return float(np.arctan2(rotation[1, 0] - rotation[0, 1], rotation[0, 0] + rotation[1, 1]))
-
-
-def yaw_matrix(yaw: float) -> Array:
-    """(3, 3) rotation about +Z by `yaw` radians."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-
-
-def quaternion_wxyz(rotation: Array) -> tuple[float, float, float, float]:
-    """Unit quaternion [w, x, y, z] of a rotation matrix (positive w), normalised to 1e-12.
-
-    Args:
-        rotation: (3, 3) proper rotation.
-
-    Returns:
-        The quaternion.
-    """
-    m = rotation
-    trace = float(m[0, 0] + m[1, 1] + m[2, 2])
-    if trace > 0:
-        s = 2.0 * np.sqrt(trace + 1.0)
-        q = np.array([0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, 0.0])
-        q[3] = (m[1, 0] - m[0, 1]) / s
-    else:
-        i = int(np.argmax(np.diag(m)))
-        j, k = (i + 1) % 3, (i + 2) % 3
-        s = 2.0 * np.sqrt(max(1.0 + m[i, i] - m[j, j] - m[k, k], 1e-300))
-        q = np.zeros(4)
-        q[0] = (m[k, j] - m[j, k]) / s
-        q[1 + i] = 0.25 * s
-        q[1 + j] = (m[j, i] + m[i, j]) / s
-        q[1 + k] = (m[k, i] + m[i, k]) / s
-    if q[0] < 0:
-        q = -q
-    q /= np.linalg.norm(q)
-    return (float(q[0]), float(q[1]), float(q[2]), float(q[3]))

@@ -8,8 +8,8 @@ import numpy as np
 from pxr import Gf, Usd, UsdGeom, UsdLux, UsdPhysics, UsdShade
 
 from tools.randomization.config import ColorTarget
-from tools.randomization.rotations import rotate_xyz_from_quat
 from tools.randomization.samples import Pose
+from tools.rotations import rotate_xyz_from_quat
 from tools.sim import usd_layout as layout
 
 TEXTURE_SHADER_ID = "UsdUVTexture"

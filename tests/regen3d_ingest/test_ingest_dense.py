@@ -20,7 +20,8 @@ from regen3d_ingest_job.evaluation import evaluate_scene
 from regen3d_ingest_job.floor import FloorFrame
 from regen3d_ingest_job.ingest import IngestOptions, ingest_scene
 from regen3d_ingest_job.mesh_index import MeshIndex
-from regen3d_ingest_job.poses import GLTF_TO_ZUP, pose_from_baked, pose_from_fit, yaw_matrix
+from regen3d_ingest_job.poses import GLTF_TO_ZUP, pose_from_baked, pose_from_fit
+from tools.rotations import yaw_matrix
 from tools.scene_manifest import load_manifest
 
 

@@ -21,8 +21,8 @@ from regen3d_ingest_job.placement import (
     separate,
     settle,
 )
-from regen3d_ingest_job.poses import yaw_matrix
 from regen3d_ingest_job.robot_base import BASE_RADIUS_M, FRANKA_REACH_M, footprint, place_robot
+from tools.rotations import yaw_matrix
 from tools.scene_manifest import PoseSource, SimRole
 
 

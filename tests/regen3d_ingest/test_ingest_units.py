@@ -12,9 +12,7 @@ from regen3d_ingest_job.poses import (
     GLTF_TO_ZUP,
     pose_from_baked,
     pose_from_fit,
-    quaternion_wxyz,
     umeyama,
-    yaw_matrix,
     yaw_of,
 )
 from regen3d_ingest_job.scale import (
@@ -25,6 +23,7 @@ from regen3d_ingest_job.scale import (
     load_priors,
 )
 from tools.errors import InputError
+from tools.rotations import matrix_to_quat, yaw_matrix
 from tools.scene_manifest import PoseSource
 
 SOURCE = "regen3d/output/pointclouds/PLANE_SAMPLED.ply"
@@ -182,11 +181,11 @@ def test_pose_from_baked_uses_identity_and_bbox_bottom() -> None:
 
 
 def test_quaternion_round_trips_rotations() -> None:
-    """quaternion_wxyz is unit length, w >= 0, and encodes the same rotation."""
+    """matrix_to_quat is unit length, w >= 0, and encodes the same rotation."""
     rng = np.random.default_rng(7)
     for _ in range(20):
         rotation = _rotation(rng)
-        w, x, y, z = quaternion_wxyz(rotation)
+        w, x, y, z = matrix_to_quat(rotation)
         assert w >= 0 and math.isclose(w * w + x * x + y * y + z * z, 1.0, rel_tol=1e-12)
         back = np.array(
             [

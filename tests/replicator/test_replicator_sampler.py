@@ -16,8 +16,8 @@ from tools.randomization import (
 )
 from tools.randomization.lighting import distant_light_direction, kelvin_to_rgb
 from tools.randomization.planar import convex_overlap, grow, rotate
-from tools.randomization.rotations import quat_to_matrix
 from tools.randomization.scatter import box_footprint, primitive_footprint
+from tools.rotations import quat_to_matrix
 from tools.scene_manifest import SceneManifest, load_manifest
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tools.randomization.rotations import matrix_from_rotate_xyz
+from tools.rotations import matrix_from_rotate_xyz
 
 Vec3 = tuple[float, float, float]
 MIN_KELVIN = 1000.0

@@ -16,7 +16,6 @@ from tools.randomization.config import (
 )
 from tools.randomization.layout import distractor_name
 from tools.randomization.lighting import distant_light_direction, kelvin_to_rgb
-from tools.randomization.rotations import quat_multiply, random_small_rotation
 from tools.randomization.samples import (
     CameraSample,
     ColorSample,
@@ -36,6 +35,7 @@ from tools.randomization.scatter import (
     place_items,
     primitive_footprint,
 )
+from tools.rotations import quat_multiply, random_small_rotation
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 
 _FREE_ROLES = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)

@@ -12,8 +12,8 @@ from tools.randomization.config import ScatterConfig, Workspace
 from tools.randomization.errors import PlacementError
 from tools.randomization.planar import Points, convex_hull, convex_overlap, disc, grow, rotate
 from tools.randomization.regions import PlacementRegion
-from tools.randomization.rotations import Quat, quat_multiply, quat_to_matrix, yaw_quat
 from tools.randomization.samples import Shape, Vec3
+from tools.rotations import Quat, quat_multiply, quat_to_matrix, yaw_quat
 
 _CLEARANCE_MARGIN_M = 0.005
 _CIRCLE_SIDES = 16

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tools.rotations import yaw_quat as yaw_quat  # re-exported: the episode job imports it here
+
 FloatArray = NDArray[np.float64]
 
 
@@ -47,11 +49,6 @@ class Pose:
         """Angle between this pose's and `other`'s z axes, radians."""
         cos = float(np.clip(self.up_axis @ other.up_axis, -1.0, 1.0))
         return math.acos(cos)
-
-
-def yaw_quat(yaw: float) -> tuple[float, float, float, float]:
-    """Unit quaternion [w, x, y, z] of a rotation by `yaw` about world z."""
-    return (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tools.rotations import matrix_to_quat
 from tools.scene_manifest import SceneManifest
 from tools.tasks.geometry import FloatArray, ObjectBox, Pose
 
@@ -83,28 +84,6 @@ def scene_camera(base: Pose) -> tuple[FloatArray, FloatArray]:
     return eye, np.column_stack([right, up, -look])
 
 
-def _quat_from_matrix(rotation: FloatArray) -> tuple[float, float, float, float]:
-    """Unit quaternion [w, x, y, z] of a rotation matrix (Shepperd's method, w >= 0)."""
-    m = np.asarray(rotation, dtype=float)
-    trace = float(np.trace(m))
-    if trace > 0:
-        s = 2.0 * math.sqrt(trace + 1.0)
-        q = [0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s]
-    else:
-        i = int(np.argmax(np.diag(m)))
-        j, k = (i + 1) % 3, (i + 2) % 3
-        s = 2.0 * math.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
-        q = [0.0] * 4
-        q[0] = (m[k, j] - m[j, k]) / s
-        q[1 + i] = 0.25 * s
-        q[1 + j] = (m[j, i] + m[i, j]) / s
-        q[1 + k] = (m[k, i] + m[i, k]) / s
-    quat = np.asarray(q) / np.linalg.norm(q)
-    if quat[0] < 0:
-        quat = -quat
-    return (float(quat[0]), float(quat[1]), float(quat[2]), float(quat[3]))
-
-
 def scene_camera_pose(base: Pose) -> Pose:
     """The nominal scene camera (`scene_camera`) as a pose.
 
@@ -115,4 +94,4 @@ def scene_camera_pose(base: Pose) -> Pose:
         Its eye position and orientation (camera looks down its -z, +y up).
     """
     eye, rotation = scene_camera(base)
-    return Pose.of([float(v) for v in eye], _quat_from_matrix(rotation))
+    return Pose.of([float(v) for v in eye], matrix_to_quat(rotation))

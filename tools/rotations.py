@@ -1,4 +1,9 @@
-"""Rotations as [w, x, y, z] quaternions and USD rotateXYZ angles (column vectors, Z-up world)."""
+"""Rotations as [w, x, y, z] quaternions, 3x3 matrices and USD rotateXYZ angles.
+
+The one place the pipeline converts between rotation forms (column vectors, Z-up world).
+The formulas are written out rather than taken from scipy's `Rotation` so that outputs
+(manifest quaternions, export files) stay bit-identical to what earlier runs wrote.
+"""
 
 from __future__ import annotations
 
@@ -84,6 +89,42 @@ def quat_to_matrix(q: Sequence[float]) -> Matrix:
             [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
         ]
     )
+
+
+def matrix_to_quat(rotation: Matrix) -> Quat:
+    """Unit quaternion [w, x, y, z] of a rotation matrix (Shepperd's method, w >= 0).
+
+    Args:
+        rotation: (3, 3) proper rotation.
+
+    Returns:
+        The quaternion, normalised.
+    """
+    m = np.asarray(rotation, dtype=np.float64)
+    trace = float(m[0, 0] + m[1, 1] + m[2, 2])
+    if trace > 0:
+        s = 2.0 * np.sqrt(trace + 1.0)
+        q = np.array([0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, 0.0])
+        q[3] = (m[1, 0] - m[0, 1]) / s
+    else:
+        i = int(np.argmax(np.diag(m)))
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = 2.0 * np.sqrt(max(1.0 + m[i, i] - m[j, j] - m[k, k], 1e-300))
+        q = np.zeros(4)
+        q[0] = (m[k, j] - m[j, k]) / s
+        q[1 + i] = 0.25 * s
+        q[1 + j] = (m[j, i] + m[i, j]) / s
+        q[1 + k] = (m[k, i] + m[i, k]) / s
+    if q[0] < 0:
+        q = -q
+    q /= np.linalg.norm(q)
+    return (float(q[0]), float(q[1]), float(q[2]), float(q[3]))
+
+
+def yaw_matrix(yaw: float) -> Matrix:
+    """(3, 3) rotation about +Z by `yaw` radians."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
 def _axis_matrix(axis: int, degrees: float) -> Matrix:
