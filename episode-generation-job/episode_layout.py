@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-EPISODES_DIR: Final = "episodes"
-SHARDS_DIR: Final = "episodes/shards"
+from tools import scene_layout
+
+EPISODES_DIR: Final = scene_layout.EPISODES_DIR
+SHARDS_DIR: Final = scene_layout.EPISODE_SHARDS_DIR
 SHARD_SUMMARY: Final = "summary.json"
 CLAIMS_NAME: Final = ".claims"  # slots taken by local workers of a run (see slot_claims)
 RUN_PREFIX: Final = "run-"
-SUMMARY_PATH: Final = "reports/episodes_summary.json"
-PREVIEW_PATH: Final = "reports/episodes_preview.mp4"
+SUMMARY_PATH: Final = scene_layout.EPISODES_SUMMARY_PATH
+PREVIEW_PATH: Final = scene_layout.EPISODES_PREVIEW_PATH
 
 
 def episode_key(slot: int) -> str:

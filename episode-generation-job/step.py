@@ -9,7 +9,7 @@ from episode_generation_job.job import run_episodes
 from episode_generation_job.run_fingerprint import fingerprint_for
 from episode_generation_job.settings import EpisodeSettings
 from tools.config import JobSettings
-from tools.scene_layout import ASSETS_DIR, MANIFEST_PATH, REPLICATOR_DIR, USD_DIR
+from tools.scene_layout import ASSETS_DIR, EPISODES_DIR, MANIFEST_PATH, REPLICATOR_DIR, USD_DIR
 from tools.steps import StepContext, StepSpec, Validation
 
 
@@ -36,7 +36,7 @@ STEP = StepSpec(
     depends_on=("replicator",),  # the runner pulls usd in through it
     # assets/ too: scene.usda references assets/<id>/<id>.usda (staged on Cloud Run).
     inputs=(MANIFEST_PATH, f"{ASSETS_DIR}/", f"{USD_DIR}/", f"{REPLICATOR_DIR}/"),
-    outputs=("episodes/", SUMMARY_PATH),
+    outputs=(f"{EPISODES_DIR}/", SUMMARY_PATH),
     validate=validate_episodes,
     description="scene.usda + bundle + Panda -> randomized pick-and-place episodes (LeRobot v3.0)",
     order=50,

@@ -12,11 +12,16 @@ MANIFEST_PATH = "assets/scene_manifest.json"
 USD_DIR = "usd"
 SCENE_USD_PATH = "usd/scene.usda"
 REPLICATOR_DIR = "replicator"
+EPISODES_DIR = "episodes"
 LEROBOT_DIR = "episodes/lerobot"
+EPISODE_SHARDS_DIR = "episodes/shards"  # per-run shard part datasets, merged into lerobot/
 GENIESIM_EXPORT_DIR = "geniesim/export"
 GENIESIM_IMPORT_DIR = "geniesim/import"
+GENIESIM_RESULTS_PATH = "geniesim/results.tar.gz"  # Genie Sim's recordings, uploaded
 REPORTS_DIR = "reports"
 VALIDATION_REPORT_PATH = "reports/validation_report.json"
+EPISODES_SUMMARY_PATH = "reports/episodes_summary.json"
+EPISODES_PREVIEW_PATH = "reports/episodes_preview.mp4"
 MARKERS_DIR = ".markers"
 CHECKPOINTS_DIR = ".checkpoints"
 

@@ -14,7 +14,9 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-DEFAULT_RESULTS_PATH: Final = "geniesim/results.tar.gz"  # scene-relative, see the import job
+from tools.scene_layout import GENIESIM_RESULTS_PATH
+
+DEFAULT_RESULTS_PATH: Final = GENIESIM_RESULTS_PATH  # scene-relative, see the import job
 RECORDING_DIR: Final = "recording_data"
 # Genie Sim names episode folders `[<task>_<i>]`, with a suffix after the bracket when a
 # name repeats; the bare `<task>_<i>` form is accepted too.
