@@ -35,7 +35,7 @@ _TRACKED_PACKAGES = (
     "pydantic",
     "pillow",
 )
-# Containers have no .git: the image build passes the commit in (see the Dockerfiles' ARG).
+# Containers have no .git: the image build passes the commit in (see the Dockerfile's ARG).
 GIT_COMMIT_ENV: Final = "BLUEPRINT_GIT_COMMIT"
 GIT_DIRTY_ENV: Final = "BLUEPRINT_GIT_DIRTY"
 BUILD_INFO_PATH: Final = Path(__file__).with_name("build_info.json")  # optional, build-time

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tools.job_entrypoint import entrypoint_module
 from tools.scene_layout import MARKERS_DIR
 from tools.steps import StepSpec, registered_steps
 from tools.storage.gcs import GCSStorage
@@ -76,15 +77,13 @@ BUILD_ARGS = _build_args()
 
 
 def _dockerfile_image(job: str, home: Path) -> Image:
-    text = (REPO / job / "Dockerfile").read_text().replace("\\\n", " ")
-    entry = re.search(r'^ENTRYPOINT \["python", "-m", "([\w.]+)"\]', text, re.MULTILINE)
-    assert entry is not None, f"{job}/Dockerfile: no python -m ENTRYPOINT"
+    text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")  # one image recipe, JOB picks
     env: dict[str, str] = {}
     for line in re.findall(r"^ENV (.+)$", text, re.MULTILINE):
         for key, value in re.findall(r"([A-Z_][A-Z0-9_]*)=(\S*)", line):
             value = re.sub(r"\$\{(\w+)\}", lambda m: BUILD_ARGS.get(m.group(1), ""), value)
             env[key] = value.replace("/home/bp", str(home))  # the image user's HOME
-    return Image(entry.group(1), env)
+    return Image(entrypoint_module(REPO, job), env)
 
 
 @dataclass
