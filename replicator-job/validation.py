@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -33,25 +31,10 @@ from tools.randomization.layout import (
 from tools.randomization.regions import RegionsFile
 from tools.randomization.samples import EpisodeSamples
 from tools.scene_layout import SCENE_USD_PATH
-from tools.steps import StepContext, Validation
+from tools.steps import Check, StepContext, Validation
 
 MAX_PENETRATION_M = 0.001
 MAX_DISPLACEMENT_M = 0.01
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validation check."""
-
-    name: str
-    ok: bool
-    detail: str
-    figures: dict[str, Any] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready check."""
-        return asdict(self)
 
 
 def check_regions(scene_dir: Path) -> Check:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,36 @@ class StepContext:
 
 StepResult = dict[str, Any]
 Validation = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named validation check: its verdict, one line of detail, figures, every problem.
+
+    A step's `validate` returns `{"ok": ..., "checks": [check.as_dict(), ...], ...}`; the scene
+    report (tools/report) reads that JSON back from reports/validation_report.json.
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (problems serialise as a list)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Check:
+        """The check back from its `as_dict()` form (e.g. JSON from a child process)."""
+        return cls(
+            str(data["name"]),
+            bool(data["ok"]),
+            str(data["detail"]),
+            dict(data.get("figures") or {}),
+            tuple(str(p) for p in data.get("problems") or ()),
+        )
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ import mujoco
 import numpy as np
 
 from tools.sim import LoadedScene, captured_warnings
-from usd_assembly_job.usd_checks import CheckResult
+from tools.steps import Check
 
 MAX_HINGE_DRIFT_DEG = 1.0
 MAX_SLIDE_DRIFT_M = 0.002
 
 
-def check_joints_hold(scene: LoadedScene, duration_s: float = 1.0) -> CheckResult:
+def check_joints_hold(scene: LoadedScene, duration_s: float = 1.0) -> Check:
     """Simulate the scene untouched: every door and drawer must stay closed.
 
     Args:
@@ -41,4 +41,4 @@ def check_joints_hold(scene: LoadedScene, duration_s: float = 1.0) -> CheckResul
                 problems.append(f"{key} slid {drift * 1000:.1f} mm")
     figures = {"joints": len(scene.joints), "max_hinge_deg": worst_deg, "max_slide_m": worst_m}
     detail = f"{len(scene.joints)} joints, {worst_deg:.3f} deg / {worst_m * 1000:.2f} mm"
-    return CheckResult("joints_hold", not problems, detail, figures, tuple(problems))
+    return Check("joints_hold", not problems, detail, figures, tuple(problems))

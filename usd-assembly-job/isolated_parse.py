@@ -21,7 +21,8 @@ from pathlib import Path
 
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
-from usd_assembly_job.usd_checks import CheckResult, check_physics_parse
+from tools.steps import Check
+from usd_assembly_job.usd_checks import check_physics_parse
 from usd_assembly_job.usd_files import open_stage
 
 THREAD_LIMIT_VAR = "PXR_WORK_THREAD_LIMIT"
@@ -34,7 +35,7 @@ def child_command(scene_dir: Path) -> list[str]:
     return [sys.executable, "-m", "usd_assembly_job.isolated_parse", str(scene_dir)]
 
 
-def check_physics_parse_isolated(scene_dir: Path) -> CheckResult:
+def check_physics_parse_isolated(scene_dir: Path) -> Check:
     """`usd_checks.check_physics_parse` on the scene, run in a single-threaded child.
 
     Args:
@@ -51,15 +52,13 @@ def check_physics_parse_isolated(scene_dir: Path) -> CheckResult:
             command, env=env, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
         )
         if done.returncode == 0:
-            return CheckResult.from_dict(json.loads(done.stdout))
+            return Check.from_dict(json.loads(done.stdout))
         outcome = (
             f"crashed with signal {-done.returncode}"
             if done.returncode < 0
             else f"exited with {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
         )
-    return CheckResult(
-        "physics_parse", False, f"the UsdPhysics parse {outcome} ({_ATTEMPTS} tries)"
-    )
+    return Check("physics_parse", False, f"the UsdPhysics parse {outcome} ({_ATTEMPTS} tries)")
 
 
 def main(argv: list[str]) -> int:

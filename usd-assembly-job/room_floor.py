@@ -16,8 +16,8 @@ from pxr import Gf, Usd, UsdGeom, UsdPhysics, Vt
 from tools.scene_manifest import Physics, SceneManifest, SimRole
 from tools.sim import usd_layout as layout
 from tools.sim.usd_completion import floor_colliders
+from tools.steps import Check
 from usd_assembly_job import physics_usd
-from usd_assembly_job.usd_checks import CheckResult
 
 FLOOR_THICKNESS_M = 0.1
 # Objects may stand at the edge of the room's extent; the box reaches this far beyond it.
@@ -94,7 +94,7 @@ def _room_slabs(stage: Usd.Stage, manifest: SceneManifest) -> dict[str, float]:
     return slabs
 
 
-def check_floor_collider(stage: Usd.Stage) -> CheckResult:
+def check_floor_collider(stage: Usd.Stage) -> Check:
     """The floor colliders recorded on `/World/Room` are static colliders with their top at z = 0.
 
     Args:
@@ -116,4 +116,4 @@ def check_floor_collider(stage: Usd.Stage) -> CheckResult:
     if not recorded:
         problems.append(f"no floor collider recorded on {layout.ROOM_PATH}")
     detail = f"{len(recorded)} ({source}), {len(walls)} walls" if recorded else "none"
-    return CheckResult("floor_collider", not problems, detail, figures, tuple(problems))
+    return Check("floor_collider", not problems, detail, figures, tuple(problems))

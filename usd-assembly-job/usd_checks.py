@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pxr import Usd, UsdPhysics, UsdValidation
 
 from tools.scene_manifest import SceneManifest
 from tools.sim import usd_layout as layout
+from tools.steps import Check
 from usd_assembly_job.articulation_usd import articulated_shape
 from usd_assembly_job.physics_usd import is_dynamic
 from usd_assembly_job.shader_defs import ensure_preview_surface_definitions
@@ -17,33 +17,7 @@ MASS_RELATIVE_TOLERANCE = 1e-5  # USD stores mass as float32
 FRICTION_TOLERANCE = 1e-5
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """One named check with its figures and every problem found."""
-
-    name: str
-    ok: bool
-    detail: str
-    figures: dict[str, Any] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
-        """The check back from its `as_dict()` form (e.g. JSON from a child process)."""
-        return cls(
-            str(data["name"]),
-            bool(data["ok"]),
-            str(data["detail"]),
-            dict(data.get("figures") or {}),
-            tuple(str(p) for p in data.get("problems") or ()),
-        )
-
-
-def run_usd_validation(stages: dict[str, Usd.Stage]) -> CheckResult:
+def run_usd_validation(stages: dict[str, Usd.Stage]) -> Check:
     """Run every registered UsdValidation validator on each stage.
 
     Args:
@@ -72,7 +46,7 @@ def run_usd_validation(stages: dict[str, Usd.Stage]) -> CheckResult:
             lines.append(f"{label}: {key}: {error.GetName()}: {error.GetMessage()} {sites}")
     figures: dict[str, Any] = {"validators": len(validators), "stages": len(stages), **counts}
     figures["sdr_definitions_added"] = list(added)
-    return CheckResult(
+    return Check(
         name="usd_validation",
         ok=counts["error"] == 0,
         detail=f"{len(validators)} validators on {len(stages)} stages: "
@@ -117,7 +91,7 @@ def _shape_kinds() -> set[Any]:
     return {getattr(kinds, n) for n in names if hasattr(kinds, n)}
 
 
-def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> CheckResult:
+def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> Check:
     """Parse the stage like PhysX does and compare bodies, colliders, materials, masses.
 
     Args:
@@ -198,4 +172,4 @@ def check_physics_parse(stage: Usd.Stage, manifest: SceneManifest) -> CheckResul
         f"{len(bodies)}/{len(expected_bodies)} bodies, "
         f"{len(shapes)}/{figures['colliders_expected']} colliders"
     )
-    return CheckResult("physics_parse", not problems, detail, figures, tuple(problems))
+    return Check("physics_parse", not problems, detail, figures, tuple(problems))

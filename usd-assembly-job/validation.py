@@ -14,7 +14,7 @@ from tools.provenance import sha256_file
 from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim import LoadedScene, LoaderOptions, load_scene_model
-from tools.steps import StepContext, Validation
+from tools.steps import Check, StepContext, Validation
 from usd_assembly_job.articulation_checks import check_joints_hold
 from usd_assembly_job.isolated_parse import check_physics_parse_isolated
 from usd_assembly_job.preview import PREVIEW_PATH
@@ -22,7 +22,7 @@ from usd_assembly_job.room_floor import check_floor_collider
 from usd_assembly_job.scene_usd import stage_provenance
 from usd_assembly_job.settings import UsdAssemblySettings
 from usd_assembly_job.settle import SettleLimits, run_settle
-from usd_assembly_job.usd_checks import CheckResult, run_usd_validation
+from usd_assembly_job.usd_checks import run_usd_validation
 from usd_assembly_job.usd_files import open_stage
 
 _RELATIVE_TOLERANCE = 1e-5
@@ -34,7 +34,7 @@ def _settings(ctx: StepContext) -> UsdAssemblySettings:
     return UsdAssemblySettings.model_validate(ctx.settings.model_dump())
 
 
-def check_mujoco_model(scene: LoadedScene, stage: Any) -> CheckResult:
+def check_mujoco_model(scene: LoadedScene, stage: Any) -> Check:
     """Compare the MjModel's free bodies with the USD's rigid bodies and mass properties.
 
     Args:
@@ -79,10 +79,10 @@ def check_mujoco_model(scene: LoadedScene, stage: Any) -> CheckResult:
         "completed_by_loader": list(scene.completed),
     }
     detail = f"{bodies} bodies, {scene.model.ngeom} geoms"
-    return CheckResult("mujoco_load", not problems, detail, figures, tuple(problems))
+    return Check("mujoco_load", not problems, detail, figures, tuple(problems))
 
 
-def check_preview(path: Path) -> CheckResult:
+def check_preview(path: Path) -> Check:
     """The preview exists, decodes, and is not a single flat colour.
 
     Args:
@@ -92,12 +92,12 @@ def check_preview(path: Path) -> CheckResult:
         The check.
     """
     if not path.is_file() or path.stat().st_size == 0:
-        return CheckResult("preview", False, f"{PREVIEW_PATH} missing or empty")
+        return Check("preview", False, f"{PREVIEW_PATH} missing or empty")
     with Image.open(path) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.float64)
     spread = float(pixels.reshape(-1, 3).std(axis=0).max())
     figures = {"width": pixels.shape[1], "height": pixels.shape[0], "std": spread}
-    return CheckResult("preview", spread > 2.0, f"std {spread:.1f}", figures)
+    return Check("preview", spread > 2.0, f"std {spread:.1f}", figures)
 
 
 def validate_usd(ctx: StepContext) -> Validation:
@@ -110,12 +110,12 @@ def validate_usd(ctx: StepContext) -> Validation:
         {"ok": bool, "checks": [...]} with each check's figures and problems.
     """
     settings = _settings(ctx)
-    checks: list[CheckResult] = []
+    checks: list[Check] = []
     try:
         manifest = load_manifest(ctx.scene_dir)
         stage = open_stage(ctx.scene_dir / SCENE_USD_PATH)
     except (InputError, FileNotFoundError) as exc:
-        failed = CheckResult("scene_usd", False, f"cannot open the scene: {exc}")
+        failed = Check("scene_usd", False, f"cannot open the scene: {exc}")
         return {"ok": False, "checks": [failed.as_dict()]}
     stages = {"scene": stage}
     for obj in manifest.objects:
@@ -124,9 +124,7 @@ def validate_usd(ctx: StepContext) -> Validation:
     checks.append(run_usd_validation(stages))
     recorded = stage_provenance(stage).get("manifest_sha256")
     current = sha256_file(ctx.scene_dir / MANIFEST_PATH)
-    checks.append(
-        CheckResult("provenance", recorded == current, "stage records the manifest's sha256")
-    )
+    checks.append(Check("provenance", recorded == current, "stage records the manifest's sha256"))
     checks.append(check_physics_parse_isolated(ctx.scene_dir))
     checks.append(check_floor_collider(stage))
     try:
@@ -134,7 +132,7 @@ def validate_usd(ctx: StepContext) -> Validation:
             ctx.scene_dir / SCENE_USD_PATH, LoaderOptions(timestep=settings.SIM_TIMESTEP)
         )
     except InputError as exc:
-        checks.append(CheckResult("mujoco_load", False, str(exc)))
+        checks.append(Check("mujoco_load", False, str(exc)))
     else:
         checks.append(check_mujoco_model(scene, stage))
         limits = SettleLimits(
@@ -145,7 +143,7 @@ def validate_usd(ctx: StepContext) -> Validation:
         )
         report = run_settle(scene, limits)
         checks.append(
-            CheckResult(
+            Check(
                 "settle",
                 report.ok,
                 f"{limits.duration_s:g} s, deepest contact {report.max_penetration_m * 1e3:.2f} mm",

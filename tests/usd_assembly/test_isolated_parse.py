@@ -11,9 +11,10 @@ import pytest
 
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
+from tools.steps import Check
 from usd_assembly_job import isolated_parse
 from usd_assembly_job.isolated_parse import check_physics_parse_isolated
-from usd_assembly_job.usd_checks import CheckResult, check_physics_parse
+from usd_assembly_job.usd_checks import check_physics_parse
 from usd_assembly_job.usd_files import open_stage
 
 
@@ -47,5 +48,5 @@ def test_a_child_that_fails_reports_its_last_error_line(tmp_path: Path):
 
 def test_check_results_survive_the_json_round_trip():
     """from_dict(as_dict()) gives the same check."""
-    check = CheckResult("x", False, "d", {"n": 1.5}, ("a", "b"))
-    assert CheckResult.from_dict(check.as_dict()) == check
+    check = Check("x", False, "d", {"n": 1.5}, ("a", "b"))
+    assert Check.from_dict(check.as_dict()) == check
