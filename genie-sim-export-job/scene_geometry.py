@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 from tools.errors import InputError
 from tools.rotations import quat_to_matrix
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
+from tools.tasks.geometry import ObjectBox
 
 FloatArray = NDArray[np.float64]
 SUPPORT_GAP_M = 0.03  # an object rests on a surface whose top is this close below its bottom
@@ -42,15 +44,26 @@ class ObjectGeometry:
     centre: FloatArray
     half_extents: FloatArray
 
+    @cached_property
+    def box(self) -> ObjectBox:
+        """The upright world box as the tasks' engine-neutral `ObjectBox` (one box geometry)."""
+        c, h = self.centre, self.half_extents
+        return ObjectBox(
+            self.object_id,
+            (float(c[0]), float(c[1]), float(c[2])),
+            (float(h[0]), float(h[1]), float(h[2])),
+            self.yaw,
+        )
+
     @property
     def top(self) -> float:
         """Height of the box's top face."""
-        return float(self.centre[2] + self.half_extents[2])
+        return self.box.top
 
     @property
     def bottom(self) -> float:
         """Height of the box's bottom face."""
-        return float(self.centre[2] - self.half_extents[2])
+        return self.box.bottom
 
     @property
     def local_centre(self) -> FloatArray:
@@ -60,15 +73,11 @@ class ObjectGeometry:
 
     def local_xy(self, point: Iterable[float]) -> FloatArray:
         """A world point's (x, y) in this box's frame, relative to its centre."""
-        p = np.asarray(list(point), dtype=np.float64)
-        dx, dy = p[0] - self.centre[0], p[1] - self.centre[1]
-        c, s = math.cos(self.yaw), math.sin(self.yaw)
-        return np.array([c * dx + s * dy, -s * dx + c * dy])
+        return self.box.local_xy([float(v) for v in point])
 
     def contains_xy(self, point: Iterable[float], margin: float = 0.0) -> bool:
         """Whether a world point's (x, y) lies in the footprint shrunk by `margin`."""
-        local = np.abs(self.local_xy(point))
-        return bool(np.all(local <= self.half_extents[:2] - margin))
+        return self.box.contains_xy([float(v) for v in point], margin)
 
 
 def load_visual_mesh(path: Path, source: str) -> trimesh.Trimesh:

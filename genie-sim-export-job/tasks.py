@@ -13,7 +13,6 @@ from genie_sim_export_job.scene_geometry import ObjectGeometry
 from tools.geniesim_format import GenieSimRobot
 from tools.geniesim_format.assets import TASK_PICK_UP, TASK_PLACE_IN, TASK_PLACE_ON
 from tools.scene_manifest import SceneManifest, SimRole
-from tools.tasks.geometry import ObjectBox
 from tools.tasks.robot_mount import mount_pose
 from tools.tasks.task_specifier import ArmLimits, PickPlaceTask, derive_tasks, describe
 
@@ -45,16 +44,6 @@ class TaskSelection:
 
     tasks: tuple[ExportTask, ...]
     skipped: dict[str, str]
-
-
-def _box(geometry: ObjectGeometry) -> ObjectBox:
-    c, h = geometry.centre, geometry.half_extents
-    return ObjectBox(
-        geometry.object_id,
-        (float(c[0]), float(c[1]), float(c[2])),
-        (float(h[0]), float(h[1]), float(h[2])),
-        geometry.yaw,
-    )
 
 
 def object_name(manifest: SceneManifest, object_id: str) -> str:
@@ -96,7 +85,7 @@ def select_tasks(
     Returns:
         The selection.
     """
-    boxes = {oid: _box(g) for oid, g in geometry.items()}
+    boxes = {oid: g.box for oid, g in geometry.items()}
     base = mount_pose(manifest, boxes)
     free = [o.id for o in manifest.objects if o.sim_role in FREE_ROLES and o.id in boxes]
     derived: list[PickPlaceTask] = derive_tasks(
