@@ -19,11 +19,11 @@ def test_every_job_reads_the_same_franka_facts() -> None:
 
     assert robot_base.FRANKA_REACH_M == FRANKA_PANDA.datasheet_reach_m == 0.855
     assert robot_base.FRANKA_SHOULDER_HEIGHT_M == constants.SHOULDER_HEIGHT
-    assert constants.REACH_RADIUS == FRANKA_PANDA.reach_radius_m
+    assert FRANKA_PANDA.reach_radius_m == constants.REACH_RADIUS
     assert constants.GRIPPER_MAX_WIDTH == 2 * constants.FINGER_MAX == 0.08
-    assert task_specifier.REGION_REACH == FRANKA_PANDA.goal_band_m
-    assert task_specifier.MAX_GRASP_WIDTH == pytest.approx(0.076)
-    assert domain_randomization.TARGET_REACH == FRANKA_PANDA.target_band_m
+    assert FRANKA_PANDA.goal_band_m == task_specifier.REGION_REACH
+    assert pytest.approx(0.076) == task_specifier.MAX_GRASP_WIDTH
+    assert FRANKA_PANDA.target_band_m == domain_randomization.TARGET_REACH
     params = RegionParams()
     assert (params.reach_min_m, params.reach_max_m) == (0.25, 0.80)
     assert run_fingerprint.ROBOT_TYPE == constants.ROBOT_TYPE == "franka_panda"
