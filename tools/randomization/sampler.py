@@ -33,6 +33,7 @@ from tools.randomization.scatter import (
     Obstacle,
     box_footprint,
     place_items,
+    place_or_keep,
     primitive_footprint,
 )
 from tools.rotations import quat_multiply, random_small_rotation
@@ -60,7 +61,7 @@ def _rest_obstacle(obj: SceneObject) -> Obstacle:
 
 def _layout(
     config: BundleConfig, manifest: SceneManifest, rng: np.random.Generator
-) -> tuple[tuple[ObjectPlacement, ...], tuple[DistractorSample, ...]]:
+) -> tuple[tuple[ObjectPlacement, ...], tuple[str, ...], tuple[DistractorSample, ...]]:
     scatter = config.randomizers.object_scatter
     moved = {o.object_id: o for o in scatter.objects} if scatter.enabled else {}
     items = []
@@ -75,7 +76,8 @@ def _layout(
         for o in manifest.objects
         if o.sim_role in _FREE_ROLES and o.id not in moved
     ]
-    placed = place_items(items, obstacles, scatter, rng)
+    rest = {key: _rest_obstacle(manifest.object(key)) for key in moved}
+    placed, kept = place_or_keep(items, rest, obstacles, scatter, rng)
     placements = tuple(
         ObjectPlacement(
             object_id=p.key,
@@ -85,8 +87,8 @@ def _layout(
         )
         for p in sorted(placed, key=lambda p: p.key)
     )
-    distractors = _distractors(config, [*obstacles, *(p.obstacle for p in placed)], rng)
-    return placements, distractors
+    occupied = [*obstacles, *(rest[key] for key in kept), *(p.obstacle for p in placed)]
+    return placements, tuple(sorted(kept)), _distractors(config, occupied, rng)
 
 
 def _distractors(
@@ -228,13 +230,15 @@ def sample_episode_randomization(
     Returns:
         The episode's values (serialize with `to_json_dict()`).
 
+    A scattered object that finds no free spot keeps its rest pose (listed in
+    `kept_at_rest`) instead of failing the episode; distractors that find none are left out.
+
     Raises:
-        PlacementError: the scattered objects found no collision-free layout.
         KeyError: the config names an object the manifest lacks.
     """
     layout_rng, light_rng, color_rng, background_rng, camera_rng, physics_rng = rng.spawn(_STREAMS)
     r = config.randomizers
-    placements, distractors = _layout(config, manifest, layout_rng)
+    placements, kept_at_rest, distractors = _layout(config, manifest, layout_rng)
     light = _light(r.lighting, light_rng) if r.lighting and r.lighting.enabled else None
     colors = _colors(r.object_colors, color_rng) if r.object_colors.enabled else ()
     if r.background_colors.enabled:
@@ -250,6 +254,7 @@ def sample_episode_randomization(
         policy=config.policy,
         seed=seed,
         placements=placements,
+        kept_at_rest=kept_at_rest,
         distractors=distractors,
         light=light,
         colors=colors,

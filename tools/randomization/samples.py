@@ -104,6 +104,9 @@ class EpisodeRandomization(_Frozen):
     policy: str
     seed: int | None = Field(default=None, description="seed of the generator, if recorded")
     placements: tuple[ObjectPlacement, ...] = ()
+    kept_at_rest: tuple[str, ...] = Field(
+        default=(), description="scattered objects that found no free spot and stay at rest"
+    )
     distractors: tuple[DistractorSample, ...] = ()
     light: LightSample | None = None
     colors: tuple[ColorSample, ...] = ()

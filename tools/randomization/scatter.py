@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,3 +195,38 @@ def place_items(
         if not failed:
             return placed
     raise PlacementError(failed, params.tries_per_object * params.restarts)
+
+
+def place_or_keep(
+    items: Sequence[Item],
+    rest: Mapping[str, Obstacle],
+    obstacles: Sequence[Obstacle],
+    params: ScatterConfig,
+    rng: np.random.Generator,
+) -> tuple[list[Placed], tuple[str, ...]]:
+    """Place items like `place_items`; one that finds no spot stays at its rest pose.
+
+    A region too small or too crowded for one object (a bin in a narrow reach band, say)
+    must not cost the whole layout: the object that failed keeps its rest footprint, which
+    becomes an obstacle, and the others are placed again around it.
+
+    Args:
+        items: things to place, in order.
+        rest: item key -> its footprint at rest (every item needs one).
+        obstacles: what stays put anyway.
+        params: margins, tries, restarts, yaw range, drop height and workspace.
+        rng: the generator (same state, same result).
+
+    Returns:
+        The placements, and the keys of the items kept at rest (in the order they failed).
+    """
+    kept: list[str] = []
+    while True:
+        trying = [item for item in items if item.key not in kept]
+        around = [*obstacles, *(rest[key] for key in kept)]
+        try:
+            return place_items(trying, around, params, rng), tuple(kept)
+        except PlacementError as exc:
+            if exc.item not in {item.key for item in trying}:
+                raise  # no item to blame (no restarts configured): nothing to fall back from
+            kept.append(exc.item)
