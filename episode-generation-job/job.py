@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from episode_generation_job.backend_selection import resolve_backend
+from episode_generation_job.bundle_policy import applicable_settings, unsupported_policy
 from episode_generation_job.episode_layout import (
     PREVIEW_PATH,
     SHARD_SUMMARY,
@@ -137,7 +138,11 @@ def _shard_summaries(
 
 
 def _finish(
-    ctx: StepContext, settings: EpisodeSettings, fingerprint: RunFingerprint, count: int
+    ctx: StepContext,
+    settings: EpisodeSettings,
+    fingerprint: RunFingerprint,
+    count: int,
+    fallback: str | None = None,
 ) -> StepResult:
     """Merge every shard of the run, validate, write reports, remove the parts of other
     fingerprints (only now that the new dataset is published), then enforce the success rate."""
@@ -162,6 +167,8 @@ def _finish(
     randomization: dict[str, Any] = {"mode": settings.RANDOMIZATION, "ranges": {}}
     if settings.RANDOMIZATION == "bundle":
         randomization["policy"] = settings.POLICY
+    if fallback is not None:
+        randomization["fallback"] = fallback
     extra["randomization"] = randomization
     extra["provenance"] = fingerprint.provenance(ctx.scene_dir)
     if succeeded:
@@ -216,6 +223,8 @@ def run_episodes(ctx: StepContext) -> StepResult:
     if not isinstance(settings, EpisodeSettings):
         settings = EpisodeSettings.model_validate(settings.model_dump())
     backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)  # fail fast
+    fallback = unsupported_policy(ctx.scene_dir, settings)
+    settings = applicable_settings(ctx.scene_dir, settings)
     bundle_config(ctx.scene_dir, settings)
     fingerprint = run_fingerprint(ctx.scene_dir, settings, backend)
     run = run_dir(ctx.scene_dir, fingerprint.digest)
@@ -229,9 +238,9 @@ def run_episodes(ctx: StepContext) -> StepResult:
         if _shard_summaries(ctx.storage, ctx.scene_dir, run, count) is None:
             provenance = fingerprint.provenance(ctx.scene_dir)
             return {"shard": shard, "merged": False, TASK_PART_ONLY: True, "provenance": provenance}
-        return _finish(ctx, settings, fingerprint, count)
+        return _finish(ctx, settings, fingerprint, count, fallback)
     if settings.WORKERS > 1:
         _run_workers(ctx.scene_dir, run, settings)
-        return _finish(ctx, settings, fingerprint, settings.WORKERS)
+        return _finish(ctx, settings, fingerprint, settings.WORKERS, fallback)
     run_one_shard(ctx.scene_dir, ctx.storage, settings, 0, 1)
-    return _finish(ctx, settings, fingerprint, 1)
+    return _finish(ctx, settings, fingerprint, 1, fallback)

@@ -9,6 +9,7 @@ from typing import Any
 
 from episode_generation_job.backend_selection import resolve_backend
 from episode_generation_job.backends import CameraConfig, open_backend
+from episode_generation_job.bundle_policy import applicable_settings
 from episode_generation_job.dataset import dataset_provenance
 from episode_generation_job.domain_randomization import EpisodeRandomizer
 from episode_generation_job.episode_layout import run_dir
@@ -87,6 +88,7 @@ def run_one_shard(
         InputError: the scene USD or the bundle config is missing, or the scene offers no task.
     """
     backend = resolve_backend(settings.BACKEND, settings.PRODUCTION_MODE)
+    settings = applicable_settings(scene_dir, settings)
     usd = scene_dir / SCENE_USD_PATH
     if not usd.is_file():
         raise InputError(SCENE_USD_PATH, "missing (did the usd step run?)")
