@@ -271,8 +271,10 @@ def test_a_failing_close_keeps_the_job_status():
     ],
 )
 def test_kit_starts_only_for_the_isaac_path(monkeypatch, env, available, expected):
-    """Kit is started first exactly when the job will run Isaac Sim and can."""
+    """Kit is started first exactly when the job will run Isaac Sim and can (on a driver at or
+    above the image's floor: tests/episodes/test_gpu_driver.py covers an older one)."""
     monkeypatch.setattr(isaacsim_app, "is_isaac_sim_available", lambda: available)
+    monkeypatch.setattr(isaacsim_app, "driver_problem", lambda: None)
     assert isaacsim_app.wants_isaac_sim(env) is expected
 
 
