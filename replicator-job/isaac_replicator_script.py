@@ -165,7 +165,8 @@ def apply_episode(stage: Any, episode: dict[str, Any]) -> None:
     """
     from pxr import Gf, UsdGeom, UsdLux, UsdPhysics
 
-    for placement in episode["placements"]:
+    # objects kept at rest go back there, wherever an earlier episode put them
+    for placement in [*episode["placements"], *episode.get("kept_at_rest", [])]:
         pose = placement["pose"]
         set_pose(
             stage.GetPrimAtPath(placement["prim_path"]), pose["position"], pose["rotation_wxyz"]

@@ -123,4 +123,30 @@ def test_an_episode_whose_objects_cannot_be_scattered_keeps_them_at_rest(bundle_
     episode = sample_episode_randomization(config, manifest, np.random.default_rng(3), seed=3)
     scattered = sorted(o.object_id for o in config.randomizers.object_scatter.objects)
     assert episode.placements == ()
-    assert list(episode.kept_at_rest) == scattered
+    assert [k.object_id for k in episode.kept_at_rest] == scattered
+    for kept in episode.kept_at_rest:  # the rest pose is the manifest's
+        transform = manifest.object(kept.object_id).transform
+        assert kept.pose.position == pytest.approx(transform.position)
+        assert kept.pose.rotation_wxyz == pytest.approx(transform.rotation_wxyz)
+
+
+def test_objects_kept_at_rest_go_back_to_rest_in_mujoco(bundle_scene):
+    """Applied after a layout that moved them, a sample keeping them at rest puts them back."""
+    import mujoco
+
+    from tools.randomization import apply_to_mujoco, load_randomizable_scene
+
+    config = load_bundle_config(bundle_scene, "pick_and_place")
+    manifest = load_manifest(bundle_scene)
+    scene = load_randomizable_scene(bundle_scene / "usd" / "scene.usda", config)
+    data = mujoco.MjData(scene.model)
+    moved = sample_episode_randomization(config, manifest, np.random.default_rng(4))
+    kept = sample_episode_randomization(
+        _with_tiny_scatter_region(config), manifest, np.random.default_rng(4)
+    )
+    apply_to_mujoco(moved, scene.model, data, scene.objects)
+    apply_to_mujoco(kept, scene.model, data, scene.objects)
+    assert kept.kept_at_rest
+    for rest in kept.kept_at_rest:
+        body = scene.model.body(scene.objects[rest.object_id].prim_path)
+        assert data.xpos[body.id] == pytest.approx(rest.pose.position, abs=1e-6)

@@ -69,6 +69,7 @@ from tools.randomization.samples import (
     ObjectPlacement,
     PhysicsSample,
     Pose,
+    RestPose,
 )
 
 # The MuJoCo side (mujoco, pxr) is imported on first use, so reading a bundle config stays
@@ -136,6 +137,7 @@ __all__ = [
     "RandomizationError",
     "Randomizers",
     "RegionsFile",
+    "RestPose",
     "ScatterConfig",
     "ScatterObject",
     "SettleReport",

@@ -265,11 +265,8 @@ def apply_to_mujoco(
     for placement in randomization.placements:
         body = _id(model, mujoco.mjtObj.mjOBJ_BODY, "body", name_map[placement.object_id].prim_path)
         _set_free_pose(model, data, body, placement.pose.position, placement.pose.rotation_wxyz)
-    for object_id in randomization.kept_at_rest:  # back to rest, wherever an earlier sample put it
-        body = _id(model, mujoco.mjtObj.mjOBJ_BODY, "body", name_map[object_id].prim_path)
-        qpos = int(model.jnt_qposadr[int(model.body_jntadr[body])])
-        _set_free_pose(
-            model, data, body, model.qpos0[qpos : qpos + 3], model.qpos0[qpos + 3 : qpos + 7]
-        )
+    for kept in randomization.kept_at_rest:  # back to rest, wherever an earlier sample put it
+        body = _id(model, mujoco.mjtObj.mjOBJ_BODY, "body", name_map[kept.object_id].prim_path)
+        _set_free_pose(model, data, body, kept.pose.position, kept.pose.rotation_wxyz)
     _apply_appearance(model, randomization.light, randomization.colors, randomization.camera)
     mujoco.mj_forward(model, data)

@@ -26,6 +26,7 @@ from tools.randomization.samples import (
     ObjectPlacement,
     PhysicsSample,
     Pose,
+    RestPose,
     Vec3,
 )
 from tools.randomization.scatter import (
@@ -59,9 +60,16 @@ def _rest_obstacle(obj: SceneObject) -> Obstacle:
     return Obstacle(footprint.hull + np.array([x, y]), low, low + footprint.height)
 
 
+def _rest_pose(manifest: SceneManifest, object_id: str) -> Pose:
+    transform = manifest.object(object_id).transform
+    return Pose(
+        position=_vec3(np.asarray(transform.position)), rotation_wxyz=transform.rotation_wxyz
+    )
+
+
 def _layout(
     config: BundleConfig, manifest: SceneManifest, rng: np.random.Generator
-) -> tuple[tuple[ObjectPlacement, ...], tuple[str, ...], tuple[DistractorSample, ...]]:
+) -> tuple[tuple[ObjectPlacement, ...], tuple[RestPose, ...], tuple[DistractorSample, ...]]:
     scatter = config.randomizers.object_scatter
     moved = {o.object_id: o for o in scatter.objects} if scatter.enabled else {}
     items = []
@@ -87,8 +95,12 @@ def _layout(
         )
         for p in sorted(placed, key=lambda p: p.key)
     )
+    at_rest = tuple(
+        RestPose(object_id=key, prim_path=moved[key].prim_path, pose=_rest_pose(manifest, key))
+        for key in sorted(kept)
+    )
     occupied = [*obstacles, *(rest[key] for key in kept), *(p.obstacle for p in placed)]
-    return placements, tuple(sorted(kept)), _distractors(config, occupied, rng)
+    return placements, at_rest, _distractors(config, occupied, rng)
 
 
 def _distractors(

@@ -33,6 +33,14 @@ class ObjectPlacement(_Frozen):
     pose: Pose
 
 
+class RestPose(_Frozen):
+    """A scattered object that found no free spot: it starts the episode at its rest pose."""
+
+    object_id: str
+    prim_path: str
+    pose: Pose
+
+
 class DistractorSample(_Frozen):
     """A primitive distractor: slot `slot` of the engine's distractor bodies."""
 
@@ -104,7 +112,7 @@ class EpisodeRandomization(_Frozen):
     policy: str
     seed: int | None = Field(default=None, description="seed of the generator, if recorded")
     placements: tuple[ObjectPlacement, ...] = ()
-    kept_at_rest: tuple[str, ...] = Field(
+    kept_at_rest: tuple[RestPose, ...] = Field(
         default=(), description="scattered objects that found no free spot and stay at rest"
     )
     distractors: tuple[DistractorSample, ...] = ()
