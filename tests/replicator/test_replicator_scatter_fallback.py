@@ -150,3 +150,21 @@ def test_objects_kept_at_rest_go_back_to_rest_in_mujoco(bundle_scene):
     for rest in kept.kept_at_rest:
         body = scene.model.body(scene.objects[rest.object_id].prim_path)
         assert data.xpos[body.id] == pytest.approx(rest.pose.position, abs=1e-6)
+
+
+def test_min_width_of_a_turned_rectangle_is_its_short_side():
+    from tools.randomization.planar import min_width, rotate
+
+    rectangle = np.array([[-0.2, -0.05], [0.2, -0.05], [0.2, 0.05], [-0.2, 0.05]])
+    assert min_width(rotate(rectangle, 0.7)) == pytest.approx(0.1)
+
+
+def test_a_long_thin_object_still_fits_a_narrow_long_region():
+    """The width check refuses only what no yaw can fit: a 0.3 x 0.06 stick in a 0.1 m lane."""
+    region = _region("lane", 0.0, 0.0, 1.0, 0.1)
+    stick = primitive_footprint("box", (0.3, 0.06, 0.05))
+    params = ScatterConfig(tries_per_object=400, restarts=2, yaw_range_deg=5.0)
+    placed = place_items(
+        [Item("stick", stick, IDENTITY, (region,))], [], params, np.random.default_rng(2)
+    )
+    assert [p.key for p in placed] == ["stick"]

@@ -108,6 +108,21 @@ def _axes(hull: Points) -> Points:
     return np.asarray(normals[lengths > _EPS] / lengths[lengths > _EPS, None], dtype=np.float64)
 
 
+def min_width(hull: Points) -> float:
+    """The narrowest extent of a convex polygon over every direction (rotating calipers).
+
+    Args:
+        hull: convex polygon vertices.
+
+    Returns:
+        The smallest distance between two parallel lines enclosing it (metres).
+    """
+    axes = _axes(hull)
+    if not len(axes):
+        return 0.0
+    return float(np.ptp(hull @ axes.T, axis=0).min())
+
+
 def convex_overlap(a: Points, b: Points) -> bool:
     """Whether two convex polygons overlap (separating axis test; touching counts as apart).
 

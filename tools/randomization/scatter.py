@@ -10,7 +10,15 @@ import numpy as np
 
 from tools.randomization.config import ScatterConfig, Workspace
 from tools.randomization.errors import PlacementError
-from tools.randomization.planar import Points, convex_hull, convex_overlap, disc, grow, rotate
+from tools.randomization.planar import (
+    Points,
+    convex_hull,
+    convex_overlap,
+    disc,
+    grow,
+    min_width,
+    rotate,
+)
 from tools.randomization.regions import PlacementRegion
 from tools.randomization.samples import Shape, Vec3
 from tools.rotations import Quat, quat_multiply, quat_to_matrix, yaw_quat
@@ -139,8 +147,15 @@ def _try_place(
     return Placed(item.key, region, (float(point[0]), float(point[1]), z), rotation, obstacle)
 
 
-def _fits(item: Item, region: PlacementRegion) -> bool:
-    return item.footprint.height + _CLEARANCE_MARGIN_M <= region.clearance_m
+def _fits(item: Item, region: PlacementRegion, edge_margin: float) -> bool:
+    """Enough clearance, and the footprint's narrowest side within the region's: the
+    minimum-area box around the region bounds its width, so no region that could hold the
+    item in some yaw is refused (a bin wider than a reach band fails at once, not after
+    every try)."""
+    narrowest = min_width(item.footprint.hull) + 2.0 * edge_margin
+    return item.footprint.height + _CLEARANCE_MARGIN_M <= region.clearance_m and narrowest <= min(
+        region.oriented_box.size
+    )
 
 
 def place_items(
@@ -176,7 +191,7 @@ def place_items(
         placed: list[Placed] = []
         failed = ""
         for item in items:
-            regions = [r for r in item.regions if _fits(item, r)]
+            regions = [r for r in item.regions if _fits(item, r, params.edge_margin_m)]
             result = None
             if regions:
                 areas = np.array([r.area_m2 for r in regions])
