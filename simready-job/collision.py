@@ -13,12 +13,21 @@ from simready_job.decomposition import Decomposer, DecompositionParams
 from simready_job.flat_base import flat_base
 from simready_job.hull_cache import HullCache, decompose_cached
 from simready_job.mesh_cleanup import enclosed_volume, separate_parts
-from simready_job.mesh_repair import PreparedMesh, convex_hull_or_none
+from simready_job.mesh_repair import PreparedMesh, convex_hull_or_none, join_meshes
 from tools.structured_logging import get_logger
 
 log = get_logger("simready.collision")
 
-MAX_COMPONENTS = 64  # more separate parts than this: decompose the mesh as a whole
+MAX_COMPONENTS = 256  # more separate parts than this: decompose the mesh as a whole
+# CoACD runs per object at most: the largest concave parts get one each, the others are
+# decomposed together in the last run. (An office chair whose legs came apart into slivers
+# ran CoACD 37 times, 2-18 s each, on 10-60 triangles.)
+MAX_DECOMPOSITIONS = 4
+# A concave part whose hull holds less than this share of the object's hull volume gets its
+# hull: a sliver of a few dozen triangles (5 mm on a 0.8 m chair: 2e-7 of its hull) cost
+# CoACD 2-18 s each, and merging folds its hull into a neighbour anyway. A drawer's handle
+# (2e-3 of a filing cabinet) is still decomposed.
+SMALL_PART_SHARE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -85,9 +94,12 @@ def build_hulls(
     """Collision hulls of one object.
 
     One hull when the whole mesh is nearly convex; otherwise each separate part gets one
-    hull when it is nearly convex and a (cached) decomposition when not, the concave parts
-    sharing what is left of the hull budget; hulls still over budget are merged. A
-    decomposition that fails falls back to the part's hull. Hulls and decompositions use
+    hull when it is nearly convex and a (cached) decomposition when not, the decompositions
+    sharing what is left of the hull budget; hulls still over budget are merged. CoACD runs
+    at most MAX_DECOMPOSITIONS times per object (`_decomposition_runs`: small concave parts
+    get their hull, the smallest of many are decomposed together), and not at all for a
+    part whose share of the budget is one hull. A decomposition that fails falls back to the
+    part's hull. Hulls and decompositions use
     each mesh's `collision_surface` (dense scans smoothed and decimated). Last, the bottom
     few millimetres are pressed flat (`flat_base`) so the object stands as reconstructed.
 
@@ -115,14 +127,20 @@ def build_hulls(
     ratios = [convexity(p, s.vertices) for p, s in zip(parts, simples, strict=True)]
     convex = [s for s, r in zip(simples, ratios, strict=True) if r >= params.convex_ratio]
     concave = [s for s, r in zip(simples, ratios, strict=True) if r < params.convex_ratio]
-    # Share the hull budget: one hull per convex part, the rest split among concave parts.
-    share = max(1, (limits.max_hulls - len(convex)) // max(1, len(concave)))
-    part_limits = replace(limits, max_hulls=min(share, limits.max_hulls))
     notes: list[str] = []
-    pieces = [p for p in (hull_piece(c.vertices, limits.max_hull_vertices) for c in convex) if p]
-    for part in concave:
-        pieces.extend(_decompose_part(part, part_limits, decomposer, cache, notes))
-    decomposed = len(concave)
+    runs, small = _decomposition_runs(concave, sum(_hull_volume(s) for s in simples), notes)
+    # Share the hull budget: one hull per convex part, the rest split among the runs.
+    share = max(1, (limits.max_hulls - len(convex)) // max(1, len(runs)))
+    part_limits = replace(limits, max_hulls=min(share, limits.max_hulls))
+    hulled = convex + small
+    pieces = [p for p in (hull_piece(c.vertices, limits.max_hull_vertices) for c in hulled) if p]
+    decomposed = 0
+    for run in runs:
+        if part_limits.max_hulls == 1:  # CoACD would merge its pieces back into one hull
+            pieces.extend(p for p in [hull_piece(run.vertices, limits.max_hull_vertices)] if p)
+            continue
+        pieces.extend(_decompose_part(run, part_limits, decomposer, cache, notes))
+        decomposed += 1
     if not pieces:  # every part was flat; the whole still has volume (prepare_mesh checked)
         whole = hull_piece(solid.vertices, limits.max_hull_vertices)
         assert whole is not None
@@ -134,6 +152,42 @@ def build_hulls(
     method = "decomposition" if decomposed else "parts"
     pressed = flat_base(merged, limits.max_hull_vertices)
     return CollisionResult(pressed, method, decomposed, tuple(notes))
+
+
+def _hull_volume(mesh: trimesh.Trimesh) -> float:
+    hull = convex_hull_or_none(mesh.vertices)
+    return 0.0 if hull is None else float(hull.volume)
+
+
+def _decomposition_runs(
+    concave: list[trimesh.Trimesh], total_volume: float, notes: list[str]
+) -> tuple[list[trimesh.Trimesh], list[trimesh.Trimesh]]:
+    """Which concave parts CoACD decomposes, and which simply get their hull.
+
+    Parts holding under SMALL_PART_SHARE of the object's hull volume get their hull. Of the
+    others, the largest MAX_DECOMPOSITIONS - 1 are decomposed one by one and the rest
+    together, so an object never costs more than MAX_DECOMPOSITIONS CoACD runs.
+
+    Args:
+        concave: the concave parts' collision surfaces, in part order.
+        total_volume: the sum of every part's hull volume.
+        notes: receives a note for each part that was hulled or grouped.
+
+    Returns:
+        (the meshes to decompose, one per CoACD run; the parts that get their hull).
+    """
+    volumes = [_hull_volume(c) for c in concave]
+    order = sorted(range(len(concave)), key=lambda k: (-volumes[k], k))
+    large = [k for k in order if volumes[k] >= SMALL_PART_SHARE * total_volume]
+    small = [concave[k] for k in order if volumes[k] < SMALL_PART_SHARE * total_volume]
+    if small:
+        notes.append(f"{len(small)} small concave part(s): convex hull each, not decomposed")
+    if len(large) <= MAX_DECOMPOSITIONS:
+        return [concave[k] for k in large], small
+    alone, together = large[: MAX_DECOMPOSITIONS - 1], sorted(large[MAX_DECOMPOSITIONS - 1 :])
+    notes.append(f"{len(together)} concave parts decomposed together")
+    joined = collision_surface(join_meshes([concave[k] for k in together]))  # <= 3,000 triangles
+    return [concave[k] for k in alone] + [joined], small
 
 
 def _decompose_part(

@@ -17,7 +17,7 @@ from tools.structured_logging import get_logger
 log = get_logger("simready.hull_cache")
 
 CACHE_ENV_VAR = "SIMREADY_CACHE_DIR"
-_FORMAT = "hulls-v1"
+_FORMAT = "hulls-v2"  # v2: closed surfaces not remeshed, pieces merged by volume
 
 
 def default_cache_dir() -> Path:

@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from simready_job.mesh_io import FloatArray, IntArray
-from simready_job.mesh_winding import orient_faces
+from simready_job.mesh_winding import adjacent_pairs, orient_faces
 
 # Weld radius as a share of the bounding-box diagonal: 1e-4 is 12 µm on a 12 cm lemon, far
 # above float32 rounding of seam copies (< 1 µm within a few metres of the origin) and far
@@ -151,14 +151,47 @@ def _drop_debris(vertices: FloatArray, faces: IntArray, diagonal: float) -> tupl
 def separate_parts(mesh: trimesh.Trimesh, max_parts: int) -> list[trimesh.Trimesh]:
     """The mesh's connected parts, or the mesh alone when it has one or more than `max_parts`.
 
-    Parts are counted first: splitting a soup of 80,000 unwelded triangles into meshes would
-    take minutes.
+    Parts are triangles joined through manifold edges (an edge of exactly two triangles), as
+    trimesh's `split` has them: boards resting on a pallet's blocks share vertices, not
+    surface, and stay separate parts. They are counted before anything is split (splitting a
+    soup of 80,000 unwelded triangles into meshes would take minutes), and split by the same
+    labels, so the count is the number of parts returned; parts are not repaired on the way
+    (trimesh's split fills three-edge corners of large holes against their winding).
+
+    Args:
+        mesh: the mesh (not modified).
+        max_parts: most parts to return before giving up on splitting.
+
+    Returns:
+        The parts (unprocessed meshes, ordered by their first triangle), or `[mesh]`.
     """
-    labels = _face_components(np.asarray(mesh.faces, dtype=np.int64), len(mesh.vertices))
+    faces = np.asarray(mesh.faces, dtype=np.int64)
+    labels = _surface_components(faces)
     count = int(labels.max()) + 1 if len(labels) else 0
     if not 1 < count <= max_parts:
         return [mesh]
-    return list(mesh.split(only_watertight=False))
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    remap = np.full(len(vertices), -1, dtype=np.int64)
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(count + 1))
+    parts = []
+    for k in range(count):
+        part_faces = faces[order[starts[k] : starts[k + 1]]]
+        used = np.unique(part_faces)
+        remap[used] = np.arange(len(used))
+        parts.append(trimesh.Trimesh(vertices[used], remap[part_faces], process=False))
+    return parts
+
+
+def _surface_components(faces: IntArray) -> IntArray:
+    """Component label of each face, faces joined through manifold edges (numbered in order
+    of each component's first face)."""
+    if len(faces) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first, second, _ = adjacent_pairs(faces)
+    graph = coo_matrix((np.ones(len(first)), (first, second)), shape=(len(faces),) * 2)
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels, dtype=np.int64)
 
 
 def _face_components(faces: IntArray, vertex_count: int) -> IntArray:
@@ -228,10 +261,25 @@ def enclosed_volume(mesh: trimesh.Trimesh) -> float:
     vertices, faces, _ = fill_small_holes(
         np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int64), np.inf
     )
-    closed = trimesh.Trimesh(vertices, faces, process=False)
-    if not closed.is_watertight or not closed.is_winding_consistent:
+    # Closed means every directed edge is matched by its reverse. trimesh's watertight test
+    # wants each edge in exactly two triangles, which a hole whose rim touches itself (a
+    # pinched loop, common on a noisy open bottom) breaks although the volume is well defined.
+    if len(faces) == 0 or not edges_cancel(faces):
         return 0.0
-    return abs(float(closed.volume))
+    tri = vertices[faces]
+    return abs(float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()) / 6.0)
+
+
+def edges_cancel(faces: IntArray) -> bool:
+    """Whether each directed edge (a, b) of the triangles has a matching (b, a): a closed,
+    consistently wound surface (non-manifold edges allowed)."""
+    if len(faces) == 0:
+        return False
+    directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    size = int(faces.max()) + 1
+    forward = np.sort(directed[:, 0] * size + directed[:, 1])
+    backward = np.sort(directed[:, 1] * size + directed[:, 0])
+    return bool(np.array_equal(forward, backward))
 
 
 def _boundary_loops(edges: IntArray) -> list[IntArray]:

@@ -33,7 +33,7 @@ def orient_faces(vertices: FloatArray, faces: IntArray) -> IntArray:
     count = len(faces)
     if count == 0:
         return faces
-    first, second, disagree = _adjacent_pairs(faces)
+    first, second, disagree = adjacent_pairs(faces)
     graph = coo_matrix((np.ones(len(first)), (first, second)), shape=(count, count)).tocsr()
     pieces, labels = connected_components(graph, directed=False)
     # Symmetric once: an undirected search would convert the whole graph on every call.
@@ -67,7 +67,7 @@ def orient_faces(vertices: FloatArray, faces: IntArray) -> IntArray:
     return oriented
 
 
-def _adjacent_pairs(faces: IntArray) -> tuple[IntArray, IntArray, np.ndarray]:
+def adjacent_pairs(faces: IntArray) -> tuple[IntArray, IntArray, np.ndarray]:
     """Triangle pairs sharing a manifold edge, and whether they traverse it the same way."""
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     owner = np.repeat(np.arange(len(faces)), 3)

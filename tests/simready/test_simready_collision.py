@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 import trimesh
 
-from simready_job.collision import CollisionParams, build_hulls, convexity
+from simready_job.collision import MAX_DECOMPOSITIONS, CollisionParams, build_hulls, convexity
 from simready_job.convex_pieces import ConvexPiece, hull_piece, merge_to_budget
 from simready_job.decomposition import DecompositionParams
 from simready_job.hull_cache import HullCache, cache_key
+from simready_job.mesh_cleanup import separate_parts
 from simready_job.mesh_io import obj_bytes
 from simready_job.mesh_repair import prepare_mesh
 from simready_job.room_colliders import PlaneParams, room_slabs
+from tests.simready.conftest import HalvingDecomposer, cup_mesh
 
 
 def _prepared(mesh: trimesh.Trimesh):
@@ -64,6 +66,56 @@ def test_separate_convex_parts_get_one_hull_each(meshes, halving, tmp_path: Path
     assert result.method == "parts"
     assert len(result.pieces) == 5
     assert halving.calls == 0
+
+
+def _cups(offsets: list[tuple[float, float]], scale: float = 1.0) -> list[trimesh.Trimesh]:
+    cups = []
+    for x, y in offsets:
+        cup = cup_mesh()
+        cup.apply_scale(scale)
+        cup.apply_translation([x, y, 0.0])
+        cups.append(cup)
+    return cups
+
+
+def test_slivers_get_their_hull_and_decompositions_are_capped(halving):
+    """Tiny concave slivers beside a cup get one hull each (no CoACD run); six cups of one
+    mesh cost MAX_DECOMPOSITIONS runs, the smallest decomposed together."""
+    slivers = _cups([(0.1 + 0.02 * k, 0.0) for k in range(12)], scale=0.05)
+    joined = trimesh.util.concatenate(_cups([(0.0, 0.0)]) + slivers)
+    result = build_hulls(_prepared(joined), CollisionParams(), halving, HullCache(None))
+    assert (result.method, result.decomposed_parts, halving.calls) == ("decomposition", 1, 1)
+    assert any("12 small concave part(s)" in n for n in result.notes)
+    assert len(result.pieces) == 2 + 12  # the cup's two halves, a hull per sliver
+
+    many = HalvingDecomposer()
+    shelf = trimesh.util.concatenate(_cups([(0.1 * k, 0.0) for k in range(6)]))
+    result = build_hulls(_prepared(shelf), CollisionParams(), many, HullCache(None))
+    assert many.calls == result.decomposed_parts == MAX_DECOMPOSITIONS
+    assert any("3 concave parts decomposed together" in n for n in result.notes)
+    covered = [p for p in result.pieces if p.vertices[:, 0].min() > 0.25]  # the last cups
+    assert covered, "the cups decomposed together still have hulls"
+
+
+def test_parts_are_split_as_they_are_counted_and_left_unrepaired():
+    """Parts follow manifold edges (boards on a pallet's blocks share vertices, not surface);
+    the split gives as many parts as were counted, and leaves a part's hole open (trimesh's
+    split fills triangle holes, sometimes against the winding)."""
+    box = trimesh.creation.box(extents=[0.1, 0.1, 0.1])
+    holed = trimesh.Trimesh(box.vertices, box.faces[1:], process=False)  # one triangle missing
+    block = trimesh.creation.box(extents=[0.1, 0.1, 0.1])
+    block.apply_translation([0.1, 0.1, 0.0])  # touches the box along an edge only
+    mesh = trimesh.Trimesh(
+        np.vstack([holed.vertices, block.vertices]),
+        np.vstack([holed.faces, block.faces + len(holed.vertices)]),
+        process=False,
+    ).copy()
+    mesh.merge_vertices()  # the shared edge's corners become shared vertices
+    assert len(mesh.vertices) == 14
+    parts = separate_parts(mesh, 64)
+    assert sorted(len(p.faces) for p in parts) == [11, 12]
+    assert sorted(p.is_watertight for p in parts) == [False, True]
+    assert separate_parts(mesh, 1) == [mesh]
 
 
 def test_cache_key_covers_mesh_parameters_and_tool():
