@@ -85,11 +85,36 @@ def region_problems(
     worst = float(np.nanmax(np.abs(heights - region.height_m))) if len(probe) > missed else 0.0
     if worst > tolerance_m:
         problems.append(f"{region.id}: support mesh is {worst * 100:.1f} cm from the region height")
-    shadows = [Polygon(t[:, :2]) for t in support.triangles]
-    footprint = shapely.union_all([s for s in shadows if s.area > 1e-12]).buffer(1e-3)
-    if not footprint.covers(Polygon(region.exterior, region.holes)):
+    area = Polygon(region.exterior, region.holes)
+    if not footprint_near(support.triangles, area.bounds).covers(area):
         problems.append(f"{region.id}: extends beyond the footprint of {region.support_id}")
     return problems
+
+
+def footprint_near(triangles: Array, bounds: tuple[float, ...]) -> Any:
+    """The support's footprint (union of its triangles' shadows, grown 1 mm) around `bounds`.
+
+    Only shadows that reach the box (minx, miny, maxx, maxy) are united: within the box the
+    result is the whole footprint, which is all a coverage test of a region in it needs. A
+    realistic room has 120,000 triangles; uniting them all for each of a warehouse's dozen
+    floor regions took minutes per region.
+
+    Args:
+        triangles: (T, 3, 3) world triangles.
+        bounds: the box of interest.
+
+    Returns:
+        A shapely geometry (empty when no shadow reaches the box).
+    """
+    grow = 2e-3  # beyond the 1 mm growth, so every shadow that can matter is in
+    shadows_2d = triangles[:, :, :2]
+    low, high = shadows_2d.min(axis=1), shadows_2d.max(axis=1)
+    near = np.all(low <= np.asarray(bounds[2:]) + grow, axis=1) & np.all(
+        high >= np.asarray(bounds[:2]) - grow, axis=1
+    )
+    shadows = shapely.polygons(shadows_2d[near])
+    shadows = shadows[shapely.area(shadows) > 1e-12]
+    return shapely.union_all(shadows).buffer(1e-3)
 
 
 def collect_prim_paths(value: Any) -> set[str]:
