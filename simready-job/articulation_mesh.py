@@ -22,6 +22,7 @@ Box = tuple[FloatArray, FloatArray]  # (min corner, max corner), asset frame
 TRAY_RGBA = (150, 140, 130, 255)
 MIN_TRIANGLE_AREA_M2 = 1e-12
 MIN_PIECE_AREA_M2 = 1e-6
+MIN_PIECE_VERTICES = 4  # MuJoCo's minimum for a mesh
 
 
 def load_textured(path: Path, source: str) -> list[trimesh.Trimesh]:
@@ -66,8 +67,10 @@ def _half(mesh: trimesh.Trimesh, normal: FloatArray, origin: FloatArray) -> trim
         np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
     )
     faces = faces[areas > MIN_TRIANGLE_AREA_M2 * 2]  # slivers of the cut lines
-    if areas.sum() / 2 < MIN_PIECE_AREA_M2 or not len(faces):
-        return None  # a sliver of a triangle the plane grazed (MuJoCo refuses such meshes)
+    if areas.sum() / 2 < MIN_PIECE_AREA_M2 or len(np.unique(faces)) < MIN_PIECE_VERTICES:
+        # A sliver of a triangle the plane grazed, or a lone triangle of a noisy scan's debris:
+        # MuJoCo refuses to compile a mesh of fewer than 4 vertices.
+        return None
     if isinstance(visual, trimesh.visual.TextureVisuals) and new_uv is not None:
         material = visual.material
         look = trimesh.visual.TextureVisuals(  # type: ignore[no-untyped-call]

@@ -189,6 +189,18 @@ def test_cut_keeps_texture_coordinates(tmp_path: Path) -> None:
     assert sum(m.area for m in inside + outside) == pytest.approx(1.0)
 
 
+def test_cut_drops_pieces_mujoco_cannot_compile() -> None:
+    """A lone debris triangle (3 vertices, as noisy scans carry) is not kept as a piece: MuJoCo
+    refuses meshes of fewer than 4 vertices (a realistic fridge's body failed the usd step)."""
+    debris = trimesh.Trimesh(vertices=[[0.1, 0, 0], [0.2, 0, 0], [0.1, 0, 0.1]], faces=[[0, 1, 2]])
+    cube = trimesh.creation.box(extents=(0.4, 0.4, 0.4))
+    cube.apply_translation((0.5, 0, 0.5))
+    inside, outside = split_by_box([debris, cube], (np.array([0.4, -1, -1]), np.array([1.0, 1, 2])))
+    pieces = inside + outside
+    assert pieces and all(len(np.unique(p.faces)) >= 4 for p in pieces)
+    assert sum(p.area for p in pieces) == pytest.approx(cube.area)
+
+
 @pytest.fixture
 def llm_server() -> Iterator[FakeLLMServer]:
     with FakeLLMServer(model_version="gemini-test-001") as fake:
