@@ -70,7 +70,7 @@ unit: install
 	$(BIN)/coverage report --include='tools/archives/*,tools/secret_store/*' --fail-under=95
 
 e2e: install
-	@$(BIN)/pytest -q -m e2e -p no:cacheprovider; \
+	@$(BIN)/pytest -q -m e2e -p no:cacheprovider --durations=12; \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "no e2e tests collected"; rc=0; fi; exit $$rc
 
 # The hardening spec's CI commands, verbatim, in script form from a fresh folder (CI runs this
