@@ -10,7 +10,7 @@ import trimesh
 from simready_job.collision_surface import collision_surface
 from simready_job.convex_pieces import ConvexPiece, hull_piece, merge_to_budget
 from simready_job.decomposition import Decomposer, DecompositionParams
-from simready_job.flat_base import flat_base
+from simready_job.flat_base import flat_base, flat_tops
 from simready_job.hull_cache import HullCache, decompose_cached
 from simready_job.mesh_cleanup import enclosed_volume, separate_parts
 from simready_job.mesh_repair import PreparedMesh, convex_hull_or_none, join_meshes
@@ -101,7 +101,8 @@ def build_hulls(
     part whose share of the budget is one hull. A decomposition that fails falls back to the
     part's hull. Hulls and decompositions use
     each mesh's `collision_surface` (dense scans smoothed and decimated). Last, the bottom
-    few millimetres are pressed flat (`flat_base`) so the object stands as reconstructed.
+    few millimetres are pressed flat (`flat_base`) so the object stands as reconstructed, and
+    each hull's top few millimetres (`flat_tops`) so what stands on it does not rock.
 
     Args:
         prepared: the repaired mesh (asset frame).
@@ -121,7 +122,8 @@ def build_hulls(
         if piece is None:  # smoothing flattened a sliver: the body's hull has volume
             piece = hull_piece(solid.vertices, limits.max_hull_vertices)
         assert piece is not None  # prepare_mesh guarantees a 3-D hull
-        return CollisionResult(flat_base((piece,), limits.max_hull_vertices), "convex_hull")
+        flat = flat_tops(flat_base((piece,), limits.max_hull_vertices), limits.max_hull_vertices)
+        return CollisionResult(flat, "convex_hull")
     parts = separate_parts(surface, MAX_COMPONENTS)
     simples = [collision_surface(p) for p in parts]
     ratios = [convexity(p, s.vertices) for p, s in zip(parts, simples, strict=True)]
@@ -150,7 +152,7 @@ def build_hulls(
     if len(merged) < len(pieces):
         notes.append(f"{len(pieces)} hulls merged to the budget of {limits.max_hulls}")
     method = "decomposition" if decomposed else "parts"
-    pressed = flat_base(merged, limits.max_hull_vertices)
+    pressed = flat_tops(flat_base(merged, limits.max_hull_vertices), limits.max_hull_vertices)
     return CollisionResult(pressed, method, decomposed, tuple(notes))
 
 
