@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy.typing as npt
+import pyarrow as pa
 
 from tools.lerobot import stats as stats_mod
 from tools.lerobot import tables
@@ -20,9 +23,12 @@ from tools.lerobot.format import (
     DATA_CHUNK,
     DATA_FILE,
     DEFAULT_FEATURES,
+    DOCUMENT_NAME_PATTERN,
+    DOCUMENT_PATH,
     INFO_PATH,
     META_CHUNK,
     META_FILE,
+    RESERVED_DOCUMENTS,
     STATS_PATH,
     TASKS_PATH,
     VIDEO_DTYPE,
@@ -43,6 +49,22 @@ from tools.structured_logging import get_logger, log_fields
 
 log = get_logger(__name__)
 _MB = 1024 * 1024
+
+
+def check_documents(documents: Mapping[str, Any]) -> dict[str, Any]:
+    """Caller documents for meta/<name>.json, checked: lowercase names, not info/stats, JSON.
+
+    Raises:
+        FeatureError: a bad name or a value JSON cannot hold.
+    """
+    for name, document in documents.items():
+        if not re.match(DOCUMENT_NAME_PATTERN, name) or name in RESERVED_DOCUMENTS:
+            raise FeatureError(f"documents.{name}", "must be a new lowercase name (a-z, 0-9, _)")
+        try:
+            json.dumps(document, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise FeatureError(f"documents.{name}", f"is not plain JSON: {exc}") from exc
+    return dict(documents)
 
 
 @dataclass(frozen=True)
@@ -100,8 +122,10 @@ class DatasetBuilder:
         provenance: Provenance,
         limits: Limits,
         base: DatasetContents | None = None,
+        documents: Mapping[str, Any] | None = None,
     ) -> None:
         self.root = root
+        self._documents = check_documents(documents or {})
         self.fps = fps
         self._robot_type = robot_type
         self._features = {n: s for n, s in features.items() if n not in DEFAULT_FEATURES}
@@ -204,8 +228,12 @@ class DatasetBuilder:
                 **tables.index_columns(length, self.fps, episode_index, start, task_index),
             }
             stats = {
-                column.name: stats_mod.vector_stats(
-                    full[column.name], integer=tables.is_integer(column.type)
+                column.name: (
+                    stats_mod.layer_stats(full[column.name])
+                    if pa.types.is_list(column.type)
+                    else stats_mod.vector_stats(
+                        full[column.name], integer=tables.is_integer(column.type)
+                    )
                 )
                 for column in self._schema
             }
@@ -253,7 +281,9 @@ class DatasetBuilder:
         info = self._build_info()
         totals = stats_mod.aggregate_features(done.stats)
         tables.write_json_atomic(self.staging / STATS_PATH, stats_mod.to_json(totals))
-        card = dataset_card(info.to_json(), self._extra.kinds)
+        for name, document in self._documents.items():
+            tables.write_json_atomic(self.staging / DOCUMENT_PATH.format(name=name), document)
+        card = dataset_card(info.to_json(), self._extra.kinds, list(self._documents))
         (self.staging / CARD_PATH).write_text(card, encoding="utf-8")
         tables.write_json_atomic(self.staging / INFO_PATH, info.to_json())
         publish(self.staging, self.root)
@@ -306,7 +336,7 @@ class DatasetBuilder:
         for row in base.episodes:
             self._extra.record(base.extra_metadata(row).items())
         for key, slot in self._video.items():
-            slot.info = base.info.features[key].info
+            slot.info = base.info.video_info(key)
             columns = (video_column(key, "chunk_index"), video_column(key, "file_index"))
             last = max((row[columns[0]], row[columns[1]]) for row in base.episodes)
             slot.next_file = next_chunk_file(*last, self._limits.chunks_size)

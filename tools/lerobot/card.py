@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 CARD_PATH = "README.md"
@@ -39,12 +39,43 @@ by `aggregate_datasets` (episodes of a dataset without them get nulls) and dropp
 """
 
 
-def dataset_card(info: Mapping[str, Any], extra_columns: Mapping[str, str]) -> str:
+_LAYERS = """
+### Depth and segmentation layers
+
+{layers}
+
+Each is a lossless `uint16` data column of shape (height, width), typed `Array2D` in the
+parquet files' `huggingface` metadata, so lerobot's `LeRobotDataset` returns it exactly (an
+integer tensor per frame) and its tools keep it like any other feature. Depth is the distance
+along the camera's viewing axis in millimetres (metres = value / 1000; 0 = no surface within
+range); it is not a video (lerobot's decoders return 8-bit RGB, which would lose it).
+Segmentation values are instance ids: the layer's `layer.id_map` document maps each id to an
+object of the scene manifest (or to `robot` / `world`; 0 = no surface). Documents in `meta/`
+({documents}) are not carried over by lerobot's tools.
+"""
+
+
+def _layer_lines(info: Mapping[str, Any]) -> str:
+    lines = []
+    for name, spec in (info.get("features") or {}).items():
+        layer = spec.get("info") or {}
+        if "layer.kind" in layer:
+            unit = f", {layer['layer.unit']}" if layer.get("layer.unit") else ""
+            ids = f", ids: `{layer['layer.id_map']}`" if layer.get("layer.id_map") else ""
+            lines.append(f"- `{name}`: {layer['layer.kind']} of camera `{layer['layer.camera']}`"
+                         f" {spec['shape']}{unit}{ids}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def dataset_card(
+    info: Mapping[str, Any], extra_columns: Mapping[str, str], documents: Sequence[str] = ()
+) -> str:
     """README.md of a dataset.
 
     Args:
         info: the meta/info.json document.
         extra_columns: extra episode column name -> value kind (number, str, ...).
+        documents: names of the meta/<name>.json documents the dataset carries.
 
     Returns:
         The card's text.
@@ -57,6 +88,10 @@ def dataset_card(info: Mapping[str, Any], extra_columns: Mapping[str, str]) -> s
         provenance_keys=", ".join(f"`{key}`" for key in provenance) or "none recorded",
         columns=columns,
     )
+    layers = _layer_lines(info)
+    if layers:
+        named = ", ".join(f"`meta/{name}.json`" for name in documents) or "none"
+        extras += _LAYERS.format(layers=layers, documents=named)
     structure = f"[meta/info.json](meta/info.json):\n```json\n{json.dumps(info, indent=4)}\n```\n"
     return (
         f"{_FRONT_MATTER}\n"

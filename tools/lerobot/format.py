@@ -23,6 +23,10 @@ CHUNK_FILE_PATTERN = "chunk-{chunk_index:03d}/file-{file_index:03d}"
 DATA_PATH = f"{DATA_DIR}/{CHUNK_FILE_PATTERN}.parquet"
 VIDEO_PATH = VIDEOS_DIR + "/{video_key}/" + CHUNK_FILE_PATTERN + ".mp4"
 EPISODES_PATH = f"{EPISODES_DIR}/{CHUNK_FILE_PATTERN}.parquet"
+# Caller documents beside info.json (e.g. a segmentation id map, camera calibration).
+DOCUMENT_PATH = "meta/{name}.json"
+DOCUMENT_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+RESERVED_DOCUMENTS = ("info", "stats")
 
 # meta/tasks.parquet is what pandas writes for DataFrame({"task_index": ...}, index=tasks).
 TASKS_INDEX_FIELD = "__index_level_0__"
@@ -33,6 +37,11 @@ STAT_NAMES = ("min", "max", "mean", "std", "count", *QUANTILES)
 
 NUMERIC_DTYPES = ("float32", "float64", "int32", "int64")
 VIDEO_DTYPE = "video"
+# Per-pixel layers (depth in millimetres, segmentation ids): lossless (H, W) uint16 data columns,
+# which lerobot's loader reads as `datasets.Array2D` (its decoders would turn a 16-bit video into
+# 8-bit RGB, so layers are not videos).
+LAYER_DTYPE = "uint16"
+LAYER_KINDS = ("depth", "segmentation")
 VIDEO_PIX_FMT: Literal["yuv420p"] = "yuv420p"
 VIDEO_CHANNELS: Literal[3] = 3
 # Encoder name accepted by the writer -> codec name recorded in info.json (FFmpeg canonical).
@@ -117,15 +126,46 @@ class VideoInfo(BaseModel):
     has_audio: Literal[False] = False
 
 
+class LayerInfo(BaseModel):
+    """The `info` block of a per-pixel layer: what its uint16 values mean."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    kind: Literal["depth", "segmentation"] = Field(alias="layer.kind")
+    is_depth_map: bool = Field(alias="layer.is_depth_map")
+    unit: Literal["mm"] | None = Field(None, alias="layer.unit")
+    zero: str = Field(alias="layer.zero", min_length=1, description="what a 0 pixel means")
+    id_map: str | None = Field(None, alias="layer.id_map", description="meta/*.json: id -> name")
+    camera: str = Field(alias="layer.camera", min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> LayerInfo:
+        depth = self.kind == "depth"
+        if self.is_depth_map != depth or (self.unit == "mm") != depth:
+            raise ValueError("a depth layer (and only it) is a depth map in mm")
+        if (self.id_map is not None) == depth:
+            raise ValueError("a segmentation layer (and only it) names its id map")
+        return self
+
+
 class FeatureSpec(BaseModel):
-    """One entry of `features`: a numeric column (1-D shape) or a video stream (H, W, 3)."""
+    """One entry of `features`: a numeric column (1-D shape), a per-pixel layer (H, W) of
+    uint16, or a video stream (H, W, 3)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dtype: str
     shape: tuple[int, ...]
     names: list[str] | dict[str, list[str]] | None = None
-    info: VideoInfo | None = None
+    info: VideoInfo | LayerInfo | None = None
+
+    @field_validator("info", mode="before")
+    @classmethod
+    def _info_kind(cls, info: Any) -> Any:
+        """A dict with `layer.*` keys is a layer block (so its errors are the layer's own)."""
+        if isinstance(info, dict) and any(str(key).startswith("layer.") for key in info):
+            return LayerInfo.model_validate(info)
+        return info
 
     @model_validator(mode="after")
     def _check(self) -> FeatureSpec:
@@ -134,15 +174,22 @@ class FeatureSpec(BaseModel):
         if self.dtype == VIDEO_DTYPE:
             if len(self.shape) != 3 or self.shape[2] != VIDEO_CHANNELS:
                 raise ValueError(f"a video feature has shape (height, width, 3), not {self.shape}")
+            if not isinstance(self.info, VideoInfo | None):
+                raise ValueError("a video feature's info is a video block")
             if self.info is not None and (self.info.height, self.info.width) != self.shape[:2]:
                 raise ValueError("video info height/width disagree with the shape")
             return self
+        if self.dtype == LAYER_DTYPE:
+            if len(self.shape) != 2 or not isinstance(self.info, LayerInfo):
+                raise ValueError("a uint16 layer has shape (height, width) and a layer info block")
+            return self
         if self.dtype not in NUMERIC_DTYPES:
-            raise ValueError(f"dtype {self.dtype!r} is not one of {(*NUMERIC_DTYPES, VIDEO_DTYPE)}")
+            known = (*NUMERIC_DTYPES, LAYER_DTYPE, VIDEO_DTYPE)
+            raise ValueError(f"dtype {self.dtype!r} is not one of {known}")
         if len(self.shape) != 1:
             raise ValueError(f"numeric features are 1-D (flatten with names), not {self.shape}")
         if self.info is not None:
-            raise ValueError("only video features carry an info block")
+            raise ValueError("only video and layer features carry an info block")
         if isinstance(self.names, list) and len(self.names) != self.shape[0]:
             raise ValueError(f"{len(self.names)} names for shape {self.shape}")
         return self
@@ -231,8 +278,8 @@ class DatasetInfo(BaseModel):
         if self.video_path != expected_video_path:
             raise ValueError(f"video_path must be {expected_video_path!r}")
         for key in self.video_keys:
-            info = self.features[key].info
-            if info is not None and info.fps != self.fps:
+            info = self.video_info(key)
+            if info.fps != self.fps:
                 raise ValueError(f"video {key!r} fps {info.fps} differs from fps {self.fps}")
         if self.total_episodes > 0 and (self.total_frames == 0 or self.total_tasks == 0):
             raise ValueError("episodes without frames or tasks")
@@ -242,6 +289,17 @@ class DatasetInfo(BaseModel):
     def video_keys(self) -> list[str]:
         """Names of the video features, in declaration order."""
         return [name for name, spec in self.features.items() if spec.dtype == VIDEO_DTYPE]
+
+    def video_info(self, key: str) -> VideoInfo:
+        """The info block of video feature `key` (every video feature has one)."""
+        info = self.features[key].info
+        assert isinstance(info, VideoInfo), f"{key} is not a video feature"
+        return info
+
+    @property
+    def layer_keys(self) -> list[str]:
+        """Names of the per-pixel layer features (depth, segmentation), in declaration order."""
+        return [name for name, spec in self.features.items() if spec.dtype == LAYER_DTYPE]
 
     @property
     def data_features(self) -> dict[str, FeatureSpec]:

@@ -42,7 +42,7 @@ def check_frames(
         values = np.asarray(frames[name])
         if spec.shape == (1,) and values.ndim == 1:
             values = values[:, None]
-        if values.ndim != 2 or values.shape[1:] != spec.shape or values.shape[0] < 1:
+        if values.ndim != 1 + len(spec.shape) or values.shape[1:] != spec.shape or not len(values):
             raise FeatureError(f"frames.{name}", f"shape {values.shape} != (T, *{spec.shape})")
         if not np.can_cast(values.dtype, spec.dtype, casting="same_kind"):
             raise FeatureError(f"frames.{name}", f"dtype {values.dtype} is not {spec.dtype}")

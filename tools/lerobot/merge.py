@@ -95,6 +95,7 @@ def merge_datasets(
         video_keys=first.video_keys,
         provenance=provenance,
         limits=Limits(chunks_size, data_files_size_in_mb, video_files_size_in_mb),
+        documents=sources[0].documents,
     )
     with span("lerobot.merge", sources=len(sources), out_root=str(out_root)):
         try:
@@ -114,8 +115,7 @@ def _copy_dataset(source: DatasetContents, builder: DatasetBuilder) -> None:
     info = source.info
     starts: dict[tuple[str, int], VideoPlacement] = {}
     for key in info.video_keys:
-        video_info = info.features[key].info
-        assert video_info is not None
+        video_info = info.video_info(key)
         files: dict[tuple[int, int], int] = {}
         for row in source.episodes:
             where = (row[video_column(key, "chunk_index")], row[video_column(key, "file_index")])
@@ -158,8 +158,7 @@ def _copy_in_order(
         info, length = source.info, int(row[EPISODE_LENGTH])
         placements = {}
         for key in info.video_keys:
-            video_info = info.features[key].info
-            assert video_info is not None
+            video_info = info.video_info(key)
             where = (row[video_column(key, "chunk_index")], row[video_column(key, "file_index")])
             first = round(float(row[video_column(key, "from_timestamp")]) * info.fps)
             path = source.root / video_path(key, *where)
@@ -198,6 +197,7 @@ def _check_same_layout(sources: Sequence[DatasetContents]) -> None:
             ("fps", first.fps, info.fps),
             ("robot_type", first.robot_type, info.robot_type),
             ("features", first.features, info.features),
+            ("documents", sources[0].documents, source.documents),
         ):
             if ours != theirs:
                 raise FeatureError(f"{source.root}: {name}", f"{theirs!r} != {ours!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from tools.lerobot.format import (
     EPISODE_COLUMNS,
     FROM_INDEX,
     INFO_PATH,
+    RESERVED_DOCUMENTS,
     RESERVED_PREFIXES,
     TASKS_PATH,
     TO_INDEX,
@@ -39,6 +40,7 @@ class DatasetContents:
     info: DatasetInfo
     tasks: list[str]
     episodes: list[dict[str, Any]]
+    documents: dict[str, Any] = field(default_factory=dict)  # meta/<name>.json by name
 
     def episode_stats(self, row: dict[str, Any]) -> dict[str, stats_mod.FeatureStats]:
         """The per-episode statistics stored in an episode row, for every feature."""
@@ -95,10 +97,15 @@ def open_dataset(root: Path) -> DatasetContents:
         info = DatasetInfo.model_validate(json.loads((root / INFO_PATH).read_text("utf-8")))
         task_map = read_tasks(root / TASKS_PATH)
         episodes = read_episodes(root)
+        documents = {
+            path.stem: json.loads(path.read_text("utf-8"))
+            for path in sorted((root / "meta").glob("*.json"))
+            if path.stem not in RESERVED_DOCUMENTS
+        }
     except (OSError, ValueError, ValidationError, pa.ArrowException) as exc:
         raise InvalidDatasetError(str(root), [f"unreadable metadata: {exc}"]) from exc
     tasks = sorted(task_map, key=lambda task: task_map[task])
-    return DatasetContents(root=root, info=info, tasks=tasks, episodes=episodes)
+    return DatasetContents(root, info, tasks, episodes, documents)
 
 
 def published_datasets(parent: Path, *, finish_interrupted: bool = True) -> list[Path]:

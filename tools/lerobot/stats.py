@@ -50,6 +50,16 @@ def vector_stats(values: npt.NDArray[Any], *, integer: bool = False) -> FeatureS
     return stats
 
 
+def layer_stats(values: npt.NDArray[Any]) -> FeatureStats:
+    """Statistics of a per-pixel layer (T, H, W) over an episode, pooled over its pixels
+    (sampled every PIXEL_STRIDE-th row and column) into shape (1,), count [T]; per-pixel
+    statistics would put H * W numbers per statistic in stats.json."""
+    sample = np.asarray(values)[:, ::PIXEL_STRIDE, ::PIXEL_STRIDE].reshape(-1, 1)
+    stats = vector_stats(sample, integer=True)
+    stats["count"] = np.array([values.shape[0]], dtype=np.int64)
+    return stats
+
+
 class ImageStatsAccumulator:
     """Owns per-channel pixel histograms of one camera's episode; frames stream through."""
 

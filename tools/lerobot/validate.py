@@ -21,18 +21,20 @@ from tools.lerobot.format import (
     EPISODE_LENGTH,
     EPISODE_TASKS,
     FROM_INDEX,
+    LAYER_DTYPE,
     STAT_NAMES,
     STATS_PATH,
     TIMESTAMP_TOLERANCE_S,
     TO_INDEX,
     VIDEO_FIELDS,
+    LayerInfo,
     data_path,
     stats_column,
     video_column,
     video_path,
 )
 from tools.lerobot.reader import DatasetContents, open_dataset
-from tools.lerobot.tables import data_schema
+from tools.lerobot.tables import column_to_numpy, data_schema
 from tools.lerobot.video import probe_video
 
 Row = dict[str, Any]
@@ -144,6 +146,7 @@ def _check_data(contents: DatasetContents) -> list[str]:
             problems.append(f"{name}: {table.num_rows} rows, its episodes have {expected}")
             continue
         problems += _check_frames(name, table, rows, contents)
+        problems += _check_layer_ids(name, table, contents)
     if total != info.total_frames:
         problems.append(f"data files hold {total} rows, total_frames is {info.total_frames}")
     return problems
@@ -180,11 +183,29 @@ def _check_frames(
     return problems
 
 
+def _check_layer_ids(name: str, table: pa.Table, contents: DatasetContents) -> list[str]:
+    """Every id of a segmentation layer is a key of the id map its info names."""
+    problems: list[str] = []
+    for key in contents.info.layer_keys:
+        info = contents.info.features[key].info
+        if not isinstance(info, LayerInfo) or info.id_map is None:
+            continue
+        document = contents.documents.get(Path(info.id_map).stem)
+        if not info.id_map.startswith("meta/") or not isinstance(document, dict):
+            problems.append(f"{key}: its id map {info.id_map} is missing or not an object")
+            continue
+        ids = np.unique(column_to_numpy(table, key))
+        unknown = sorted(set(ids.tolist()) - {int(k) for k in document if k.isdigit()})
+        if unknown:
+            problems.append(f"{name}: {key} has ids {unknown[:8]} not in {info.id_map}")
+    return problems
+
+
 def _check_videos(contents: DatasetContents, decode: bool) -> list[str]:
     info, root = contents.info, contents.root
     problems: list[str] = []
     for key in info.video_keys:
-        video_info = info.features[key].info
+        video_info = info.video_info(key)
         by_file: dict[tuple[int, int], list[Row]] = defaultdict(list)
         for row in contents.episodes:
             where = (
@@ -259,7 +280,7 @@ def _check_stats(contents: DatasetContents) -> list[str]:
         if not isinstance(values, dict):
             problems.append(f"{STATS_PATH}: no stats for {feature}")
             continue
-        shape = (3, 1, 1) if spec.dtype == "video" else spec.shape
+        shape = {"video": (3, 1, 1), LAYER_DTYPE: (1,)}.get(spec.dtype, spec.shape)
         for stat in STAT_NAMES:
             if stat not in values:
                 problems.append(f"{STATS_PATH}: {feature} lacks {stat}")

@@ -76,6 +76,7 @@ class LeRobotDatasetWriter:
         chunks_size: int = DEFAULT_CHUNKS_SIZE,
         data_files_size_in_mb: int | float = DEFAULT_DATA_FILES_SIZE_IN_MB,
         video_files_size_in_mb: int | float = DEFAULT_VIDEO_FILES_SIZE_IN_MB,
+        documents: Mapping[str, Any] | None = None,
     ) -> None:
         """Open a new dataset at `root` (or an existing one with `append=True`).
 
@@ -83,7 +84,8 @@ class LeRobotDatasetWriter:
             root: dataset directory; published there by `finalize()`.
             fps: frames per second of every episode and video.
             robot_type: e.g. "franka_panda".
-            features: numeric per-frame features (1-D shapes), e.g. observation.state, action.
+            features: per-frame data features: numeric (1-D shapes), e.g. observation.state,
+                action, and per-pixel uint16 layers ((H, W) with a layer info block).
             video_keys: camera features, e.g. observation.images.wrist ((T, H, W, 3) uint8).
             provenance: backend, seed, scene hash, source; recorded in meta/info.json.
             codec: "libsvtav1" (AV1) or "h264".
@@ -91,6 +93,8 @@ class LeRobotDatasetWriter:
             chunks_size: files per chunk directory.
             data_files_size_in_mb: a data parquet file rolls over past this size.
             video_files_size_in_mb: a camera's mp4 file rolls over past this size.
+            documents: JSON documents written as meta/<name>.json (e.g. a segmentation layer's
+                id map); on append they must equal the existing dataset's.
 
         Raises:
             FeatureError: bad fps, codec, features or video keys, or (append) settings that
@@ -113,7 +117,7 @@ class LeRobotDatasetWriter:
             recover(self.root)
             if is_complete(self.root):
                 base = open_dataset(self.root)
-                self._check_compatible(base, robot_type)
+                self._check_compatible(base, robot_type, documents or {})
                 info = base.info
                 limits = Limits(
                     info.chunks_size, info.data_files_size_in_mb, info.video_files_size_in_mb
@@ -127,6 +131,7 @@ class LeRobotDatasetWriter:
             provenance=self._provenance,
             limits=limits,
             base=base,
+            documents=documents,
         )
 
     @property
@@ -248,7 +253,9 @@ class LeRobotDatasetWriter:
         )
         return path, encoder.frames, info, accumulator.result()
 
-    def _check_compatible(self, base: DatasetContents, robot_type: str | None) -> None:
+    def _check_compatible(
+        self, base: DatasetContents, robot_type: str | None, documents: Mapping[str, Any]
+    ) -> None:
         info = base.info
         declared = {n: s for n, s in info.data_features.items() if n not in DEFAULT_FEATURES}
         checks = {
@@ -257,10 +264,10 @@ class LeRobotDatasetWriter:
             "features": (declared, self._features),
             "video_keys": (info.video_keys, self._video_keys),
             "provenance": (info.provenance, self._provenance),
+            "documents": (base.documents, dict(documents)),
         }
         for key in info.video_keys:
-            codec = info.features[key].info
-            checks[f"codec of {key}"] = (codec.codec if codec else None, VIDEO_CODECS[self._codec])
+            checks[f"codec of {key}"] = (info.video_info(key).codec, VIDEO_CODECS[self._codec])
         for name, (existing, requested) in checks.items():
             if existing != requested:
                 raise FeatureError(name, f"{requested!r} differs from the existing {existing!r}")
