@@ -38,6 +38,7 @@ def frames():
             "depth": renderer.render_layers(data, "top", depth=True),
             "segmentation": renderer.render_layers(data, "top", segmentation=True),
             "both": renderer.render_layers(data, "top", depth=True, segmentation=True),
+            "no_rgb": renderer.render_layers(data, "top", depth=True, segmentation=True, rgb=False),
         }
 
 
@@ -68,3 +69,19 @@ def test_rgb_is_unchanged_by_the_extra_layers(frames):
     np.testing.assert_array_equal(plain.rgb, layered.rgb)
     np.testing.assert_array_equal(layered.depth_m, frames[1]["depth"].depth_m)
     np.testing.assert_array_equal(layered.body_ids, frames[1]["segmentation"].body_ids)
+
+
+def test_depth_and_segmentation_without_rgb_come_from_one_pass(frames):
+    """The flat pass alone gives the same depth and ids as the two passes."""
+    model, both, alone = frames[0], frames[1]["both"], frames[1]["no_rgb"]
+    assert alone.rgb is None
+    np.testing.assert_array_equal(alone.depth_m, both.depth_m)
+    np.testing.assert_array_equal(alone.geom_ids, both.geom_ids)
+    floor = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, "floor")
+    assert alone.geom_ids is not None and alone.geom_ids[2, 2] == floor
+
+
+def test_nothing_asked_for_is_refused(frames):
+    model = frames[0]
+    with OffscreenRenderer(model, 16, 16) as renderer, pytest.raises(ValueError):
+        renderer.render_layers(mujoco.MjData(model), "top", rgb=False)

@@ -49,9 +49,10 @@ def _make_context(backend: str, width: int, height: int) -> Any:
 class RenderedLayers:
     """One camera frame: RGB, and depth / segmentation when they were asked for."""
 
-    rgb: NDArray[np.uint8]  # (H, W, 3), top row first
+    rgb: NDArray[np.uint8] | None  # (H, W, 3), top row first; None when not asked for
     depth_m: NDArray[np.float32] | None  # (H, W) metres along the view axis; inf: background
     body_ids: NDArray[np.int32] | None  # (H, W) MuJoCo body id of each pixel; -1: background
+    geom_ids: NDArray[np.int32] | None = None  # (H, W) geom id of each pixel; -1: background
 
 
 class OffscreenRenderer:
@@ -125,7 +126,9 @@ class OffscreenRenderer:
             RenderError: the renderer was closed.
             KeyError: the camera does not exist.
         """
-        return self.render_layers(data, camera).rgb
+        rgb = self.render_layers(data, camera).rgb
+        assert rgb is not None
+        return rgb
 
     def render_layers(
         self,
@@ -134,50 +137,62 @@ class OffscreenRenderer:
         *,
         depth: bool = False,
         segmentation: bool = False,
+        rgb: bool = True,
     ) -> RenderedLayers:
-        """Render RGB and, on request, metric depth (same pass) and body segmentation.
+        """Render RGB and, on request, metric depth and geom/body segmentation.
+
+        At most two passes: the shaded RGB pass and the flat segmentation pass; depth is read
+        from whichever is drawn (the RGB pass when both are), so depth + segmentation without
+        RGB costs one pass. The scene is built once per call for both passes.
 
         Args:
             data: the state to draw (positions must be computed, e.g. by mj_forward).
             camera: a camera id or name; None for a free camera framing the whole model.
-            depth: also read the depth buffer of the RGB pass, as metres along the view axis.
-            segmentation: also draw a second, flat-shaded pass of geom ids, mapped to body ids.
+            depth: also read the depth buffer, as metres along the view axis.
+            segmentation: also draw a flat-shaded pass of geom ids (mapped to body ids too).
+            rgb: draw the shaded RGB pass (False: only depth / segmentation are wanted).
 
         Raises:
             RenderError: the renderer was closed.
             KeyError: the camera does not exist.
+            ValueError: nothing asked for.
         """
         if self._context is None:
             raise RenderError(self.backend, "renderer is closed")
+        if not (rgb or depth or segmentation):
+            raise ValueError("ask for at least one of rgb, depth, segmentation")
         started = time.perf_counter()
         self._gl.make_current()
-        view = self._camera(camera)
-        rgb = self._draw(data, view)
-        depth_m = None
-        if depth:
-            buffer = np.empty((self.height, self.width), dtype=np.float32)
-            mujoco.mjr_readPixels(None, buffer, self._rect, self._context)
-            depth_m = self._metric_depth(buffer[::-1])
-        body_ids = None
+        mujoco.mjv_updateScene(
+            self._model, data, self.option, None, self._camera(camera),
+            mujoco.mjtCatBit.mjCAT_ALL, self._scene,
+        )  # fmt: skip
+        colours = depth_m = geom_ids = body_ids = None
+        if rgb or not segmentation:
+            colours, depth_m = self._draw(depth)
         if segmentation:
             flags = self._scene.flags
             flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = 1
             try:
-                body_ids = self._body_ids(self._draw(data, view).astype(np.int64))
+                ids, seg_depth = self._draw(depth and depth_m is None)
             finally:
                 flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = 0
+            depth_m = seg_depth if depth_m is None else depth_m
+            geom_ids = self._geom_ids(ids.astype(np.int64))
+            body_ids = np.where(geom_ids >= 0, self._model.geom_bodyid[geom_ids], -1)
+            body_ids = body_ids.astype(np.int32)
         self.last_frame_s = time.perf_counter() - started
-        return RenderedLayers(rgb, depth_m, body_ids)
+        return RenderedLayers(colours if rgb else None, depth_m, body_ids, geom_ids)
 
-    def _draw(self, data: mujoco.MjData, view: mujoco.MjvCamera) -> NDArray[np.uint8]:
+    def _draw(self, depth: bool) -> tuple[NDArray[np.uint8], NDArray[np.float32] | None]:
+        """Draw the built scene; read its colours and (if asked) its metric depth."""
         assert self._context is not None
-        mujoco.mjv_updateScene(
-            self._model, data, self.option, None, view, mujoco.mjtCatBit.mjCAT_ALL, self._scene
-        )
         mujoco.mjr_render(self._rect, self._scene, self._context)
         pixels = np.empty((self.height, self.width, 3), dtype=np.uint8)
-        mujoco.mjr_readPixels(pixels, None, self._rect, self._context)
-        return np.ascontiguousarray(pixels[::-1])
+        buffer = np.empty((self.height, self.width), dtype=np.float32) if depth else None
+        mujoco.mjr_readPixels(pixels, buffer, self._rect, self._context)
+        metres = None if buffer is None else self._metric_depth(buffer[::-1])
+        return np.ascontiguousarray(pixels[::-1]), metres
 
     def _metric_depth(self, buffer: NDArray[np.float32]) -> NDArray[np.float32]:
         """OpenGL depth in [0, 1] -> distance along the view axis in metres (inf: nothing)."""
@@ -187,14 +202,14 @@ class OffscreenRenderer:
         metres = near / (1.0 - buffer.astype(np.float64) * (1.0 - near / far))
         return np.where(buffer >= 1.0, np.inf, metres).astype(np.float32)
 
-    def _body_ids(self, colours: NDArray[np.int64]) -> NDArray[np.int32]:
-        """The segmentation pass's colours (segid + 1) -> body ids; -1 where no geom was hit."""
+    def _geom_ids(self, colours: NDArray[np.int64]) -> NDArray[np.int32]:
+        """The segmentation pass's colours (segid + 1) -> geom ids; -1 where no geom was hit."""
         segids = colours[..., 0] + colours[..., 1] * 256 + colours[..., 2] * 65536 - 1
         lookup = np.full(self._scene.ngeom + 1, -1, dtype=np.int32)
         for i in range(self._scene.ngeom):
             geom = self._scene.geoms[i]
             if geom.segid >= 0 and geom.objtype == mujoco.mjtObj.mjOBJ_GEOM:
-                lookup[geom.segid] = self._model.geom_bodyid[geom.objid]
+                lookup[geom.segid] = geom.objid
         inside = (segids >= 0) & (segids < len(lookup))
         return np.where(inside, lookup[np.clip(segids, 0, len(lookup) - 1)], -1).astype(np.int32)
 
