@@ -15,7 +15,7 @@ from tools.scene_manifest.models import SCENE_ID_PATTERN
 
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"
 
-SettingsT = TypeVar("SettingsT", bound="JobSettings")
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 class JobSettings(BaseSettings):

@@ -6,7 +6,8 @@ PipelineError                 base; `retryable` alone decides: exit 1 if it is, 
 │   ├── ManifestError         the scene contract is violated (collects every problem)
 │   └── DependencyNotReady    a step this one depends on has no current completion marker
 ├── TransientError            a dependency failed in a way a retry may fix (exit 1)
-│   └── CircuitOpenError      a circuit breaker refuses calls for a while
+│   ├── CircuitOpenError      a circuit breaker refuses calls for a while
+│   └── OperationTimeoutError a bounded call ran past its time limit
 ├── StorageError              storage failed (exit 1 when transient, else 2);
 │                             `PreconditionFailed` when a create-only write lost, `ObjectNotFound`
 ├── PartialFailureError       too few items succeeded; carries successes and failures (exit 2)
@@ -113,6 +114,16 @@ class CircuitOpenError(TransientError):
     """A circuit breaker is open: the service failed repeatedly and calls are refused."""
 
 
+class OperationTimeoutError(TransientError):
+    """A call bounded by `tools.error_handling.timeout` ran past its limit (another attempt
+    may be faster: a slow dependency, a loaded machine)."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} ran past its {seconds:g} s time limit")
+        self.what = what
+        self.seconds = seconds
+
+
 class StorageError(PipelineError):
     """Reading or writing scene storage failed."""
 
@@ -142,27 +153,42 @@ class ObjectNotFound(StorageError):
 class PartialFailureError(PipelineError):
     """Too many items failed: carries what succeeded and what failed.
 
+    Built either as `(succeeded, failed, success_rate, threshold)` or in the hardening spec's
+    form `(message, successful_items=..., failed_items=...)` (SPEC-005).
+
     Attributes:
-        succeeded: ids of the items that succeeded (kept: they are checkpointed).
-        failed: one dict per failed item with at least `item` and `error`.
+        succeeded: the items that succeeded (ids, or the spec form's items; kept: they are
+            checkpointed).
+        failed: one entry per failed item (a dict with at least `item` and `error`).
         success_rate: succeeded / attempted.
-        threshold: the minimum success rate that was required.
+        threshold: the minimum success rate that was required (None when not given).
     """
 
     def __init__(
         self,
-        succeeded: Sequence[str],
-        failed: Sequence[dict[str, Any]],
-        success_rate: float,
-        threshold: float,
+        succeeded: Sequence[Any] | str,
+        failed: Sequence[Any] = (),
+        success_rate: float | None = None,
+        threshold: float | None = None,
+        *,
+        successful_items: Sequence[Any] | None = None,
+        failed_items: Sequence[Any] | None = None,
     ) -> None:
-        super().__init__(
-            f"success rate {success_rate:.1%} below threshold {threshold:.1%} "
-            f"({len(succeeded)} succeeded, {len(failed)} failed)"
-        )
-        self.succeeded = list(succeeded)
-        self.failed = list(failed)
-        self.success_rate = success_rate
+        message = succeeded if isinstance(succeeded, str) else None
+        items = list(successful_items or []) if message is not None else list(succeeded)
+        failures = list(failed_items or failed)
+        attempted = len(items) + len(failures)
+        rate = success_rate if success_rate is not None else len(items) / max(attempted, 1)
+        if message is None:
+            wanted = f" below threshold {threshold:.1%}" if threshold is not None else ""
+            message = (
+                f"success rate {rate:.1%}{wanted} "
+                f"({len(items)} succeeded, {len(failures)} failed)"
+            )
+        super().__init__(message)
+        self.succeeded = items
+        self.failed = failures
+        self.success_rate = rate
         self.threshold = threshold
 
 

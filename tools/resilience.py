@@ -29,10 +29,11 @@ def is_retryable(exc: BaseException, retry_on: tuple[type[BaseException], ...] =
         retry_on: extra exception types to treat as transient.
 
     Returns:
-        True for a `PipelineError` with `retryable=True` or an instance of `retry_on`.
+        A `PipelineError`'s own `retryable` (a permanent one is never retried, even when
+        `retry_on` is as broad as `Exception`); else whether `exc` is an instance of `retry_on`.
     """
-    if isinstance(exc, PipelineError) and exc.retryable:
-        return True
+    if isinstance(exc, PipelineError):
+        return exc.retryable
     return isinstance(exc, retry_on)
 
 

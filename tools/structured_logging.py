@@ -158,6 +158,38 @@ def log_fields(**fields: Any) -> dict[str, Any]:
     return {"fields": fields}
 
 
+class StructuredLogger:
+    """SPEC-009's logger: `StructuredLogger(name).info("message", key=value, ...)`.
+
+    A thin front of `get_logger(name)`: keyword fields become the record's structured fields
+    (JSON keys under Cloud Logging, `key=value` locally), formatted by whatever
+    `configure_logging` installed, with the job, scene and trace on every line.
+    """
+
+    def __init__(self, name: str, level: int = logging.NOTSET) -> None:
+        """Args: name: the logger's name under the pipeline logger; level: its own minimum."""
+        self.logger = get_logger(name)
+        self.logger.setLevel(level)
+
+    def debug(self, message: str, **fields: Any) -> None:
+        """Log at DEBUG with structured fields."""
+        self.logger.debug(message, extra=log_fields(**fields))
+
+    def info(self, message: str, **fields: Any) -> None:
+        """Log at INFO with structured fields."""
+        self.logger.info(message, extra=log_fields(**fields))
+
+    def warning(self, message: str, **fields: Any) -> None:
+        """Log at WARNING with structured fields."""
+        self.logger.warning(message, extra=log_fields(**fields))
+
+    def error(self, message: str, **fields: Any) -> None:
+        """Log at ERROR with structured fields; inside an `except` block the traceback goes to
+        `stack_trace` (SPEC-009: exception traces in error logs)."""
+        handling = sys.exc_info()[0] is not None
+        self.logger.error(message, exc_info=handling, extra=log_fields(**fields))
+
+
 @contextlib.contextmanager
 def capture_logs(level: int = logging.DEBUG) -> Iterator[list[dict[str, Any]]]:
     """Test helper: collect every pipeline log record as a parsed Cloud Logging JSON object."""
