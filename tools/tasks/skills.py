@@ -1,4 +1,5 @@
-"""Which grasp skill picks a target: a top-down pinch across it, or a pinch of its rim.
+"""Which grasp skill picks a target (a top-down pinch across it, or of its rim), and the
+open/close skills of doors and drawers.
 
 The Panda opens 8 cm, so a pinch across the whole object holds only narrow things; mugs,
 cups, pen holders, bowls and bins are wider but open on top, and their wall can be pinched at
@@ -16,10 +17,27 @@ from tools.tasks.geometry import ObjectBox
 TOP: Final = "pick_place"
 RIM: Final = "rim_pick_place"
 SKILLS: Final = (TOP, RIM)
+# Doors and drawers (`tools.tasks.articulated`): grasp the handle, follow the slide or the arc.
+OPEN_DRAWER: Final = "open_drawer"
+CLOSE_DRAWER: Final = "close_drawer"
+OPEN_DOOR: Final = "open_door"
+CLOSE_DOOR: Final = "close_door"
+ARTICULATED_SKILLS: Final = (OPEN_DRAWER, CLOSE_DRAWER, OPEN_DOOR, CLOSE_DOOR)
+INSTRUCTION_TEMPLATES: Final = {
+    OPEN_DRAWER: "open the drawer of the {object}",
+    CLOSE_DRAWER: "close the drawer of the {object}",
+    OPEN_DOOR: "open the door of the {object}",
+    CLOSE_DOOR: "close the door of the {object}",
+}
 MIN_GRASP_HEIGHT = 0.02
 MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
 MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
 PRISM_CATEGORIES = frozenset({"box", "book"})
+
+
+def instruction_for(skill: str, object_label: str) -> str:
+    """The default instruction of an open/close skill on an object (`INSTRUCTION_TEMPLATES`)."""
+    return INSTRUCTION_TEMPLATES[skill].format(object=object_label)
 
 
 def top_graspable(box: ObjectBox, category: str = "", max_width: float | None = None) -> bool:

@@ -1,0 +1,273 @@
+"""Run one open or close attempt on the MuJoCo backend and judge it from the joint position.
+
+The robot stands at a station in front of the furniture (`choose_station`: the first candidate
+base pose whose whole motion solves by IK); the joint starts where the task says (closed to
+open, open to close); the arm follows `articulated_motion`'s plan with lowered gains while it
+moves the part; the verdict reads only the joint's final open fraction and whether any robot
+geom still touches the part.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import mujoco
+import numpy as np
+from numpy.typing import NDArray
+from pxr import Usd
+
+from episode_generation_job.articulated_motion import (
+    COMPLIANT_PHASES,
+    exit_waypoints,
+    plan_articulated,
+    solve_waypoints,
+)
+from episode_generation_job.backends.base import EpisodeInit
+from episode_generation_job.backends.mujoco_backend import MujocoBackend
+from episode_generation_job.backends.mujoco_scene import robot_name
+from episode_generation_job.controller import JointPlan, UnreachableError
+from episode_generation_job.final_state import SETTLE_FRAMES
+from episode_generation_job.rollout import EpisodeRecord
+from episode_generation_job.success import Verdict
+from tools.scene_manifest import SceneManifest, Transform
+from tools.sim import JointHandle
+from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.franka import constants as franka
+from tools.sim.usd_joints import joint_handles
+from tools.tasks.articulated import ArticulatedTask, judge_fraction, station_candidates
+from tools.tasks.geometry import ObjectBox, Pose
+
+COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
+ENV_STATE_NAMES = ("joint.open_fraction", "joint.position")
+
+
+@dataclass(frozen=True)
+class Station:
+    """Where the robot stands for a task and the plan it follows from there."""
+
+    base: Pose
+    plan: JointPlan
+
+
+STATION_CLEARANCE = 0.35  # no other object's footprint within this of the robot's base
+
+
+def _clear(base: Pose, boxes: Mapping[str, ObjectBox], skip: str) -> bool:
+    """Whether no object's footprint (but the task's own) comes within the clearance."""
+    x, y = base.position[0], base.position[1]
+    for object_id, box in boxes.items():
+        if object_id == skip:
+            continue
+        c, s = math.cos(box.yaw), math.sin(box.yaw)
+        dx, dy = x - box.centre[0], y - box.centre[1]
+        u, v = abs(c * dx + s * dy), abs(-s * dx + c * dy)
+        gap = math.hypot(max(0.0, u - box.half_extents[0]), max(0.0, v - box.half_extents[1]))
+        if gap < STATION_CLEARANCE:
+            return False
+    return True
+
+
+def choose_station(task: ArticulatedTask, boxes: Mapping[str, ObjectBox]) -> Station | str:
+    """The first candidate base pose clear of other objects from which every frame of the
+    motion is reachable.
+
+    Args:
+        task: what to open or close.
+        boxes: every object's box at rest (robot-free scene).
+
+    Returns:
+        The station, or "no_clear_station" / "unreachable".
+    """
+    frame = task.frame
+    right = np.array([frame.front[1], -frame.front[0], 0.0])
+    side = float(np.sign(np.dot(frame.handle - frame.origin, right)))
+    shift = 0.15 * side if frame.kind == "revolute" else 0.0
+    clear = [b for b in station_candidates(frame, shift) if _clear(b, boxes, task.object_id)]
+    if not clear:
+        return "no_clear_station"
+    for base in clear:
+        kinematics = FrankaKinematics(base.position, base.quat_wxyz)
+        try:
+            plan = plan_articulated(kinematics, task, franka.HOME_QPOS)
+        except UnreachableError:
+            continue
+        return Station(base, plan)
+    return "unreachable"
+
+
+def manifest_at_station(manifest: SceneManifest, base: Pose) -> SceneManifest:
+    """The manifest with the robot standing on the floor at `base` (no work surface)."""
+    pose = Transform(
+        position=tuple(float(v) for v in base.position),
+        rotation_wxyz=tuple(float(v) for v in base.quat_wxyz),
+    )
+    robot = manifest.robot.model_copy(update={"base_pose": pose, "work_surface": None})
+    return manifest.model_copy(update={"robot": robot})
+
+
+def scene_joints(backend: MujocoBackend, usd_path: Path) -> dict[str, JointHandle]:
+    """The scene's door and drawer joints in the backend's model, by `<object>/<joint>`."""
+    return joint_handles(backend.model, Usd.Stage.Open(str(usd_path)))
+
+
+@contextlib.contextmanager
+def _arm_gains(backend: MujocoBackend) -> Iterator[NDArray[np.int64]]:
+    """Yield the arm actuator ids; restore their nominal gains on exit."""
+    model = backend.model
+    ids = np.array([model.actuator(robot_name(n)).id for n in franka.ARM_ACTUATORS])
+    gain, bias = model.actuator_gainprm[ids, 0].copy(), model.actuator_biasprm[ids, 1:3].copy()
+    try:
+        yield ids
+    finally:
+        model.actuator_gainprm[ids, 0] = gain
+        model.actuator_biasprm[ids, 1:3] = bias
+
+
+def _set_compliance(backend: MujocoBackend, ids: NDArray[np.int64], scale: float) -> None:
+    kp, kv = np.array(franka.ARM_KP) * scale, np.array(franka.ARM_KV) * scale
+    backend.model.actuator_gainprm[ids, 0] = kp
+    backend.model.actuator_biasprm[ids, 1] = -kp
+    backend.model.actuator_biasprm[ids, 2] = -kv
+
+
+_PAD_BIT = 4  # a contype/conaffinity bit only the finger pads and the moving part share
+
+
+@contextlib.contextmanager
+def fingers_reach_front(backend: MujocoBackend, joint: JointHandle) -> Iterator[None]:
+    """Let the finger pads pass the carcass's hulls while they still touch the moving part.
+
+    simready keeps the whole object's convex hulls as the carcass's colliders (parts move
+    inside them: parent and child never collide), so those hulls also fill the space of the
+    fronts and handles; a pad reaching round a handle would stop on them. Only the pads are
+    let through; the hand and the arm links still collide with the carcass.
+    """
+    model = backend.model
+    carcass = int(model.body_parentid[joint.body_id])
+    pads = [model.geom(robot_name(name)).id for name in franka.FINGER_PAD_GEOMS]
+    part = [g for g in range(model.ngeom) if model.geom_bodyid[g] == joint.body_id]
+    hulls = [g for g in range(model.ngeom) if model.geom_bodyid[g] == carcass]
+    saved = {g: (int(model.geom_contype[g]), int(model.geom_conaffinity[g]))
+             for g in (*pads, *part, *hulls)}  # fmt: skip
+    try:
+        for g in pads:
+            model.geom_contype[g] = model.geom_conaffinity[g] = _PAD_BIT
+        for g in part:
+            model.geom_contype[g] |= _PAD_BIT
+            model.geom_conaffinity[g] |= _PAD_BIT
+        yield
+    finally:
+        for g, (contype, conaffinity) in saved.items():
+            model.geom_contype[g], model.geom_conaffinity[g] = contype, conaffinity
+
+
+def robot_touches(backend: MujocoBackend, body_id: int) -> bool:
+    """Whether any robot geom is in contact with the body."""
+    model, data = backend.model, backend.data
+    for i in range(data.ncon):
+        bodies = (int(model.geom_bodyid[data.contact.geom1[i]]),
+                  int(model.geom_bodyid[data.contact.geom2[i]]))  # fmt: skip
+        if body_id in bodies:
+            other = bodies[1] if bodies[0] == body_id else bodies[0]
+            if model.body(other).name.startswith(franka.PREFIX):
+                return True
+    return False
+
+
+def set_joint(backend: MujocoBackend, joint: JointHandle, fraction: float) -> None:
+    """Put a door or drawer at an open fraction, at rest."""
+    lo, hi = joint.limits
+    backend.data.qpos[joint.qpos_adr] = lo + fraction * (hi - lo)
+    backend.data.qvel[joint.dof_adr] = 0.0
+    mujoco.mj_forward(backend.model, backend.data)
+
+
+def _exit_from_here(
+    backend: MujocoBackend, arm: NDArray[np.float64], gripper: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Release and retreat planned from the measured hand pose (the planned ones if that
+    pose has no IK path back)."""
+    base = backend.robot_base
+    kinematics = FrankaKinematics(base.position, base.quat_wxyz)
+    q = backend.arm_qpos()
+    position, rotation = kinematics.forward(q)
+    try:
+        replanned = solve_waypoints(kinematics, exit_waypoints(position, rotation), q)
+    except UnreachableError:
+        return arm, gripper
+    return replanned.arm, replanned.gripper
+
+
+def run_articulated_episode(
+    backend: MujocoBackend,
+    task: ArticulatedTask,
+    joint: JointHandle,
+    plan: JointPlan,
+    *,
+    render: bool = False,
+) -> EpisodeRecord:
+    """Reset, set the joint's start position, execute the plan, judge from the joint.
+
+    Args:
+        backend: the scene with the robot at the plan's station.
+        task: what to open or close.
+        joint: the task's joint in the backend's model.
+        plan: the station's plan (from the home pose).
+        render: record camera images.
+
+    Returns:
+        The record: state/action as in pick-and-place, environment state = the joint's open
+        fraction and position per frame, verdict with `open_fraction` and `released` checks.
+    """
+    steps_before = backend.physics_steps
+    backend.reset(EpisodeInit({}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH))
+    set_joint(backend, joint, task.start_fraction)
+    frames = len(plan) + SETTLE_FRAMES
+    state = np.zeros((frames, 8), dtype=np.float32)
+    action = np.zeros((frames, 8), dtype=np.float32)
+    env = np.zeros((frames, 2), dtype=np.float32)
+    images: dict[str, list[NDArray[np.uint8]]] = {}
+    exit_start = plan.phases.index("release")
+    arm, gripper = plan.arm.copy(), plan.gripper.copy()
+    with _arm_gains(backend) as ids, fingers_reach_front(backend, joint):
+        for i in range(frames):
+            command = min(i, len(plan) - 1)
+            if i == exit_start:
+                arm[i:], gripper[i:] = _exit_from_here(backend, plan.arm[i:], plan.gripper[i:])
+            compliant = i < len(plan) and plan.phases[command] in COMPLIANT_PHASES
+            _set_compliance(backend, ids, COMPLIANT_GAIN if compliant else 1.0)
+            state[i, :7] = backend.arm_qpos()
+            state[i, 7] = backend.gripper_width()
+            env[i] = joint.open_fraction(backend.data.qpos), backend.data.qpos[joint.qpos_adr]
+            action[i, :7] = arm[command]
+            action[i, 7] = gripper[command]
+            if render:
+                for name, image in backend.render().items():
+                    images.setdefault(name, []).append(image)
+            backend.step(action[i, :7].tolist(), float(action[i, 7]))
+    fraction = joint.open_fraction(backend.data.qpos)
+    released = not robot_touches(backend, joint.body_id)
+    healthy = backend.healthy()
+    success, reason = judge_fraction(task.opens, fraction, released)
+    if not healthy:
+        success, reason = False, "unhealthy"
+    checks: dict[str, float | bool] = {
+        "open_fraction": fraction, "released": released, "healthy": healthy,
+    }  # fmt: skip
+    metadata = {
+        "task_id": task.task_id,
+        "skill": task.skill,
+        "object_id": task.object_id,
+        "joint": task.joint_name,
+        "start_fraction": task.start_fraction,
+        "checks": checks,
+    }
+    return EpisodeRecord(
+        state, action, env, {k: np.stack(v) for k, v in images.items()},
+        Verdict(success, None if success else reason, checks), metadata,
+        backend.physics_steps - steps_before,
+    )  # fmt: skip

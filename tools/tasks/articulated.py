@@ -1,0 +1,253 @@
+"""Open and close tasks on articulated furniture, derived from the manifest's `articulation`.
+
+One task per door or drawer joint whose handle a robot can reach from a station in front of
+the furniture (`station_candidates`): `open_drawer`, `close_drawer`, `open_door`, `close_door`.
+A close task starts with the joint open (`start_fraction`), an open task with it closed. Both
+are judged from the joint position only (`judge_fraction`): open means at least 60 % of the
+range, closed at most 5 %, and the hand must have let go.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from tools.rotations import quat_to_matrix
+from tools.scene_manifest import SceneManifest, SceneObject
+from tools.scene_manifest.articulation import ArticulatedPart, ArticulationJoint
+from tools.tasks.geometry import FloatArray, Pose
+from tools.tasks.skills import CLOSE_DOOR, CLOSE_DRAWER, OPEN_DOOR, OPEN_DRAWER, instruction_for
+
+OPEN_MIN_FRACTION: Final = 0.6  # an open task succeeds at >= 60 % of the joint's range
+CLOSED_MAX_FRACTION: Final = 0.05  # a close task succeeds at <= 5 %
+CLOSE_START_FRACTION: Final = 0.75  # where a close task's joint starts
+MIN_SLIDE_M: Final = 0.1  # shorter runners are not worth a task (60 % is a few centimetres)
+MIN_SWING_RAD: Final = math.radians(45.0)
+HANDLE_Z_RANGE: Final = (0.15, 1.05)  # handle heights a floor-standing Panda reaches sideways
+
+
+@dataclass(frozen=True)
+class JointFrame:
+    """A joint of a placed object in world coordinates (closed pose).
+
+    Attributes:
+        kind: "revolute" or "prismatic".
+        axis: unit opening axis (positive motion opens).
+        origin: a point on the axis (revolute).
+        handle: the handle's grasp point with the part closed.
+        front: outward normal of the furniture's front.
+        lower: closed position; upper: fully open position.
+    """
+
+    kind: str
+    axis: FloatArray
+    origin: FloatArray
+    handle: FloatArray
+    front: FloatArray
+    lower: float
+    upper: float
+
+    def position_at(self, fraction: float) -> float:
+        """The joint position at an open fraction of the range."""
+        return self.lower + fraction * (self.upper - self.lower)
+
+    def motion(self, q: float) -> FloatArray:
+        """The 3x3 rotation of the moving part at joint position `q` (identity for a slide)."""
+        if self.kind == "prismatic":
+            return np.eye(3)
+        return _axis_rotation(self.axis, q)
+
+    def handle_at(self, q: float) -> FloatArray:
+        """Where the handle is at joint position `q`."""
+        if self.kind == "prismatic":
+            return self.handle + q * self.axis
+        return self.origin + self.motion(q) @ (self.handle - self.origin)
+
+
+def _axis_rotation(axis: FloatArray, angle: float) -> FloatArray:
+    x, y, z = axis
+    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+    rotation: FloatArray = np.eye(3) + math.sin(angle) * k + (1.0 - math.cos(angle)) * (k @ k)
+    return rotation
+
+
+def joint_frame(obj: SceneObject, joint: ArticulationJoint, part: ArticulatedPart) -> JointFrame:
+    """The joint of a placed object in world coordinates.
+
+    Args:
+        obj: the manifest object (its transform maps asset frame to world).
+        joint: one of its articulation's joints.
+        part: the joint's child part (its handle).
+
+    Returns:
+        The world-frame joint.
+
+    Raises:
+        ValueError: the part has no handle.
+    """
+    if part.handle is None or obj.articulation is None:
+        raise ValueError(f"{obj.id}/{part.name}: handle must be set for an open/close task")
+    t = obj.transform
+    rotation = np.asarray(quat_to_matrix(t.rotation_wxyz), dtype=float)
+    scale = np.asarray(t.scale, dtype=float)
+    position = np.asarray(t.position, dtype=float)
+
+    def point(p: tuple[float, float, float]) -> FloatArray:
+        return np.asarray(rotation @ (scale * np.asarray(p)) + position, dtype=float)
+
+    def direction(v: tuple[float, float, float]) -> FloatArray:
+        d = rotation @ (np.asarray(v) / scale)  # normals and axes: inverse-transpose scale
+        return np.asarray(d / np.linalg.norm(d), dtype=float)
+
+    travel = 1.0 if joint.type == "revolute" else float(np.linalg.norm(scale * joint.axis))
+    return JointFrame(
+        kind=joint.type,
+        axis=direction(joint.axis),
+        origin=point(joint.origin),
+        handle=point(part.handle),
+        front=direction(obj.articulation.front),
+        lower=joint.lower * travel,
+        upper=joint.upper * travel,
+    )
+
+
+@dataclass(frozen=True)
+class ArticulatedTask:
+    """Open or close one door or drawer.
+
+    Attributes:
+        task_id: stable id, `<object>-<joint>-<open|close>`.
+        skill: `open_drawer`, `close_drawer`, `open_door` or `close_door`.
+        object_id: the articulated object.
+        joint_name: the manifest joint.
+        part_name: the moving part (its handle is grasped).
+        instruction: the natural-language instruction.
+        start_fraction: the joint's open fraction at reset.
+        frame: the joint in the world.
+    """
+
+    task_id: str
+    skill: str
+    object_id: str
+    joint_name: str
+    part_name: str
+    instruction: str
+    start_fraction: float
+    frame: JointFrame
+
+    @property
+    def opens(self) -> bool:
+        """Whether the task opens the part (else it closes it)."""
+        return self.skill in (OPEN_DRAWER, OPEN_DOOR)
+
+
+def judge_fraction(opens: bool, fraction: float, released: bool) -> tuple[bool, str]:
+    """Verdict from the joint's final open fraction and whether the hand let go.
+
+    Returns:
+        (success, reason): reason is "ok", "not_released", "not_open" or "not_closed".
+    """
+    if not released:
+        return False, "not_released"
+    if opens and fraction < OPEN_MIN_FRACTION:
+        return False, "not_open"
+    if not opens and fraction > CLOSED_MAX_FRACTION:
+        return False, "not_closed"
+    return True, "ok"
+
+
+def skip_reason(frame: JointFrame) -> str | None:
+    """Why a joint gets no task (None: it gets one)."""
+    span = frame.upper - frame.lower
+    if frame.kind == "prismatic" and span < MIN_SLIDE_M:
+        return f"slide travel {span:.3f} m < {MIN_SLIDE_M} m"
+    if frame.kind == "revolute" and span < MIN_SWING_RAD:
+        return f"swing {math.degrees(span):.0f} deg < {math.degrees(MIN_SWING_RAD):.0f} deg"
+    if not HANDLE_Z_RANGE[0] <= frame.handle[2] <= HANDLE_Z_RANGE[1]:
+        return f"handle height {frame.handle[2]:.2f} m outside {HANDLE_Z_RANGE}"
+    if abs(frame.front[2]) > 0.2:
+        return "front not vertical"
+    return None
+
+
+def derive_articulated_tasks(
+    manifest: SceneManifest, *, skipped: dict[str, str] | None = None
+) -> list[ArticulatedTask]:
+    """An open and a close task for every reachable door and drawer of the scene.
+
+    Args:
+        manifest: the scene contract (objects with `articulation`).
+        skipped: filled with `<object>/<joint>` -> reason for joints that get no task.
+
+    Returns:
+        Tasks in a stable order (object, joint, open before close).
+    """
+    tasks: list[ArticulatedTask] = []
+    for obj in sorted(manifest.objects, key=lambda o: o.id):
+        articulation = obj.articulation
+        if articulation is None:
+            continue
+        for joint in articulation.joints:
+            part = articulation.part(joint.child_part)
+            if part.handle is None:
+                if skipped is not None:
+                    skipped[f"{obj.id}/{joint.name}"] = "no handle"
+                continue
+            frame = joint_frame(obj, joint, part)
+            reason = skip_reason(frame)
+            if reason is not None:
+                if skipped is not None:
+                    skipped[f"{obj.id}/{joint.name}"] = reason
+                continue
+            drawer = joint.type == "prismatic"
+            for opens in (True, False):
+                skill = (
+                    (OPEN_DRAWER if drawer else OPEN_DOOR)
+                    if opens
+                    else (CLOSE_DRAWER if drawer else CLOSE_DOOR)
+                )
+                tasks.append(
+                    ArticulatedTask(
+                        task_id=f"{obj.id}-{joint.name}-{'open' if opens else 'close'}",
+                        skill=skill,
+                        object_id=obj.id,
+                        joint_name=joint.name,
+                        part_name=part.name,
+                        instruction=instruction_for(skill, _label(obj)),
+                        start_fraction=0.0 if opens else CLOSE_START_FRACTION,
+                        frame=frame,
+                    )
+                )
+    return tasks
+
+
+def _label(obj: SceneObject) -> str:
+    return obj.semantics.label.replace("_", " ").strip().lower()
+
+
+def station_candidates(frame: JointFrame, opens_towards: float) -> list[Pose]:
+    """Robot base poses on the floor in front of the handle, facing the furniture.
+
+    Args:
+        frame: the joint.
+        opens_towards: sideways shift (metres, along the front's "right") that moves the base
+            out of a door's sweep; 0 for drawers.
+
+    Returns:
+        Candidate poses, nearest first (the caller keeps the first whose motion is reachable).
+    """
+    front = np.array([frame.front[0], frame.front[1], 0.0])
+    front /= np.linalg.norm(front)
+    right = np.array([front[1], -front[0], 0.0])
+    yaw = math.atan2(-front[1], -front[0])
+    half = math.sin(yaw / 2), math.cos(yaw / 2)
+    quat = (half[1], 0.0, 0.0, half[0])
+    out = []
+    for standoff in (0.7, 0.8, 0.6, 0.9):
+        for lateral in (opens_towards, 0.0, 1.5 * opens_towards):
+            xy = frame.handle[:2] + standoff * front[:2] + lateral * right[:2]
+            out.append(Pose.of((float(xy[0]), float(xy[1]), 0.0), quat))
+    return out
