@@ -15,7 +15,7 @@ from pxr import Usd, UsdGeom, UsdPhysics
 from tools.geniesim_format import assets as fmt
 from tools.provenance import sha256_file
 from tools.scene_layout import GENIESIM_EXPORT_DIR
-from tools.steps import StepContext, Validation
+from tools.steps import Check, StepContext, Validation, checks_report
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # Which schema each exported JSON file follows, by file name or folder.
@@ -139,8 +139,10 @@ def validate_export(ctx: StepContext) -> Validation:
         ctx: the step context.
 
     Returns:
-        {"ok": bool, "checks": [{"name", "ok", "problems"}]}.
+        {"ok": bool, "checks": [Check.as_dict()]}.
     """
     problems = export_problems(ctx.scene_dir / GENIESIM_EXPORT_DIR)
-    check = {"name": "geniesim_export", "ok": not problems, "problems": problems[:50]}
-    return {"ok": not problems, "checks": [check]}
+    detail = f"{len(problems)} problem(s)" if problems else "export complete and consistent"
+    return checks_report(
+        [Check("geniesim_export", not problems, detail, problems=tuple(problems[:50]))]
+    )

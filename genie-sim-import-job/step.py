@@ -7,7 +7,7 @@ from genie_sim_import_job.settings import GenieSimImportSettings
 from tools.geniesim_format.results import DEFAULT_RESULTS_PATH
 from tools.lerobot import validate_dataset
 from tools.scene_layout import GENIESIM_IMPORT_DIR, SCENE_USD_PATH
-from tools.steps import StepContext, StepResult, StepSpec, Validation
+from tools.steps import Check, StepContext, StepResult, StepSpec, Validation, checks_report
 
 _GIB = 2**30
 
@@ -29,8 +29,9 @@ def validate_import(ctx: StepContext) -> Validation:
     """The imported dataset passes `tools.lerobot.validate_dataset`."""
     root = ctx.scene_dir / GENIESIM_IMPORT_DIR / LEROBOT_SUBDIR
     problems = validate_dataset(root) if root.is_dir() else [f"{root.name}: missing"]
-    check = {"name": "geniesim_import_dataset", "ok": not problems, "problems": problems[:50]}
-    return {"ok": not problems, "checks": [check]}
+    detail = f"{len(problems)} problem(s)" if problems else "LeRobot v3.0 dataset valid"
+    check = Check("geniesim_import_dataset", not problems, detail, problems=tuple(problems[:50]))
+    return checks_report([check])
 
 
 STEP = StepSpec(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import trimesh
 
@@ -12,7 +10,7 @@ from simready_job.manifest_update import NOTE_PREFIX
 from simready_job.material_priors import load_prior_table
 from tools.errors import InputError
 from tools.scene_manifest import SceneManifest, SceneObject, load_manifest
-from tools.steps import StepContext, Validation
+from tools.steps import Check, StepContext, Validation, checks_report
 
 
 def validate_simready(ctx: StepContext) -> Validation:
@@ -22,14 +20,14 @@ def validate_simready(ctx: StepContext) -> Validation:
         ctx: the step context (its scene folder is read).
 
     Returns:
-        {"ok": bool, "checks": [{"name", "ok", "detail"}], "dropped": {source id: reason},
+        {"ok": bool, "checks": [Check.as_dict()], "dropped": {source id: reason},
         "warnings": [...]}: objects simready dropped do not fail the validation (the step's
         success rate decides that) but are listed, so a lost object is never silent.
     """
     try:
         manifest = load_manifest(ctx.scene_dir)
     except InputError as exc:
-        return {"ok": False, "checks": [{"name": "manifest", "ok": False, "detail": str(exc)}]}
+        return checks_report([Check("manifest", False, str(exc))])
     checks = [
         _check("physics", [p for o in manifest.objects for p in _physics_problems(o, manifest)]),
         _check("hulls", [p for o in manifest.objects for p in _hull_problems(ctx, o)]),
@@ -39,16 +37,15 @@ def validate_simready(ctx: StepContext) -> Validation:
         for source, reason in sorted(manifest.provenance.dropped_objects.items())
         if reason.startswith(NOTE_PREFIX)
     }
-    return {
-        "ok": all(c["ok"] for c in checks),
-        "checks": checks,
-        "dropped": dropped,
-        "warnings": [f"object {source} dropped: {reason}" for source, reason in dropped.items()],
-    }
+    return checks_report(
+        checks,
+        dropped=dropped,
+        warnings=[f"object {source} dropped: {reason}" for source, reason in dropped.items()],
+    )
 
 
-def _check(name: str, problems: list[str]) -> dict[str, Any]:
-    return {"name": name, "ok": not problems, "detail": "; ".join(problems[:20]) or "ok"}
+def _check(name: str, problems: list[str]) -> Check:
+    return Check(name, not problems, "; ".join(problems[:20]) or "ok")
 
 
 def _physics_problems(obj: SceneObject, manifest: SceneManifest) -> list[str]:

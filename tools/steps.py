@@ -57,6 +57,8 @@ class Check:
 
     A step's `validate` returns `{"ok": ..., "checks": [check.as_dict(), ...], ...}`; the scene
     report (tools/report) reads that JSON back from reports/validation_report.json.
+    `warning` marks a passing check worth a look (e.g. objects the ingest dropped); it is
+    written only when set, so every other check keeps its five keys.
     """
 
     name: str
@@ -64,10 +66,14 @@ class Check:
     detail: str
     figures: dict[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    warning: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (problems serialise as a list)."""
-        return asdict(self)
+        data = asdict(self)
+        if not self.warning:
+            del data["warning"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Check:
@@ -78,7 +84,14 @@ class Check:
             str(data["detail"]),
             dict(data.get("figures") or {}),
             tuple(str(p) for p in data.get("problems") or ()),
+            bool(data.get("warning", False)),
         )
+
+
+def checks_report(checks: Iterable[Check], **extra: Any) -> Validation:
+    """A step's validation: ok when every check passed, each check as JSON, plus `extra`."""
+    listed = list(checks)
+    return {"ok": all(c.ok for c in listed), "checks": [c.as_dict() for c in listed], **extra}
 
 
 @dataclass(frozen=True)
