@@ -7,22 +7,16 @@ deterministic and free). Without a client, or on any failure, the category prior
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from simready_job import articulation_priors as pri
 from simready_job.articulation_facade import FrontFrame
 from simready_job.articulation_layout import PartPlan, split_span
-from tools.errors import PipelineError
-from tools.llm_client import LLMClient
-from tools.structured_logging import get_logger
-
-log = get_logger("simready.articulation")
+from tools.llm_client.recorded import RecordedAsker
 
 RECORD_NAME = "articulation_llm.json"  # under assets/<object_id>/
 MIN_DOOR_WIDTH_M = 0.25
@@ -115,15 +109,12 @@ class LayoutAdvice:
     notes: tuple[str, ...]
 
 
-class ArticulationAdvisor:
-    """Asks the LLM for a facade's layout, reusing the answer stored beside the asset.
+class ArticulationAdvisor(RecordedAsker):
+    """Asks the LLM for a facade's layout, reusing the answer stored beside the asset
+    (`tools.llm_client.recorded`).
 
     Owns nothing but the client; records are files under the object's asset folder.
     """
-
-    def __init__(self, client: LLMClient) -> None:
-        self.client = client
-        self.calls = 0
 
     def advise(
         self, category: str, label: str, front: FrontFrame, record_path: Path
@@ -140,33 +131,9 @@ class ArticulationAdvisor:
             The advice, or None when the LLM could not give a usable answer.
         """
         prompt = build_prompt(category, label, front)
-        identity = {
-            "provider": self.client.provider.value,
-            "model": self.client.model,
-            "prompt_sha256": hashlib.sha256(prompt.encode()).hexdigest(),
-        }
-        stored = _read_record(record_path)
-        if stored is not None and all(stored.get(k) == v for k, v in identity.items()):
-            guess = LayoutGuess.model_validate(stored["answer"])
-        else:
-            try:
-                self.calls += 1
-                answer = self.client.generate_json(prompt, LayoutGuess, system=SYSTEM)
-            except PipelineError as exc:
-                log.warning("llm layout for %s unavailable: %s", category, exc)
-                return None
-            guess = answer.value
-            record = {**identity, "answer": guess.model_dump(mode="json")}
-            record_path.parent.mkdir(parents=True, exist_ok=True)
-            record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        bounded, notes = clamp_layout(guess, front)
-        return LayoutAdvice(plan_from_guess(bounded, front), f"llm:{self.client.model}", notes)
-
-
-def _read_record(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-        LayoutGuess.model_validate(data["answer"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return data if isinstance(data, dict) else None
+        what = f"layout for {category}"
+        answer = self.ask(prompt, LayoutGuess, record_path, system=SYSTEM, what=what)
+        if answer is None:
+            return None
+        bounded, notes = clamp_layout(answer.value, front)
+        return LayoutAdvice(plan_from_guess(bounded, front), answer.source, notes)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from simready_job.material_priors import PriorTable, normalize_name
 from simready_job.physics_model import mass_bounds
-from tools.errors import PipelineError
-from tools.llm_client import LLMClient
-from tools.structured_logging import get_logger
-
-log = get_logger("simready.llm")
+from tools.llm_client.recorded import RecordedAsker
 
 RECORD_NAME = "physics_llm.json"  # under assets/<object_id>/: the answer reused by reruns
 PRIOR_MASS_FACTOR = 4.0  # an LLM mass may differ from the prior's by this factor at most
@@ -125,17 +118,12 @@ class LLMEstimate:
     source: str  # "llm:<model>"
 
 
-class LLMPhysicsEstimator:
+class LLMPhysicsEstimator(RecordedAsker):
     """Asks an LLM for physics, reusing the answer stored beside the asset when the prompt,
-    provider and model are unchanged (reruns are then deterministic and free).
+    provider and model are unchanged (`tools.llm_client.recorded`).
 
     Owns nothing but the client; records are files under the object's asset folder.
     """
-
-    def __init__(self, client: LLMClient) -> None:
-        self.client = client
-        self.calls = 0
-        self.reused = 0
 
     def estimate(self, facts: ObjectFacts, record_path: Path) -> LLMEstimate | None:
         """An estimate for one object, or None when the LLM could not give one.
@@ -147,37 +135,6 @@ class LLMPhysicsEstimator:
         Returns:
             The estimate, or None (the caller keeps its priors).
         """
-        prompt = build_prompt(facts)
-        identity = {
-            "provider": self.client.provider.value,
-            "model": self.client.model,
-            "prompt_sha256": hashlib.sha256(prompt.encode()).hexdigest(),
-        }
-        stored = _read_record(record_path)
-        if stored is not None and all(stored.get(k) == v for k, v in identity.items()):
-            self.reused += 1
-            guess = PhysicsGuess.model_validate(stored["answer"])
-            return LLMEstimate(guess, f"llm:{self.client.model}")
-        try:
-            self.calls += 1
-            answer = self.client.generate_json(prompt, PhysicsGuess, system=SYSTEM)
-        except PipelineError as exc:
-            log.warning("llm estimate for %s unavailable: %s", facts.category, exc)
-            return None
-        record = {
-            **identity,
-            "model_version": answer.model_version,
-            "answer": answer.value.model_dump(mode="json"),
-        }
-        record_path.parent.mkdir(parents=True, exist_ok=True)
-        record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        return LLMEstimate(answer.value, f"llm:{self.client.model}")
-
-
-def _read_record(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-        PhysicsGuess.model_validate(data["answer"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return data if isinstance(data, dict) else None
+        what = f"estimate for {facts.category}"
+        answer = self.ask(build_prompt(facts), PhysicsGuess, record_path, system=SYSTEM, what=what)
+        return None if answer is None else LLMEstimate(answer.value, answer.source)
