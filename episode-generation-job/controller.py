@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from episode_generation_job.motion import Segment
-from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.kinematics import ArmKinematics
 
 FloatArray = NDArray[np.float64]
 _IK_POSITION_TOL = 0.01
@@ -43,7 +43,7 @@ def _min_jerk(tau: float) -> float:
 
 @dataclass(frozen=True)
 class JointPlan:
-    """Per-frame commands: arm joint targets (T, 7), gripper widths (T,), phase names (T,)."""
+    """Per-frame commands: arm joint targets (T, dof), gripper widths (T,), phase names (T,)."""
 
     arm: FloatArray
     gripper: FloatArray
@@ -54,7 +54,7 @@ class JointPlan:
 
 
 def plan_joints(
-    kinematics: FrankaKinematics,
+    kinematics: ArmKinematics,
     segments: Sequence[Segment],
     start_qpos: ArrayLike,
     start_gripper: float,
@@ -66,7 +66,7 @@ def plan_joints(
     unreachable pose is refused without spending simulation time.
 
     Args:
-        kinematics: the Panda kinematics at the mounted base pose.
+        kinematics: the arm's kinematics at the mounted base pose.
         segments: the motion.
         start_qpos: the arm's joint positions at the start.
         start_gripper: the gripper command at the start.

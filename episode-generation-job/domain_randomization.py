@@ -29,8 +29,8 @@ from tools.randomization import (
     sample_frame_randomization,
 )
 from tools.scene_manifest import SceneManifest
-from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
+from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.robot_mount import scene_camera_pose
 from tools.tasks.task_specifier import PickPlaceTask, nearest_free_square
@@ -38,7 +38,8 @@ from tools.tasks.task_specifier import PickPlaceTask, nearest_free_square
 Mode = Literal["bundle", "none"]
 MAX_DRAWS = 24  # layouts tried per attempt before it is refused as "no_feasible_layout"
 # Horizontal distances from the robot base where scattered targets are kept (the robot
-# description's target band: grasps near the edges of its reach fail more often).
+# description's target band: grasps near the edges of its reach fail more often); the Panda's,
+# each robot's own is `RobotDescription.target_band_m`.
 TARGET_REACH = franka.DESCRIPTION.target_band_m
 FrameHook = Callable[[int], None]
 
@@ -78,17 +79,17 @@ class EpisodeConditions:
 
 
 def fit_task(
-    backend: SimBackend, kinematics: FrankaKinematics, task: PickPlaceTask
+    backend: SimBackend, kinematics: ArmKinematics, task: PickPlaceTask
 ) -> PickPlaceTask | str:
     """The task fitted to the backend's current (reset) layout, or why it cannot be done.
 
-    The target must start within `TARGET_REACH` of the base. A surface goal ("the right side
-    of the table") moves to the free square of its side nearest to its nominal spot, so
+    The target must start within the robot's target band of the base. A surface goal ("the
+    right side of the table") moves to the free square of its side nearest to its nominal spot, so
     scattered objects never occupy it; object goals follow their object.
 
     Args:
         backend: the scene after `reset`.
-        kinematics: Panda kinematics at the base pose.
+        kinematics: the arm's kinematics at the base pose.
         task: the attempt's task.
 
     Returns:
@@ -98,15 +99,17 @@ def fit_task(
     base = backend.robot_base
     target = backend.object_pose(task.target_id).position
     distance = math.hypot(target[0] - base.position[0], target[1] - base.position[1])
-    if not TARGET_REACH[0] <= distance <= TARGET_REACH[1]:
+    low, high = kinematics.robot.description.target_band_m
+    if not low <= distance <= high:
         return "target_out_of_reach"
     if task.region is not None and task.side is not None:
         boxes = backend.object_boxes()
-        region = nearest_free_square(task.goal_id, boxes, base, task.side, task.region.centre)
+        band = kinematics.robot.description.goal_band_m
+        region = nearest_free_square(task.goal_id, boxes, base, task.side, task.region.centre, band)
         if region is None:
             return "goal_occupied"
         task = replace(task, region=region)
-    planned = plan_attempt(backend, kinematics, task, franka.GRIPPER_MAX_WIDTH)
+    planned = plan_attempt(backend, kinematics, task, kinematics.robot.open_width)
     return planned if isinstance(planned, str) else task
 
 
@@ -150,7 +153,7 @@ class EpisodeRandomizer:
     def conditions(
         self,
         backend: SimBackend,
-        kinematics: FrankaKinematics,
+        kinematics: ArmKinematics,
         task: PickPlaceTask,
         rest: RestState,
         seed: int,
@@ -161,7 +164,7 @@ class EpisodeRandomizer:
 
         Args:
             backend: the loaded scene (its state and model parameters are changed).
-            kinematics: Panda kinematics at the base pose.
+            kinematics: the arm's kinematics at the base pose.
             task: the attempt's task.
             rest: the scene at rest.
             seed: the attempt's seed.
@@ -172,12 +175,13 @@ class EpisodeRandomizer:
             layout was found within `max_draws`.
         """
         rng = np.random.default_rng(seed)
+        robot = kinematics.robot
         if self.bundle is None:
-            init = sample_init(rng, rest.poses, rest.boxes, rest.supports)
-            values = jitter_values(task, init, rest.boxes)
-            return EpisodeConditions(task, init, none_record(seed, init), values)
+            init = sample_init(rng, rest.poses, rest.boxes, rest.supports, robot=robot)
+            values = jitter_values(task, init, rest.boxes, robot.home_qpos)
+            return EpisodeConditions(task, init, none_record(seed, init, robot.home_qpos), values)
         bundle_rng, robot_rng, frame_rng = rng.spawn(3)
-        home = home_pose(robot_rng)
+        home = home_pose(robot_rng, robot=robot)
         nominal_camera = scene_camera_pose(backend.robot_base)
         rejected: Counter[str] = Counter()
         for draw in range(1, self.max_draws + 1):
@@ -190,16 +194,20 @@ class EpisodeRandomizer:
             if sample.camera is not None:
                 camera = jittered_camera(nominal_camera, sample.camera, self.bundle)
                 backend.set_scene_camera(camera)
-            init = EpisodeInit(_start_poses(rest.poses, sample), home, franka.GRIPPER_MAX_WIDTH)
+            init = EpisodeInit(_start_poses(rest.poses, sample), home, robot.open_width)
             backend.reset(init)
             fitted = fit_task(backend, kinematics, task)
             if isinstance(fitted, str):
                 rejected[fitted] += 1
                 continue
             frames = per_frame_randomizers(self.bundle, sample) if render else ()
-            record = bundle_record(sample, home, camera, draw, dict(rejected), frames)
+            record = bundle_record(
+                sample, home, camera, draw, dict(rejected), frames, robot.home_qpos
+            )
             hook = self._frame_hook(backend, frame_rng, nominal_camera) if frames else None
-            values = episode_values(backend, fitted, home, sample, self.bundle, draw)
+            values = episode_values(
+                backend, fitted, home, sample, self.bundle, draw, robot.home_qpos
+            )
             return EpisodeConditions(fitted, init, record, values, hook)
         return "no_feasible_layout"
 

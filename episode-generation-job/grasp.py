@@ -6,9 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tools.sim.robots.franka.constants import GRIPPER_MAX_WIDTH
+from tools.robots import FRANKA_PANDA, RobotDescription
 from tools.tasks.geometry import ObjectBox, rectangles_overlap
-from tools.tasks.task_specifier import MAX_GRASP_WIDTH
 
 FINGERTIP_BELOW_TCP = 0.012  # the pads reach this far below the TCP (plus a margin)
 MAX_DEPTH_BELOW_TOP = 0.035  # grasp at most this far below the object's top
@@ -81,6 +80,8 @@ def plan_grasp(
     support_top: float,
     reference_yaw: float,
     obstacles: Mapping[str, ObjectBox] | None = None,
+    *,
+    robot: RobotDescription = FRANKA_PANDA,
 ) -> Grasp | None:
     """Grasp across the narrow horizontal dimension, centred, a little below the top.
 
@@ -92,6 +93,7 @@ def plan_grasp(
         support_top: height of the surface it stands on (the fingers must stay above it).
         reference_yaw: the TCP yaw to stay close to (the two-fold symmetry picks the nearer).
         obstacles: neighbouring boxes (not the object, not its support).
+        robot: whose gripper grasps (its opening and clearance).
 
     Returns:
         The grasp, or None when the object is wider than the gripper opens or the hand would
@@ -99,7 +101,7 @@ def plan_grasp(
     """
     hx, hy, hz = box.half_extents
     width = 2 * min(hx, hy)
-    if width > MAX_GRASP_WIDTH:
+    if width > robot.max_grasp_width_m:
         return None
     # The fingers close along the TCP's y axis; the TCP y axis points at yaw - pi/2.
     narrow_axes = [box.yaw if hx <= hy else box.yaw + math.pi / 2]
@@ -107,7 +109,7 @@ def plan_grasp(
         narrow_axes.append(narrow_axes[0] + math.pi / 2)
     z = max(box.top - min(MAX_DEPTH_BELOW_TOP, hz), support_top + FINGERTIP_BELOW_TCP)
     position = (box.centre[0], box.centre[1], z)
-    opening = min(GRIPPER_MAX_WIDTH, width + OPENING_MARGIN)
+    opening = min(robot.gripper_max_width_m, width + OPENING_MARGIN)
     for axis in narrow_axes:
         yaw = _wrap_near(axis + math.pi / 2, reference_yaw)
         if obstacles is None or not hand_collides(position, yaw, opening, obstacles):

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from episode_generation_job.backends.base import EpisodeInit
+from tools.sim.robots.base import SimRobot
 from tools.sim.robots.franka import constants as franka
+from tools.sim.robots.franka.robot import FRANKA_ROBOT
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap, yaw_quat
 
 
@@ -44,6 +46,8 @@ def sample_init(
     boxes: Mapping[str, ObjectBox],
     supports: Mapping[str, str | None],
     jitter: Jitter = Jitter(),
+    *,
+    robot: SimRobot = FRANKA_ROBOT,
 ) -> EpisodeInit:
     """Jitter every free object on its support (keeping clear of the others) and the home pose.
 
@@ -57,6 +61,7 @@ def sample_init(
         boxes: measured boxes at rest (free objects and supports).
         supports: free object id -> the id of the object it stands on.
         jitter: ranges.
+        robot: whose home pose, gripper open.
 
     Returns:
         The initial conditions.
@@ -91,21 +96,24 @@ def sample_init(
                 break
         poses[object_id] = chosen
         placed[object_id] = box.moved_to(chosen, rest)
-    return EpisodeInit(poses, home_pose(rng, jitter), franka.GRIPPER_MAX_WIDTH)
+    return EpisodeInit(poses, home_pose(rng, jitter, robot=robot), robot.open_width)
 
 
-def home_pose(rng: np.random.Generator, jitter: Jitter = Jitter()) -> tuple[float, ...]:
+def home_pose(
+    rng: np.random.Generator, jitter: Jitter = Jitter(), *, robot: SimRobot = FRANKA_ROBOT
+) -> tuple[float, ...]:
     """The arm's home joint positions, each jittered uniformly by up to `jitter.home_joint`.
 
     Args:
         rng: the generator (draws one value per joint).
         jitter: ranges.
+        robot: whose home pose.
 
     Returns:
-        Seven joint positions, radians.
+        One position per arm joint, radians.
     """
-    home = np.asarray(franka.HOME_QPOS) + rng.uniform(
-        -jitter.home_joint, jitter.home_joint, size=len(franka.HOME_QPOS)
+    home = np.asarray(robot.home_qpos) + rng.uniform(
+        -jitter.home_joint, jitter.home_joint, size=len(robot.home_qpos)
     )
     return tuple(float(q) for q in home)
 

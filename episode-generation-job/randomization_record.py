@@ -83,23 +83,31 @@ def _pose_json(pose: Pose) -> dict[str, list[float]]:
     return {"position": list(pose.position), "rotation_wxyz": list(pose.quat_wxyz)}
 
 
-def _robot(home: Sequence[float]) -> dict[str, list[float]]:
-    offsets = np.subtract(home, franka.HOME_QPOS)
+def _robot(home: Sequence[float], nominal: Sequence[float]) -> dict[str, list[float]]:
+    offsets = np.subtract(home, nominal)
     return {"home_qpos": [float(q) for q in home], "home_offset_rad": [float(d) for d in offsets]}
 
 
-def none_record(seed: int, init: EpisodeInit) -> dict[str, Any]:
+def none_record(
+    seed: int, init: EpisodeInit, nominal_home: Sequence[float] = franka.HOME_QPOS
+) -> dict[str, Any]:
     """The record of mode `none`: every free object's start pose and the arm's home.
 
     Args:
         seed: the attempt's seed.
         init: the jittered initial conditions.
+        nominal_home: the robot's home before jitter.
 
     Returns:
         JSON-ready values.
     """
     objects = {oid: _pose_json(pose) for oid, pose in sorted(init.object_poses.items())}
-    return {"mode": "none", "seed": seed, "objects": objects, "robot": _robot(init.arm_qpos)}
+    return {
+        "mode": "none",
+        "seed": seed,
+        "objects": objects,
+        "robot": _robot(init.arm_qpos, nominal_home),
+    }
 
 
 def bundle_record(
@@ -109,6 +117,7 @@ def bundle_record(
     draws: int,
     rejected: Mapping[str, int],
     per_frame: Sequence[str],
+    nominal_home: Sequence[float] = franka.HOME_QPOS,
 ) -> dict[str, Any]:
     """The record of mode `bundle`.
 
@@ -119,6 +128,7 @@ def bundle_record(
         draws: layouts drawn until this one was accepted.
         rejected: why the earlier draws were rejected, counted.
         per_frame: randomizers redrawn per frame (values follow from the seed).
+        nominal_home: the robot's home before jitter.
 
     Returns:
         JSON-ready values.
@@ -130,7 +140,7 @@ def bundle_record(
         "draws": draws,
         "rejected": dict(sorted(rejected.items())),
         "bundle": sample.to_json_dict(),
-        "robot": _robot(home),
+        "robot": _robot(home, nominal_home),
         "scene_camera": None if camera is None else _pose_json(camera),
         "per_frame": list(per_frame),
     }
@@ -155,8 +165,10 @@ def _bundle_values(sample: EpisodeRandomization, bundle: BundleConfig, target_id
     return values
 
 
-def _pose_values(target: Pose, region: GoalRegion, home: Sequence[float]) -> Values:
-    offsets = np.abs(np.subtract(home, franka.HOME_QPOS))
+def _pose_values(
+    target: Pose, region: GoalRegion, home: Sequence[float], nominal: Sequence[float]
+) -> Values:
+    offsets = np.abs(np.subtract(home, nominal))
     return {
         "target_x": target.position[0],
         "target_y": target.position[1],
@@ -168,7 +180,10 @@ def _pose_values(target: Pose, region: GoalRegion, home: Sequence[float]) -> Val
 
 
 def jitter_values(
-    task: PickPlaceTask, init: EpisodeInit, rest_boxes: Mapping[str, ObjectBox]
+    task: PickPlaceTask,
+    init: EpisodeInit,
+    rest_boxes: Mapping[str, ObjectBox],
+    nominal_home: Sequence[float] = franka.HOME_QPOS,
 ) -> Values:
     """Flat numbers of mode `none`: the drawn target pose, the goal centre, the home offset.
 
@@ -176,13 +191,14 @@ def jitter_values(
         task: the episode's task.
         init: the jittered initial conditions.
         rest_boxes: every object's box at rest (the goal's, for an object goal).
+        nominal_home: the robot's home before jitter.
 
     Returns:
         Name -> value (no simulation step: mode `none` stays as cheap as before).
     """
     radius = rest_boxes[task.target_id].footprint_radius
     region = task.goal_region(rest_boxes[task.goal_id], radius)
-    return _pose_values(init.object_poses[task.target_id], region, init.arm_qpos)
+    return _pose_values(init.object_poses[task.target_id], region, init.arm_qpos, nominal_home)
 
 
 def episode_values(
@@ -192,6 +208,7 @@ def episode_values(
     sample: EpisodeRandomization,
     bundle: BundleConfig,
     draws: int,
+    nominal_home: Sequence[float] = franka.HOME_QPOS,
 ) -> Values:
     """Flat numbers of a bundle episode, measured in the simulation after `reset`.
 
@@ -202,6 +219,7 @@ def episode_values(
         sample: the applied bundle values.
         bundle: their config.
         draws: layouts drawn until this one was accepted.
+        nominal_home: the robot's home before jitter.
 
     Returns:
         Name -> value: target start pose and goal centre, largest home offset, distractor
@@ -209,7 +227,7 @@ def episode_values(
     """
     boxes = backend.object_boxes()
     region = task.goal_region(boxes[task.goal_id], boxes[task.target_id].footprint_radius)
-    values = _pose_values(backend.object_pose(task.target_id), region, home)
+    values = _pose_values(backend.object_pose(task.target_id), region, home, nominal_home)
     values |= _bundle_values(sample, bundle, task.target_id)
     values["draws"] = draws
     return values

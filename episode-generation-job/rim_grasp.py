@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, hand_collides
-from tools.robots import FRANKA_PANDA
+from tools.robots import FRANKA_PANDA, RobotDescription
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.rims import RimGeometry
 
@@ -29,6 +29,8 @@ def plan_rim_grasp(
     base_xy: Sequence[float],
     reference_yaw: float,
     obstacles: Mapping[str, ObjectBox] | None = None,
+    *,
+    robot: RobotDescription = FRANKA_PANDA,
 ) -> Grasp | None:
     """The rim pinch nearest the robot whose hand keeps clear of the neighbours.
 
@@ -39,6 +41,7 @@ def plan_rim_grasp(
         base_xy: the robot base (x, y): nearer rim points first.
         reference_yaw: the TCP yaw to stay close to (the two-fold symmetry picks the nearer).
         obstacles: neighbouring boxes (not the object, not its support).
+        robot: whose gripper pinches (its opening).
 
     Returns:
         The grasp (its width is the wall's thickness), or None when the simulator's box does
@@ -55,7 +58,7 @@ def plan_rim_grasp(
         candidates.append((math.dist((x, y), base_xy[:2]), (x, y, z), pinch))
     for _, position, pinch in sorted(candidates, key=lambda item: item[0]):
         opening = pinch.thickness + 2 * FINGER_CLEARANCE
-        if opening > FRANKA_PANDA.gripper_max_width_m:
+        if opening > robot.gripper_max_width_m:
             continue
         # The fingers close along the TCP's y axis, which points at yaw - pi/2.
         yaw = _wrap_near(box.yaw + pinch.angle + math.pi / 2, reference_yaw)

@@ -13,8 +13,9 @@ from episode_generation_job.backends.base import PHYSICS_DT, SCENE_CAMERA, Camer
 from tools.randomization import DistractorConfig, add_distractor_slots
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim import LoaderOptions, ObjectHandle, apply_contact_solver, load_scene_model
-from tools.sim.robots.franka import attach_franka
+from tools.sim.robots.base import SimRobot
 from tools.sim.robots.franka import constants as franka
+from tools.sim.robots.franka.robot import FRANKA_ROBOT
 from tools.tasks.geometry import FloatArray, ObjectBox, Pose
 from tools.tasks.robot_mount import CAMERA_FOVY_DEG, mount_pose, pedestal, scene_camera
 
@@ -187,14 +188,23 @@ def measure_boxes(data: mujoco.MjData, objects: dict[str, ObjectIds]) -> dict[st
     return boxes
 
 
+def attach_robot(spec: mujoco.MjSpec, robot: SimRobot, base: Pose) -> None:
+    """Attach `robot` (with its wrist camera) to `spec` with its base at `base`."""
+    frame = spec.worldbody.add_frame(
+        pos=list(base.position), quat=list(np.asarray(base.quat_wxyz, dtype=float))
+    )
+    spec.attach(robot.build(True), prefix=robot.prefix, frame=frame)
+
+
 def assemble(
-    scene: MujocoScene, cameras: CameraConfig | None
+    scene: MujocoScene, cameras: CameraConfig | None, robot: SimRobot = FRANKA_ROBOT
 ) -> tuple[mujoco.MjModel, Pose, dict[str, ObjectBox]]:
-    """Add the mounted Panda (on a pedestal if raised), a light and the scene camera; compile.
+    """Add the mounted robot (on a pedestal if raised), a light and the scene camera; compile.
 
     Args:
         scene: the scene without a robot.
         cameras: offscreen image size (None: no rendering buffers needed).
+        robot: the arm to mount.
 
     Returns:
         (compiled model, robot base pose, object boxes at the authored poses).
@@ -216,7 +226,7 @@ def assemble(
             pos=list(stand.centre),
             rgba=[0.25, 0.25, 0.28, 1.0],
         )
-    attach_franka(spec, base.position, base.quat_wxyz, wrist_camera=True)
+    attach_robot(spec, robot, base)
     eye, rotation = scene_camera(base)
     spec.worldbody.add_camera(
         name=SCENE_CAMERA,

@@ -6,6 +6,12 @@ the episode randomization (where targets may be scattered) and the simulation ba
 neither MuJoCo nor pxr, so jobs that only plan (ingest, the fingerprint) can use it.
 """
 
-from tools.robots.description import FRANKA_PANDA, ROBOTS, RobotDescription, robot_description
+from tools.robots.description import (
+    FRANKA_PANDA,
+    ROBOTS,
+    XARM6,
+    RobotDescription,
+    robot_description,
+)
 
-__all__ = ["FRANKA_PANDA", "ROBOTS", "RobotDescription", "robot_description"]
+__all__ = ["FRANKA_PANDA", "ROBOTS", "XARM6", "RobotDescription", "robot_description"]

@@ -81,7 +81,26 @@ FRANKA_PANDA = RobotDescription(
     arm_upper=(2.9671, 1.8326, 2.9671, 0.0, 2.9671, 3.8223, 2.9671),
 )
 
-ROBOTS: dict[str, RobotDescription] = {FRANKA_PANDA.robot_type: FRANKA_PANDA}
+XARM6 = RobotDescription(
+    robot_type="xarm6",
+    asset_package="pybullet",  # pybullet_data/xarm (xarm_ros), BSD-3-Clause: docs/ROBOTS.md
+    asset_subdir="xarm",
+    datasheet_reach_m=0.70,  # UFactory xArm6 datasheet
+    shoulder_height_m=0.267,  # joint-2 axis above the base (URDF joint1 origin)
+    # Top-down TCP poses solve from 0.18 to 0.72 m at the base's height and to 0.64 m 30 cm
+    # above it (IK sweep on the model); the bands keep the Franka's margins to those edges.
+    reach_radius_m=0.65,
+    min_reach_m=0.20,
+    target_band_m=(0.25, 0.55),
+    goal_band_m=(0.30, 0.50),
+    gripper_max_width_m=0.089,  # the pads' gap at the drive joint's 0 (tests read the model)
+    grasp_clearance_m=0.004,
+    # URDF <limit>s of joint1..joint6 (tests read them back from the URDF).
+    arm_lower=(-6.28318530718, -2.059, -3.927, -6.28318530718, -1.69297, -6.28318530718),
+    arm_upper=(6.28318530718, 2.0944, 0.19198, 6.28318530718, 3.14159265359, 6.28318530718),
+)
+
+ROBOTS: dict[str, RobotDescription] = {r.robot_type: r for r in (FRANKA_PANDA, XARM6)}
 
 
 def robot_description(name: str) -> RobotDescription:

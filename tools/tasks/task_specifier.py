@@ -37,10 +37,13 @@ class ArmLimits:
         reach: (nearest, farthest) horizontal distance from the base to a grasp point; None
             when the data engine places the robot in front of the objects itself (Genie Sim
             lays objects out in workspaces sized to its robot's reach).
+        goal_band: (nearest, farthest) distance from the base of free goal squares on the
+            work surface.
     """
 
     max_grasp_width: float
     reach: tuple[float, float] | None
+    goal_band: tuple[float, float] = REGION_REACH
 
 
 PANDA_LIMITS = ArmLimits(MAX_GRASP_WIDTH, (franka.MIN_REACH_RADIUS, franka.REACH_RADIUS - 0.05))
@@ -153,7 +156,10 @@ def _support_of(obj: SceneObject) -> str | None:
 
 
 def free_squares(
-    surface_id: str, boxes: Mapping[str, ObjectBox], base: Pose
+    surface_id: str,
+    boxes: Mapping[str, ObjectBox],
+    base: Pose,
+    band: tuple[float, float] = REGION_REACH,
 ) -> list[tuple[float, GoalRegion]]:
     """Free squares of the work surface within reach (no object's footprint within 2 cm).
 
@@ -161,6 +167,7 @@ def free_squares(
         surface_id: the work surface.
         boxes: every object's box now.
         base: the robot base pose.
+        band: distances from the base the squares lie within (the robot's goal band).
 
     Returns:
         (lateral offset from the robot's heading, positive to its left; region) pairs, in a
@@ -171,9 +178,9 @@ def free_squares(
     heading = base.yaw
     c, s = math.cos(heading), math.sin(heading)
     candidates: list[tuple[float, GoalRegion]] = []
-    for along in np.arange(REGION_REACH[0], REGION_REACH[1] + 1e-9, 0.05):
+    for along in np.arange(band[0], band[1] + 1e-9, 0.05):
         for lateral in np.arange(-0.35, 0.35 + 1e-9, 0.05):
-            if math.hypot(along, lateral) > REGION_REACH[1]:
+            if math.hypot(along, lateral) > band[1]:
                 continue
             x = base.position[0] + along * c - lateral * s
             y = base.position[1] + along * s + lateral * c
@@ -191,7 +198,10 @@ def free_squares(
 
 
 def surface_regions(
-    surface_id: str, boxes: Mapping[str, ObjectBox], base: Pose
+    surface_id: str,
+    boxes: Mapping[str, ObjectBox],
+    base: Pose,
+    band: tuple[float, float] = REGION_REACH,
 ) -> list[tuple[str, GoalRegion]]:
     """The leftmost and rightmost free squares of the work surface within reach, seen from the
     robot (free: no object's footprint within 2 cm).
@@ -200,11 +210,12 @@ def surface_regions(
         surface_id: the work surface.
         boxes: every object's box now.
         base: the robot base pose.
+        band: distances from the base the squares lie within.
 
     Returns:
         ("left" | "right", region) pairs, for the sides that have a free square.
     """
-    candidates = free_squares(surface_id, boxes, base)
+    candidates = free_squares(surface_id, boxes, base, band)
     out = []
     if candidates:
         left = max(candidates, key=lambda item: item[0])
@@ -222,6 +233,7 @@ def nearest_free_square(
     base: Pose,
     side: str,
     near: Sequence[float],
+    band: tuple[float, float] = REGION_REACH,
 ) -> GoalRegion | None:
     """The free square on one side of the work surface closest to a point.
 
@@ -233,6 +245,7 @@ def nearest_free_square(
         base: the robot base pose.
         side: "left" or "right" (seen from the robot).
         near: the preferred (x, y).
+        band: distances from the base the squares lie within.
 
     Returns:
         The square, or None when that side has no free square.
@@ -240,7 +253,7 @@ def nearest_free_square(
     sign = 1.0 if side == "left" else -1.0
     on_side = [
         region
-        for lateral, region in free_squares(surface_id, boxes, base)
+        for lateral, region in free_squares(surface_id, boxes, base, band)
         if sign * lateral >= SIDE_MIN_LATERAL
     ]
     return min(on_side, key=lambda r: math.dist(r.centre, near[:2]), default=None)
@@ -323,7 +336,7 @@ def derive_tasks(
     surface_id = manifest.robot.work_surface
     if surface_id is not None and surface_id in boxes:
         surface = objects[surface_id]
-        for side, region in surface_regions(surface_id, boxes, base):
+        for side, region in surface_regions(surface_id, boxes, base, limits.goal_band):
             for target in sorted(targets, key=lambda o: o.id):
                 if _support_of(target) not in (None, surface_id):
                     continue

@@ -3,8 +3,10 @@
 from tools.sim.robots.franka import constants
 from tools.sim.robots.franka.kinematics import FrankaKinematics, IkResult
 from tools.sim.robots.franka.model import asset_dir, attach_franka, build_franka_spec
+from tools.sim.robots.franka.robot import FRANKA_ROBOT
 
 __all__ = [
+    "FRANKA_ROBOT",
     "FrankaKinematics",
     "IkResult",
     "asset_dir",
