@@ -8,14 +8,13 @@ front quad keeps its share of the texture and the body keeps the rest.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import trimesh
 from trimesh.intersections import slice_faces_plane
 
-from tools.errors import InputError
+from tools.mesh_files import load_textured_meshes
 
 FloatArray = npt.NDArray[np.float64]
 Box = tuple[FloatArray, FloatArray]  # (min corner, max corner), asset frame
@@ -23,31 +22,7 @@ TRAY_RGBA = (150, 140, 130, 255)
 MIN_TRIANGLE_AREA_M2 = 1e-12
 MIN_PIECE_AREA_M2 = 1e-6
 MIN_PIECE_VERTICES = 4  # MuJoCo's minimum for a mesh
-
-
-def load_textured(path: Path, source: str) -> list[trimesh.Trimesh]:
-    """The file's meshes with node transforms applied and visuals (UVs, material) kept.
-
-    Args:
-        path: a mesh file (glb, obj, ...).
-        source: scene-relative path for error messages.
-
-    Returns:
-        Non-empty triangle meshes.
-
-    Raises:
-        InputError: unreadable or without triangles.
-    """
-    try:
-        scene = trimesh.load(str(path), force="scene", process=False)
-    except Exception as exc:  # trimesh raises many types for corrupt files
-        raise InputError(source, f"cannot read mesh: {type(exc).__name__}") from None
-    if not isinstance(scene, trimesh.Scene):
-        raise InputError(source, "not a mesh scene")
-    meshes = [g for g in scene.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
-    if not meshes:
-        raise InputError(source, "file holds no triangles")
-    return meshes
+load_textured = load_textured_meshes  # the one loader of textured meshes (tools/mesh_files)
 
 
 def _half(mesh: trimesh.Trimesh, normal: FloatArray, origin: FloatArray) -> trimesh.Trimesh | None:

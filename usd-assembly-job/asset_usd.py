@@ -12,6 +12,7 @@ from PIL import Image
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdPhysics, UsdShade
 
 from tools.errors import InputError
+from tools.mesh_files import load_textured_meshes
 from tools.provenance import sha256_file
 from tools.scene_manifest import SceneObject
 from tools.sim import usd_layout as layout
@@ -36,16 +37,8 @@ class AssetSummary:
 
 
 def load_visual_meshes(path: Path, source: str) -> list[trimesh.Trimesh]:
-    try:
-        scene = trimesh.load(str(path), force="scene")
-    except Exception as exc:  # trimesh raises many types for unreadable files
-        raise InputError(source, f"unreadable mesh ({type(exc).__name__})") from exc
-    if not isinstance(scene, trimesh.Scene):
-        raise InputError(source, "not a mesh scene")
-    meshes = [g for g in scene.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
-    if not meshes:
-        raise InputError(source, "contains no triangles")
-    return meshes
+    """The visual meshes of an asset file, duplicate vertices merged (as the USD always had)."""
+    return load_textured_meshes(path, source, process=True)
 
 
 def load_hull(path: Path, source: str) -> tuple[np.ndarray, np.ndarray]:
