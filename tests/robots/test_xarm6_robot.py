@@ -101,3 +101,17 @@ def test_registry_names_every_robot() -> None:
     assert sim_robot("xarm6").dof == 6 and sim_robot("franka_panda").dof == 7
     with pytest.raises(ConfigError, match="ROBOT"):
         sim_robot("ur5e")
+
+
+def test_every_arm_joint_follows_its_command() -> None:
+    """No self-contact jams a joint: each reaches a commanded offset from home (base welded)."""
+    model = build_xarm6_spec(wrist_camera=False).compile()
+    data = mujoco.MjData(model)
+    adrs = [model.joint(n).qposadr[0] for n in xarm.ARM_JOINTS]
+    target = np.asarray(xarm.HOME_QPOS) + 0.3
+    data.qpos[adrs] = xarm.HOME_QPOS
+    data.ctrl[: len(adrs)] = target
+    for _ in range(1200):
+        mujoco.mj_step(model, data)
+    assert np.abs(data.qpos[adrs] - target).max() < 0.02
+    assert data.ncon == 0

@@ -113,6 +113,9 @@ def build_xarm6_spec(*, wrist_camera: bool = True) -> mujoco.MjSpec:
             body.gravcomp = 1.0
     _add_pads(spec)
     _add_actuators(spec)
+    # The base is welded to the world, so MuJoCo's parent filter does not spare link 1's hull,
+    # which overlaps the base's: without this the first joint is jammed.
+    spec.add_exclude(bodyname1=xarm.BASE_BODY, bodyname2="link1")
     hand = spec.body(xarm.HAND_BODY)
     hand.add_site(name=xarm.GRIP_SITE, pos=[0.0, 0.0, xarm.GRIP_SITE_Z], size=[0.005, 0, 0])
     if wrist_camera:
