@@ -2,8 +2,9 @@
 
 The report sits in `reports/` beside the files it links (the episode preview video), so every
 link in it is relative and the page opens from a local folder or a bucket download alike.
-The paths owned by a job (its summary, its preview) are repeated here because `tools/` never
-imports a job; tests/report/test_layout.py checks that they still agree with their owners.
+Scene-wide paths come from `tools.scene_layout`; the few still owned by a job or the 3D-RE-GEN
+format (the usd preview, the working image) are repeated here because `tools/` never imports a
+job or a fixture; tests/report/test_layout.py checks that they still agree with their owners.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 import posixpath
 from typing import Final
 
+from tools.geniesim_format.assets import TASKS_DIR
+from tools.lerobot.format import EPISODES_DIR as LEROBOT_EPISODES_DIR
 from tools.scene_layout import (
+    EPISODES_PREVIEW_PATH,
+    EPISODES_SUMMARY_PATH,
     GENIESIM_EXPORT_DIR,
     LEROBOT_DIR,
     MANIFEST_PATH,
@@ -25,11 +30,8 @@ REPORT_PATH: Final = posixpath.join(REPORTS_DIR, "index.html")
 WORKING_IMAGE_PATH: Final = posixpath.join(REGEN3D_DIR, "tmp/converted_from_webp.png")
 # Written by the usd job (usd-assembly-job/preview.py: PREVIEW_PATH).
 SCENE_PREVIEW_PATH: Final = posixpath.join(REPORTS_DIR, "scene_preview.png")
-# Written by the episodes job (episode-generation-job/episode_layout.py).
-EPISODES_SUMMARY_PATH: Final = posixpath.join(REPORTS_DIR, "episodes_summary.json")
-EPISODES_PREVIEW_PATH: Final = posixpath.join(REPORTS_DIR, "episodes_preview.mp4")
-EPISODES_TABLE_DIR: Final = posixpath.join(LEROBOT_DIR, "meta/episodes")
-GENIESIM_TASKS_DIR: Final = posixpath.join(GENIESIM_EXPORT_DIR, "tasks")
+EPISODES_TABLE_DIR: Final = posixpath.join(LEROBOT_DIR, LEROBOT_EPISODES_DIR)
+GENIESIM_TASKS_DIR: Final = posixpath.join(GENIESIM_EXPORT_DIR, TASKS_DIR)
 
 __all__ = [
     "EPISODES_PREVIEW_PATH",
