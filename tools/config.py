@@ -17,6 +17,16 @@ BUCKET_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
+# How every settings model reads the environment: immutable, unknown variables ignored, names
+# case-sensitive, defaults validated too, and never a value in an error (it may be a secret).
+SETTINGS_RULES = SettingsConfigDict(
+    frozen=True,
+    extra="ignore",
+    case_sensitive=True,
+    hide_input_in_errors=True,
+    validate_default=True,
+)
+
 
 class JobSettings(BaseSettings):
     """Variables every job reads. Subclasses add their own, each documented where declared.
@@ -25,13 +35,7 @@ class JobSettings(BaseSettings):
     (`BUCKET` + `scenes/<SCENE_ID>/`); exactly one of the two.
     """
 
-    model_config = SettingsConfigDict(
-        frozen=True,
-        extra="ignore",
-        case_sensitive=True,
-        hide_input_in_errors=True,
-        validate_default=True,
-    )
+    model_config = SETTINGS_RULES
 
     SCENE_ID: str = Field(pattern=SCENE_ID_PATTERN, description="scene identifier, no path parts")
     BUCKET: str | None = Field(

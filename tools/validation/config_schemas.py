@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tools.config import load_settings
+from tools.config import SETTINGS_RULES, load_settings
 from tools.errors import ConfigError
 
 EnvironmentConfigError = ConfigError
@@ -23,14 +23,8 @@ EnvironmentConfigError = ConfigError
 class _EnvironmentConfig(BaseSettings):
     """Base of the models `validate_environment_config` builds (same rules as JobSettings)."""
 
-    model_config = SettingsConfigDict(
-        frozen=True,
-        extra="ignore",
-        case_sensitive=True,
-        hide_input_in_errors=True,
-        validate_default=True,
-        regex_engine="python-re",  # the spec's patterns are Python regular expressions
-    )
+    # The spec's patterns are Python regular expressions (pydantic's default engine is Rust's).
+    model_config = SettingsConfigDict(**SETTINGS_RULES, regex_engine="python-re")
 
 
 def validate_environment_config(
