@@ -8,29 +8,8 @@ in that job (a tools package never imports a job): `scene_graph.json` in
 JSON in `task_config.py`; the import side reads episodes in `genie-sim-import-job/`.
 """
 
-from tools.geniesim_format import (
-    DEFAULT_ROBOT,
-    ROBOTS,
-    SUPPORTED_ROBOTS,
-    GenieSimRobot,
-    UnsupportedRobotError,
-    assets,
-    genie_sim_robot,
-    results,
-    robot_for_meta_type,
-)
+from tools import geniesim_format
+from tools.geniesim_format import *  # noqa: F403 - this package is those names under the spec's
 from tools.geniesim_format.assets import EXPORT_SCHEMA_VERSION, FORMAT_REFERENCE
 
-__all__ = [
-    "DEFAULT_ROBOT",
-    "EXPORT_SCHEMA_VERSION",
-    "FORMAT_REFERENCE",
-    "ROBOTS",
-    "SUPPORTED_ROBOTS",
-    "GenieSimRobot",
-    "UnsupportedRobotError",
-    "assets",
-    "genie_sim_robot",
-    "results",
-    "robot_for_meta_type",
-]
+__all__ = [*geniesim_format.__all__, "EXPORT_SCHEMA_VERSION", "FORMAT_REFERENCE"]
