@@ -56,8 +56,8 @@ class CameraRecorder:
                 (segmentation_key(name), frame.segmentation),
                 (extrinsics_key(name), frame.extrinsics),
             ):
-                if value is not None:
-                    self._columns.setdefault(key, []).append(value)
+                if value is not None:  # layers as row-major pixel vectors
+                    self._columns.setdefault(key, []).append(value.reshape(-1))
 
     def images(self) -> dict[str, NDArray[np.uint8]]:
         """Camera -> (T, H, W, 3) RGB frames."""

@@ -7,7 +7,8 @@ CAMERA_WIDTH x CAMERA_HEIGHT) or a JSON list of cameras, each
 - mount `scene`: fixed in the world, facing the robot across its work surface (moved only by the
   bundle's camera jitter); mount `wrist`: on the hand, looking along the fingers.
 - modalities: any of `rgb` (an H.264/AV1 video), `depth` (millimetres along the view axis,
-  lossless uint16), `segmentation` (instance ids, lossless uint16, mapped to manifest objects).
+  lossless uint16), `segmentation` (instance ids, lossless uint16, mapped to manifest objects);
+  layers are stored as height * width values per frame, row-major.
 
 Every recorded camera adds its pose per frame (`observation.cameras.<name>.extrinsics`: x, y,
 z, qw, qx, qy, qz of the camera in the world; OpenGL/MuJoCo axes: x right, y up, looking along
@@ -135,20 +136,20 @@ def camera_features(specs: Sequence[CameraSpec]) -> dict[str, FeatureSpec]:
     """The data features the cameras add (videos aside): layers and per-frame poses."""
     features: dict[str, FeatureSpec] = {}
     for spec in specs:
-        shape = (spec.height, spec.width)
-        names = ["height", "width"]
+        shape = (spec.height * spec.width,)  # row-major pixels (lerobot's tools need 1-D)
+        size = {"layer.height": spec.height, "layer.width": spec.width, "layer.camera": spec.name}
         if spec.has("depth"):
             info = {"layer.kind": "depth", "layer.is_depth_map": True, "layer.unit": "mm",
-                    "layer.zero": "no surface within range", "layer.camera": spec.name}  # fmt: skip
+                    "layer.zero": "no surface within range", **size}  # fmt: skip
             features[depth_key(spec.name)] = FeatureSpec.model_validate(
-                {"dtype": "uint16", "shape": shape, "names": names, "info": info}
+                {"dtype": "uint16", "shape": shape, "names": None, "info": info}
             )
         if spec.has("segmentation"):
+            id_map = f"meta/{SEGMENTATION_DOCUMENT}.json"
             info = {"layer.kind": "segmentation", "layer.is_depth_map": False,
-                    "layer.zero": "no surface", "layer.camera": spec.name,
-                    "layer.id_map": f"meta/{SEGMENTATION_DOCUMENT}.json"}  # fmt: skip
+                    "layer.zero": "no surface", "layer.id_map": id_map, **size}  # fmt: skip
             features[segmentation_key(spec.name)] = FeatureSpec.model_validate(
-                {"dtype": "uint16", "shape": shape, "names": names, "info": info}
+                {"dtype": "uint16", "shape": shape, "names": None, "info": info}
             )
         features[extrinsics_key(spec.name)] = FeatureSpec(
             dtype="float32", shape=(7,), names=list(POSE_NAMES)

@@ -30,9 +30,11 @@ FEATURES: dict[str, Any] = {
     "observation.state": {"dtype": "float32", "shape": [2], "names": ["a", "b"]},
     DEPTH: {
         "dtype": "uint16",
-        "shape": [H, W],
-        "names": ["height", "width"],
+        "shape": [H * W],
+        "names": None,
         "info": {
+            "layer.height": H,
+            "layer.width": W,
             "layer.kind": "depth",
             "layer.is_depth_map": True,
             "layer.unit": "mm",
@@ -42,9 +44,11 @@ FEATURES: dict[str, Any] = {
     },
     SEGMENTATION: {
         "dtype": "uint16",
-        "shape": [H, W],
-        "names": ["height", "width"],
+        "shape": [H * W],
+        "names": None,
         "info": {
+            "layer.height": H,
+            "layer.width": W,
             "layer.kind": "segmentation",
             "layer.is_depth_map": False,
             "layer.zero": "no surface",
@@ -59,8 +63,8 @@ def _frames(index: int, length: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(index)
     return {
         "observation.state": rng.normal(size=(length, 2)).astype(np.float32),
-        DEPTH: rng.integers(0, 65535, size=(length, H, W), dtype=np.uint16),
-        SEGMENTATION: rng.integers(0, 3, size=(length, H, W), dtype=np.uint16),
+        DEPTH: rng.integers(0, 65535, size=(length, H * W), dtype=np.uint16),
+        SEGMENTATION: rng.integers(0, 3, size=(length, H * W), dtype=np.uint16),
     }
 
 
@@ -80,7 +84,7 @@ def _write(root: Path, episodes: list[int], documents: Any = None) -> Path:
 
 
 def test_layers_round_trip_exactly_and_validate(tmp_path):
-    """uint16 values come back bit for bit, typed as datasets' Array2D; the id map is written."""
+    """uint16 values come back bit for bit, typed for datasets; the id map is written."""
     root = _write(tmp_path / "ds", [0, 1])
     assert validate_dataset(root) == []
     contents = open_dataset(root)
@@ -91,7 +95,10 @@ def test_layers_round_trip_exactly_and_validate(tmp_path):
         expected = np.concatenate([_frames(0, 5)[name], _frames(1, 6)[name]])
         assert np.array_equal(column_to_numpy(table, name), expected)
     hf = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]
-    assert hf[DEPTH] == {"shape": [H, W], "dtype": "uint16", "_type": "Array2D"}
+    assert hf[DEPTH] == {"feature": {"dtype": "uint16", "_type": "Value"}, "length": H * W,
+                         "_type": "List"}  # fmt: skip
+    codecs = pq.ParquetFile(root / "data/chunk-000/file-000.parquet").metadata.row_group(0)
+    assert {codecs.column(i).compression for i in range(codecs.num_columns)} == {"SNAPPY", "ZSTD"}
     stats = json.loads((root / "meta/stats.json").read_text())
     assert np.asarray(stats[SEGMENTATION]["max"]).shape == (1,)
     assert stats[SEGMENTATION]["max"] == [2]
@@ -124,7 +131,7 @@ def test_validator_names_ids_missing_from_the_map(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"shape": [H]}, r"shape \(height, width\)"),
+        ({"shape": [H]}, r"shape \(height \* width,\)"),
         ({"info": {**FEATURES[DEPTH]["info"], "layer.unit": None}}, "depth map in mm"),
         ({"info": {**FEATURES[DEPTH]["info"], "layer.id_map": "meta/x.json"}}, "id map"),
     ],
@@ -143,5 +150,5 @@ def test_bad_document_names_are_refused(tmp_path):
 
 def test_card_documents_the_layers(tmp_path):
     card = (_write(tmp_path / "ds", [0]) / "README.md").read_text()
-    assert f"- `{DEPTH}`: depth of camera `scene` [{H}, {W}], mm" in card
+    assert f"- `{DEPTH}`: depth of camera `scene` ({H} x {W}, mm)" in card
     assert "`meta/segmentation.json`" in card and "millimetres" in card

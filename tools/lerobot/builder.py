@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy.typing as npt
-import pyarrow as pa
 
 from tools.lerobot import stats as stats_mod
 from tools.lerobot import tables
@@ -26,6 +25,7 @@ from tools.lerobot.format import (
     DOCUMENT_NAME_PATTERN,
     DOCUMENT_PATH,
     INFO_PATH,
+    LAYER_DTYPE,
     META_CHUNK,
     META_FILE,
     RESERVED_DOCUMENTS,
@@ -130,6 +130,7 @@ class DatasetBuilder:
         self._robot_type = robot_type
         self._features = {n: s for n, s in features.items() if n not in DEFAULT_FEATURES}
         self._schema = tables.data_schema({**self._features, **DEFAULT_FEATURES})
+        self._layers = {n for n, s in self._features.items() if s.dtype == LAYER_DTYPE}
         self._provenance = provenance
         self._limits = limits
         self._episodes = _Episodes()
@@ -230,7 +231,7 @@ class DatasetBuilder:
             stats = {
                 column.name: (
                     stats_mod.layer_stats(full[column.name])
-                    if pa.types.is_list(column.type)
+                    if column.name in self._layers
                     else stats_mod.vector_stats(
                         full[column.name], integer=tables.is_integer(column.type)
                     )

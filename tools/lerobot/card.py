@@ -44,9 +44,10 @@ _LAYERS = """
 
 {layers}
 
-Each is a lossless `uint16` data column of shape (height, width), typed `Array2D` in the
-parquet files' `huggingface` metadata, so lerobot's `LeRobotDataset` returns it exactly (an
-integer tensor per frame) and its tools keep it like any other feature. Depth is the distance
+Each is a lossless `uint16` data column of height x width values (row-major: reshape with
+the feature's `layer.height` and `layer.width`), so lerobot's `LeRobotDataset` returns it
+exactly (an integer tensor per frame) and its tools (`aggregate_datasets`, `split_dataset`,
+`delete_episodes`) keep it like any other feature. Depth is the distance
 along the camera's viewing axis in millimetres (metres = value / 1000; 0 = no surface within
 range); it is not a video (lerobot's decoders return 8-bit RGB, which would lose it).
 Segmentation values are instance ids: the layer's `layer.id_map` document maps each id to an
@@ -62,8 +63,9 @@ def _layer_lines(info: Mapping[str, Any]) -> str:
         if "layer.kind" in layer:
             unit = f", {layer['layer.unit']}" if layer.get("layer.unit") else ""
             ids = f", ids: `{layer['layer.id_map']}`" if layer.get("layer.id_map") else ""
+            size = f"{layer['layer.height']} x {layer['layer.width']}"
             lines.append(f"- `{name}`: {layer['layer.kind']} of camera `{layer['layer.camera']}`"
-                         f" {spec['shape']}{unit}{ids}")  # fmt: skip
+                         f" ({size}{unit}){ids}")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -37,9 +37,11 @@ STAT_NAMES = ("min", "max", "mean", "std", "count", *QUANTILES)
 
 NUMERIC_DTYPES = ("float32", "float64", "int32", "int64")
 VIDEO_DTYPE = "video"
-# Per-pixel layers (depth in millimetres, segmentation ids): lossless (H, W) uint16 data columns,
-# which lerobot's loader reads as `datasets.Array2D` (its decoders would turn a 16-bit video into
-# 8-bit RGB, so layers are not videos).
+# Per-pixel layers (depth in millimetres, segmentation ids): lossless uint16 data columns of
+# height * width values (row-major; the info block gives the image size). lerobot's loader
+# returns them exactly (its decoders would turn a 16-bit video into 8-bit RGB, so layers are not
+# videos), and they are 1-D because lerobot 0.4.4's delete_episodes / split_dataset cannot
+# rewrite an Array2D column.
 LAYER_DTYPE = "uint16"
 LAYER_KINDS = ("depth", "segmentation")
 VIDEO_PIX_FMT: Literal["yuv420p"] = "yuv420p"
@@ -137,6 +139,8 @@ class LayerInfo(BaseModel):
     zero: str = Field(alias="layer.zero", min_length=1, description="what a 0 pixel means")
     id_map: str | None = Field(None, alias="layer.id_map", description="meta/*.json: id -> name")
     camera: str = Field(alias="layer.camera", min_length=1)
+    height: int = Field(alias="layer.height", gt=0)
+    width: int = Field(alias="layer.width", gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> LayerInfo:
@@ -149,8 +153,8 @@ class LayerInfo(BaseModel):
 
 
 class FeatureSpec(BaseModel):
-    """One entry of `features`: a numeric column (1-D shape), a per-pixel layer (H, W) of
-    uint16, or a video stream (H, W, 3)."""
+    """One entry of `features`: a numeric column (1-D shape), a per-pixel layer (H * W uint16
+    values), or a video stream (H, W, 3)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -180,8 +184,12 @@ class FeatureSpec(BaseModel):
                 raise ValueError("video info height/width disagree with the shape")
             return self
         if self.dtype == LAYER_DTYPE:
-            if len(self.shape) != 2 or not isinstance(self.info, LayerInfo):
-                raise ValueError("a uint16 layer has shape (height, width) and a layer info block")
+            if not isinstance(self.info, LayerInfo) or self.shape != (
+                self.info.height * self.info.width,
+            ):
+                raise ValueError(
+                    "a uint16 layer has a layer info block and shape (height * width,)"
+                )
             return self
         if self.dtype not in NUMERIC_DTYPES:
             known = (*NUMERIC_DTYPES, LAYER_DTYPE, VIDEO_DTYPE)

@@ -21,6 +21,7 @@ from tools.lerobot.format import QUANTILES, STAT_NAMES, stats_column
 
 FeatureStats = dict[str, npt.NDArray[Any]]
 PIXEL_STRIDE = 2
+LAYER_STRIDE = 3
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
 
 
@@ -51,10 +52,10 @@ def vector_stats(values: npt.NDArray[Any], *, integer: bool = False) -> FeatureS
 
 
 def layer_stats(values: npt.NDArray[Any]) -> FeatureStats:
-    """Statistics of a per-pixel layer (T, H, W) over an episode, pooled over its pixels
-    (sampled every PIXEL_STRIDE-th row and column) into shape (1,), count [T]; per-pixel
-    statistics would put H * W numbers per statistic in stats.json."""
-    sample = np.asarray(values)[:, ::PIXEL_STRIDE, ::PIXEL_STRIDE].reshape(-1, 1)
+    """Statistics of a per-pixel layer (T, H * W) over an episode, pooled over its pixels
+    (every LAYER_STRIDE-th, an odd stride so rows are not sampled in one column) into shape
+    (1,), count [T]; per-pixel statistics would put H * W numbers per statistic in stats.json."""
+    sample = np.asarray(values)[:, ::LAYER_STRIDE].reshape(-1, 1)
     stats = vector_stats(sample, integer=True)
     stats["count"] = np.array([values.shape[0]], dtype=np.int64)
     return stats

@@ -35,17 +35,14 @@ HF_METADATA_KEY = "huggingface"
 
 
 def arrow_type(spec: FeatureSpec) -> pa.DataType:
-    """Column type lerobot's loader expects: a scalar for shape (1,), a fixed-size list for
-    (n,), and for an (H, W) layer the nested lists `datasets.Array2D` stores."""
+    """Column type lerobot's loader expects: a scalar for shape (1,), else a fixed-size list."""
     value_type = _ARROW_TYPES[spec.dtype]
-    if len(spec.shape) == 2:
-        return pa.list_(pa.list_(value_type))
     return value_type if spec.shape == (1,) else pa.list_(value_type, spec.shape[0])
 
 
 def is_integer(column_type: pa.DataType) -> bool:
     """Whether a data column (a scalar or a fixed-size list) holds integers."""
-    while pa.types.is_fixed_size_list(column_type) or pa.types.is_list(column_type):
+    if pa.types.is_fixed_size_list(column_type) or pa.types.is_list(column_type):
         column_type = column_type.value_type
     return bool(pa.types.is_integer(column_type))
 
@@ -66,8 +63,6 @@ def data_schema(features: Mapping[str, FeatureSpec]) -> pa.Schema:
 
 def hf_feature(spec: FeatureSpec) -> dict[str, Any]:
     """A numeric feature as `datasets.Features.to_dict()` (datasets 4) writes it."""
-    if len(spec.shape) == 2:
-        return {"shape": list(spec.shape), "dtype": spec.dtype, "_type": "Array2D"}
     value = {"dtype": spec.dtype, "_type": "Value"}
     if spec.shape == (1,):
         return value
@@ -96,31 +91,14 @@ def episode_table(schema: pa.Schema, columns: Mapping[str, npt.NDArray[Any]]) ->
         if pa.types.is_fixed_size_list(field.type):
             flat = pa.array(values.reshape(-1), type=field.type.value_type)
             arrays.append(pa.FixedSizeListArray.from_arrays(flat, type=field.type))
-        elif pa.types.is_list(field.type):
-            arrays.append(_nested_rows(values, field.type))
         else:
             arrays.append(pa.array(values.reshape(-1), type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _nested_rows(values: npt.NDArray[Any], column_type: pa.DataType) -> pa.Array:
-    """(T, H, W) values as T rows of H lists of W values (the `datasets.Array2D` storage)."""
-    length, height, width = values.shape
-    flat = pa.array(values.reshape(-1), type=column_type.value_type.value_type)
-    row_offsets = pa.array(np.arange(length * height + 1) * width, pa.int32())
-    rows = pa.ListArray.from_arrays(row_offsets, flat)
-    return pa.ListArray.from_arrays(pa.array(np.arange(length + 1) * height, pa.int32()), rows)
-
-
 def column_to_numpy(table: pa.Table, name: str) -> npt.NDArray[Any]:
-    """A scalar column as (T,), a fixed-size-list column as (T, n), a layer as (T, H, W)."""
+    """A scalar column as (T,), a fixed-size-list column as (T, n)."""
     column = table.column(name).combine_chunks()
-    if pa.types.is_list(column.type):
-        rows = column.flatten()
-        values = np.asarray(rows.flatten().to_numpy(zero_copy_only=False))
-        height = len(rows) // max(len(column), 1)
-        width = values.size // max(len(rows), 1)
-        return values.reshape(len(column), height, width)
     if pa.types.is_fixed_size_list(column.type):
         width = column.type.list_size
         return np.asarray(column.flatten().to_numpy(zero_copy_only=False)).reshape(-1, width)
@@ -128,14 +106,15 @@ def column_to_numpy(table: pa.Table, name: str) -> npt.NDArray[Any]:
 
 
 def _compression(schema: pa.Schema) -> dict[str, str]:
-    """Per parquet leaf column: snappy (lerobot's choice) for scalars and vectors; zstd for
-    per-pixel layers, where it writes about two thirds of snappy's bytes at a similar speed."""
+    """Per parquet leaf column: snappy (lerobot's choice), but zstd for per-pixel layers (uint16
+    lists), where it writes about two thirds of snappy's bytes at a similar speed."""
     codecs: dict[str, str] = {}
     for field in schema:
-        leaf, column_type = field.name, field.type
-        while pa.types.is_fixed_size_list(column_type) or pa.types.is_list(column_type):
-            leaf, column_type = f"{leaf}.list.element", column_type.value_type
-        codecs[leaf] = "zstd" if pa.types.is_list(field.type) else "snappy"
+        layer = pa.types.is_fixed_size_list(field.type) and field.type.value_type == pa.uint16()
+        leaf = (
+            f"{field.name}.list.element" if pa.types.is_fixed_size_list(field.type) else field.name
+        )
+        codecs[leaf] = "zstd" if layer else "snappy"
     return codecs
 
 
