@@ -26,7 +26,7 @@ from genie_sim_export_job.object_files import (
     write_grasp_pickle,
     write_json,
 )
-from genie_sim_export_job.scene_geometry import ObjectGeometry, scene_geometry, support_of
+from genie_sim_export_job.scene_geometry import ObjectGeometry, scene_geometry
 from genie_sim_export_job.scene_graph import scene_graph
 from genie_sim_export_job.task_config import ExportedObject, task_config
 from genie_sim_export_job.tasks import FREE_ROLES, ExportTask, object_name, select_tasks
@@ -37,6 +37,7 @@ from tools.geniesim_format import assets as fmt
 from tools.scene_layout import GENIESIM_EXPORT_DIR, MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole, load_manifest
 from tools.sim import usd_layout
+from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
 
 STATIC_MASS_KG = 1000.0  # what Genie Sim's own tasks give objects that must not move
 
@@ -119,15 +120,16 @@ def _write_object(
 
 
 def _exportable(
-    manifest: SceneManifest, geometry: dict[str, ObjectGeometry], robot: GenieSimRobot
+    manifest: SceneManifest, scene_tasks: SceneTasks, robot: GenieSimRobot
 ) -> tuple[dict[str, str], set[str]]:
-    """Supports by object id, and the objects Genie Sim lays out: those on a support whose top
-    is at a height the robot works at (the others stay in the background)."""
+    """Supports by object id (the contract's), and the objects Genie Sim lays out: those on a
+    support whose top is at a height the robot works at (the others stay in the background)."""
     low, high = robot.surface_height_m
+    boxes = scene_tasks.object_boxes()
     supports = {
-        o.id: s
-        for o in manifest.objects
-        if (s := support_of(o, geometry, manifest)) is not None and low <= geometry[s].top <= high
+        oid: s
+        for oid, s in scene_tasks.supports.items()
+        if s is not None and low <= boxes[s].top <= high
     }
     placeable = {o.id for o in manifest.objects if o.sim_role in FREE_ROLES and o.id in supports}
     statics = {o.id for o in manifest.objects if o.sim_role is SimRole.STATIC and o.id in supports}
@@ -138,8 +140,9 @@ def _write_export(scene_dir: Path, out: Path, options: ExportOptions) -> ExportS
     manifest = load_manifest(scene_dir)
     robot = genie_sim_robot(options.robot_id)
     geometry = scene_geometry(scene_dir, manifest)
-    supports, candidates = _exportable(manifest, geometry, robot)
-    selection = select_tasks(manifest, geometry, candidates, robot, max_tasks=options.max_tasks)
+    scene_tasks = load_scene_tasks(scene_dir, manifest)
+    supports, candidates = _exportable(manifest, scene_tasks, robot)
+    selection = select_tasks(manifest, scene_tasks, candidates, robot, max_tasks=options.max_tasks)
     free = {o.id for o in manifest.objects if o.sim_role in FREE_ROLES}
     goals = {t.goal_id for t in selection.tasks if t.goal_id is not None}
     exported = sorted((candidates & free) | goals)
@@ -193,7 +196,8 @@ def _write_export(scene_dir: Path, out: Path, options: ExportOptions) -> ExportS
     )
     summary.background_objects = list(background.kept_objects)
     gs_ids = {oid: o.gs_object_id for oid, o in objects.items()}
-    write_json(out / fmt.SCENE_GRAPH, scene_graph(manifest, geometry, gs_ids))
+    graph = scene_graph(manifest, geometry, scene_tasks.supports, gs_ids)
+    write_json(out / fmt.SCENE_GRAPH, graph)
     index = asset_index(manifest.scene_id, robot.robot_id, objects, tasks, names, summary)
     index["files"] = file_hashes(out)
     write_json(out / fmt.ASSET_INDEX, index)

@@ -18,8 +18,6 @@ from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 from tools.tasks.geometry import ObjectBox
 
 FloatArray = NDArray[np.float64]
-SUPPORT_GAP_M = 0.03  # an object rests on a surface whose top is this close below its bottom
-SUPPORT_OVERLAP_M = 0.02  # ... or at most this far above it (slight interpenetration)
 
 
 @dataclass(frozen=True)
@@ -135,38 +133,3 @@ def scene_geometry(scene_dir: Path, manifest: SceneManifest) -> dict[str, Object
         for o in manifest.objects
         if o.sim_role is not SimRole.BACKGROUND
     }
-
-
-def support_of(
-    obj: SceneObject, geometry: dict[str, ObjectGeometry], manifest: SceneManifest
-) -> str | None:
-    """The object `obj` rests on: the manifest's `on_top_of` if it holds, else the highest
-    surface whose top is just under the object's bottom and whose footprint holds its centre.
-
-    Args:
-        obj: the object.
-        geometry: measured geometry of the scene's objects.
-        manifest: the scene contract.
-
-    Returns:
-        The support's id, or None (on the floor, or nothing under it).
-    """
-    mine = geometry.get(obj.id)
-    if mine is None:
-        return None
-
-    def holds(other: ObjectGeometry) -> bool:
-        gap = mine.bottom - other.top
-        return -SUPPORT_OVERLAP_M <= gap <= SUPPORT_GAP_M and other.contains_xy(mine.centre)
-
-    for rel in obj.relationships:
-        if rel.type == "on_top_of" and rel.target in geometry and holds(geometry[rel.target]):
-            return rel.target
-    candidates = [
-        g
-        for oid, g in geometry.items()
-        if oid != obj.id and manifest.object(oid).sim_role is not SimRole.BACKGROUND and holds(g)
-    ]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda g: (g.top, g.object_id)).object_id

@@ -1,9 +1,9 @@
 """scene_graph.json: the scene's objects and their spatial relations (on, in, adjacent), Z-up."""
 
-# Relations are measured on the upright boxes at the authored poses: `on` is the support an
-# object rests on, `in` an object whose bottom is below the rim of a box that holds its centre
-# (fruit in a bowl), `adjacent` two objects on the same support whose footprints are closer
-# than ADJACENT_GAP_M.
+# `on` is the support an object rests on (decided once: `replicator/scene_tasks.json`); `in`
+# is measured on the upright boxes at the authored poses: an object whose bottom is below the
+# rim of a box that holds its centre (fruit in a bowl); `adjacent` two objects on the same
+# support whose footprints are closer than ADJACENT_GAP_M.
 
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from genie_sim_export_job.scene_geometry import ObjectGeometry, support_of
+from genie_sim_export_job.scene_geometry import ObjectGeometry
 from tools.geniesim_format.assets import EXPORT_SCHEMA_VERSION
 from tools.scene_manifest import SceneManifest
 
@@ -52,19 +52,22 @@ def _inside(obj: ObjectGeometry, box: ObjectGeometry) -> bool:
 
 
 def relations(
-    manifest: SceneManifest, geometry: Mapping[str, ObjectGeometry]
+    manifest: SceneManifest,
+    geometry: Mapping[str, ObjectGeometry],
+    supports: Mapping[str, str | None],
 ) -> list[dict[str, str]]:
     """Every relation between the scene's objects, in a stable order.
 
     Args:
         manifest: the scene contract.
         geometry: measured geometry by id (the room shell is not in it).
+        supports: what rests on what (the scene's tasks contract).
 
     Returns:
         Edges {source, relation, target}; `adjacent` appears once per pair.
     """
     edges: list[dict[str, str]] = []
-    supports: dict[str, str | None] = {}
+    below: dict[str, str | None] = {}  # the holder, else the support
     for obj in manifest.objects:
         if obj.id not in geometry:
             continue
@@ -72,14 +75,14 @@ def relations(
             (oid for oid, g in geometry.items() if oid != obj.id and _inside(geometry[obj.id], g)),
             None,
         )
-        support = support_of(obj, dict(geometry), manifest)
-        supports[obj.id] = holder or support
+        support = supports.get(obj.id)
+        below[obj.id] = holder or support
         if holder is not None:
             edges.append({"source": obj.id, "relation": "in", "target": holder})
         elif support is not None:
             edges.append({"source": obj.id, "relation": "on", "target": support})
     for a, b in itertools.combinations(sorted(geometry), 2):
-        same_support = supports.get(a) == supports.get(b)
+        same_support = below.get(a) == below.get(b)
         if same_support and footprints_overlap(geometry[a], geometry[b], ADJACENT_GAP_M / 2):
             edges.append({"source": a, "relation": "adjacent", "target": b})
     return edges
@@ -88,6 +91,7 @@ def relations(
 def scene_graph(
     manifest: SceneManifest,
     geometry: Mapping[str, ObjectGeometry],
+    supports: Mapping[str, str | None],
     gs_ids: Mapping[str, str],
 ) -> dict[str, Any]:
     """The scene_graph.json document.
@@ -95,6 +99,7 @@ def scene_graph(
     Args:
         manifest: the scene contract.
         geometry: measured geometry by id.
+        supports: what rests on what (the scene's tasks contract).
         gs_ids: Genie Sim object id of each exported object, by manifest id.
 
     Returns:
@@ -120,5 +125,5 @@ def scene_graph(
         "scene_id": manifest.scene_id,
         "frame": {"up_axis": "Z", "units": "meters", "handedness": "right"},
         "nodes": nodes,
-        "edges": relations(manifest, geometry),
+        "edges": relations(manifest, geometry, supports),
     }

@@ -6,19 +6,17 @@ from pydantic import Field, field_validator
 
 from tools.config import JobSettings
 from tools.geniesim_format import DEFAULT_ROBOT, genie_sim_robot
+from tools.tasks.settings import TaskSettings
 
 
-class GenieSimExportSettings(JobSettings):
-    """Variables of the export job, on top of the shared ones (SCENE_ID, SEED, ...)."""
+class GenieSimExportSettings(JobSettings, TaskSettings):
+    """Variables of the export job, on top of the shared ones (SCENE_ID, SEED, MAX_TASKS...)."""
 
     GENIESIM_ROBOT: str = Field(
         default=DEFAULT_ROBOT, description="Genie Sim robot of the task configs: G1 or G2"
     )
     GENIESIM_EPISODES_PER_TASK: int = Field(
         default=10, ge=1, le=10_000, description="recording_setting.num_of_episode of each task"
-    )
-    GENIESIM_MAX_TASKS: int = Field(
-        default=8, ge=1, le=64, description="tasks derived per scene (as the episodes job)"
     )
     GENIESIM_GRASP_SAMPLES: int = Field(
         default=600, ge=50, le=20_000, description="surface points tried per object for grasps"

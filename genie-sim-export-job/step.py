@@ -7,7 +7,7 @@ from genie_sim_export_job.settings import GenieSimExportSettings
 from genie_sim_export_job.validation import validate_export
 from tools.errors import ConfigError
 from tools.geniesim_format import UnsupportedRobotError
-from tools.scene_layout import ASSETS_DIR, GENIESIM_EXPORT_DIR, USD_DIR
+from tools.scene_layout import ASSETS_DIR, GENIESIM_EXPORT_DIR, SCENE_TASKS_PATH, USD_DIR
 from tools.steps import StepContext, StepResult, StepSpec
 
 
@@ -18,7 +18,7 @@ def run(ctx: StepContext) -> StepResult:
     options = ExportOptions(
         robot_id=settings.GENIESIM_ROBOT,
         episodes_per_task=settings.GENIESIM_EPISODES_PER_TASK,
-        max_tasks=settings.GENIESIM_MAX_TASKS,
+        max_tasks=settings.MAX_TASKS,
         grasp_samples=settings.GENIESIM_GRASP_SAMPLES,
         seed=settings.SEED,
     )
@@ -33,8 +33,9 @@ STEP = StepSpec(
     job="genie-sim-export-job",
     run=run,
     settings_cls=GenieSimExportSettings,
-    depends_on=("usd",),  # what it reads: assets/ (simready physics) and usd/scene.usda
-    inputs=(f"{ASSETS_DIR}/", f"{USD_DIR}/"),
+    # what it reads: assets/ (simready physics), usd/scene.usda and the replicator's tasks
+    depends_on=("replicator",),
+    inputs=(f"{ASSETS_DIR}/", f"{USD_DIR}/", SCENE_TASKS_PATH),
     outputs=(f"{GENIESIM_EXPORT_DIR}/",),
     validate=validate_export,
     description="scene manifest + USD -> Genie Sim task configs and asset tree",

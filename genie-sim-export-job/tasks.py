@@ -1,20 +1,21 @@
-"""The scene's pick-and-place tasks: the shared derivation, kept to what Genie Sim runs."""
+"""The scene's tasks Genie Sim runs: the shared candidates kept for the G1/G2 gripper."""
 
-# The derivation itself lives in `tools.tasks.task_specifier` (one derivation for both
-# data engines, the episode job uses it too).
+# Candidates and supports are decided once, by the replicator, in `replicator/scene_tasks.json`
+# (tools.tasks.scene_tasks); the robot filter and the cap are the episodes job's
+# (tools.tasks.feasibility), with the Genie Sim robot's gripper.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from genie_sim_export_job.grasps import GraspParams
-from genie_sim_export_job.scene_geometry import ObjectGeometry
 from tools.geniesim_format import GenieSimRobot
 from tools.geniesim_format.assets import TASK_PICK_UP, TASK_PLACE_IN, TASK_PLACE_ON
 from tools.scene_manifest import SceneManifest, SimRole
+from tools.tasks.feasibility import feasible_tasks
 from tools.tasks.robot_mount import mount_pose
-from tools.tasks.task_specifier import ArmLimits, PickPlaceTask, derive_tasks, describe
+from tools.tasks.scene_tasks import SceneTasks
+from tools.tasks.task_specifier import ArmLimits, PickPlaceTask, describe
 
 FREE_ROLES = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)
 
@@ -61,14 +62,14 @@ def arm_limits(robot: GenieSimRobot) -> ArmLimits:
 
 def select_tasks(
     manifest: SceneManifest,
-    geometry: Mapping[str, ObjectGeometry],
+    scene_tasks: SceneTasks,
     exportable: set[str],
     robot: GenieSimRobot,
     *,
     max_tasks: int,
 ) -> TaskSelection:
-    """Derive the scene's tasks as the episodes job does, for the Genie Sim robot's gripper,
-    and keep those Genie Sim can run.
+    """The scene's candidates the Genie Sim robot's gripper can do (the episodes job's filter
+    and cap), kept to those Genie Sim can run.
 
     Genie Sim's `place` needs an object to place onto; a goal region of the bare work surface
     has none, so such tasks are skipped (with the reason), as are tasks whose objects are not
@@ -77,19 +78,24 @@ def select_tasks(
 
     Args:
         manifest: the scene contract.
-        geometry: measured geometry of the scene's objects (at their authored poses).
+        scene_tasks: the scene's supports and candidates (`replicator/scene_tasks.json`).
         exportable: ids of the objects exported as Genie Sim assets.
         robot: the Genie Sim robot (its gripper decides what is graspable).
-        max_tasks: at most this many tasks are derived.
+        max_tasks: at most this many tasks are kept (MAX_TASKS).
 
     Returns:
         The selection.
     """
-    boxes = {oid: g.box for oid, g in geometry.items()}
+    boxes = scene_tasks.object_boxes()
     base = mount_pose(manifest, boxes)
     free = [o.id for o in manifest.objects if o.sim_role in FREE_ROLES and o.id in boxes]
-    derived: list[PickPlaceTask] = derive_tasks(
-        manifest, boxes, base, free_objects=free, max_tasks=max_tasks, limits=arm_limits(robot)
+    derived: list[PickPlaceTask] = feasible_tasks(
+        scene_tasks,
+        manifest,
+        base,
+        free_objects=free,
+        limits=arm_limits(robot),
+        max_tasks=max_tasks,
     )
     tasks: list[ExportTask] = []
     skipped: dict[str, str] = {}

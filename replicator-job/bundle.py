@@ -36,9 +36,11 @@ from tools.randomization.layout import (
 )
 from tools.randomization.regions import RegionsFile
 from tools.randomization.scatter import box_footprint
-from tools.scene_layout import SCENE_USD_PATH
+from tools.scene_layout import SCENE_TASKS_PATH, SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, load_manifest
 from tools.structured_logging import get_logger
+from tools.tasks.rest_scene import scene_tasks_at_rest
+from tools.tasks.scene_tasks import save_scene_tasks
 from tools.tracing import span
 
 log = get_logger("replicator")
@@ -133,6 +135,10 @@ def build_bundle(
     stage = open_scene_stage(scene_dir / SCENE_USD_PATH)
     with span("replicator.regions"):
         geometry = read_object_geometry(stage)
+        # What rests on what and the candidate tasks, decided once for every later step.
+        hulls = {g.object_id: g.hulls for g in geometry}
+        scene_tasks = scene_tasks_at_rest(scene_dir, manifest, hulls, generator="replicator-job")
+        save_scene_tasks(scene_dir, scene_tasks)
         sizes = category_sizes(manifest, DistractorConfig())
         regions = compute_regions(geometry, manifest, sizes, options.regions)
     scene_id = manifest.scene_id
@@ -146,14 +152,15 @@ def build_bundle(
         ),
     )
     write_regions_usd(scene_dir / REGIONS_USD_PATH, regions, scene_id)
-    facts = SceneFacts(manifest, regions, stage, {g.object_id: g.prim_path for g in geometry})
+    prims = {g.object_id: g.prim_path for g in geometry}
+    facts = SceneFacts(manifest, regions, stage, prims, scene_tasks.supports)
     configs = policy_configs(facts, options.bundle)
     accepted = suggest(llm, manifest, sorted(configs))
     if accepted is not None and accepted.distractor_labels:
         configs = policy_configs(
             facts, replace(options.bundle, distractor_labels=accepted.distractor_labels)
         )
-    files = [REGIONS_JSON_PATH, REGIONS_USD_PATH]
+    files = [SCENE_TASKS_PATH, REGIONS_JSON_PATH, REGIONS_USD_PATH]
     samples: dict[str, int] = {}
     for policy, config in sorted(configs.items()):
         write_json(scene_dir / config_path(policy), config)

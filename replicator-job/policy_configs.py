@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pxr import Usd
@@ -63,12 +63,14 @@ class BundleOptions:
 
 @dataclass(frozen=True)
 class SceneFacts:
-    """What configs are built from: manifest, regions, stage and object prims."""
+    """What configs are built from: manifest, regions, stage, object prims and what rests on
+    what (`replicator/scene_tasks.json`'s supports)."""
 
     manifest: SceneManifest
     regions: tuple[PlacementRegion, ...]
     stage: Usd.Stage
     prims: dict[str, str]
+    supports: Mapping[str, str | None]
 
 
 def work_surface(facts: SceneFacts) -> str | None:
@@ -103,11 +105,7 @@ def _task_objects(facts: SceneFacts, support: str) -> list[SceneObject]:
         if r.support_id == support and r.kind != "workspace"
         for o in r.resting_objects
     }
-    on_top = {
-        o.id
-        for o in facts.manifest.objects
-        if any(rel.target == support and rel.type == "on_top_of" for rel in o.relationships)
-    }
+    on_top = {oid for oid, below in facts.supports.items() if below == support}
     return [
         o
         for o in facts.manifest.objects

@@ -12,6 +12,7 @@ MANIFEST_PATH = "assets/scene_manifest.json"
 USD_DIR = "usd"
 SCENE_USD_PATH = "usd/scene.usda"
 REPLICATOR_DIR = "replicator"
+SCENE_TASKS_PATH = "replicator/scene_tasks.json"  # supports and candidate tasks, decided once
 EPISODES_DIR = "episodes"
 LEROBOT_DIR = "episodes/lerobot"
 EPISODE_SHARDS_DIR = "episodes/shards"  # per-run shard part datasets, merged into lerobot/

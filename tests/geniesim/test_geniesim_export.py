@@ -16,6 +16,7 @@ from genie_sim_export_job.export import ExportOptions, export_scene
 from genie_sim_export_job.settings import GenieSimExportSettings
 from genie_sim_export_job.step import STEP
 from genie_sim_export_job.validation import export_problems
+from tests.geniesim.conftest import rewrite_scene_tasks
 from tools.config import load_settings
 from tools.errors import ConfigError, InputError
 from tools.geniesim_format import ROBOTS, UnsupportedRobotError
@@ -171,6 +172,7 @@ def test_scene_without_object_goal_exports_pick_up_tasks(scene_copy: Path) -> No
     goals = {t["goal"] for t in _index(scene_copy)["tasks"]}
     objects = tuple(o for o in manifest.objects if o.id not in goals)
     save_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
+    rewrite_scene_tasks(scene_copy)
     export_scene(scene_copy, ExportOptions(robot_id="G1"))
     index = _index(scene_copy)
     assert index["tasks"] and {t["shape"] for t in index["tasks"]} == {"pick_up"}
@@ -198,6 +200,7 @@ def test_scene_without_graspable_object_fails_and_keeps_previous_export(
         for o in manifest.objects
     )
     save_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
+    rewrite_scene_tasks(scene_copy)
     with pytest.raises(InputError, match="no task Genie Sim can run") as info:
         export_scene(scene_copy, ExportOptions())
     assert info.value.exit_code == 2 and info.value.source == MANIFEST_PATH

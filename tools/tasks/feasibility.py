@@ -1,0 +1,166 @@
+"""The one filter from the scene's candidates to the tasks a robot can do, and the task cap."""
+
+# Every consumer of `replicator/scene_tasks.json` (the episodes step for its arm, the Genie Sim
+# export for G1/G2) keeps the candidates its robot can do with this function, then caps them
+# at MAX_TASKS, interleaving targets so the first tasks cover different objects.
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from tools.scene_manifest import SceneManifest
+from tools.tasks.candidates import build_scene_tasks
+from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.rims import RimGeometry
+from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
+from tools.tasks.skills import TOP, grasp_skill
+from tools.tasks.supports import resting_supports
+from tools.tasks.task_specifier import (
+    PANDA_LIMITS,
+    ArmLimits,
+    Phraser,
+    PickPlaceTask,
+    describe,
+    surface_regions,
+    template_phrase,
+    within_reach,
+)
+
+DEFAULT_MAX_TASKS = 8  # MAX_TASKS: tasks kept per scene by each consumer
+
+
+def interleave(tasks: Sequence[PickPlaceTask], max_tasks: int) -> list[PickPlaceTask]:
+    """At most `max_tasks` tasks, targets taken in turn (in order of first appearance)."""
+    by_target: dict[str, list[PickPlaceTask]] = {}
+    for task in tasks:
+        by_target.setdefault(task.target_id, []).append(task)
+    ordered: list[PickPlaceTask] = []
+    while any(by_target.values()):
+        for queue in by_target.values():
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered[:max_tasks]
+
+
+def feasible_tasks(
+    scene_tasks: SceneTasks,
+    manifest: SceneManifest,
+    base: Pose,
+    *,
+    free_objects: Collection[str],
+    limits: ArmLimits = PANDA_LIMITS,
+    max_tasks: int = DEFAULT_MAX_TASKS,
+    phrase: Phraser = template_phrase,
+    rims: Mapping[str, RimGeometry] | None = None,
+) -> list[PickPlaceTask]:
+    """The candidates a robot can do, as tasks, capped at `max_tasks`.
+
+    A candidate is kept when its target is a free body in the consumer's simulation, a grasp
+    skill of the robot's gripper fits it (a pinch across it, or of its rim when the contract
+    lists one), and target and goal object lie within the robot's reach. A work-surface
+    candidate becomes one task per side (left, right) that has a free square in the robot's
+    goal band.
+
+    Args:
+        scene_tasks: the contract.
+        manifest: the scene contract (labels for instructions, categories for skills).
+        base: the robot's base pose.
+        free_objects: ids of the free rigid bodies in the consumer's simulation.
+        limits: the robot's gripper, reach and goal band (default: the Panda's).
+        max_tasks: at most this many tasks.
+        phrase: turns (target, goal, relation) into an instruction.
+        rims: rim geometry of the contract's rim objects (for rim grasps' planning).
+
+    Returns:
+        The tasks: object goals, then surface squares by side, targets interleaved.
+    """
+    boxes: dict[str, ObjectBox] = scene_tasks.object_boxes()
+    free, rimmed, rims = set(free_objects), set(scene_tasks.rim_objects), rims or {}
+
+    def skill_of(c: TaskCandidate) -> str | None:
+        target = boxes[c.target_id]
+        if c.target_id not in free or not within_reach(base, target.centre, limits):
+            return None
+        category = manifest.object(c.target_id).category
+        return grasp_skill(target, category, limits.max_grasp_width, c.target_id in rimmed)
+
+    def name(object_id: str) -> str:
+        return describe(manifest.object(object_id))
+
+    kept: list[PickPlaceTask] = []
+    surface: list[tuple[TaskCandidate, str]] = []
+    for c in scene_tasks.candidates:
+        skill = skill_of(c)
+        if skill is None:
+            continue
+        if c.goal == "surface":
+            surface.append((c, skill))
+            continue
+        if not within_reach(base, boxes[c.goal_id].centre, limits):
+            continue
+        text = phrase(name(c.target_id), name(c.goal_id), c.relation)
+        kept.append(
+            PickPlaceTask(c.task_id, c.target_id, c.support_id, c.goal_id, None, text,
+                          relation=c.relation, skill=skill, rim=rims.get(c.target_id))
+        )  # fmt: skip
+    if surface:
+        surface_id = surface[0][0].goal_id
+        for side, region in surface_regions(surface_id, boxes, base, limits.goal_band):
+            for c, skill in surface:
+                goal = f"{side} side of the {name(surface_id)}"
+                text = phrase(name(c.target_id), goal, "on the").replace("on the the", "on the")
+                kept.append(
+                    PickPlaceTask(f"{c.task_id}-{side}", c.target_id, surface_id, surface_id,
+                                  region, text, side, skill=skill or TOP,
+                                  rim=rims.get(c.target_id))
+                )  # fmt: skip
+    return interleave(kept, max_tasks)
+
+
+def derive_tasks(
+    manifest: SceneManifest,
+    boxes: Mapping[str, ObjectBox],
+    base: Pose,
+    *,
+    free_objects: Sequence[str],
+    max_tasks: int = DEFAULT_MAX_TASKS,
+    phrase: Phraser = template_phrase,
+    closed: Collection[str] = (),
+    limits: ArmLimits = PANDA_LIMITS,
+    rims: Mapping[str, RimGeometry] | None = None,
+) -> list[PickPlaceTask]:
+    """Candidates and the filter in one go, on boxes the caller measured (where no contract
+    was written: a backend opened on a bare stage, unit tests, benches).
+
+    Args:
+        manifest: the scene contract.
+        boxes: upright boxes at rest.
+        base: the robot base pose.
+        free_objects: ids of the free rigid bodies in the simulation.
+        max_tasks: at most this many tasks.
+        phrase: turns (target, goal, relation) into an instruction.
+        closed: containers by name measured closed on top (flat, "on").
+        limits: the robot's gripper, reach and goal band (default: the Panda's).
+        rims: object id -> its pinchable rim: those objects may be picked by the rim.
+
+    Returns:
+        The tasks (possibly none).
+    """
+    contract = build_scene_tasks(
+        manifest,
+        boxes,
+        resting_supports(manifest, boxes),
+        closed=closed,
+        rim_objects=tuple(rims or {}),
+        generator="derive_tasks",
+    )
+    return feasible_tasks(
+        contract,
+        manifest,
+        base,
+        free_objects=free_objects,
+        limits=limits,
+        max_tasks=max_tasks,
+        phrase=phrase,
+        rims=rims,
+    )

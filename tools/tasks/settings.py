@@ -1,0 +1,20 @@
+"""MAX_TASKS: the one task cap, read by every step that keeps tasks of the scene's contract."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from tools.tasks.feasibility import DEFAULT_MAX_TASKS
+
+
+class TaskSettings(BaseSettings):
+    """Mixed into the settings of the episodes and Genie Sim export jobs (one variable)."""
+
+    MAX_TASKS: int = Field(
+        default=DEFAULT_MAX_TASKS,
+        ge=1,
+        le=64,
+        description="tasks kept per scene from replicator/scene_tasks.json (after the robot's "
+        "feasibility filter)",
+    )
