@@ -1,0 +1,92 @@
+"""A render-only copy of a model whose dense untextured meshes are simplified.
+
+On a CPU rasterizer (Mesa llvmpipe) a frame's cost is mostly vertex work: the Panda's four
+upper links alone carry 52k of the tabletop's 55k mesh faces and make up about 80 % of a
+128² pass. MuJoCo uploads mesh buffers to the GL context once, when the MjrContext is made,
+and draws each geom from the buffer of its mesh id; so a context made from a copy of the
+model with fewer faces per mesh draws the same scene (same geoms, poses, colours and ids)
+from lighter buffers. Physics, the scene built each frame and segmentation ids all use the
+original model. Meshes used with a texture keep their faces (the simplifier drops texture
+coordinates).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import fast_simplification
+import mujoco
+import numpy as np
+from numpy.typing import NDArray
+
+DEFAULT_FACE_BUDGET = 2000  # faces per mesh: a 12k-face Panda link -> 2k, no visible change
+
+
+def _textured_meshes(model: mujoco.MjModel) -> set[int]:
+    textured = set()
+    for geom in range(model.ngeom):
+        material = int(model.geom_matid[geom])
+        mesh = int(model.geom_dataid[geom])
+        if mesh >= 0 and material >= 0 and (model.mat_texid[material] >= 0).any():
+            textured.add(mesh)
+    return textured
+
+
+def _vertex_normals(points: NDArray[np.float32], faces: NDArray[np.int32]) -> NDArray[np.float32]:
+    corners = points[faces]
+    face_normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    normals = np.zeros_like(points)
+    for k in range(3):  # area-weighted: a face's cross product is twice its area
+        np.add.at(normals, faces[:, k], face_normals)
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    unit: NDArray[np.float32] = (normals / np.maximum(length, 1e-12)).astype(np.float32)
+    return unit
+
+
+def render_model(model: mujoco.MjModel, face_budget: int | None) -> mujoco.MjModel:
+    """`model`, or a copy whose untextured meshes over `face_budget` faces are simplified.
+
+    Args:
+        model: the compiled model.
+        face_budget: the most faces a mesh keeps; None keeps every mesh as it is.
+
+    Returns:
+        The model to make the render context from (the same object when nothing changes).
+    """
+    if face_budget is None:
+        return model
+    textured = _textured_meshes(model)
+    dense = [
+        i for i in range(model.nmesh) if model.mesh_facenum[i] > face_budget and i not in textured
+    ]
+    if not dense:
+        return model
+    low = copy.deepcopy(model)
+    for mesh in dense:
+        _simplify(low, mesh, face_budget)
+    return low
+
+
+def _simplify(model: mujoco.MjModel, mesh: int, face_budget: int) -> None:
+    """Rewrite one mesh's vertices, normals and faces in place (the arrays keep their size;
+    the mesh's counts shrink)."""
+    vert, verts = model.mesh_vertadr[mesh], model.mesh_vertnum[mesh]
+    face, faces = model.mesh_faceadr[mesh], model.mesh_facenum[mesh]
+    points = np.asarray(model.mesh_vert[vert : vert + verts], dtype=np.float32)
+    triangles = np.asarray(model.mesh_face[face : face + faces])
+    new_points, new_faces = fast_simplification.simplify(
+        points, triangles, target_reduction=1.0 - face_budget / faces
+    )
+    count = len(new_points)
+    if count > min(verts, model.mesh_normalnum[mesh]) or len(new_faces) == 0:
+        return  # the simplifier added vertices (never seen): keep the mesh
+    model.mesh_vert[vert : vert + count] = new_points
+    model.mesh_vertnum[mesh] = count
+    normal = model.mesh_normaladr[mesh]
+    model.mesh_normal[normal : normal + count] = _vertex_normals(new_points, new_faces)
+    model.mesh_normalnum[mesh] = count
+    model.mesh_face[face : face + len(new_faces)] = new_faces
+    model.mesh_facenormal[face : face + len(new_faces)] = new_faces
+    model.mesh_facenum[mesh] = len(new_faces)
+    model.mesh_texcoordadr[mesh] = -1  # untextured: its coordinates were never sampled
+    model.mesh_texcoordnum[mesh] = 0
