@@ -3,6 +3,7 @@
 Usage:
     python bench/bench_articulation.py                              # kitchen + office, seeds 1-3
     python bench/bench_articulation.py --environments kitchen --seeds 4 --keep /tmp/bench-art
+    python bench/bench_articulation.py --seeds 61 62 63 64 --robot   # + open/close episodes
 
 Each scene is generated with `--articulated` (designed doors and drawers in ground_truth.json),
 run through ingest, simready (SIMREADY_ARTICULATION=true) and usd with --validate in a child
@@ -11,7 +12,10 @@ within 10 deg (front frame), worst axis and limit errors, the usd step's checks 
 physics parse, MuJoCo load, joints holding still), then an open/close trial per joint in MuJoCo:
 a compliant force at the handle along the hinge arc or the slide (no robot: the robot skills
 belong to the episodes step) must open the part to >= 60 % of its range, then close it to
-<= 5 %. Prints one row per scene and the totals as JSON; exits 1 when a goal is missed.
+<= 5 %. With --robot, every open/close task the episodes step derives is also attempted once
+by the Panda (`episode_generation_job.articulated_episodes`): attempts and successes per skill
+and the failure reasons. Prints one row per scene and the totals as JSON; exits 1 when a goal
+is missed (>= 80 % of the robot's attempts must succeed).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from episode_generation_job.articulated_episodes import run_articulated_tasks
 from fixtures.generate_mock_regen3d import generate_mock_scene
 from simready_job.articulation_evaluation import compare_scene, summary
 from tools.scene_layout import SCENE_USD_PATH, VALIDATION_REPORT_PATH
@@ -75,6 +80,19 @@ def _trials(scene: LoadedScene, manifest: SceneManifest) -> dict[str, int]:
     return {"attempts": len(scene.joints), "opened": opened, "closed": closed}
 
 
+def _robot_episodes(scene_dir: Path, manifest: SceneManifest) -> dict[str, Any]:
+    """Attempt every derived open/close task once with the Panda."""
+    skills: dict[str, dict[str, int]] = {}
+    reasons: dict[str, int] = {}
+    for outcome in run_articulated_tasks(scene_dir / SCENE_USD_PATH, manifest):
+        counts = skills.setdefault(outcome.task.skill, {"attempts": 0, "successes": 0})
+        counts["attempts"] += 1
+        counts["successes"] += outcome.success
+        if not outcome.success:
+            reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
+    return {"skills": skills, "failures": reasons}
+
+
 def _run_pipeline(scene_dir: Path) -> None:
     env = {**os.environ, "SIMREADY_ARTICULATION": "true"}
     command = [sys.executable, "-m", "tools.run_local_pipeline", "--scene-dir", str(scene_dir)]
@@ -83,7 +101,7 @@ def _run_pipeline(scene_dir: Path) -> None:
     )
 
 
-def bench_scene(root: Path, environment: str, seed: int) -> dict[str, Any]:
+def bench_scene(root: Path, environment: str, seed: int, robot: bool = False) -> dict[str, Any]:
     """Generate, run and judge one scene."""
     scene_dir = generate_mock_scene(
         f"{environment}_{seed}", root, environment, seed=seed, articulated=True
@@ -97,7 +115,24 @@ def bench_scene(root: Path, environment: str, seed: int) -> dict[str, Any]:
     checks = report.get("steps", {}).get("usd", {}).get("checks", [])
     row["usd_checks_failed"] = [c["name"] for c in checks if not c["ok"]]
     row["trials"] = _trials(load_scene_model(scene_dir / SCENE_USD_PATH), manifest)
+    if robot:
+        row["robot"] = _robot_episodes(scene_dir, manifest)
     return row
+
+
+def _robot_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    skills: dict[str, dict[str, int]] = {}
+    reasons: dict[str, int] = {}
+    for row in rows:
+        for skill, counts in row["robot"]["skills"].items():
+            total = skills.setdefault(skill, {"attempts": 0, "successes": 0})
+            for key in total:
+                total[key] += counts[key]
+        for reason, n in row["robot"]["failures"].items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    attempts = sum(c["attempts"] for c in skills.values())
+    successes = sum(c["successes"] for c in skills.values())
+    return {"attempts": attempts, "successes": successes, "skills": skills, "failures": reasons}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--environments", nargs="+", default=["kitchen", "office"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--keep", type=Path, help="keep the scenes in this folder")
+    parser.add_argument("--robot", action="store_true", help="also run open/close episodes")
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-articulation-"))
-    rows = [bench_scene(root, env, seed) for env in args.environments for seed in args.seeds]
+    rows = [
+        bench_scene(root, env, seed, args.robot) for env in args.environments for seed in args.seeds
+    ]
     print(f"{'scene':<12} designed found ok axis°  hinge-lim° slide-lim-m open close usd-fails")
     for row in rows:
         t = row["trials"]
@@ -125,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     totals = {"designed": designed, "ok": ok, "attempts": attempts, "open_and_closed": closed}
     print(json.dumps(totals))
     failed = any(r["usd_checks_failed"] for r in rows)
+    if args.robot:
+        for row in rows:
+            print(row["scene"], json.dumps(row["robot"]))
+        robot = _robot_totals(rows)
+        print(json.dumps({"robot": robot}))
+        failed = failed or robot["successes"] < 0.8 * robot["attempts"]
     return int(failed or ok < designed or closed < 0.8 * attempts)
 
 

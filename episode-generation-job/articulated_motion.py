@@ -90,8 +90,33 @@ def _move(start: Waypoint, goal: Waypoint, duration: float, frames: list[Waypoin
     return goal
 
 
-def _target_fraction(task: ArticulatedTask) -> float:
+def target_fraction(task: ArticulatedTask) -> float:
     return OPEN_TARGET[task.frame.kind] if task.opens else CLOSE_TARGET
+
+
+def held_pose(task: ArticulatedTask, flip: bool, q: float) -> tuple[FloatArray, FloatArray]:
+    """The TCP pose holding the handle with the joint at position `q`.
+
+    The grasp is set up at the task's start position and turns with the part about its hinge
+    (a drawer's hand only translates).
+
+    Returns:
+        (position, rotation).
+    """
+    frame = task.frame
+    turn0 = frame.motion(frame.position_at(task.start_fraction))
+    grasp_r = grasp_rotation(turn0 @ frame.front, flip)
+    turn = frame.motion(q)
+    point = frame.handle_at(q) + GRASP_OUT * (turn @ frame.front)
+    return point, turn @ turn0.T @ grasp_r
+
+
+def move_frames(task: ArticulatedTask) -> int:
+    """Control frames given to moving the part (at most `MOVE_SPEED` at the handle, >= 2 s)."""
+    frame = task.frame
+    q0, q1 = frame.position_at(task.start_fraction), frame.position_at(target_fraction(task))
+    travel = float(np.linalg.norm(frame.handle_at(q1) - frame.handle_at(q0)))
+    return max(1, round(max(2.0, 1.875 * travel / MOVE_SPEED) * CONTROL_HZ))
 
 
 def waypoints(
@@ -110,11 +135,9 @@ def waypoints(
     """
     frame: JointFrame = task.frame
     q0 = frame.position_at(task.start_fraction)
-    q1 = frame.position_at(_target_fraction(task))
-    turn0 = frame.motion(q0)
-    normal0 = turn0 @ frame.front
-    grasp_r = grasp_rotation(normal0, flip)
-    handle0 = frame.handle_at(q0) + GRASP_OUT * normal0
+    q1 = frame.position_at(target_fraction(task))
+    handle0, grasp_r = held_pose(task, flip, q0)
+    normal0 = -grasp_r[:, 2]
     out: list[Waypoint] = []
     here = Waypoint(start_position, start_rotation, GRIPPER_OPEN, "start")
     pre = Waypoint(handle0 + PRE_GRASP_OUT * normal0, grasp_r, GRIPPER_OPEN, "approach")
@@ -122,13 +145,10 @@ def waypoints(
     here = _move(here, Waypoint(handle0, grasp_r, GRIPPER_OPEN, "reach"), 1.0, out)
     here = _move(here, Waypoint(handle0, grasp_r, GRIPPER_CLOSED, "close"), 0.6, out)
     phase = "pull" if task.opens else "push"
-    travel = float(np.linalg.norm(frame.handle_at(q1) - frame.handle_at(q0)))
-    count = max(1, round(max(2.0, 1.875 * travel / MOVE_SPEED) * CONTROL_HZ))
+    count = move_frames(task)
     for k in range(1, count + 1):
-        q = q0 + _min_jerk(k / count) * (q1 - q0)
-        turn = frame.motion(q) @ turn0.T
-        point = frame.handle_at(q) + GRASP_OUT * (frame.motion(q) @ frame.front)
-        out.append(Waypoint(point, turn @ grasp_r, GRIPPER_CLOSED, phase))
+        point, rotation = held_pose(task, flip, q0 + _min_jerk(k / count) * (q1 - q0))
+        out.append(Waypoint(point, rotation, GRIPPER_CLOSED, phase))
     return out + exit_waypoints(out[-1].position, out[-1].rotation)
 
 
@@ -169,7 +189,7 @@ def solve_waypoints(
 
 def plan_articulated(
     kinematics: FrankaKinematics, task: ArticulatedTask, start_qpos: Sequence[float]
-) -> JointPlan:
+) -> tuple[JointPlan, bool]:
     """Solve IK for every frame of the attempt (either finger sense, whichever is reachable).
 
     Args:
@@ -178,7 +198,7 @@ def plan_articulated(
         start_qpos: the arm's joint positions at reset.
 
     Returns:
-        The per-frame commands.
+        The per-frame commands and the finger sense (`flip`) they use.
 
     Raises:
         UnreachableError: no finger sense gives a reachable plan.
@@ -188,7 +208,8 @@ def plan_articulated(
     failure = UnreachableError("approach", math.inf)
     for flip in (False, True):
         try:
-            return solve_waypoints(kinematics, waypoints(task, position, rotation, flip), start)
+            points = waypoints(task, position, rotation, flip)
+            return solve_waypoints(kinematics, points, start), flip
         except UnreachableError as exc:
             failure = exc
     raise failure

@@ -51,6 +51,7 @@ class Station:
 
     base: Pose
     plan: JointPlan
+    flip: bool = False
 
 
 STATION_CLEARANCE = 0.35  # no other object's footprint within this of the robot's base
@@ -83,19 +84,23 @@ def choose_station(task: ArticulatedTask, boxes: Mapping[str, ObjectBox]) -> Sta
         The station, or "no_clear_station" / "unreachable".
     """
     frame = task.frame
-    right = np.array([frame.front[1], -frame.front[0], 0.0])
-    side = float(np.sign(np.dot(frame.handle - frame.origin, right)))
-    shift = 0.15 * side if frame.kind == "revolute" else 0.0
-    clear = [b for b in station_candidates(frame, shift) if _clear(b, boxes, task.object_id)]
+    # A drawer's robot stands before the closed front; an open door's before its outer face.
+    q0 = frame.position_at(task.start_fraction) if frame.kind == "revolute" else frame.lower
+    shift = 0.0
+    if frame.kind == "revolute" and task.opens:  # stand beside the door's sweep
+        right = np.array([frame.front[1], -frame.front[0], 0.0])
+        shift = 0.15 * float(np.sign(np.dot(frame.handle - frame.origin, right)))
+    candidates = station_candidates(frame, q0, shift)
+    clear = [b for b in candidates if _clear(b, boxes, task.object_id)]
     if not clear:
         return "no_clear_station"
     for base in clear:
         kinematics = FrankaKinematics(base.position, base.quat_wxyz)
         try:
-            plan = plan_articulated(kinematics, task, franka.HOME_QPOS)
+            plan, flip = plan_articulated(kinematics, task, franka.HOME_QPOS)
         except UnreachableError:
             continue
-        return Station(base, plan)
+        return Station(base, plan, flip)
     return "unreachable"
 
 

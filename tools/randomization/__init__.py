@@ -46,6 +46,7 @@ from tools.randomization.config import (
     ColorConfig,
     ColorTarget,
     DistractorConfig,
+    JointConfig,
     LightingConfig,
     PhysicsConfig,
     PhysicsTarget,
@@ -57,6 +58,7 @@ from tools.randomization.config import (
     load_bundle_config,
 )
 from tools.randomization.errors import ModelMismatchError, PlacementError, RandomizationError
+from tools.randomization.joints import sample_joints
 from tools.randomization.regions import OrientedBox, PlacementRegion, RegionsFile
 from tools.randomization.sampler import sample_episode_randomization, sample_frame_randomization
 from tools.randomization.samples import (
@@ -65,6 +67,7 @@ from tools.randomization.samples import (
     DistractorSample,
     EpisodeRandomization,
     FrameRandomization,
+    JointSample,
     LightSample,
     ObjectPlacement,
     PhysicsSample,
@@ -122,6 +125,8 @@ __all__ = [
     "DistractorSample",
     "EpisodeRandomization",
     "FrameRandomization",
+    "JointConfig",
+    "JointSample",
     "LightSample",
     "LightingConfig",
     "ModelMismatchError",
@@ -152,6 +157,7 @@ __all__ = [
     "moved_bodies",
     "sample_episode_randomization",
     "sample_frame_randomization",
+    "sample_joints",
     "sample_valid_randomization",
     "settle",
 ]

@@ -148,6 +148,26 @@ class PhysicsConfig(_Frozen):
     targets: tuple[PhysicsTarget, ...] = ()
 
 
+class JointConfig(_Frozen):
+    """Door and drawer positions drawn per episode within each joint's limits."""
+
+    enabled: bool = False
+    frequency: Literal["per_episode"] = "per_episode"
+    open_fraction: Range = Field(
+        default=(0.0, 1.0), description="share of each joint's range drawn from (0 = closed)"
+    )
+    keep_closed: tuple[str, ...] = Field(
+        default=(), description="`<object>/<joint>` keys that start closed (open tasks need it)"
+    )
+
+    @field_validator("open_fraction")
+    @classmethod
+    def _fraction(cls, value: Range) -> Range:
+        if not 0.0 <= value[0] <= value[1] <= 1.0:
+            raise ValueError("must satisfy 0 <= low <= high <= 1")
+        return value
+
+
 class Randomizers(_Frozen):
     """Every randomizer of a policy."""
 
@@ -158,6 +178,7 @@ class Randomizers(_Frozen):
     background_colors: ColorConfig
     camera_jitter: CameraJitterConfig | None
     physics: PhysicsConfig
+    joints: JointConfig = Field(default_factory=JointConfig)
 
 
 class TaskSpec(_Frozen):

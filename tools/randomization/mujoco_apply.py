@@ -17,10 +17,12 @@ from tools.randomization.samples import (
     DistractorSample,
     EpisodeRandomization,
     FrameRandomization,
+    JointSample,
     LightSample,
     PhysicsSample,
 )
 from tools.sim import LoadedScene, LoaderOptions, ObjectHandle, load_scene_model
+from tools.sim.usd_layout import JOINTS_SCOPE
 
 # tools.sim.usd_completion gives each distant light this diffuse colour at the stage's intensity.
 NOMINAL_LIGHT_DIFFUSE = 0.6
@@ -217,6 +219,31 @@ def _apply_appearance(
         model.cam_quat[index] = camera.pose.rotation_wxyz
 
 
+def _apply_joints(
+    samples: tuple[JointSample, ...],
+    model: mujoco.MjModel,
+    data: mujoco.MjData,
+    name_map: Mapping[str, ObjectHandle],
+) -> None:
+    """Set each sampled joint's position (at rest) in a model loaded from the scene stage.
+
+    Joint names are their prim paths (`<object prim>/Joints/<joint>`), as the USD importer
+    names them; positions are clipped to the model's joint range.
+
+    Raises:
+        ModelMismatchError: a sampled joint is not in the model.
+        KeyError: a sample names an object `name_map` lacks.
+    """
+    for sample in samples:
+        name = f"{name_map[sample.object_id].prim_path}/{JOINTS_SCOPE}/{sample.joint}"
+        joint = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name)
+        if joint < 0:
+            raise ModelMismatchError("joint", name)
+        lo, hi = model.jnt_range[joint]
+        data.qpos[model.jnt_qposadr[joint]] = float(np.clip(sample.position, lo, hi))
+        data.qvel[model.jnt_dofadr[joint]] = 0.0
+
+
 def apply_frame_to_mujoco(frame: FrameRandomization, model: mujoco.MjModel) -> None:
     """Set one frame's light, colours and camera (no state change, no mj_forward needed).
 
@@ -268,5 +295,6 @@ def apply_to_mujoco(
     for kept in randomization.kept_at_rest:  # back to rest, wherever an earlier sample put it
         body = _id(model, mujoco.mjtObj.mjOBJ_BODY, "body", name_map[kept.object_id].prim_path)
         _set_free_pose(model, data, body, kept.pose.position, kept.pose.rotation_wxyz)
+    _apply_joints(randomization.joints, model, data, name_map)
     _apply_appearance(model, randomization.light, randomization.colors, randomization.camera)
     mujoco.mj_forward(model, data)

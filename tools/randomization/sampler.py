@@ -14,6 +14,7 @@ from tools.randomization.config import (
     LightingConfig,
     PhysicsConfig,
 )
+from tools.randomization.joints import sample_joints
 from tools.randomization.layout import distractor_name
 from tools.randomization.lighting import distant_light_direction, kelvin_to_rgb
 from tools.randomization.samples import (
@@ -41,7 +42,7 @@ from tools.rotations import quat_multiply, random_small_rotation
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
 
 _FREE_ROLES = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)
-_STREAMS = 6  # layout, light, object colours, background colours, camera, physics
+_STREAMS = 7  # layout, light, object colours, background colours, camera, physics, joints
 
 
 def _vec3(values: np.ndarray) -> Vec3:
@@ -248,7 +249,8 @@ def sample_episode_randomization(
     Raises:
         KeyError: the config names an object the manifest lacks.
     """
-    layout_rng, light_rng, color_rng, background_rng, camera_rng, physics_rng = rng.spawn(_STREAMS)
+    streams = rng.spawn(_STREAMS)  # a new stream goes last: earlier ones keep their values
+    layout_rng, light_rng, color_rng, background_rng, camera_rng, physics_rng = streams[:6]
     r = config.randomizers
     placements, kept_at_rest, distractors = _layout(config, manifest, layout_rng)
     light = _light(r.lighting, light_rng) if r.lighting and r.lighting.enabled else None
@@ -261,6 +263,7 @@ def sample_episode_randomization(
         else None
     )
     physics = _physics(r.physics, physics_rng) if r.physics.enabled else ()
+    joints = sample_joints(r.joints, manifest, streams[6]) if r.joints.enabled else ()
     return EpisodeRandomization(
         scene_id=config.scene_id,
         policy=config.policy,
@@ -272,6 +275,7 @@ def sample_episode_randomization(
         colors=colors,
         camera=camera,
         physics=physics,
+        joints=joints,
     )
 
 

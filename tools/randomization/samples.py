@@ -96,6 +96,15 @@ class PhysicsSample(_Frozen):
     dynamic_friction: float = Field(ge=0)
 
 
+class JointSample(_Frozen):
+    """A door or drawer joint's position at the start of the episode."""
+
+    object_id: str
+    joint: str = Field(description="the manifest joint name")
+    open_fraction: float = Field(ge=0, le=1, description="0 closed, 1 fully open")
+    position: float = Field(description="radians (revolute) or metres (prismatic)")
+
+
 class FrameRandomization(_Frozen):
     """Values of the per-frame randomizers (None / empty: not randomized per frame)."""
 
@@ -120,6 +129,7 @@ class EpisodeRandomization(_Frozen):
     colors: tuple[ColorSample, ...] = ()
     camera: CameraSample | None = None
     physics: tuple[PhysicsSample, ...] = ()
+    joints: tuple[JointSample, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready values (tuples become lists)."""

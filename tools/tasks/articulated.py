@@ -23,7 +23,7 @@ from tools.tasks.skills import CLOSE_DOOR, CLOSE_DRAWER, OPEN_DOOR, OPEN_DRAWER,
 
 OPEN_MIN_FRACTION: Final = 0.6  # an open task succeeds at >= 60 % of the joint's range
 CLOSED_MAX_FRACTION: Final = 0.05  # a close task succeeds at <= 5 %
-CLOSE_START_FRACTION: Final = 0.75  # where a close task's joint starts
+CLOSE_START_FRACTION: Final = 0.7  # where a close task's joint starts (open by the judge's rule)
 MIN_SLIDE_M: Final = 0.1  # shorter runners are not worth a task (60 % is a few centimetres)
 MIN_SWING_RAD: Final = math.radians(45.0)
 HANDLE_Z_RANGE: Final = (0.15, 1.05)  # handle heights a floor-standing Panda reaches sideways
@@ -228,26 +228,33 @@ def _label(obj: SceneObject) -> str:
     return obj.semantics.label.replace("_", " ").strip().lower()
 
 
-def station_candidates(frame: JointFrame, opens_towards: float) -> list[Pose]:
-    """Robot base poses on the floor in front of the handle, facing the furniture.
+def station_candidates(frame: JointFrame, q: float, opens_towards: float) -> list[Pose]:
+    """Robot base poses on the floor in front of the handle at joint position `q`, facing it.
 
     Args:
         frame: the joint.
-        opens_towards: sideways shift (metres, along the front's "right") that moves the base
-            out of a door's sweep; 0 for drawers.
+        q: the joint position the handle is grasped at. An open door's handle faces sideways,
+            so stations face both the door's outer face and the carcass's front.
+        opens_towards: sideways shift (metres, along the front's "right") tried first: it
+            moves the base out of a door's sweep; 0 for drawers.
 
     Returns:
-        Candidate poses, nearest first (the caller keeps the first whose motion is reachable).
+        Candidate poses, likeliest first (the caller keeps the first whose motion is reachable).
     """
-    front = np.array([frame.front[0], frame.front[1], 0.0])
-    front /= np.linalg.norm(front)
-    right = np.array([front[1], -front[0], 0.0])
-    yaw = math.atan2(-front[1], -front[0])
-    half = math.sin(yaw / 2), math.cos(yaw / 2)
-    quat = (half[1], 0.0, 0.0, half[0])
+    handle = frame.handle_at(q)
+    faces = [frame.motion(q) @ frame.front]
+    if frame.kind == "revolute" and q != frame.lower:
+        faces.append(frame.front)
+    laterals = dict.fromkeys((opens_towards, 0.0, 0.15, -0.15, 0.3, -0.3))
     out = []
-    for standoff in (0.7, 0.8, 0.6, 0.9):
-        for lateral in (opens_towards, 0.0, 1.5 * opens_towards):
-            xy = frame.handle[:2] + standoff * front[:2] + lateral * right[:2]
-            out.append(Pose.of((float(xy[0]), float(xy[1]), 0.0), quat))
+    for normal in faces:
+        front = np.array([normal[0], normal[1], 0.0])
+        front /= np.linalg.norm(front)
+        right = np.array([front[1], -front[0], 0.0])
+        yaw = math.atan2(-front[1], -front[0])
+        quat = (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
+        for standoff in (0.7, 0.6, 0.8):
+            for lateral in laterals:
+                xy = handle[:2] + standoff * front[:2] + lateral * right[:2]
+                out.append(Pose.of((float(xy[0]), float(xy[1]), 0.0), quat))
     return out
