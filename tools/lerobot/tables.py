@@ -147,8 +147,13 @@ class DataFileWriter:
             path = self._root / data_path(chunk, file)
             path.parent.mkdir(parents=True, exist_ok=True)
             self._sink = pa.OSFile(str(path), "wb")
+            codecs = _compression(self._schema)
             self._writer = pq.ParquetWriter(
-                self._sink, self._schema, compression=_compression(self._schema)
+                self._sink,
+                self._schema,
+                compression=codecs,
+                # a layer's thousands of distinct values only cost a dictionary attempt
+                use_dictionary=[leaf for leaf, codec in codecs.items() if codec != "zstd"],
             )
             self._current = (chunk, file)
             self._next = next_chunk_file(chunk, file, self._chunks_size)
