@@ -97,3 +97,14 @@ def test_a_marker_that_cannot_be_written_never_hides_the_error(monkeypatch):
         write_failure_marker(bucket=None, scene_id="../up", job_name="x", error=RuntimeError())
         is None
     )
+
+
+def test_every_jobs_name_maps_to_its_step():
+    """Each registered step is found by its Cloud Run job name and by its own name; anything
+    else keeps its name (the marker is then named after it)."""
+    from tools.steps import registered_steps
+    from tools.workflow.failure_markers import step_name
+
+    for spec in registered_steps().values():
+        assert step_name(spec.job) == step_name(spec.name) == spec.name
+    assert step_name("backfill-job") == "backfill-job"

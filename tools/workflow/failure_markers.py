@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib.metadata import entry_points
 from typing import Any
 
 from tools import markers
 from tools.config import JobSettings, load_settings
-from tools.steps import registered_steps
+from tools.steps import ENTRY_POINT_GROUP
 from tools.storage import open_storage
 from tools.structured_logging import get_logger
 
@@ -68,8 +69,13 @@ def write_failure_marker(
 
 
 def step_name(job_name: str) -> str:
-    """The registered step a Cloud Run job name (or step name) stands for; else `job_name`."""
-    for spec in registered_steps().values():
-        if job_name in (spec.name, spec.job):
-            return spec.name
+    """The registered step a Cloud Run job name (or step name) stands for; else `job_name`.
+
+    Read from the step entry points' names and packages (`simready = "simready_job.step:STEP"`
+    for job `simready-job`), without importing any job: a failing job must not fail again here.
+    """
+    package = job_name.replace("-", "_")
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if job_name == entry.name or package == entry.module.split(".")[0]:
+            return entry.name
     return job_name
