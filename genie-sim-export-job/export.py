@@ -16,6 +16,7 @@ import numpy as np
 import trimesh
 
 from genie_sim_export_job.aligned_usd import AlignedPhysics, write_aligned_usd
+from genie_sim_export_job.articulated import add_articulation
 from genie_sim_export_job.asset_index import asset_index, file_hashes
 from genie_sim_export_job.background import write_background
 from genie_sim_export_job.grasps import GraspParams, sample_grasps
@@ -108,14 +109,11 @@ def _write_object(
     if grasps is not None and has_grasps:
         write_grasp_pickle(out / fmt.interaction_dir(dir_name) / fmt.GRASP_POSE_FILE, grasps)
     size = aligned.bounds[1] - aligned.bounds[0]
-    write_json(
-        out / fmt.object_dir(dir_name) / fmt.OBJECT_PARAMETERS,
-        object_parameters(obj, fmt.prim_safe(obj.id), size, mass, dynamic),
-    )
-    write_json(
-        out / fmt.interaction_dir(dir_name) / fmt.INTERACTION_JSON,
-        interaction(aligned, has_grasps),
-    )
+    parameters = object_parameters(obj, fmt.prim_safe(obj.id), size, mass, dynamic)
+    elements = interaction(aligned, has_grasps)
+    add_articulation(obj, offset, parameters, elements)
+    write_json(out / fmt.object_dir(dir_name) / fmt.OBJECT_PARAMETERS, parameters)
+    write_json(out / fmt.interaction_dir(dir_name) / fmt.INTERACTION_JSON, elements)
     return (len(grasps) if grasps is not None else 0), aligned
 
 
@@ -169,6 +167,7 @@ def _write_export(scene_dir: Path, out: Path, options: ExportOptions) -> ExportS
             object_name(manifest, oid),
             (float(half[0]), float(half[1]), float(half[2])),
             float(support[2]),
+            articulated=obj.articulation is not None,
         )
     tasks: list[ExportTask] = []
     for task in selection.tasks:

@@ -16,6 +16,7 @@ from genie_sim_export_job.workspaces import (
     workspace_config,
 )
 from tools.geniesim_format import GenieSimRobot
+from tools.geniesim_format.articulation import IS_ARTICULATED
 from tools.geniesim_format.assets import (
     RECORDING_FPS,
     background_dir,
@@ -39,6 +40,7 @@ class ExportedObject:
         name: its English name (also used as the Chinese name: no translation is available).
         half_size: half extents of Aligned.usd (its origin is the box centre).
         support_z: height of its support point above its centre (where things put on it land).
+        articulated: it has doors or drawers (`is_articulated`, read by Genie Sim's layout).
     """
 
     object_id: str
@@ -49,6 +51,7 @@ class ExportedObject:
     name: str
     half_size: tuple[float, float, float]
     support_z: float
+    articulated: bool = False
 
     def entry(self) -> dict[str, Any]:
         """The object's entry in `objects.*`."""
@@ -59,7 +62,7 @@ class ExportedObject:
             "mass": round(self.mass_kg, 6),
             "english_semantic_name": [self.name],
             "chinese_semantic_name": [self.name],
-        }
+        } | ({IS_ARTICULATED: True} if self.articulated else {})
 
     def checked(self) -> CheckedObject:
         """What the stage checkers and task metric need of it."""
