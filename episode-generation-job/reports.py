@@ -147,6 +147,9 @@ def write_preview(scene_dir: Path, dataset: Path, episodes: int) -> Path | None:
     with av.open(str(out), "w") as container:
         stream = container.add_stream("libx264", rate=Fraction(FPS))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        # x264's cpu-independent mode, as the dataset writer's (tools/lerobot/video.py): without
+        # it about 1 encode in 30 varies: a Cloud Run preview differed from a local run's.
+        stream.options = {"x264-params": "cpu-independent=1"}
         for image in clips:
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 container.mux(packet)
