@@ -51,7 +51,7 @@ def check_frames(
         if length is not None and values.shape[0] != length:
             raise FeatureError(f"frames.{name}", f"{values.shape[0]} frames, others {length}")
         length = values.shape[0]
-        columns[name] = values.astype(spec.dtype)
+        columns[name] = values.astype(spec.dtype, copy=False)
     return columns, length
 
 

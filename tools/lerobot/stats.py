@@ -21,7 +21,7 @@ from tools.lerobot.format import QUANTILES, STAT_NAMES, stats_column
 
 FeatureStats = dict[str, npt.NDArray[Any]]
 PIXEL_STRIDE = 2
-LAYER_STRIDE = 3
+LAYER_STRIDE = 7
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
 
 
@@ -52,12 +52,27 @@ def vector_stats(values: npt.NDArray[Any], *, integer: bool = False) -> FeatureS
 
 
 def layer_stats(values: npt.NDArray[Any]) -> FeatureStats:
-    """Statistics of a per-pixel layer (T, H * W) over an episode, pooled over its pixels
-    (every LAYER_STRIDE-th, an odd stride so rows are not sampled in one column) into shape
-    (1,), count [T]; per-pixel statistics would put H * W numbers per statistic in stats.json."""
-    sample = np.asarray(values)[:, ::LAYER_STRIDE].reshape(-1, 1)
-    stats = vector_stats(sample, integer=True)
-    stats["count"] = np.array([values.shape[0]], dtype=np.int64)
+    """Statistics of a per-pixel uint16 layer (T, H * W) over an episode, pooled over all its
+    pixels into shape (1,), count [T]; per-pixel statistics would put H * W numbers per
+    statistic in stats.json. min and max are exact; mean, std and quantiles come from a
+    65,536-bin histogram of every LAYER_STRIDE-th pixel (a prime stride, so rows are not
+    sampled in one column), as the image statistics sample a grid."""
+    flat = np.asarray(values).reshape(-1)
+    counts = np.bincount(flat[::LAYER_STRIDE], minlength=65536).astype(np.float64)
+    levels = np.arange(counts.size, dtype=np.float64)
+    total = counts.sum()
+    mean = float(levels @ counts / total)
+    cumulative = np.cumsum(counts)
+    stats: FeatureStats = {
+        "min": np.array([flat.min()], dtype=np.int64),
+        "max": np.array([flat.max()], dtype=np.int64),
+        "mean": np.array([mean]),
+        "std": np.array([float(np.sqrt(((levels - mean) ** 2) @ counts / total))]),
+        "count": np.array([values.shape[0]], dtype=np.int64),
+    }
+    for name, q in QUANTILES.items():
+        rank = min(int(np.searchsorted(cumulative, q * total, side="left")), counts.size - 1)
+        stats[name] = np.array([float(rank)])
     return stats
 
 
