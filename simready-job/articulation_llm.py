@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from simready_job import articulation_priors as pri
 from simready_job.articulation_facade import FrontFrame
 from simready_job.articulation_layout import PartPlan, split_span
-from tools.llm_client.recorded import RecordedAsker
+from tools.llm_client.recorded import AnswerModel, RecordedAsker
 
 RECORD_NAME = "articulation_llm.json"  # under assets/<object_id>/
 MIN_DOOR_WIDTH_M = 0.25
@@ -28,10 +28,8 @@ SYSTEM = (
 )
 
 
-class LayoutGuess(BaseModel):
+class LayoutGuess(AnswerModel):
     """What the model must answer; `clamp_layout` makes it fit the facade."""
-
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     doors: int = Field(ge=0, le=20)
     drawers: int = Field(ge=0, le=20)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from simready_job.material_priors import PriorTable, normalize_name
 from simready_job.physics_model import mass_bounds
-from tools.llm_client.recorded import RecordedAsker
+from tools.llm_client.recorded import AnswerModel, RecordedAsker
 
 RECORD_NAME = "physics_llm.json"  # under assets/<object_id>/: the answer reused by reruns
 PRIOR_MASS_FACTOR = 4.0  # an LLM mass may differ from the prior's by this factor at most
@@ -20,10 +20,8 @@ SYSTEM = (
 )
 
 
-class PhysicsGuess(BaseModel):
+class PhysicsGuess(AnswerModel):
     """What the model must answer; plausibility is enforced afterwards by `clamp_guess`."""
-
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     material: str = Field(min_length=1, max_length=64)
     mass_kg: float = Field(gt=0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from tools.errors import PipelineError
 from tools.llm_client.client import LLMClient
@@ -20,7 +20,15 @@ from tools.structured_logging import get_logger
 
 log = get_logger("llm_client.recorded")
 
-M = TypeVar("M", bound=BaseModel)
+
+class AnswerModel(BaseModel):
+    """Base of a recorded answer's model: keys the model adds are ignored, NaN and Inf refused
+    (an answer is validated again when read back from its record)."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+M = TypeVar("M", bound=AnswerModel)
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class RecordedAsker:
         return RecordedAnswer(answer.value, source, False)
 
 
-def _read_record(path: Path, schema: type[BaseModel]) -> dict[str, Any] | None:
+def _read_record(path: Path, schema: type[AnswerModel]) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
         schema.model_validate(data["answer"])
