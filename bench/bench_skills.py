@@ -2,7 +2,8 @@
 
 Usage:
     python bench/bench_skills.py [--scenes kitchen:41,office:42,...] [--profiles fast,realistic]
-                                 [--episodes N] [--workdir DIR] [--json PATH] [--reuse]
+                                 [--robots franka_panda,xarm6] [--episodes N] [--workdir DIR]
+                                 [--json PATH] [--reuse]
 
 For each (environment, seed, profile): generate the mock scene, run the pipeline through
 `episodes` without cameras (bench_episode_truth's runner: `--validate`, MIN_SUCCESS_RATE 0),
@@ -13,10 +14,13 @@ then print
 - attempts, successes, rate and failure reasons from `reports/episodes_summary.json`;
 - false successes: kept episodes the independent dataset-only check of bench_episode_truth
   refuses (must be 0).
-Seeds are printed; pick ones nobody tuned on. Run it on two trees (before/after) to compare;
-`--from DIR` copies the scenes another run built there and reruns only the episodes step, so
-both trees judge the same simready/usd/replicator outputs (and the bench takes minutes, not
-an hour, on a busy machine).
+With several `--robots` each scene is built once (with the first robot) and copied for the
+others, whose episodes step runs with `ROBOT=<robot>`; a summary per environment and robot
+follows (tasks, skills, attempts, successes, failure reasons, episodes per hour of the step's
+wall time). Seeds are printed; pick ones nobody tuned on. Run it on two trees (before/after)
+to compare; `--from DIR` copies the scenes another run built there and reruns only the
+episodes step, so both trees judge the same simready/usd/replicator outputs (and the bench
+takes minutes, not an hour, on a busy machine).
 """
 
 from __future__ import annotations
@@ -43,13 +47,15 @@ _spec.loader.exec_module(truth)
 DEFAULT_SCENES = ",".join(f"{e}:{s}" for e in truth.ENVIRONMENTS for s in (41, 42, 43))
 
 
-def derived_tasks(scene: Path) -> list[dict[str, str]]:
-    """The tasks the episodes step derives on a built scene (id and skill of each)."""
+def derived_tasks(scene: Path, robot: str = "franka_panda") -> list[dict[str, str]]:
+    """The tasks the episodes step derives on a built scene with `robot` (id and skill)."""
     from episode_generation_job.job import bundle_config
     from episode_generation_job.settings import EpisodeSettings
     from episode_generation_job.shard_work import _open_session
 
-    settings = EpisodeSettings(CAMERAS="", MAX_TASKS=64, SCENE_ID=scene.name, SCENE_DIR=scene)
+    settings = EpisodeSettings(
+        CAMERAS="", MAX_TASKS=64, SCENE_ID=scene.name, SCENE_DIR=scene, ROBOT=robot
+    )
     session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
     try:
         return [
@@ -81,11 +87,12 @@ def run_scene(
     episodes: int,
     reuse: bool,
     built: Path | None = None,
+    robot: str = "franka_panda",
 ) -> dict[str, Any]:
     """Generate (or copy from `built`), run the episodes step, count tasks, re-judge a scene."""
     scene_id = f"{env}_{seed}_{profile}"
     scene = workdir / scene_id
-    out: dict[str, Any] = {"scene": scene_id}
+    out: dict[str, Any] = {"scene": scene_id, "env": env, "robot": robot}
     if built is not None and not scene.exists():
         _copy_built(built / scene_id, scene)
     if not (reuse and (scene / "bench_run.log").exists()):
@@ -96,7 +103,9 @@ def run_scene(
                  "--profile", profile],
                 check=True, capture_output=True,
             )  # fmt: skip
-        settings = {"NUM_EPISODES": str(episodes), "CAMERAS": "", "MIN_SUCCESS_RATE": "0"}
+        settings = {
+            "NUM_EPISODES": str(episodes), "CAMERAS": "", "MIN_SUCCESS_RATE": "0", "ROBOT": robot
+        }  # fmt: skip
         started = time.monotonic()
         run = subprocess.run(
             [sys.executable, "-m", "tools.run_local_pipeline", "--scene-dir", str(scene),
@@ -106,16 +115,48 @@ def run_scene(
         (scene / "bench_run.log").write_text(run.stdout + run.stderr)
         out["seconds"] = round(time.monotonic() - started, 1)
     try:
-        tasks = derived_tasks(scene)
+        tasks = derived_tasks(scene, robot)
     except Exception as exc:  # a scene without tasks is a figure, not a crash
         tasks = []
         out["task_error"] = str(exc).splitlines()[0][:120]
     out["tasks"] = len(tasks)
     out["skills"] = dict(Counter(t["skill"] for t in tasks))
-    if not (scene / "reports/episodes_summary.json").exists():
+    summary_path = scene / "reports/episodes_summary.json"
+    if not summary_path.exists():
         out["error"] = truth._failure(scene)
         return out
-    return truth._judge_scene(scene, out)
+    summary = json.loads(summary_path.read_text())
+    out["step_wall_s"] = summary.get("wall_seconds")
+    out["attempt_s"] = summary.get("attempt_seconds")
+    judged: dict[str, Any] = truth._judge_scene(scene, out)
+    return judged
+
+
+def _print_by_robot(results: list[dict[str, Any]]) -> None:
+    """Per environment and robot: tasks, skills, attempts, successes, reasons, episodes/hour."""
+    print(f"{'env':<10}{'robot':<14}{'scenes':>7}{'tasks':>6}{'att':>5}{'succ':>6}{'rate':>6}"
+          f"{'ep/h':>7}  skills | failure reasons")  # fmt: skip
+    keys = sorted({(r["env"], r["robot"]) for r in results})
+    for env, robot in keys:
+        rows = [r for r in results if (r["env"], r["robot"]) == (env, robot)]
+        ran = [r for r in rows if "error" not in r]
+        att = sum(r["attempts"] for r in ran)
+        succ = sum(r["successes"] for r in ran)
+        wall = sum(r.get("step_wall_s") or 0.0 for r in ran)
+        reasons: Counter[str] = Counter()
+        skills: Counter[str] = Counter()
+        for r in rows:
+            reasons.update(r.get("reasons", {}))
+            skills.update(r.get("skills", {}))
+            if "error" in r:
+                reasons["step_failed"] += 1
+        per_hour = f"{3600 * succ / wall:.0f}" if wall else "-"
+        print(
+            f"{env:<10}{robot:<14}{len(rows):>7}{sum(r['tasks'] for r in rows):>6}{att:>5}"
+            f"{succ:>6}{succ / att if att else 0:>6.0%}{per_hour:>7}  "
+            f"{','.join(f'{k}:{v}' for k, v in sorted(skills.items())) or '-'} | "
+            f"{', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or '-'}"
+        )
 
 
 def _print(results: list[dict[str, Any]]) -> None:
@@ -123,13 +164,14 @@ def _print(results: list[dict[str, Any]]) -> None:
     print(head + "  skills | failures")
     for r in results:
         skills = ",".join(f"{k}:{v}" for k, v in sorted(r.get("skills", {}).items())) or "-"
+        label = f"{r['scene']} {r.get('robot', '')[:6]}"
         if "error" in r:
-            print(f"{r['scene']:<24}{r['tasks']:>6}  -- {skills} | {r['error'][:80]}")
+            print(f"{label:<24}{r['tasks']:>6}  -- {skills} | {r['error'][:80]}")
             continue
         rate = r["successes"] / r["attempts"] if r["attempts"] else 0.0
         reasons = ", ".join(f"{k} {v}" for k, v in r["reasons"].items()) or "-"
         print(
-            f"{r['scene']:<24}{r['tasks']:>6}{r['attempts']:>5}{r['successes']:>6}{rate:>6.0%}"
+            f"{label:<24}{r['tasks']:>6}{r['attempts']:>5}{r['successes']:>6}{rate:>6.0%}"
             f"{r['false_successes']:>6}  {skills} | {reasons}"
         )
         for line in r["false_detail"]:
@@ -140,10 +182,10 @@ def _print(results: list[dict[str, Any]]) -> None:
         att = sum(r["attempts"] for r in ran)
         succ = sum(r["successes"] for r in ran)
         with_tasks = sum(r["tasks"] > 0 for r in rows)
-        skills = sorted({s for r in rows for s in r.get("skills", {})})
+        seen = sorted({s for r in rows for s in r.get("skills", {})})
         print(
             f"{profile}: {with_tasks}/{len(rows)} scenes with tasks, "
-            f"{sum(r['tasks'] for r in rows)} tasks, skills {skills}, {succ}/{att} attempts "
+            f"{sum(r['tasks'] for r in rows)} tasks, skills {seen}, {succ}/{att} attempts "
             f"succeeded ({succ / att if att else 0:.0%}), "
             f"{sum(r.get('false_successes', 0) for r in ran)} false successes"
         )
@@ -153,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenes", default=DEFAULT_SCENES, help="env:seed,...")
     parser.add_argument("--profiles", default="fast", help="fast,realistic")
+    parser.add_argument("--robots", default="franka_panda", help="ROBOT values, comma-separated")
     parser.add_argument("--episodes", type=int, default=8, help="NUM_EPISODES per scene")
     parser.add_argument("--workdir", type=Path, help="keep scenes here (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
@@ -161,17 +204,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_skills_"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"scenes {args.scenes} profiles {args.profiles} in {workdir}", flush=True)
+    robots = args.robots.split(",")
+    print(f"scenes {args.scenes} profiles {args.profiles} robots {robots} in {workdir}", flush=True)
     results = []
     for profile in args.profiles.split(","):
         for item in args.scenes.split(","):
             env, seed = item.split(":")
-            result = run_scene(
-                env, int(seed), profile, workdir, args.episodes, args.reuse, args.built
-            )
-            results.append(result)
-            print(json.dumps({k: v for k, v in result.items() if k != "false_detail"}), flush=True)
+            for index, robot in enumerate(robots):
+                # Several robots: one folder each; the first builds, the others copy its scene.
+                where = workdir / robot if len(robots) > 1 else workdir
+                where.mkdir(parents=True, exist_ok=True)
+                built = args.built if index == 0 else workdir / robots[0]
+                result = run_scene(
+                    env, int(seed), profile, where, args.episodes, args.reuse, built, robot
+                )
+                results.append(result)
+                shown = {k: v for k, v in result.items() if k != "false_detail"}
+                print(json.dumps(shown), flush=True)
     _print(results)
+    if len(robots) > 1:
+        _print_by_robot(results)
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 1 if sum(r.get("false_successes", 0) for r in results) else 0

@@ -9,7 +9,12 @@ from typing import Any, Final
 
 from episode_generation_job.backends.base import CONTROL_HZ
 from episode_generation_job.episode_layout import shard_dir
-from episode_generation_job.rollout import ENV_STATE_NAMES, STATE_NAMES, EpisodeRecord
+from episode_generation_job.rollout import (
+    ENV_STATE_NAMES,
+    STATE_NAMES,
+    EpisodeRecord,
+    state_names,
+)
 from episode_generation_job.run_fingerprint import RunFingerprint
 from tools.lerobot import (
     FeatureSpec,
@@ -19,8 +24,8 @@ from tools.lerobot import (
     open_dataset,
     published_datasets,
 )
+from tools.robots import FRANKA_PANDA, RobotDescription
 from tools.scene_layout import LEROBOT_DIR, SCENE_USD_PATH
-from tools.sim.robots.franka.constants import ROBOT_TYPE
 
 EPISODE_KEY: Final = "episode_key"  # extra episode column: the slot the episode fills
 FPS: Final = CONTROL_HZ
@@ -32,7 +37,20 @@ FEATURES: Final = {
     "observation.environment_state": FeatureSpec(
         dtype="float32", shape=(14,), names=list(ENV_STATE_NAMES)
     ),
-}
+}  # the Panda's; `features(robot)` for any arm
+
+
+def features(robot: RobotDescription) -> dict[str, FeatureSpec]:
+    """The data features of episodes recorded with `robot`: its joints plus the gripper."""
+    if robot == FRANKA_PANDA:
+        return dict(FEATURES)
+    names = state_names(len(robot.arm_lower))
+    actions = [f"{n}.target" for n in names]
+    return {
+        "observation.state": FeatureSpec(dtype="float32", shape=(len(names),), names=list(names)),
+        "action": FeatureSpec(dtype="float32", shape=(len(names),), names=actions),
+        "observation.environment_state": FEATURES["observation.environment_state"],
+    }
 
 
 def video_key(camera: str) -> str:
@@ -71,7 +89,11 @@ def dataset_provenance(scene_dir: Path, run: RunFingerprint, seed: int) -> Prove
 
 
 def open_part(
-    root: Path, provenance: Provenance, cameras: Sequence[str], codec: str
+    root: Path,
+    provenance: Provenance,
+    cameras: Sequence[str],
+    codec: str,
+    robot: RobotDescription = FRANKA_PANDA,
 ) -> LeRobotDatasetWriter:
     """A writer for one part dataset.
 
@@ -80,12 +102,19 @@ def open_part(
         provenance: backend, seed, scene hash.
         cameras: camera names recorded as videos.
         codec: "libsvtav1" or "h264".
+        robot: the arm recorded (robot_type, state and action features).
 
     Returns:
         The writer (use as a context manager).
     """
     return LeRobotDatasetWriter(
-        root, FPS, ROBOT_TYPE, FEATURES, [video_key(c) for c in cameras], provenance, codec
+        root,
+        FPS,
+        robot.robot_type,
+        features(robot),
+        [video_key(c) for c in cameras],
+        provenance,
+        codec,
     )
 
 

@@ -1,4 +1,4 @@
-"""One loaded scene ready for attempts: backend, Panda kinematics, rest state and task list."""
+"""One loaded scene ready for attempts: backend, arm kinematics, rest state and task list."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from episode_generation_job.rollout import (
     run_episode,
 )
 from tools.errors import InputError
+from tools.robots import RobotDescription
 from tools.scene_layout import MANIFEST_PATH
 from tools.scene_manifest import SceneManifest, SimRole
-from tools.sim.robots.franka import FrankaKinematics
-from tools.sim.robots.franka import constants as franka
+from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rims import RimGeometry, load_rim
 from tools.tasks.task_specifier import (
+    ArmLimits,
     Phraser,
     PickPlaceTask,
     derive_tasks,
@@ -66,6 +67,12 @@ def scene_rims(scene_dir: Path | None, manifest: SceneManifest) -> dict[str, Rim
     return rims
 
 
+def arm_limits(robot: RobotDescription) -> ArmLimits:
+    """What makes a task feasible for `robot`: its grasp width, reach and goal band."""
+    reach = (robot.min_reach_m, robot.reach_radius_m - 0.05)
+    return ArmLimits(robot.max_grasp_width_m, reach, robot.goal_band_m)
+
+
 def _replay_recorder(backend: SimBackend, bundle: BundleConfig | None) -> ReplayRecorder | None:
     """The replay recorder of a MuJoCo backend, imported only then (no MuJoCo in the Isaac
     Sim image); other engines record no replay state."""
@@ -77,7 +84,7 @@ def _replay_recorder(backend: SimBackend, bundle: BundleConfig | None) -> Replay
 
 
 class EpisodeSession:
-    """Owns a backend with its scene, the Panda kinematics and the scene's tasks.
+    """Owns a backend with its scene, its arm's kinematics and the scene's tasks.
 
     Args:
         backend: the loaded scene with its robot.
@@ -106,17 +113,16 @@ class EpisodeSession:
         # Before anything randomizes the model: replay records are diffs against it.
         self.replay = _replay_recorder(backend, self.randomizer.bundle)
         base = backend.robot_base
-        self.kinematics = FrankaKinematics(base.position, base.quat_wxyz)
+        robot = backend.robot
+        self.kinematics = ArmKinematics(robot, base.position, base.quat_wxyz)
         free = backend.free_objects()
         backend.reset(
             EpisodeInit(
-                {o: backend.object_pose(o) for o in free},
-                franka.HOME_QPOS,
-                franka.GRIPPER_MAX_WIDTH,
+                {o: backend.object_pose(o) for o in free}, robot.home_qpos, robot.open_width
             )
         )
         for _ in range(_SETTLE_FRAMES):
-            backend.step(franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH)
+            backend.step(robot.home_qpos, robot.open_width)
         self.rest_poses = {o: backend.object_pose(o) for o in free}
         self.rest_boxes = backend.object_boxes()
         self.supports = {
@@ -133,14 +139,13 @@ class EpisodeSession:
             phrase=phrase,
             closed=closed_containers(backend, manifest),
             rims=scene_rims(scene_dir, manifest),
+            limits=arm_limits(robot.description),
         )
         # Reachability before trying: keep the tasks whose whole plan has IK solutions at rest.
         self.tasks: list[PickPlaceTask] = [
             t
             for t in candidates
-            if not isinstance(
-                plan_attempt(backend, self.kinematics, t, franka.GRIPPER_MAX_WIDTH), str
-            )
+            if not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
         ]
         if not self.tasks:
             raise InputError(
@@ -175,7 +180,7 @@ class EpisodeSession:
             self.backend, self.kinematics, task, self.rest, seed, render=render
         )
         if isinstance(conditions, str):
-            record = refused_record(task, conditions)
+            record = refused_record(task, conditions, self.kinematics.robot.dof)
         else:
             record = run_episode(
                 self.backend,

@@ -35,8 +35,10 @@ from tools.lerobot.reader import EpisodeTables
 from tools.lerobot.tables import column_to_numpy
 from tools.provenance import sha256_file
 from tools.randomization.config import DistractorConfig
+from tools.robots import FRANKA_PANDA
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
+from tools.sim.robots.registry import sim_robot
 
 TOLERANCE = 1e-6  # the certificate's target on the same machine and library versions
 
@@ -133,7 +135,8 @@ class Replayer:
         manifest = load_manifest(self.scene_dir)
         usd = self.scene_dir / SCENE_USD_PATH
         scene = scene_from_usd(usd, manifest, distractors, key_light=bool(build["key_light"]))
-        self._backend = MujocoBackend(scene, None)
+        robot = sim_robot(self.contents.info.robot_type or FRANKA_PANDA.robot_type)
+        self._backend = MujocoBackend(scene, None, robot)
         self._build = build
         self._nominal = {k: v.copy() for k, v in model_arrays(self._backend.model).items()}
         self._fingerprint = model_fingerprint(self._backend.model)
@@ -186,15 +189,16 @@ class Replayer:
         backend: MujocoBackend, record: dict[str, Any], actions: NDArray[np.float32]
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Read state and poses, then step, frame by frame, as `rollout.run_episode` does."""
-        state = np.zeros((len(actions), 8), dtype=np.float32)
+        dof = actions.shape[1] - 1  # the arm's joints, then the gripper
+        state = np.zeros((len(actions), dof + 1), dtype=np.float32)
         env = np.zeros((len(actions), 14), dtype=np.float32)
         for i, action in enumerate(actions):
-            state[i, :7] = backend.arm_qpos()
-            state[i, 7] = backend.gripper_width()
+            state[i, :dof] = backend.arm_qpos()
+            state[i, dof] = backend.gripper_width()
             env[i, :7] = backend.object_pose(record["target_id"]).as_array()
             if record["goal_free"]:
                 env[i, 7:] = backend.object_pose(record["goal_id"]).as_array()
-            backend.step(action[:7].tolist(), float(action[7]))
+            backend.step(action[:dof].tolist(), float(action[dof]))
         return state, env
 
     def close(self) -> None:

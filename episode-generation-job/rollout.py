@@ -24,7 +24,7 @@ from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.rim_grasp import plan_rim_grasp
 from episode_generation_job.success import Verdict, judge
-from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.skills import RIM
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
@@ -32,7 +32,14 @@ from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 if TYPE_CHECKING:
     from episode_generation_job.replay_record import ReplayRecorder
 
-STATE_NAMES = (*(f"joint_{i}" for i in range(1, 8)), "gripper_width")
+STATE_NAMES = (*(f"joint_{i}" for i in range(1, 8)), "gripper_width")  # the Panda's
+
+
+def state_names(dof: int) -> tuple[str, ...]:
+    """Names of `observation.state` for an arm of `dof` joints: joints, then the gripper."""
+    return (*(f"joint_{i}" for i in range(1, dof + 1)), "gripper_width")
+
+
 POSE_NAMES = ("x", "y", "z", "qw", "qx", "qy", "qz")
 ENV_STATE_NAMES = tuple(f"target.{n}" for n in POSE_NAMES) + tuple(f"goal.{n}" for n in POSE_NAMES)
 _SURFACE_TOLERANCE = 0.005
@@ -43,8 +50,8 @@ class EpisodeRecord:
     """One attempt: per-frame arrays, images per camera, the verdict and what to keep with it.
 
     Attributes:
-        state: (T, 8) arm joint positions and gripper width.
-        action: (T, 8) arm joint targets and gripper command.
+        state: (T, dof + 1) arm joint positions and gripper width.
+        action: (T, dof + 1) arm joint targets and gripper command.
         environment_state: (T, 14) target pose then goal pose (x, y, z, qw, qx, qy, qz).
         images: camera -> (T, H, W, 3) uint8.
         verdict: success and checks.
@@ -78,9 +85,9 @@ def region_dict(region: GoalRegion) -> dict[str, Any]:
     }
 
 
-def refused_record(task: PickPlaceTask, reason: str) -> EpisodeRecord:
+def refused_record(task: PickPlaceTask, reason: str, dof: int = 7) -> EpisodeRecord:
     """The record of an attempt refused before simulating (no frames, failed verdict)."""
-    empty = np.zeros((0, 8), dtype=np.float32)
+    empty = np.zeros((0, dof + 1), dtype=np.float32)
     return EpisodeRecord(
         empty, empty, np.zeros((0, 14), dtype=np.float32), {}, Verdict(False, reason),
         {"task_id": task.task_id},
@@ -108,13 +115,13 @@ def _goal_pose(
 
 
 def plan_attempt(
-    backend: SimBackend, kinematics: FrankaKinematics, task: PickPlaceTask, gripper: float
+    backend: SimBackend, kinematics: ArmKinematics, task: PickPlaceTask, gripper: float
 ) -> tuple[JointPlan, GoalRegion, ObjectBox, float] | str:
     """Plan a pick and place from the backend's current state.
 
     Args:
         backend: the scene, already reset.
-        kinematics: Panda kinematics at the base pose.
+        kinematics: the arm's kinematics at the base pose.
         task: what to do.
         gripper: the gripper command at the start.
 
@@ -127,10 +134,13 @@ def plan_attempt(
     support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
     obstacles = _obstacles(boxes, task, support_top)
     base = backend.robot_base
+    arm = kinematics.robot.description
     if task.skill == RIM and task.rim is not None:
-        grasp = plan_rim_grasp(target, task.rim, support_top, base.position, base.yaw, obstacles)
+        grasp = plan_rim_grasp(
+            target, task.rim, support_top, base.position, base.yaw, obstacles, robot=arm
+        )
     else:
-        grasp = plan_grasp(target, support_top, base.yaw, obstacles)
+        grasp = plan_grasp(target, support_top, base.yaw, obstacles, robot=arm)
     if grasp is None:
         return "not_graspable"
     region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
@@ -144,7 +154,7 @@ def plan_attempt(
 
 def run_episode(
     backend: SimBackend,
-    kinematics: FrankaKinematics,
+    kinematics: ArmKinematics,
     task: PickPlaceTask,
     init: EpisodeInit,
     *,
@@ -156,7 +166,7 @@ def run_episode(
 
     Args:
         backend: the loaded scene.
-        kinematics: Panda kinematics at the backend's base pose.
+        kinematics: the arm's kinematics at the backend's base pose.
         task: what to do.
         init: initial conditions.
         render: record camera images.
@@ -170,8 +180,9 @@ def run_episode(
     steps_before = backend.physics_steps
     backend.reset(init)
     planned = plan_attempt(backend, kinematics, task, init.gripper_width)
+    dof = kinematics.robot.dof
     if isinstance(planned, str):
-        return refused_record(task, planned)
+        return refused_record(task, planned, dof)
     plan, region, target, grasp_width = planned
     free = set(backend.free_objects())
     start = {oid: backend.object_pose(oid) for oid in free}
@@ -180,8 +191,8 @@ def run_episode(
     # judged state is the dataset's last frame and not a moment right after the release.
     frames = len(plan) + SETTLE_FRAMES
     sampler = WindowSampler(backend, task.target_id, task.goal_id)
-    state = np.zeros((frames, 8), dtype=np.float32)
-    action = np.zeros((frames, 8), dtype=np.float32)
+    state = np.zeros((frames, dof + 1), dtype=np.float32)
+    action = np.zeros((frames, dof + 1), dtype=np.float32)
     env = np.zeros((frames, 14), dtype=np.float32)
     images: dict[str, list[NDArray[np.uint8]]] = {}
     max_lift = 0.0
@@ -190,13 +201,13 @@ def run_episode(
         recorder.begin(task.target_id, task.goal_id, task.goal_id in free)
     for i in range(frames):
         target_pose = backend.object_pose(task.target_id)
-        state[i, :7] = backend.arm_qpos()
-        state[i, 7] = backend.gripper_width()
+        state[i, :dof] = backend.arm_qpos()
+        state[i, dof] = backend.gripper_width()
         env[i, :7] = target_pose.as_array()
         env[i, 7:] = _goal_pose(backend, task, region, free).as_array()
         command = min(i, len(plan) - 1)
-        action[i, :7] = plan.arm[command]
-        action[i, 7] = plan.gripper[command]
+        action[i, :dof] = plan.arm[command]
+        action[i, dof] = plan.gripper[command]
         if render:
             if on_frame is not None:
                 on_frame(i)
@@ -205,7 +216,7 @@ def run_episode(
         max_lift = max(max_lift, target_pose.position[2] - start_z)
         previous = target_pose
         # Step with the recorded float32 action itself, so the dataset replays bit for bit.
-        backend.step(action[i, :7].tolist(), float(action[i, 7]))
+        backend.step(action[i, :dof].tolist(), float(action[i, dof]))
         if i >= frames - WINDOW_FRAMES:
             sampler.sample()
     if recorder is not None:

@@ -27,13 +27,13 @@ from episode_generation_job.settings import EpisodeSettings
 from tools.errors import ConfigError
 from tools.provenance import provenance_record, sha256_file, sha256_tree, tool_versions
 from tools.randomization.layout import config_path
-from tools.robots import FRANKA_PANDA
+from tools.robots import FRANKA_PANDA, RobotDescription, robot_description
 from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
 
 ROBOT_ASSET_KEY = "robot_asset"
 # From the engine-free robot description: importing tools.sim loads mujoco and pxr (seconds),
 # and the job's parent computes the fingerprint before its workers start.
-ROBOT_TYPE = FRANKA_PANDA.robot_type
+ROBOT_TYPE = FRANKA_PANDA.robot_type  # the default robot's; ROBOT= selects another
 ROBOT_ASSET_PACKAGE = FRANKA_PANDA.asset_package
 ROBOT_ASSET_SUBDIR = FRANKA_PANDA.asset_subdir
 _OUTPUT_SETTINGS = ("SEED", "NUM_EPISODES", "MAX_TASKS", "LLM_PHRASING", "RANDOMIZATION")
@@ -41,22 +41,22 @@ _CAMERA_SETTINGS = ("CAMERA_WIDTH", "CAMERA_HEIGHT", "VIDEO_CODEC")
 
 
 @functools.cache
-def _mujoco_robot_asset() -> dict[str, str | None]:
-    # Resolved like tools.sim.robots.franka.model.asset_dir, without importing mujoco.
-    spec = importlib.util.find_spec(ROBOT_ASSET_PACKAGE + "_data")
+def _mujoco_robot_asset(robot: RobotDescription) -> dict[str, str | None]:
+    # Resolved like tools.sim.robots.<family>.model.asset_dir, without importing mujoco.
+    spec = importlib.util.find_spec(robot.asset_package + "_data")
     if spec is None or spec.origin is None:
         raise ConfigError("robot model", "pybullet_data not found", hint="pip install pybullet")
-    folder = Path(spec.origin).parent / ROBOT_ASSET_SUBDIR
+    folder = Path(spec.origin).parent / robot.asset_subdir
     return {
-        "robot": ROBOT_TYPE,
-        "source_package": ROBOT_ASSET_PACKAGE,
-        "version": tool_versions().get(ROBOT_ASSET_PACKAGE),
-        "path": f"pybullet_data/{ROBOT_ASSET_SUBDIR}",
+        "robot": robot.robot_type,
+        "source_package": robot.asset_package,
+        "version": tool_versions().get(robot.asset_package),
+        "path": f"pybullet_data/{robot.asset_subdir}",
         "sha256": sha256_tree(folder),
     }
 
 
-def robot_asset(backend: str) -> dict[str, str | None]:
+def robot_asset(backend: str, robot: RobotDescription = FRANKA_PANDA) -> dict[str, str | None]:
     """The robot model a backend loads: its source package, version and content hash.
 
     Isaac Sim loads its own Franka USD from the Isaac asset root inside the container; only
@@ -70,7 +70,7 @@ def robot_asset(backend: str) -> dict[str, str | None]:
             "path": None,
             "sha256": None,
         }
-    return _mujoco_robot_asset()
+    return _mujoco_robot_asset(robot)
 
 
 def _sha256_or_none(path: Path) -> str | None:
@@ -139,7 +139,7 @@ def run_fingerprint(scene_dir: Path, settings: EpisodeSettings, backend: str) ->
     if settings.RANDOMIZATION == "bundle":
         relative = config_path(settings.POLICY)
         inputs[relative] = _sha256_or_none(scene_dir / relative)
-    asset = robot_asset(backend)
+    asset = robot_asset(backend, robot_description(settings.ROBOT))
     inputs[ROBOT_ASSET_KEY] = asset["sha256"]
     chosen = output_settings(settings)
     document = {"inputs": inputs, "settings": chosen, "backend": backend, "robot": asset}

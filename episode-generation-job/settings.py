@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tools.config import JobSettings
+from tools.robots import FRANKA_PANDA, ROBOTS
 
 
 class EpisodeSettings(JobSettings):
@@ -23,6 +24,10 @@ class EpisodeSettings(JobSettings):
     )
     BACKEND: Literal["mujoco", "isaacsim"] | None = Field(
         default=None, description="physics engine; default mujoco, isaacsim in production"
+    )
+    ROBOT: str = Field(
+        default=FRANKA_PANDA.robot_type,
+        description="the arm that runs the episodes: franka_panda or xarm6 (tools/robots)",
     )
     WORKERS: int = Field(
         default=1, ge=1, le=64, description="local parallel shard processes (not on Cloud Run)"
@@ -66,8 +71,20 @@ class EpisodeSettings(JobSettings):
     CLOUD_RUN_TASK_INDEX: int = Field(default=0, ge=0, description="set by Cloud Run: this task")
     CLOUD_RUN_TASK_COUNT: int = Field(default=1, ge=1, description="set by Cloud Run: tasks")
 
+    @field_validator("ROBOT")
+    @classmethod
+    def _known_robot(cls, value: str) -> str:
+        if value not in ROBOTS:
+            raise ValueError(f"must be one of {', '.join(sorted(ROBOTS))}")
+        return value
+
     @model_validator(mode="after")
     def _task_in_range(self) -> EpisodeSettings:
+        backend = self.BACKEND or ("isaacsim" if self.PRODUCTION_MODE else "mujoco")
+        if backend == "isaacsim" and self.ROBOT not in (FRANKA_PANDA.robot_type,):
+            raise ValueError(
+                f"ROBOT={self.ROBOT} runs on the mujoco backend only (Isaac Sim loads its Franka)"
+            )
         if self.CLOUD_RUN_TASK_INDEX >= self.CLOUD_RUN_TASK_COUNT:
             raise ValueError("CLOUD_RUN_TASK_INDEX must be < CLOUD_RUN_TASK_COUNT")
         if self.CLOUD_RUN_TASK_COUNT > 1 and self.WORKERS > 1:

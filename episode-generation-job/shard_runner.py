@@ -160,7 +160,10 @@ def run_shard(
                     continue
                 if writer is None:
                     part = part_dir(shard, next_part)
-                    writer = open_part(part, provenance, plan.cameras, plan.codec)
+                    robot = session.kinematics.robot.description
+                    writer = open_part(
+                        part, provenance, plan.cameras, plan.codec, robot, record.cameras
+                    )
                 extra = {"episode_key": key, **_columns(record.metadata)}
                 write_episode(writer, record, session.task_for(slot).instruction, extra)
                 summary.frames += record.length

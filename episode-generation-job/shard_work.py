@@ -57,7 +57,9 @@ def _open_session(
     config = (
         CameraConfig(settings.CAMERA_WIDTH, settings.CAMERA_HEIGHT, cameras) if cameras else None
     )
-    sim = open_backend(backend, scene_dir / SCENE_USD_PATH, manifest, config, bundle=bundle)
+    sim = open_backend(
+        backend, scene_dir / SCENE_USD_PATH, manifest, config, bundle=bundle, robot=settings.ROBOT
+    )
     return EpisodeSession(
         sim,
         manifest,

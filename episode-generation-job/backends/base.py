@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,6 +18,9 @@ from tools.randomization import (
 )
 from tools.scene_manifest import SceneManifest
 from tools.tasks.geometry import ObjectBox, Pose
+
+if TYPE_CHECKING:
+    from tools.sim.robots.base import SimRobot
 
 FloatArray = NDArray[np.float64]
 Image = NDArray[np.uint8]
@@ -73,6 +77,13 @@ class SimBackend(ABC):
     @abstractmethod
     def robot_base(self) -> Pose:
         """The Panda base pose in the world (after mounting)."""
+
+    @property
+    def robot(self) -> SimRobot:
+        """The arm in the scene (the Panda unless a backend mounts another)."""
+        from tools.sim.robots.franka.robot import FRANKA_ROBOT
+
+        return FRANKA_ROBOT
 
     @property
     @abstractmethod

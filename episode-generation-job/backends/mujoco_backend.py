@@ -1,4 +1,4 @@
-"""The embedded MuJoCo backend: CPU physics, position-controlled Panda, offscreen cameras."""
+"""The embedded MuJoCo backend: CPU physics, a position-controlled arm, offscreen cameras."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from episode_generation_job.backends.mujoco_scene import (
     assemble,
     measure_boxes,
     object_ids,
-    robot_name,
 )
 from episode_generation_job.backends.panda_drive import SETTLE_STEPS
 from tools.randomization import (
@@ -37,14 +36,15 @@ from tools.randomization import (
 )
 from tools.scene_manifest import SceneManifest
 from tools.sim import OffscreenRenderer, captured_warnings
-from tools.sim.robots.franka import constants as franka
+from tools.sim.robots.base import SimRobot
+from tools.sim.robots.franka.robot import FRANKA_ROBOT
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 
 NAME = "mujoco"
 
 
 class MujocoBackend(SimBackend):
-    """Owns one compiled MjModel/MjData of a scene with a mounted Panda, and its renderers.
+    """Owns one compiled MjModel/MjData of a scene with a mounted arm, and its renderers.
 
     Distractor slots of the scene (bundle randomization) are free objects named
     `distractor_<i>`; parked ones sit far below the floor without contacts or gravity.
@@ -52,10 +52,17 @@ class MujocoBackend(SimBackend):
     Args:
         scene: the scene without a robot.
         cameras: images to render per frame (None: none).
+        robot: the arm to mount (default the Panda).
     """
 
-    def __init__(self, scene: MujocoScene, cameras: CameraConfig | None = None) -> None:
-        self.model, self._base, self._boxes_at_rest = assemble(scene, cameras)
+    def __init__(
+        self,
+        scene: MujocoScene,
+        cameras: CameraConfig | None = None,
+        robot: SimRobot = FRANKA_ROBOT,
+    ) -> None:
+        self._robot = robot
+        self.model, self._base, self._boxes_at_rest = assemble(scene, cameras, robot)
         self.data = mujoco.MjData(self.model)
         mujoco.mj_forward(self.model, self.data)
         self._substeps = round(1.0 / (CONTROL_HZ * PHYSICS_DT))
@@ -73,17 +80,18 @@ class MujocoBackend(SimBackend):
                 joint = self.model.body_jntadr[body] + j
                 if self.model.jnt_type[joint] == mujoco.mjtJoint.mjJNT_FREE:
                     self._free_joint[object_id] = joint
-        self._arm_joints = [self.model.joint(robot_name(n)) for n in franka.ARM_JOINTS]
-        self._finger_joints = [self.model.joint(robot_name(n)) for n in franka.FINGER_JOINTS]
-        self._arm_actuators = [self.model.actuator(robot_name(n)).id for n in franka.ARM_ACTUATORS]
-        self._gripper_actuator = self.model.actuator(robot_name(franka.GRIPPER_ACTUATOR)).id
-        self._finger_bodies = {self.model.body(robot_name(n)).id for n in franka.FINGER_BODIES}
+        name = robot.scoped
+        self._arm_joints = [self.model.joint(name(n)) for n in robot.arm_joints]
+        self._finger_joints = [self.model.joint(name(n)) for n in robot.gripper_joints]
+        self._arm_actuators = [self.model.actuator(name(n)).id for n in robot.arm_actuators]
+        self._gripper_actuator = self.model.actuator(name(robot.gripper_actuator)).id
+        self._finger_bodies = {self.model.body(name(n)).id for n in robot.finger_bodies}
         self._cameras = cameras
         self._renderer: OffscreenRenderer | None = None
         self._camera_ids: dict[str, int] = {}
         if cameras is not None:
             for name in cameras.names:
-                camera = robot_name(franka.WRIST_CAMERA) if name == WRIST_CAMERA else name
+                camera = robot.scoped(robot.wrist_camera) if name == WRIST_CAMERA else name
                 self._camera_ids[name] = self.model.camera(camera).id
         self._closed = False
 
@@ -93,8 +101,13 @@ class MujocoBackend(SimBackend):
         return BackendInfo(NAME, mujoco.__version__, PHYSICS_DT, CONTROL_HZ)
 
     @property
+    def robot(self) -> SimRobot:
+        """The mounted arm."""
+        return self._robot
+
+    @property
     def robot_base(self) -> Pose:
-        """The mounted Panda's base pose."""
+        """The mounted arm's base pose."""
         return self._base
 
     @property
@@ -120,8 +133,8 @@ class MujocoBackend(SimBackend):
             self.data.qpos[adr : adr + 7] = pose.as_array()
         for joint, q in zip(self._arm_joints, arm_qpos, strict=True):
             self.data.qpos[joint.qposadr[0]] = q
-        for joint in self._finger_joints:
-            self.data.qpos[joint.qposadr[0]] = gripper / 2
+        for joint, q in zip(self._finger_joints, self._robot.gripper_qpos(gripper), strict=True):
+            self.data.qpos[joint.qposadr[0]] = q
         self._command(arm_qpos, gripper)
         mujoco.mj_forward(self.model, self.data)
 
@@ -162,7 +175,7 @@ class MujocoBackend(SimBackend):
             PlacementError: no penetration-free layout.
         """
         self._defaults.restore(self.model, self.data)
-        self._place({}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH)
+        self._place({}, self._robot.home_qpos, self._robot.open_width)
         try:
             return sample_valid_randomization(
                 config, manifest, rng, self.model, self.data, self._handles, seed=seed
@@ -197,9 +210,7 @@ class MujocoBackend(SimBackend):
 
     def _command(self, arm_targets: Sequence[float], gripper_width: float) -> None:
         self.data.ctrl[self._arm_actuators] = arm_targets
-        self.data.ctrl[self._gripper_actuator] = float(
-            np.clip(gripper_width / 2, 0.0, franka.FINGER_MAX)
-        )
+        self.data.ctrl[self._gripper_actuator] = self._robot.gripper_ctrl(gripper_width)
 
     def step(self, arm_targets: Sequence[float], gripper_width: float) -> None:
         """Hold the targets for one control period (20 physics steps)."""
@@ -221,7 +232,9 @@ class MujocoBackend(SimBackend):
 
     def gripper_width(self) -> float:
         """Measured finger separation."""
-        return float(sum(self.data.qpos[j.qposadr[0]] for j in self._finger_joints))
+        return self._robot.gripper_width(
+            [self.data.qpos[j.qposadr[0]] for j in self._finger_joints]
+        )
 
     def object_pose(self, object_id: str) -> Pose:
         """A free object's body pose, or a static object's box centre and heading."""
@@ -267,7 +280,7 @@ class MujocoBackend(SimBackend):
             if geom in ids.geoms:
                 return object_id
         body_name = self.model.body(int(self.model.geom_bodyid[geom])).name
-        return "robot" if body_name.startswith(franka.PREFIX) else "world"
+        return "robot" if body_name.startswith(self._robot.prefix) else "world"
 
     def contacts_with(self, object_id: str) -> dict[str, float]:
         """Contacts of the object's geoms now: other owner -> summed normal force (N)."""

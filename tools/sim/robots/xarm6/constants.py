@@ -55,5 +55,5 @@ ARM_FORCE: Final = (50.0, 50.0, 32.0, 32.0, 32.0, 20.0)  # URDF efforts
 ARM_ARMATURE: Final = 0.1
 GRIPPER_KP: Final = 30.0  # N m / rad on the drive joint
 GRIPPER_KV: Final = 1.0
-GRIPPER_FORCE: Final = 2.0  # N m: about 40 N between the pads
+GRIPPER_FORCE: Final = 3.0  # N m on the drive joint: about 30 N per pad (measured on the model)
 PAD_FRICTION: Final = (1.5, 0.03, 0.001)
