@@ -18,16 +18,19 @@ from episode_generation_job.rollout import (
 )
 from tools.errors import InputError
 from tools.robots import RobotDescription
-from tools.scene_layout import MANIFEST_PATH
-from tools.scene_manifest import SceneManifest, SimRole
+from tools.scene_layout import MANIFEST_PATH, SCENE_TASKS_PATH
+from tools.scene_manifest import SceneManifest
 from tools.sim.robots.kinematics import ArmKinematics
+from tools.tasks.candidates import build_scene_tasks
+from tools.tasks.feasibility import feasible_tasks
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
-from tools.tasks.rims import RimGeometry, load_rim
+from tools.tasks.rest_scene import scene_rims
+from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
+from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
     ArmLimits,
     Phraser,
     PickPlaceTask,
-    derive_tasks,
     template_phrase,
 )
 
@@ -52,25 +55,21 @@ def closed_containers(backend: SimBackend, manifest: SceneManifest) -> frozenset
     return frozenset(closed)
 
 
-def scene_rims(scene_dir: Path | None, manifest: SceneManifest) -> dict[str, RimGeometry]:
-    """Pinchable rims of the manipulable objects light enough to carry by the rim, from their
-    collision hulls (none without a scene folder or without a mass)."""
-    if scene_dir is None:
-        return {}
-    rims = {}
-    for obj in manifest.objects:
-        if obj.sim_role is SimRole.MANIPULABLE and obj.asset.collision_paths:
-            rim = load_rim(scene_dir, obj.asset.collision_paths)
-            mass = obj.physics.mass_kg if obj.physics is not None else None
-            if rim is not None and mass is not None and rim.holds(mass):
-                rims[obj.id] = rim
-    return rims
-
-
 def arm_limits(robot: RobotDescription) -> ArmLimits:
     """What makes a task feasible for `robot`: its grasp width, reach and goal band."""
     reach = (robot.min_reach_m, robot.reach_radius_m - 0.05)
     return ArmLimits(robot.max_grasp_width_m, reach, robot.goal_band_m)
+
+
+def written_scene_tasks(scene_dir: Path, manifest: SceneManifest) -> SceneTasks | None:
+    """The replicator's tasks contract of the scene, validated; None where it was not written.
+
+    Raises:
+        ManifestError: the file breaks its contract or no longer matches the manifest.
+    """
+    if not (scene_dir / SCENE_TASKS_PATH).is_file():
+        return None
+    return load_scene_tasks(scene_dir, manifest)
 
 
 def _replay_recorder(backend: SimBackend, bundle: BundleConfig | None) -> ReplayRecorder | None:
@@ -93,6 +92,9 @@ class EpisodeSession:
         phrase: instruction phrasing.
         randomizer: per-episode randomization (default: mode `none`, the job's own jitter).
         scene_dir: the scene folder, to read collision hulls for rim grasps (None: no rims).
+        scene_tasks: the scene's supports and candidates (default: `scene_dir`'s
+            `replicator/scene_tasks.json`; where the replicator did not run, e.g. RANDOMIZATION
+            none on a bare stage, derived here from the backend's boxes at rest).
 
     Raises:
         InputError: the scene offers no feasible pick-and-place task.
@@ -107,6 +109,7 @@ class EpisodeSession:
         phrase: Phraser = template_phrase,
         randomizer: EpisodeRandomizer | None = None,
         scene_dir: Path | None = None,
+        scene_tasks: SceneTasks | None = None,
     ) -> None:
         self.backend = backend
         self.randomizer = randomizer or EpisodeRandomizer(None, manifest)
@@ -125,21 +128,29 @@ class EpisodeSession:
             backend.step(robot.home_qpos, robot.open_width)
         self.rest_poses = {o: backend.object_pose(o) for o in free}
         self.rest_boxes = backend.object_boxes()
-        self.supports = {
-            o.id: next((r.target for r in o.relationships if r.type == "on_top_of"), None)
-            for o in manifest.objects
-        }
+        rims = scene_rims(scene_dir, manifest)
+        if scene_tasks is None and scene_dir is not None:
+            scene_tasks = written_scene_tasks(scene_dir, manifest)
+        if scene_tasks is None:  # no replicator run (a bare stage): the contract from the engine
+            scene_tasks = build_scene_tasks(
+                manifest,
+                self.rest_boxes,
+                resting_supports(manifest, self.rest_boxes),
+                closed=closed_containers(backend, manifest),
+                rim_objects=tuple(rims),
+                generator="episodes",
+            )
+        self.supports = dict(scene_tasks.supports)
         self.rest = RestState(self.rest_poses, self.rest_boxes, self.supports)
-        candidates = derive_tasks(
+        candidates = feasible_tasks(
+            scene_tasks,
             manifest,
-            self.rest_boxes,
             base,
             free_objects=free,
+            limits=arm_limits(robot.description),
             max_tasks=max_tasks,
             phrase=phrase,
-            closed=closed_containers(backend, manifest),
-            rims=scene_rims(scene_dir, manifest),
-            limits=arm_limits(robot.description),
+            rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
         )
         # Reachability before trying: keep the tasks whose whole plan has IK solutions at rest.
         self.tasks: list[PickPlaceTask] = [

@@ -37,9 +37,10 @@ from tools.scene_manifest import (
     Transform,
 )
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.feasibility import derive_tasks
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.receptacles import relation_to
-from tools.tasks.task_specifier import GoalRegion, PickPlaceTask, derive_tasks
+from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 TABLE_TOP = 0.75
 BOWL_XY = (0.5, -0.1)

@@ -15,10 +15,10 @@ from episode_generation_job.rollout import run_episode
 from episode_generation_job.testing import TabletopItem, cup_hulls, tabletop_scene
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
+from tools.tasks.feasibility import derive_tasks
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.rims import load_rim, rim_from_hulls
 from tools.tasks.skills import RIM, TOP, grasp_skill
-from tools.tasks.task_specifier import derive_tasks
 
 CUP_SIZE = (0.09, 0.09, 0.09)  # wider than the Panda opens: only its rim can be pinched
 CUP = TabletopItem(

@@ -9,8 +9,9 @@ from episode_generation_job.grasp import hand_collides, plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.success import EpisodeObservation, MotionWindow, judge
 from episode_generation_job.testing import tabletop_scene
+from tools.tasks.feasibility import derive_tasks
 from tools.tasks.geometry import ObjectBox, Pose
-from tools.tasks.task_specifier import GoalRegion, derive_tasks
+from tools.tasks.task_specifier import GoalRegion
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,20 @@
-"""Pick-and-place tasks derived from the scene manifest, with one instruction each."""
+"""Pick-and-place tasks (target, goal object or surface square, instruction) and goal regions.
+
+Which tasks a scene offers is decided once (`tools.tasks.candidates`, written by the
+replicator) and kept per robot by `tools.tasks.feasibility`.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from tools.scene_manifest import SceneManifest, SceneObject, SimRole
+from tools.scene_manifest import SceneObject
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
-from tools.tasks.receptacles import fits_goal, is_receptacle, relation_to
 from tools.tasks.rims import RimGeometry
 from tools.tasks.skills import TOP, grasp_skill
 
@@ -148,13 +151,6 @@ def template_phrase(target: str, goal: str, relation: str) -> str:
     return f"put the {target} {relation} the {goal}"
 
 
-def _support_of(obj: SceneObject) -> str | None:
-    for rel in obj.relationships:
-        if rel.type == "on_top_of":
-            return rel.target
-    return None
-
-
 def free_squares(
     surface_id: str,
     boxes: Mapping[str, ObjectBox],
@@ -257,114 +253,3 @@ def nearest_free_square(
         if sign * lateral >= SIDE_MIN_LATERAL
     ]
     return min(on_side, key=lambda r: math.dist(r.centre, near[:2]), default=None)
-
-
-def derive_tasks(
-    manifest: SceneManifest,
-    boxes: Mapping[str, ObjectBox],
-    base: Pose,
-    *,
-    free_objects: Sequence[str],
-    max_tasks: int = 8,
-    phrase: Phraser = template_phrase,
-    closed: Collection[str] = (),
-    limits: ArmLimits = PANDA_LIMITS,
-    rims: Mapping[str, RimGeometry] | None = None,
-) -> list[PickPlaceTask]:
-    """Every feasible pick-and-place task of the scene, in a stable order.
-
-    Targets are free manipulable objects within reach that fit the gripper; goals are flat
-    receptacles within reach (a plate, a tray, a book) or, if the scene has none, the left and
-    right parts of the robot's work surface.
-
-    Args:
-        manifest: the scene contract (roles, labels, relationships, work surface).
-        boxes: measured object boxes at the authored poses.
-        base: the robot base pose.
-        free_objects: ids of the free rigid bodies in the simulation.
-        max_tasks: at most this many tasks.
-        phrase: turns (target, goal, relation) into an instruction.
-        closed: containers by name measured closed on top (e.g. a tissue box): flat, "on".
-        limits: the robot's gripper and reach (default: the Panda's).
-        rims: object id -> its pinchable rim (`tools.tasks.rims`): wide open containers
-            (mugs, bowls, bins) become targets picked by the rim.
-
-    Returns:
-        The tasks (possibly empty).
-    """
-    objects = {o.id: o for o in manifest.objects if o.id in boxes}
-    free = set(free_objects)
-    rims = rims or {}
-    skills = {
-        o.id: grasp_skill(boxes[o.id], o.category, limits.max_grasp_width, o.id in rims)
-        for o in objects.values()
-    }
-    targets = [
-        o for o in objects.values()
-        if o.sim_role is SimRole.MANIPULABLE and o.id in free
-        and skills[o.id] is not None
-        and within_reach(base, boxes[o.id].centre, limits)
-    ]  # fmt: skip
-    receptacles = [
-        o for o in objects.values()
-        if is_receptacle(o, boxes[o.id], closed) and within_reach(base, boxes[o.id].centre, limits)
-    ]  # fmt: skip
-    tasks: list[PickPlaceTask] = []
-    for target in sorted(targets, key=lambda o: o.id):
-        support = _support_of(target)
-        for goal in sorted(receptacles, key=lambda o: o.id):
-            if goal.id in (target.id, support) or _support_of(goal) == target.id:
-                continue
-            if not fits_goal(boxes[target.id], goal, boxes[goal.id], closed):
-                continue
-            relation = relation_to(goal, closed)
-            instruction = phrase(describe(target), describe(goal), relation)
-            task_id = f"{target.id}-to-{goal.id}"
-            tasks.append(
-                PickPlaceTask(
-                    task_id,
-                    target.id,
-                    support,
-                    goal.id,
-                    None,
-                    instruction,
-                    relation=relation,
-                    skill=skills[target.id] or TOP,
-                    rim=rims.get(target.id),
-                )
-            )
-    surface_id = manifest.robot.work_surface
-    if surface_id is not None and surface_id in boxes:
-        surface = objects[surface_id]
-        for side, region in surface_regions(surface_id, boxes, base, limits.goal_band):
-            for target in sorted(targets, key=lambda o: o.id):
-                if _support_of(target) not in (None, surface_id):
-                    continue
-                instruction = phrase(
-                    describe(target), f"{side} side of the {describe(surface)}", "on the"
-                )
-                instruction = instruction.replace("on the the", "on the")
-                task_id = f"{target.id}-to-{surface_id}-{side}"
-                tasks.append(
-                    PickPlaceTask(
-                        task_id,
-                        target.id,
-                        surface_id,
-                        surface_id,
-                        region,
-                        instruction,
-                        side,
-                        skill=skills[target.id] or TOP,
-                        rim=rims.get(target.id),
-                    )
-                )
-    # Interleave targets so the first tasks cover different objects.
-    by_target: dict[str, list[PickPlaceTask]] = {}
-    for task in tasks:
-        by_target.setdefault(task.target_id, []).append(task)
-    ordered: list[PickPlaceTask] = []
-    while any(by_target.values()):
-        for queue in by_target.values():
-            if queue:
-                ordered.append(queue.pop(0))
-    return ordered[:max_tasks]

@@ -1,0 +1,118 @@
+"""Tasks per scene from the one tasks contract: candidates, the Panda's, Genie Sim's G2 and G1.
+
+Usage:
+    python bench/bench_scene_tasks.py [--scenes kitchen:61,office:62,...] [--workdir DIR]
+                                      [--json PATH]
+
+For each (environment, seed): generate the mock scene (default profile), run the pipeline
+through `replicator` (which writes `replicator/scene_tasks.json`), then print
+- candidates: robot-independent candidates in the contract, and its closed containers;
+- panda: the tasks the episodes step keeps at rest (an `EpisodeSession` opened as the step
+  opens it, MAX_TASKS 64: the contract's candidates through the robot filter, then the plan
+  check);
+- g2 / g1: the tasks the Genie Sim export keeps for that robot (MAX_TASKS 64), place tasks
+  and pick-ups.
+A scene whose build fails prints the error. Seeds are printed; pick ones nobody tuned on. To
+compare with an older tree, run its own counting on the same scenes (`--workdir` keeps them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("kitchen", "office", "warehouse")
+DEFAULT_SCENES = ",".join(f"{e}:{s}" for e in ENVIRONMENTS for s in (61, 62, 63, 64))
+
+
+def build(env: str, seed: int, workdir: Path) -> Path:
+    """Generate a mock scene and run the pipeline through replicator (kept if built)."""
+    scene = workdir / f"{env}_{seed}"
+    if (scene / ".markers/replicator.complete.json").exists():
+        return scene
+    subprocess.run(
+        [sys.executable, "-m", "fixtures.generate_mock_regen3d", "--scene-id", scene.name,
+         "--output-dir", str(workdir), "--environment", env, "--seed", str(seed)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "tools.run_local_pipeline", "--scene-dir", str(scene),
+         "--steps", "replicator"],
+        check=True, capture_output=True, env={**os.environ, "RENDER_PREVIEW": "false"},
+    )  # fmt: skip
+    return scene
+
+
+def count(scene: Path) -> dict[str, Any]:
+    """The figures of one built scene."""
+    from episode_generation_job.job import bundle_config
+    from episode_generation_job.settings import EpisodeSettings
+    from episode_generation_job.shard_work import _open_session
+    from genie_sim_export_job.export import _exportable
+    from genie_sim_export_job.tasks import select_tasks
+    from tools.geniesim_format import genie_sim_robot
+    from tools.scene_manifest import load_manifest
+    from tools.tasks.scene_tasks import load_scene_tasks
+
+    manifest = load_manifest(scene)
+    contract = load_scene_tasks(scene, manifest)
+    out: dict[str, Any] = {
+        "scene": scene.name,
+        "candidates": len(contract.candidates),
+        "closed": len(contract.closed_containers),
+    }
+    settings = EpisodeSettings(CAMERAS="", MAX_TASKS=64, SCENE_ID=scene.name, SCENE_DIR=scene)
+    try:
+        session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
+        out["panda"] = len(session.tasks)
+        session.close()
+    except Exception as exc:  # a scene without a Panda task is a figure, not a crash
+        out["panda"] = 0
+        out["panda_note"] = str(exc).splitlines()[0][:80]
+    for robot_id in ("G2", "G1"):
+        robot = genie_sim_robot(robot_id)
+        _, exportable = _exportable(manifest, contract, robot)
+        selection = select_tasks(manifest, contract, exportable, robot, max_tasks=64)
+        picks = sum(t.goal_id is None for t in selection.tasks)
+        out[robot_id.lower()] = f"{len(selection.tasks) - picks}+{picks}"
+    return out
+
+
+def main() -> None:
+    """Parse arguments, build and count every scene, print one line each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenes", default=DEFAULT_SCENES)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_scene_tasks_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    print("scene          candidates closed panda  g2(place+pick) g1(place+pick)")
+    for item in args.scenes.split(","):
+        env, seed = item.split(":")
+        try:
+            row = count(build(env, int(seed), workdir))
+        except subprocess.CalledProcessError as exc:
+            row = {"scene": f"{env}_{seed}", "error": (exc.stderr or b"")[-200:].decode()}
+        rows.append(row)
+        if "error" in row:
+            print(f"{row['scene']:<14} build failed: {row['error']}")
+            continue
+        print(
+            f"{row['scene']:<14} {row['candidates']:>10} {row['closed']:>6} {row['panda']:>5}"
+            f"  {row['g2']:>14} {row['g1']:>14}  {row.get('panda_note', '')}",
+            flush=True,
+        )
+    if args.json is not None:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
