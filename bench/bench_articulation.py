@@ -101,12 +101,16 @@ def _run_pipeline(scene_dir: Path) -> None:
     )
 
 
-def bench_scene(root: Path, environment: str, seed: int, robot: bool = False) -> dict[str, Any]:
+def bench_scene(
+    root: Path, environment: str, seed: int, robot: bool = False, reuse: bool = False
+) -> dict[str, Any]:
     """Generate, run and judge one scene."""
-    scene_dir = generate_mock_scene(
-        f"{environment}_{seed}", root, environment, seed=seed, articulated=True
-    )
-    _run_pipeline(scene_dir)
+    scene_dir = root / f"{environment}_{seed}"
+    if not (reuse and (scene_dir / SCENE_USD_PATH).is_file()):
+        scene_dir = generate_mock_scene(
+            f"{environment}_{seed}", root, environment, seed=seed, articulated=True
+        )
+        _run_pipeline(scene_dir)
     truth = json.loads((scene_dir / "ground_truth.json").read_text())
     row: dict[str, Any] = {"scene": scene_dir.name}
     manifest = load_manifest(scene_dir)
@@ -142,10 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--keep", type=Path, help="keep the scenes in this folder")
     parser.add_argument("--robot", action="store_true", help="also run open/close episodes")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep scenes of --keep that have a scene.usda"
+    )
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-articulation-"))
     rows = [
-        bench_scene(root, env, seed, args.robot) for env in args.environments for seed in args.seeds
+        bench_scene(root, env, seed, args.robot, args.reuse)
+        for env in args.environments
+        for seed in args.seeds
     ]
     print(f"{'scene':<12} designed found ok axis°  hinge-lim° slide-lim-m open close usd-fails")
     for row in rows:

@@ -29,7 +29,7 @@ PRE_GRASP_OUT = 0.12  # pre-grasp and retreat distance in front of the handle
 GRASP_OUT = 0.004  # the TCP stays this much further out than the handle point
 OPEN_TARGET = {"prismatic": 0.85, "revolute": 0.8}  # commanded open fraction (judged at 0.6)
 CLOSE_TARGET = -0.04  # past closed: the compliant hand pushes the part onto its stop
-MOVE_SPEED = 0.15  # m/s of handle travel while moving the part
+MOVE_SPEED = 0.08  # m/s of handle travel while moving the part
 GRIPPER_OPEN = franka.GRIPPER_MAX_WIDTH
 GRIPPER_CLOSED = 0.0
 COMPLIANT_PHASES = frozenset({"pull", "push", "release"})
@@ -152,16 +152,24 @@ def waypoints(
     return out + exit_waypoints(out[-1].position, out[-1].rotation)
 
 
-def exit_waypoints(position: FloatArray, rotation: FloatArray) -> list[Waypoint]:
-    """Open the hand where it is, then back straight out of the handle along its own axis.
+def exit_waypoints(
+    position: FloatArray, rotation: FloatArray, outward: FloatArray | None = None
+) -> list[Waypoint]:
+    """Open the hand where it is, then back straight out of the handle.
 
     The rollout plans these again from the measured pose once the part has moved: a part
     that lagged the compliant hand would otherwise twist the released fingers.
+
+    Args:
+        position: the TCP position now.
+        rotation: the TCP rotation now.
+        outward: the part's outward normal now (default: back along the hand's own axis).
     """
     out: list[Waypoint] = []
     here = Waypoint(position, rotation, GRIPPER_CLOSED, "release")
     here = _move(here, Waypoint(position, rotation, GRIPPER_OPEN, "release"), 0.5, out)
-    back = position - PRE_GRASP_OUT * rotation[:, 2]
+    direction = -rotation[:, 2] if outward is None else outward
+    back = position + PRE_GRASP_OUT * direction
     _move(here, Waypoint(back, rotation, GRIPPER_OPEN, "retreat"), 0.8, out)
     return out
 
@@ -207,9 +215,47 @@ def plan_articulated(
     position, rotation = kinematics.forward(start)
     failure = UnreachableError("approach", math.inf)
     for flip in (False, True):
+        points = waypoints(task, position, rotation, flip)
         try:
-            points = waypoints(task, position, rotation, flip)
             return solve_waypoints(kinematics, points, start), flip
         except UnreachableError as exc:
             failure = exc
+        # The Cartesian approach from home can lead the arm into a wrist limit half-way along
+        # the arc; start instead from another arm configuration at the pre-grasp, reached by a
+        # joint-space move.
+        for seed in _seeds(start):
+            try:
+                return _plan_from_seed(kinematics, points, start, seed), flip
+            except UnreachableError as exc:
+                failure = exc
     raise failure
+
+
+def _seeds(start: FloatArray) -> list[FloatArray]:
+    """Other starting configurations: the home pose with its wrist joints turned."""
+    seeds = []
+    for joint, turn in ((6, -math.pi / 2), (6, math.pi / 2), (4, -math.pi / 2), (4, math.pi / 2)):
+        seed = start.copy()
+        seed[joint] += turn
+        seeds.append(seed)
+    return seeds
+
+
+def _plan_from_seed(
+    kinematics: FrankaKinematics, points: Sequence[Waypoint], start: FloatArray, seed: FloatArray
+) -> JointPlan:
+    approach = [p for p in points if p.phase == "approach"]
+    rest = list(points[len(approach) :])
+    pre = approach[-1]
+    solved = kinematics.solve(pre.position, pre.rotation, seed, iterations=200)
+    if solved.position_error > _IK_POSITION_TOL or solved.rotation_error > _IK_ROTATION_TOL:
+        raise UnreachableError("approach", solved.position_error)
+    tail = solve_waypoints(kinematics, rest, solved.qpos)
+    count = len(approach)
+    ramp = np.array([_min_jerk(k / count) for k in range(1, count + 1)])[:, None]
+    arm = start + ramp * (solved.qpos - start)
+    return JointPlan(
+        np.vstack([arm, tail.arm]),
+        np.concatenate([[p.gripper for p in approach], tail.gripper]),
+        tuple(p.phase for p in approach) + tail.phases,
+    )

@@ -25,6 +25,7 @@ from episode_generation_job.articulated_motion import (
     exit_waypoints,
     plan_articulated,
     solve_waypoints,
+    target_fraction,
 )
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
@@ -38,7 +39,12 @@ from tools.sim import JointHandle
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
 from tools.sim.usd_joints import joint_handles
-from tools.tasks.articulated import ArticulatedTask, judge_fraction, station_candidates
+from tools.tasks.articulated import (
+    ArticulatedTask,
+    judge_fraction,
+    ring_candidates,
+    station_candidates,
+)
 from tools.tasks.geometry import ObjectBox, Pose
 
 COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
@@ -54,20 +60,33 @@ class Station:
     flip: bool = False
 
 
-STATION_CLEARANCE = 0.35  # no other object's footprint within this of the robot's base
+STATION_CLEARANCE = 0.25  # no other object's footprint within this of the robot's base
+OWN_CLEARANCE = 0.2  # nor the furniture's own, nor a door's sweep
+MOVE_PHASES = ("pull", "push")
+GRIP_CHECK_AFTER = 10  # frames into the move before a lost grip ends it
+LOST_WIDTH = 0.004  # the pads closed on nothing
+PRIED_WIDTH = 0.05  # the pads forced apart by a handle turning between them
 
 
-def _clear(base: Pose, boxes: Mapping[str, ObjectBox], skip: str) -> bool:
-    """Whether no object's footprint (but the task's own) comes within the clearance."""
+def _gap(x: float, y: float, box: ObjectBox) -> float:
+    c, s = math.cos(box.yaw), math.sin(box.yaw)
+    dx, dy = x - box.centre[0], y - box.centre[1]
+    u, v = abs(c * dx + s * dy), abs(-s * dx + c * dy)
+    return math.hypot(max(0.0, u - box.half_extents[0]), max(0.0, v - box.half_extents[1]))
+
+
+def _clear(base: Pose, boxes: Mapping[str, ObjectBox], task: ArticulatedTask) -> bool:
+    """Whether the base keeps clear of other objects, of its own furniture and of the part's
+    sweep (a door's quarter circle about its hinge)."""
     x, y = base.position[0], base.position[1]
     for object_id, box in boxes.items():
-        if object_id == skip:
-            continue
-        c, s = math.cos(box.yaw), math.sin(box.yaw)
-        dx, dy = x - box.centre[0], y - box.centre[1]
-        u, v = abs(c * dx + s * dy), abs(-s * dx + c * dy)
-        gap = math.hypot(max(0.0, u - box.half_extents[0]), max(0.0, v - box.half_extents[1]))
-        if gap < STATION_CLEARANCE:
+        own = object_id == task.object_id
+        if _gap(x, y, box) < (OWN_CLEARANCE if own else STATION_CLEARANCE):
+            return False
+    frame = task.frame
+    if frame.kind == "revolute":
+        radius = float(np.linalg.norm((frame.handle - frame.origin)[:2]))
+        if math.dist((x, y), frame.origin[:2]) < radius + OWN_CLEARANCE:
             return False
     return True
 
@@ -90,8 +109,12 @@ def choose_station(task: ArticulatedTask, boxes: Mapping[str, ObjectBox]) -> Sta
     if frame.kind == "revolute" and task.opens:  # stand beside the door's sweep
         right = np.array([frame.front[1], -frame.front[0], 0.0])
         shift = 0.15 * float(np.sign(np.dot(frame.handle - frame.origin, right)))
-    candidates = station_candidates(frame, q0, shift)
-    clear = [b for b in candidates if _clear(b, boxes, task.object_id)]
+    end = frame.position_at(target_fraction(task))
+    ring = ring_candidates(frame, frame.position_at(task.start_fraction), end)
+    front = station_candidates(frame, q0, shift)
+    # A door is closed from beside its sweep; otherwise the front comes first.
+    candidates = ring + front if frame.kind == "revolute" and not task.opens else front + ring
+    clear = [b for b in candidates if _clear(b, boxes, task)]
     if not clear:
         return "no_clear_station"
     for base in clear:
@@ -192,19 +215,26 @@ def set_joint(backend: MujocoBackend, joint: JointHandle, fraction: float) -> No
 
 
 def _exit_from_here(
-    backend: MujocoBackend, arm: NDArray[np.float64], gripper: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Release and retreat planned from the measured hand pose (the planned ones if that
-    pose has no IK path back)."""
+    backend: MujocoBackend, task: ArticulatedTask, joint: JointHandle
+) -> JointPlan | None:
+    """Release and retreat planned from the measured hand pose, backing out along the part's
+    measured outward normal (None if that has no IK path)."""
     base = backend.robot_base
     kinematics = FrankaKinematics(base.position, base.quat_wxyz)
     q = backend.arm_qpos()
     position, rotation = kinematics.forward(q)
+    part = float(backend.data.qpos[joint.qpos_adr])
+    outward = task.frame.motion(part) @ task.frame.front
     try:
-        replanned = solve_waypoints(kinematics, exit_waypoints(position, rotation), q)
+        return solve_waypoints(kinematics, exit_waypoints(position, rotation, outward), q)
     except UnreachableError:
-        return arm, gripper
-    return replanned.arm, replanned.gripper
+        return None
+
+
+def _grip_lost(backend: MujocoBackend) -> bool:
+    """The pads slid off the handle (closed on nothing) or are being pried apart by it."""
+    width = backend.gripper_width()
+    return width < LOST_WIDTH or width > PRIED_WIDTH
 
 
 def run_articulated_episode(
@@ -231,29 +261,43 @@ def run_articulated_episode(
     steps_before = backend.physics_steps
     backend.reset(EpisodeInit({}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH))
     set_joint(backend, joint, task.start_fraction)
-    frames = len(plan) + SETTLE_FRAMES
-    state = np.zeros((frames, 8), dtype=np.float32)
-    action = np.zeros((frames, 8), dtype=np.float32)
-    env = np.zeros((frames, 2), dtype=np.float32)
+    arm, gripper, phases = list(plan.arm), list(plan.gripper), list(plan.phases)
+    states: list[NDArray[np.float32]] = []
+    actions: list[NDArray[np.float32]] = []
+    envs: list[tuple[float, float]] = []
     images: dict[str, list[NDArray[np.uint8]]] = {}
-    exit_start = plan.phases.index("release")
-    arm, gripper = plan.arm.copy(), plan.gripper.copy()
+    exited = False
+    i = 0
     with _arm_gains(backend) as ids, fingers_reach_front(backend, joint):
-        for i in range(frames):
-            command = min(i, len(plan) - 1)
-            if i == exit_start:
-                arm[i:], gripper[i:] = _exit_from_here(backend, plan.arm[i:], plan.gripper[i:])
-            compliant = i < len(plan) and plan.phases[command] in COMPLIANT_PHASES
+        while i < len(arm) + SETTLE_FRAMES:
+            command = min(i, len(arm) - 1)
+            moving = i < len(arm) and phases[i] in MOVE_PHASES
+            # The exit is planned from where the hand is: at the planned release, or as soon
+            # as the grip is lost while moving (the rest of the move would only drag the part).
+            if not exited and i < len(arm) and (phases[i] == "release" or (
+                moving and phases[i - GRIP_CHECK_AFTER] in MOVE_PHASES and _grip_lost(backend)
+            )):  # fmt: skip
+                exited = True
+                replanned = _exit_from_here(backend, task, joint)
+                if replanned is not None:
+                    arm = arm[:i] + list(replanned.arm)
+                    gripper = gripper[:i] + list(replanned.gripper)
+                    phases = phases[:i] + list(replanned.phases)
+                command = min(i, len(arm) - 1)
+            compliant = i < len(arm) and phases[command] in COMPLIANT_PHASES
             _set_compliance(backend, ids, COMPLIANT_GAIN if compliant else 1.0)
-            state[i, :7] = backend.arm_qpos()
-            state[i, 7] = backend.gripper_width()
-            env[i] = joint.open_fraction(backend.data.qpos), backend.data.qpos[joint.qpos_adr]
-            action[i, :7] = arm[command]
-            action[i, 7] = gripper[command]
+            state = np.zeros(8, dtype=np.float32)
+            state[:7], state[7] = backend.arm_qpos(), backend.gripper_width()
+            states.append(state)
+            envs.append((joint.open_fraction(backend.data.qpos), backend.data.qpos[joint.qpos_adr]))
+            action = np.zeros(8, dtype=np.float32)
+            action[:7], action[7] = arm[command], gripper[command]
+            actions.append(action)
             if render:
                 for name, image in backend.render().items():
                     images.setdefault(name, []).append(image)
-            backend.step(action[i, :7].tolist(), float(action[i, 7]))
+            backend.step(action[:7].tolist(), float(action[7]))
+            i += 1
     fraction = joint.open_fraction(backend.data.qpos)
     released = not robot_touches(backend, joint.body_id)
     healthy = backend.healthy()
@@ -272,7 +316,8 @@ def run_articulated_episode(
         "checks": checks,
     }
     return EpisodeRecord(
-        state, action, env, {k: np.stack(v) for k, v in images.items()},
+        np.stack(states), np.stack(actions), np.asarray(envs, dtype=np.float32),
+        {k: np.stack(v) for k, v in images.items()},
         Verdict(success, None if success else reason, checks), metadata,
         backend.physics_steps - steps_before,
     )  # fmt: skip

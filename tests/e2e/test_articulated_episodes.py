@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from episode_generation_job.articulated_episodes import run_articulated_tasks
-from episode_generation_job.articulated_rollout import STATION_CLEARANCE, choose_station
+from episode_generation_job.articulated_rollout import choose_station
 from tests.articulated_scenes import build_articulated_scene
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
@@ -45,9 +45,9 @@ def test_the_panda_opens_then_closes_the_drawer(scene: Path) -> None:
 
 
 def test_a_station_blocked_by_furniture_is_refused(scene: Path) -> None:
-    """A box filling the floor in front of the drawer leaves no clear station."""
+    """A wide object filling the floor all round the drawer leaves no clear station."""
     task = derive_articulated_tasks(load_manifest(scene))[0]
-    x, y = float(task.frame.handle[0]) - 1.0, float(task.frame.handle[1])
-    blocker = ObjectBox("sofa", (x, y, 0.4), (0.7, 0.9, 0.4), 0.0)
-    assert STATION_CLEARANCE > 0
+    x, y = float(task.frame.handle[0]), float(task.frame.handle[1])
+    blocker = ObjectBox("sofa", (x, y, 0.4), (1.5, 1.5, 0.4), 0.0)
     assert choose_station(task, {"sofa": blocker}) == "no_clear_station"
+    assert not isinstance(choose_station(task, {}), str)

@@ -16,6 +16,7 @@ from tools.tasks.articulated import (
     JointFrame,
     derive_articulated_tasks,
     judge_fraction,
+    ring_candidates,
     skip_reason,
     station_candidates,
 )
@@ -114,3 +115,15 @@ def test_stations_face_the_handle_from_the_room() -> None:
 def test_a_scene_without_articulated_objects_has_no_task(tmp_path: Path) -> None:
     """Static furniture only: nothing to open or close."""
     assert derive_articulated_tasks(load_manifest(build_scene(tmp_path / "plain"))) == []
+
+
+def test_ring_stations_face_the_middle_of_the_handle_path() -> None:
+    """A closed door's robot may stand anywhere round its handle's path, facing its middle."""
+    frame = _frame("revolute", math.radians(110))
+    middle = frame.handle_at(math.radians(40))
+    poses = ring_candidates(frame, math.radians(80), 0.0)
+    assert len(poses) == 24
+    for base in poses:
+        dx, dy = middle[0] - base.position[0], middle[1] - base.position[1]
+        assert math.hypot(dx, dy) in (pytest.approx(0.5), pytest.approx(0.65))
+        assert math.cos(base.yaw - math.atan2(dy, dx)) > 0.999

@@ -258,3 +258,29 @@ def station_candidates(frame: JointFrame, q: float, opens_towards: float) -> lis
                 xy = handle[:2] + standoff * front[:2] + lateral * right[:2]
                 out.append(Pose.of((float(xy[0]), float(xy[1]), 0.0), quat))
     return out
+
+
+def ring_candidates(frame: JointFrame, q_start: float, q_end: float) -> list[Pose]:
+    """Robot base poses around the middle of the handle's path, each facing it.
+
+    A door closed from open needs its outer face, which faces sideways: the robot stands
+    beside the door's sweep, where both ends of the arc are within reach.
+
+    Args:
+        frame: the joint.
+        q_start: joint position at the grasp.
+        q_end: joint position at the end of the motion.
+
+    Returns:
+        Candidates at 0.5 and 0.65 m from the path's middle, every 30 deg.
+    """
+    middle = frame.handle_at((q_start + q_end) / 2)
+    out = []
+    for standoff in (0.5, 0.65):
+        for k in range(12):
+            heading = k * math.pi / 6
+            x = float(middle[0]) + standoff * math.cos(heading)
+            y = float(middle[1]) + standoff * math.sin(heading)
+            yaw = heading + math.pi
+            out.append(Pose.of((x, y, 0.0), (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))))
+    return out
