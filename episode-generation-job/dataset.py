@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from episode_generation_job.backends.base import CONTROL_HZ
+from episode_generation_job.camera_recording import CameraRecording
 from episode_generation_job.episode_layout import shard_dir
 from episode_generation_job.rollout import (
     ENV_STATE_NAMES,
@@ -94,27 +95,32 @@ def open_part(
     cameras: Sequence[str],
     codec: str,
     robot: RobotDescription = FRANKA_PANDA,
+    recording: CameraRecording | None = None,
 ) -> LeRobotDatasetWriter:
     """A writer for one part dataset.
 
     Args:
         root: the part folder (published on finalize).
         provenance: backend, seed, scene hash.
-        cameras: camera names recorded as videos.
+        cameras: camera names recorded (those with RGB become videos).
         codec: "libsvtav1" or "h264".
         robot: the arm recorded (robot_type, state and action features).
+        recording: the first episode's camera extras (depth, segmentation and pose columns,
+            calibration and id-map documents); every episode of the part has the same.
 
     Returns:
         The writer (use as a context manager).
     """
+    extras = recording or CameraRecording(rgb=tuple(cameras))
     return LeRobotDatasetWriter(
         root,
         FPS,
         robot.robot_type,
-        features(robot),
-        [video_key(c) for c in cameras],
+        {**features(robot), **extras.features},
+        [video_key(c) for c in cameras if c in extras.rgb],
         provenance,
         codec,
+        documents=extras.documents,
     )
 
 
@@ -136,6 +142,7 @@ def write_episode(
         "observation.state": record.state,
         "action": record.action,
         "observation.environment_state": record.environment_state,
+        **record.cameras.columns,
     }
     images = {video_key(name): frames_ for name, frames_ in record.images.items()}
     return writer.add_episode(instruction, frames, images, extra)

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
+from episode_generation_job.camera_recording import CameraRecorder, CameraRecording
 from episode_generation_job.controller import JointPlan, UnreachableError, plan_joints
 from episode_generation_job.final_state import (
     FINAL_STATE_COLUMN,
@@ -54,6 +55,7 @@ class EpisodeRecord:
         action: (T, dof + 1) arm joint targets and gripper command.
         environment_state: (T, 14) target pose then goal pose (x, y, z, qw, qx, qy, qz).
         images: camera -> (T, H, W, 3) uint8.
+        cameras: depth / segmentation / camera-pose columns and the cameras' documents.
         verdict: success and checks.
         metadata: task, goal region and measurements to store with the episode.
         physics_steps: physics steps the attempt took (0 when refused before simulating).
@@ -66,6 +68,7 @@ class EpisodeRecord:
     verdict: Verdict
     metadata: dict[str, Any] = field(default_factory=dict)
     physics_steps: int = 0
+    cameras: CameraRecording = field(default_factory=CameraRecording)
 
     @property
     def length(self) -> int:
@@ -194,7 +197,7 @@ def run_episode(
     state = np.zeros((frames, dof + 1), dtype=np.float32)
     action = np.zeros((frames, dof + 1), dtype=np.float32)
     env = np.zeros((frames, 14), dtype=np.float32)
-    images: dict[str, list[NDArray[np.uint8]]] = {}
+    cameras = CameraRecorder(backend)
     max_lift = 0.0
     previous = start[task.target_id]
     if recorder is not None:
@@ -211,8 +214,7 @@ def run_episode(
         if render:
             if on_frame is not None:
                 on_frame(i)
-            for name, image in backend.render().items():
-                images.setdefault(name, []).append(image)
+            cameras.capture()
         max_lift = max(max_lift, target_pose.position[2] - start_z)
         previous = target_pose
         # Step with the recorded float32 action itself, so the dataset replays bit for bit.
@@ -238,6 +240,6 @@ def run_episode(
         FINAL_STATE_COLUMN: encode(observation_record(task.target_id, task.goal_id, observation)),
     }
     return EpisodeRecord(
-        state, action, env, {k: np.stack(v) for k, v in images.items()}, verdict, metadata,
-        backend.physics_steps - steps_before,
+        state, action, env, cameras.images(), verdict, metadata,
+        backend.physics_steps - steps_before, cameras.recording(),
     )  # fmt: skip

@@ -111,6 +111,8 @@ def output_settings(settings: EpisodeSettings) -> dict[str, Any]:
     camera is recorded; the policy only when the bundle's randomizers are applied."""
     chosen: dict[str, Any] = {name: getattr(settings, name) for name in _OUTPUT_SETTINGS}
     chosen["CAMERAS"] = list(settings.camera_names)
+    if settings.CAMERAS.strip().startswith("["):  # a camera list: mounts, sizes, modalities
+        chosen["CAMERAS"] = [spec.model_dump(mode="json") for spec in settings.camera_specs]
     if settings.camera_names:
         chosen |= {name: getattr(settings, name) for name in _CAMERA_SETTINGS}
     if settings.RANDOMIZATION == "bundle":

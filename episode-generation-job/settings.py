@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from episode_generation_job.cameras import CameraSpec, parse_cameras
 from tools.config import JobSettings
 from tools.robots import FRANKA_PANDA, ROBOTS
 
@@ -34,8 +35,9 @@ class EpisodeSettings(JobSettings):
     )
     CAMERAS: str = Field(
         default="scene,wrist",
-        pattern=r"^((scene|wrist)(,(scene|wrist))?)?$",
-        description="cameras recorded as videos: scene, wrist, both, or empty for none",
+        description="cameras recorded: scene, wrist, both, empty for none (RGB at "
+        "CAMERA_WIDTH x CAMERA_HEIGHT), or a JSON list of {name, mount: scene|wrist, width, "
+        "height, modalities: [rgb, depth, segmentation]} (see cameras.py)",
     )
     CAMERA_WIDTH: int = Field(default=128, ge=16, le=1920, multiple_of=2, description="pixels")
     CAMERA_HEIGHT: int = Field(default=128, ge=16, le=1080, multiple_of=2, description="pixels")
@@ -78,12 +80,26 @@ class EpisodeSettings(JobSettings):
             raise ValueError(f"must be one of {', '.join(sorted(ROBOTS))}")
         return value
 
+    @field_validator("CAMERAS")
+    @classmethod
+    def _camera_list(cls, value: str) -> str:
+        parse_cameras(value, 128, 128)  # raises one line naming the camera and its field
+        return value
+
     @model_validator(mode="after")
     def _task_in_range(self) -> EpisodeSettings:
         backend = self.BACKEND or ("isaacsim" if self.PRODUCTION_MODE else "mujoco")
         if backend == "isaacsim" and self.ROBOT not in (FRANKA_PANDA.robot_type,):
             raise ValueError(
                 f"ROBOT={self.ROBOT} runs on the mujoco backend only (Isaac Sim loads its Franka)"
+            )
+        if backend == "isaacsim" and any(
+            spec.modalities != ("rgb",)
+            or (spec.width, spec.height) != (self.CAMERA_WIDTH, self.CAMERA_HEIGHT)
+            for spec in self.camera_specs
+        ):
+            raise ValueError(
+                "CAMERAS: depth, segmentation and per-camera sizes need BACKEND=mujoco"
             )
         if self.CLOUD_RUN_TASK_INDEX >= self.CLOUD_RUN_TASK_COUNT:
             raise ValueError("CLOUD_RUN_TASK_INDEX must be < CLOUD_RUN_TASK_COUNT")
@@ -97,7 +113,11 @@ class EpisodeSettings(JobSettings):
         return self
 
     @property
+    def camera_specs(self) -> tuple[CameraSpec, ...]:
+        """Cameras to record (mount, size, modalities), in the order given."""
+        return parse_cameras(self.CAMERAS, self.CAMERA_WIDTH, self.CAMERA_HEIGHT)
+
+    @property
     def camera_names(self) -> tuple[str, ...]:
         """Cameras to record, in a stable order."""
-        names = [c for c in self.CAMERAS.split(",") if c]
-        return tuple(sorted(set(names), key=names.index))
+        return tuple(spec.name for spec in self.camera_specs)

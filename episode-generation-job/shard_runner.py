@@ -161,7 +161,9 @@ def run_shard(
                 if writer is None:
                     part = part_dir(shard, next_part)
                     robot = session.kinematics.robot.description
-                    writer = open_part(part, provenance, plan.cameras, plan.codec, robot)
+                    writer = open_part(
+                        part, provenance, plan.cameras, plan.codec, robot, record.cameras
+                    )
                 extra = {"episode_key": key, **_columns(record.metadata)}
                 write_episode(writer, record, session.task_for(slot).instruction, extra)
                 summary.frames += record.length

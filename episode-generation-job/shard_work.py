@@ -55,7 +55,9 @@ def _open_session(
     manifest = load_manifest(scene_dir)
     cameras = settings.camera_names
     config = (
-        CameraConfig(settings.CAMERA_WIDTH, settings.CAMERA_HEIGHT, cameras) if cameras else None
+        CameraConfig(settings.CAMERA_WIDTH, settings.CAMERA_HEIGHT, cameras, settings.camera_specs)
+        if cameras
+        else None
     )
     sim = open_backend(
         backend, scene_dir / SCENE_USD_PATH, manifest, config, bundle=bundle, robot=settings.ROBOT

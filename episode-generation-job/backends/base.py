@@ -5,11 +5,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from episode_generation_job.cameras import CameraFrame, CameraSpec
 from tools.randomization import (
     BundleConfig,
     EpisodeRandomization,
@@ -34,11 +35,25 @@ CAMERA_NAMES = (SCENE_CAMERA, WRIST_CAMERA)
 
 @dataclass(frozen=True)
 class CameraConfig:
-    """Offscreen cameras to render each frame (none: no images at all)."""
+    """Offscreen cameras to render each frame (none: no images at all).
+
+    `specs` (the CAMERAS list: mount, size, modalities per camera) wins over the RGB-only
+    `width` x `height` cameras `names`.
+    """
 
     width: int = 128
     height: int = 128
     names: tuple[str, ...] = CAMERA_NAMES
+    specs: tuple[CameraSpec, ...] = ()
+
+    @property
+    def cameras(self) -> tuple[CameraSpec, ...]:
+        """Every camera with its mount, size and modalities."""
+        if self.specs:
+            return self.specs
+        return tuple(
+            CameraSpec(name=n, mount=n, width=self.width, height=self.height) for n in self.names
+        )
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,19 @@ class SimBackend(ABC):
     @abstractmethod
     def render(self) -> dict[str, Image]:
         """One RGB image per configured camera (empty without cameras)."""
+
+    @property
+    def camera_specs(self) -> tuple[CameraSpec, ...]:
+        """The recorded cameras (engines with depth / segmentation / poses override it)."""
+        return ()
+
+    def render_frames(self) -> dict[str, CameraFrame]:
+        """Every camera's frame: RGB only unless the engine records more (MuJoCo)."""
+        return {name: CameraFrame(image, None, None, None) for name, image in self.render().items()}
+
+    def camera_documents(self) -> dict[str, Any]:
+        """meta/<name>.json documents of the cameras (calibration, segmentation ids)."""
+        return {}
 
     @abstractmethod
     def close(self) -> None:

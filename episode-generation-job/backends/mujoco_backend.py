@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import mujoco
 import numpy as np
+from numpy.typing import NDArray
 
 from episode_generation_job.backends.base import (
     CONTROL_HZ,
@@ -19,6 +21,12 @@ from episode_generation_job.backends.base import (
     Image,
     SimBackend,
 )
+from episode_generation_job.backends.mujoco_cameras import (
+    MujocoCameras,
+    object_geoms,
+    object_segment_ids,
+    segment_lookup,
+)
 from episode_generation_job.backends.mujoco_randomization import ModelDefaults, distractor_ids
 from episode_generation_job.backends.mujoco_scene import (
     MujocoScene,
@@ -27,6 +35,14 @@ from episode_generation_job.backends.mujoco_scene import (
     object_ids,
 )
 from episode_generation_job.backends.panda_drive import SETTLE_STEPS
+from episode_generation_job.cameras import (
+    CAMERAS_DOCUMENT,
+    SEGMENTATION_DOCUMENT,
+    CameraFrame,
+    CameraSpec,
+    cameras_document,
+    segmentation_document,
+)
 from tools.randomization import (
     BundleConfig,
     EpisodeRandomization,
@@ -35,7 +51,7 @@ from tools.randomization import (
     sample_valid_randomization,
 )
 from tools.scene_manifest import SceneManifest
-from tools.sim import OffscreenRenderer, captured_warnings
+from tools.sim import captured_warnings
 from tools.sim.robots.base import SimRobot
 from tools.sim.robots.franka.robot import FRANKA_ROBOT
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
@@ -87,12 +103,11 @@ class MujocoBackend(SimBackend):
         self._gripper_actuator = self.model.actuator(name(robot.gripper_actuator)).id
         self._finger_bodies = {self.model.body(name(n)).id for n in robot.finger_bodies}
         self._cameras = cameras
-        self._renderer: OffscreenRenderer | None = None
         self._camera_ids: dict[str, int] = {}
-        if cameras is not None:
-            for name in cameras.names:
-                camera = robot.scoped(robot.wrist_camera) if name == WRIST_CAMERA else name
-                self._camera_ids[name] = self.model.camera(camera).id
+        self._rig: MujocoCameras | None = None
+        for spec in cameras.cameras if cameras is not None else ():
+            mount = robot.scoped(robot.wrist_camera) if spec.mount == WRIST_CAMERA else SCENE_CAMERA
+            self._camera_ids[spec.name] = self.model.camera(mount).id
         self._closed = False
 
     @property
@@ -298,23 +313,51 @@ class MujocoBackend(SimBackend):
         return touching
 
     def render(self) -> dict[str, Image]:
-        """RGB images from the scene and wrist cameras."""
+        """RGB images of the cameras that record RGB."""
+        frames = self.render_frames()
+        return {name: frame.rgb for name, frame in frames.items() if frame.rgb is not None}
+
+    @property
+    def camera_specs(self) -> tuple[CameraSpec, ...]:
+        """The recorded cameras."""
+        return () if self._cameras is None else self._cameras.cameras
+
+    def render_frames(self) -> dict[str, CameraFrame]:
+        """Each camera's RGB, depth (mm), segmentation ids and pose, as its modalities ask."""
         if self._cameras is None:
             return {}
-        if self._renderer is None:
-            self._renderer = OffscreenRenderer(
-                self.model, self._cameras.width, self._cameras.height
+        if self._rig is None:
+            self._rig = MujocoCameras(
+                self.model, self.camera_specs, self._camera_ids, self._segments()
             )
-        return {
-            name: self._renderer.render(self.data, camera)
-            for name, camera in self._camera_ids.items()
-        }
+        return self._rig.capture(self.data)
+
+    def _segment_names(self) -> tuple[list[str], list[str]]:
+        distractors = set(distractor_ids(self.model))
+        objects = [o for o in self._objects if o not in distractors]
+        return objects, sorted(distractors)
+
+    def _segments(self) -> NDArray[np.uint16]:
+        objects, distractors = self._segment_names()
+        paths = {o: h.prim_path for o, h in self._handles.items()}
+        geoms = object_geoms(self.model, {o: i.geoms for o, i in self._objects.items()}, paths)
+        ids = object_segment_ids([*sorted(objects), *distractors])
+        return segment_lookup(self.model, geoms, ids, self._robot.prefix)
+
+    def camera_documents(self) -> dict[str, Any]:
+        """meta/cameras.json (intrinsics, mounts) and meta/segmentation.json (id -> object)."""
+        specs = self.camera_specs
+        fovy = {s.name: float(self.model.cam_fovy[self._camera_ids[s.name]]) for s in specs}
+        documents: dict[str, Any] = {CAMERAS_DOCUMENT: cameras_document(specs, fovy)}
+        if any(spec.has("segmentation") for spec in specs):
+            documents[SEGMENTATION_DOCUMENT] = segmentation_document(*self._segment_names())
+        return documents
 
     def close(self) -> None:
         """Free the renderers (idempotent)."""
         if self._closed:
             return
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
+        if self._rig is not None:
+            self._rig.close()
+            self._rig = None
         self._closed = True
