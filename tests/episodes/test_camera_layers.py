@@ -193,3 +193,32 @@ def test_a_bad_camera_setting_is_one_line_naming_the_variable(tmp_path):
     assert "\n" not in str(caught.value)
     good = {**env, "CAMERAS": json.dumps([s.model_dump() for s in SPECS])}
     assert load_settings(EpisodeSettings, good).camera_specs == SPECS
+
+
+def test_the_job_writes_a_valid_dataset_from_a_camera_list(tmp_path):
+    """CAMERAS as a JSON list through the whole step (shards, parts, merge): the published
+    dataset validates and keeps the layers, their id map and the calibration."""
+    from episode_generation_job.settings import EpisodeSettings
+    from episode_generation_job.step import STEP
+    from tools.config import load_settings
+    from tools.job_runner import execute_step
+    from tools.scene_layout import LEROBOT_DIR
+
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    cameras = [
+        {"name": "scene", "mount": "scene", "width": 32, "height": 32, "modalities": ["depth"]},
+        {"name": "hand", "mount": "wrist", "width": 32, "height": 32, "modalities": list(ALL)},
+    ]
+    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "1",
+           "SEED": "62", "RANDOMIZATION": "none", "PREVIEW_EPISODES": "0",
+           "CAMERAS": json.dumps(cameras)}  # fmt: skip
+    execute_step(STEP, load_settings(EpisodeSettings, env))
+    root = scene_dir / LEROBOT_DIR
+    assert validate_dataset(root) == []
+    contents = open_dataset(root)
+    assert contents.info.video_keys == ["observation.images.hand"]  # the scene camera: depth only
+    assert set(contents.info.layer_keys) == {
+        "observation.depth.scene", "observation.depth.hand", "observation.segmentation.hand"
+    }  # fmt: skip
+    assert set(contents.documents) == {"cameras", "segmentation"}
+    assert contents.documents["cameras"]["cameras"]["hand"]["mount"] == "wrist"
