@@ -4,7 +4,8 @@ Usage:
     python bench/bench_render_layers.py [--scene-dir DIR] [--frames N]
 
 Renders the episodes job's two cameras (scene, wrist) of the synthetic USD tabletop (or
---scene-dir) with tools.sim.render.OffscreenRenderer under MUJOCO_GL (egl by default) and
+--scene-dir) with tools.sim.render.OffscreenRenderer under MUJOCO_GL (egl by default), with
+meshes as modelled and simplified for rendering (tools.sim.render_lod), and
 prints, side by side, camera frames per second and the episodes per hour rendering alone would
 allow at FRAMES_PER_EPISODE frames of both cameras (physics and encoding not included: compare
 with bench/bench_episodes.py for whole episodes).
@@ -22,6 +23,7 @@ from episode_generation_job.testing import write_tabletop_usd
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim.render import OffscreenRenderer
+from tools.sim.render_lod import DEFAULT_FACE_BUDGET
 
 FRAMES_PER_EPISODE = 230  # the tabletop's episodes: 692 frames for 3 (30 fps)
 LAYERS = {
@@ -44,8 +46,14 @@ def main() -> None:
         f"{'size':>5} {'layers':>15} {'frames/s wall':>14} {'frames/CPU-s':>13}"
         f" {'episodes/h (render only, wall)':>31}"
     )
-    for size in (128, 256):
-        with OffscreenRenderer(backend.model, size, size) as renderer:
+    for size, budget in (
+        (128, None),
+        (128, DEFAULT_FACE_BUDGET),
+        (256, None),
+        (256, DEFAULT_FACE_BUDGET),
+    ):
+        print(f"meshes: {'as modelled' if budget is None else f'at most {budget} faces'}")
+        with OffscreenRenderer(backend.model, size, size, mesh_face_budget=budget) as renderer:
             renderer.render_layers(backend.data, cameras[0], depth=True, segmentation=True)
             for name, layers in LAYERS.items():
                 wall, cpu = time.perf_counter(), time.process_time()
