@@ -85,22 +85,46 @@ def plan_joints(
     gripper: list[float] = []
     phases: list[str] = []
     previous_gripper = start_gripper
+    speed_limit = kinematics.robot.max_joint_speed
     for segment in segments:
         frames = max(1, round(segment.duration * control_hz))
-        start_pos, start_yaw = position.copy(), yaw
-        goal_pos = np.asarray(segment.position, dtype=float)
+        joints = _segment_joints(kinematics, segment, position, yaw, q, frames)
+        if speed_limit is not None:
+            # Slow the segment down until no joint steps faster than the arm can follow.
+            fastest = float(np.abs(np.diff(np.vstack([q, joints]), axis=0)).max()) * control_hz
+            if fastest > speed_limit:
+                frames = math.ceil(frames * fastest / speed_limit)
+                joints = _segment_joints(kinematics, segment, position, yaw, q, frames)
         for k in range(1, frames + 1):
-            s = _min_jerk(k / frames)
-            target = start_pos + s * (goal_pos - start_pos)
-            target_yaw = start_yaw + s * (segment.yaw - start_yaw)
-            result = kinematics.solve(target, top_down_rotation(target_yaw), q, iterations=10)
-            if result.position_error > _IK_POSITION_TOL or result.rotation_error > _IK_ROTATION_TOL:
-                raise UnreachableError(segment.phase, result.position_error)
-            q = result.qpos
+            q = joints[k - 1]
             arm.append(q.copy())
             g = previous_gripper + min(1.0, 2.0 * k / frames) * (segment.gripper - previous_gripper)
             gripper.append(g)
             phases.append(segment.phase)
-        position, yaw = goal_pos, segment.yaw
+        position, yaw = np.asarray(segment.position, dtype=float), segment.yaw
         previous_gripper = segment.gripper
     return JointPlan(np.array(arm), np.array(gripper), tuple(phases))
+
+
+def _segment_joints(
+    kinematics: ArmKinematics,
+    segment: Segment,
+    start_pos: FloatArray,
+    start_yaw: float,
+    start_q: FloatArray,
+    frames: int,
+) -> FloatArray:
+    """IK of one segment's minimum-jerk TCP path over `frames` frames, (frames, dof)."""
+    goal_pos = np.asarray(segment.position, dtype=float)
+    q = start_q
+    out = []
+    for k in range(1, frames + 1):
+        s = _min_jerk(k / frames)
+        target = start_pos + s * (goal_pos - start_pos)
+        target_yaw = start_yaw + s * (segment.yaw - start_yaw)
+        result = kinematics.solve(target, top_down_rotation(target_yaw), q, iterations=10)
+        if result.position_error > _IK_POSITION_TOL or result.rotation_error > _IK_ROTATION_TOL:
+            raise UnreachableError(segment.phase, result.position_error)
+        q = result.qpos
+        out.append(q)
+    return np.array(out)

@@ -93,3 +93,19 @@ def test_a_bad_robot_is_one_line_naming_robot(env: dict[str, str], rule: str) ->
     with pytest.raises(ConfigError, match=rule) as caught:
         load_settings(EpisodeSettings, {**ENV, "SCENE_DIR": "/tmp", **env})
     assert "\n" not in str(caught.value)
+
+
+def test_xarm6_plans_keep_joint_speeds_within_its_limit() -> None:
+    """A fast Cartesian move is slowed down until no xArm joint exceeds MAX_JOINT_SPEED."""
+    from episode_generation_job.controller import plan_joints
+    from episode_generation_job.motion import Segment
+    from tools.sim.robots.kinematics import ArmKinematics
+    from tools.sim.robots.xarm6 import constants as xarm
+
+    robot = sim_robot("xarm6")
+    kinematics = ArmKinematics(robot, (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0))
+    fast = [Segment("sweep", (0.3, 0.3, 0.1), 1.2, 0.0, 0.5)]  # 15 frames asked for
+    plan = plan_joints(kinematics, fast, robot.home_qpos, 0.08, 30)
+    steps = np.abs(np.diff(np.vstack([robot.home_qpos, plan.arm]), axis=0)).max()
+    assert len(plan) > 15 and steps * 30 <= xarm.MAX_JOINT_SPEED * 1.05
+    assert sim_robot("franka_panda").max_joint_speed is None  # the Panda's plans are as before
