@@ -26,6 +26,7 @@ CLOSED_MAX_FRACTION: Final = 0.05  # a close task succeeds at <= 5 %
 CLOSE_START_FRACTION: Final = 0.7  # where a close task's joint starts (open by the judge's rule)
 MIN_SLIDE_M: Final = 0.1  # shorter runners are not worth a task (60 % is a few centimetres)
 MIN_SWING_RAD: Final = math.radians(45.0)
+RING_IN_FRONT_M: Final = 0.4  # in front of the grasped face: the home pose is too
 HANDLE_Z_RANGE: Final = (0.15, 1.05)  # handle heights a floor-standing Panda reaches sideways
 
 
@@ -272,15 +273,21 @@ def ring_candidates(frame: JointFrame, q_start: float, q_end: float) -> list[Pos
         q_end: joint position at the end of the motion.
 
     Returns:
-        Candidates at 0.5 and 0.65 m from the path's middle, every 30 deg.
+        Candidates at 0.5, 0.65 and 0.8 m from the path's middle, every 30 deg, in front of the
+        face the hand grasps.
     """
     middle = frame.handle_at((q_start + q_end) / 2)
+    handle = frame.handle_at(q_start)
+    normal = frame.motion(q_start) @ frame.front
     out = []
-    for standoff in (0.5, 0.65):
+    for standoff in (0.5, 0.65, 0.8):
         for k in range(12):
             heading = k * math.pi / 6
             x = float(middle[0]) + standoff * math.cos(heading)
             y = float(middle[1]) + standoff * math.sin(heading)
+            # Only in front of the face grasped: from behind, the hand would cross the part.
+            if (x - handle[0]) * normal[0] + (y - handle[1]) * normal[1] < RING_IN_FRONT_M:
+                continue
             yaw = heading + math.pi
             out.append(Pose.of((x, y, 0.0), (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))))
     return out
