@@ -9,9 +9,10 @@ from pydantic import Field, field_validator, model_validator
 from episode_generation_job.cameras import CameraSpec, parse_cameras
 from tools.config import JobSettings
 from tools.robots import FRANKA_PANDA, ROBOTS
+from tools.tasks.settings import TaskSettings
 
 
-class EpisodeSettings(JobSettings):
+class EpisodeSettings(JobSettings, TaskSettings):
     """Variables of the episode job, on top of the shared ones (SCENE_ID, SEED, PRODUCTION_MODE)."""
 
     NUM_EPISODES: int = Field(
@@ -47,7 +48,6 @@ class EpisodeSettings(JobSettings):
     CHECKPOINT_EVERY: int = Field(
         default=10, ge=1, le=10, description="publish a part dataset every N successful episodes"
     )
-    MAX_TASKS: int = Field(default=8, ge=1, le=64, description="tasks derived per scene")
     PREVIEW_EPISODES: int = Field(
         default=3, ge=0, le=20, description="episodes in reports/episodes_preview.mp4 (0: none)"
     )

@@ -177,3 +177,20 @@ def test_hull_boxes_and_closed_tops_read_from_hulls() -> None:
     boxes = hull_boxes(manifest, hulls)
     assert set(boxes) == {"box_1", "bin_1"}
     assert closed_containers(manifest, boxes, hulls) == {"box_1"}
+
+
+def test_one_max_tasks_setting_for_every_consumer() -> None:
+    """MAX_TASKS is declared once (TaskSettings): the episodes and the Genie Sim export read
+    the same variable, with the same rule."""
+    from episode_generation_job.settings import EpisodeSettings
+    from genie_sim_export_job.settings import GenieSimExportSettings
+    from tools.config import load_settings
+    from tools.errors import ConfigError
+    from tools.tasks.settings import TaskSettings
+
+    env = {"SCENE_ID": "s", "SCENE_DIR": "/tmp", "MAX_TASKS": "3"}
+    for cls in (EpisodeSettings, GenieSimExportSettings):
+        assert issubclass(cls, TaskSettings) and load_settings(cls, env).MAX_TASKS == 3
+        with pytest.raises(ConfigError, match="MAX_TASKS"):
+            load_settings(cls, {**env, "MAX_TASKS": "0"})
+    assert "GENIESIM_MAX_TASKS" not in GenieSimExportSettings.model_fields

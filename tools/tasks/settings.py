@@ -5,11 +5,14 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
+from tools.config import SETTINGS_RULES
 from tools.tasks.feasibility import DEFAULT_MAX_TASKS
 
 
 class TaskSettings(BaseSettings):
     """Mixed into the settings of the episodes and Genie Sim export jobs (one variable)."""
+
+    model_config = SETTINGS_RULES
 
     MAX_TASKS: int = Field(
         default=DEFAULT_MAX_TASKS,
