@@ -222,8 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 shown = {k: v for k, v in result.items() if k != "false_detail"}
                 print(json.dumps(shown), flush=True)
     _print(results)
-    if len(robots) > 1:
-        _print_by_robot(results)
+    _print_by_robot(results)
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 1 if sum(r.get("false_successes", 0) for r in results) else 0
