@@ -5,7 +5,8 @@ Usage:
     python bench/bench_articulation.py --environments kitchen --seeds 4 --keep /tmp/bench-art
     python bench/bench_articulation.py --seeds 61 62 63 64 --robot   # + open/close episodes
 
-Each scene is generated with `--articulated` (designed doors and drawers in ground_truth.json),
+Each scene is generated with `--articulated --appliances` (designed doors and drawers in
+ground_truth.json; kitchens with an oven, dishwasher and microwave, offices with a desk drawer),
 run through ingest, simready (SIMREADY_ARTICULATION=true) and usd with --validate in a child
 process. Per scene: designed joints found, with the right type and hinge side and an axis
 within 10 deg (front frame), worst axis and limit errors, the usd step's checks (UsdValidation,
@@ -108,7 +109,7 @@ def bench_scene(
     scene_dir = root / f"{environment}_{seed}"
     if not (reuse and (scene_dir / SCENE_USD_PATH).is_file()):
         scene_dir = generate_mock_scene(
-            f"{environment}_{seed}", root, environment, seed=seed, articulated=True
+            f"{environment}_{seed}", root, environment, seed=seed, articulated=True, appliances=True
         )
         _run_pipeline(scene_dir)
     truth = json.loads((scene_dir / "ground_truth.json").read_text())

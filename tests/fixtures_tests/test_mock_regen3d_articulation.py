@@ -54,3 +54,24 @@ def test_warehouse_tool_cabinet_and_unchanged_office_meshes(tmp_path: Path) -> N
     office = generate_mock_scene("art", tmp_path, "office", seed=0, articulated=True)
     assert _tree(plain) == _tree(office)
     assert "filing cabinet" in _designed(office)
+
+
+def test_appliances_kitchen_oven_dishwasher_microwave(tmp_path: Path) -> None:
+    """With appliances: bottom-hinged oven and dishwasher flaps, a left-hinged microwave door."""
+    scene = generate_mock_scene("a", tmp_path, "kitchen", seed=61, appliances=True)
+    designed = _designed(scene)
+    flap = [("door_0", "bottom", [1.0, 0.0, 0.0])]
+    assert [_joints(a) for a in designed["oven"]] == [flap]
+    assert [_joints(a) for a in designed["dishwasher"]] == [flap]
+    assert [_joints(a) for a in designed["microwave"]] == [[("door_0", "left", [0.0, 0.0, -1.0])]]
+    objects = json.loads((scene / "ground_truth.json").read_text())["objects"]
+    (microwave,) = [o for o in objects.values() if o["label"] == "microwave"]
+    assert objects[microwave["support"]]["label"] == "counter"
+
+
+def test_appliances_office_desk_drawer_and_cupboard(tmp_path: Path) -> None:
+    """With appliances: the office desk has a drawer, and a cupboard stands by a wall."""
+    designed = _designed(generate_mock_scene("d", tmp_path, "office", seed=61, appliances=True))
+    (desk,) = designed["office desk"]
+    assert [(j["part"], j["type"]) for j in desk["joints"]] == [("drawer_0", "prismatic")]
+    assert [_joints(c) for c in designed["cupboard"]] == [[("door_0", "left", [0.0, 0.0, -1.0])]]
