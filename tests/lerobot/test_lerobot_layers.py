@@ -152,3 +152,10 @@ def test_card_documents_the_layers(tmp_path):
     card = (_write(tmp_path / "ds", [0]) / "README.md").read_text()
     assert f"- `{DEPTH}`: depth of camera `scene` ({H} x {W}, mm)" in card
     assert "`meta/segmentation.json`" in card and "millimetres" in card
+
+
+def test_validator_names_a_missing_id_map(tmp_path):
+    root = _write(tmp_path / "ds", [0])
+    (root / "meta/segmentation.json").unlink()
+    problems = validate_dataset(root)
+    assert any("id map meta/segmentation.json is missing" in p for p in problems), problems
