@@ -118,6 +118,7 @@ def infer_articulation(
         prior,
         (obj.physics.mass_kg, body_hulls),
         source,
+        hollow=obj.category not in pri.NO_DEFAULT,
     )
     kinds = [p.kind for p in articulation.parts if p.kind != "body"]
     summary = f"{kinds.count('door')} door(s), {kinds.count('drawer')} drawer(s)"

@@ -3,9 +3,10 @@
 Parts are cut from the original mesh (its texture kept): each door or drawer takes the slab of
 the front within its span, handle included; the body keeps the rest. Collision is parametric:
 a door is its panel (and handle) as boxes, a drawer its front panel plus an open tray of thin
-boxes. The body keeps the object's own simready hulls: a joint's parent and child never collide
-(MuJoCo filters parent-child contacts, PhysX adjacent articulation links), so the hulls need no
-cut-outs for the parts to move.
+boxes. A carcass body is a hollow shell of boards (articulation_shell), so that objects fit
+inside an opened cupboard or drawer; other bodies (a desk) keep the object's own simready hulls.
+A joint's parent and child never collide (MuJoCo filters parent-child contacts, PhysX adjacent
+articulation links), so neither needs cut-outs for the parts to move.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from simready_job import articulation_priors as pri
 from simready_job.articulation_facade import UP, FrontFrame
 from simready_job.articulation_layout import PartPlan
 from simready_job.articulation_mesh import Box, box_mesh, glb_bytes, split_by_box
+from simready_job.articulation_shell import carcass_shell
 from simready_job.mesh_io import obj_bytes
 from tools.scene_layout import asset_dir
 from tools.scene_manifest import ArticulatedPart, Articulation, ArticulationJoint
@@ -173,6 +175,17 @@ def _vec(values: FloatArray) -> tuple[float, float, float]:
     return x, y, z
 
 
+def _write_boxes(scene_dir: Path, stem: str, boxes: tuple[Box, ...] | list[Box]) -> tuple[str, ...]:
+    """Write each box as `<stem>_collision_<k>.obj`; return the scene-relative paths."""
+    paths = []
+    for k, collider in enumerate(boxes):
+        path = f"{stem}_collision_{k}.obj"
+        shape = trimesh.creation.box(bounds=np.array(collider))
+        (scene_dir / path).write_bytes(obj_bytes(shape.vertices, shape.faces))
+        paths.append(path)
+    return tuple(paths)
+
+
 def build_articulation(
     scene_dir: Path,
     object_id: str,
@@ -182,6 +195,7 @@ def build_articulation(
     prior: pri.ArticulationPrior,
     body: tuple[float, tuple[str, ...]],
     source: str,
+    hollow: bool = False,
 ) -> Articulation:
     """Write the part meshes and colliders; return the articulation block.
 
@@ -194,6 +208,7 @@ def build_articulation(
         prior: the category's prior.
         body: (the whole object's mass, its simready hull paths).
         source: who decided the parts ("priors", "handles", "llm:<model>").
+        hollow: make the body a hollow carcass of boards (else it keeps the hulls).
 
     Returns:
         The validated articulation.
@@ -213,12 +228,7 @@ def build_articulation(
         visuals = inside + [box_mesh(b) for b in geometry.extra_visuals]
         mesh_path = f"{folder}/{name}.glb"
         (scene_dir / mesh_path).write_bytes(glb_bytes(visuals))
-        collision_paths = []
-        for k, collider in enumerate(geometry.colliders):
-            path = f"{folder}/{name}_collision_{k}.obj"
-            shape = trimesh.creation.box(bounds=np.array(collider))
-            (scene_dir / path).write_bytes(obj_bytes(shape.vertices, shape.faces))
-            collision_paths.append(path)
+        collision_paths = _write_boxes(scene_dir, f"{folder}/{name}", geometry.colliders)
         mass = _mass(plan, prior)
         lo, hi = np.min([c[0] for c in geometry.colliders], axis=0), np.max(
             [c[1] for c in geometry.colliders], axis=0
@@ -242,6 +252,9 @@ def build_articulation(
     body_mesh = f"{folder}/{BODY_PART}.glb"
     (scene_dir / body_mesh).write_bytes(glb_bytes(rest))
     vertices = np.concatenate([m.vertices for m in meshes])
+    shell = carcass_shell(front, vertices, plans) if hollow else None
+    if shell is not None:
+        hulls = _write_boxes(scene_dir, f"{folder}/{BODY_PART}", shell)
     moving = sum(p.mass_kg for p in parts)
     body_part = ArticulatedPart(
         name=BODY_PART,
