@@ -6,7 +6,8 @@ body part carries `ArticulationRootAPI` and is welded to the world by a `FixedJo
 body0 (a fixed-base articulation for PhysX; MuJoCo's importer makes it a jointless body); every
 door or drawer hangs from it by a `RevoluteJoint` or `PrismaticJoint` whose frame maps the joint
 X axis onto the manifest's axis, with limits and a damping drive. Dry friction has no UsdPhysics
-attribute: it is recorded in the joint's customData and applied by tools/sim (usd_joints).
+attribute: it is authored as PhysX's per-axis joint friction (tools/sim/usd_joints), which Isaac
+Sim reads and the MuJoCo loader applies.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pxr import Gf, Usd, UsdGeom, UsdPhysics
 
 from tools.scene_manifest import ArticulatedPart, ArticulationJoint, SceneObject
 from tools.sim import usd_layout as layout
+from tools.sim.usd_joints import author_physx_friction
 from usd_assembly_job.asset_usd import (
     AssetSummary,
     load_hull,
@@ -122,7 +124,7 @@ def _define_joint(
     drive.CreateDampingAttr(joint.damping / scale)
     drive.CreateTargetVelocityAttr(0.0)
     prim = schema.GetPrim()
-    prim.SetCustomDataByKey(layout.JOINT_FRICTION_KEY, joint.friction)
+    author_physx_friction(prim, joint.friction)
     prim.SetCustomDataByKey(layout.JOINT_DAMPING_KEY, joint.damping)
     if joint.hinge_side is not None:
         prim.SetCustomDataByKey(layout.HINGE_SIDE_KEY, joint.hinge_side)

@@ -21,7 +21,8 @@ from tests.usd_assembly.conftest import (
 )
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import SimRole, load_manifest, parse_manifest, save_manifest
-from tools.sim import load_scene_model
+from tools.sim import load_scene_model, usd_layout
+from tools.sim.usd_joints import author_physx_friction, joint_friction
 from usd_assembly_job.articulation_checks import check_joints_hold
 from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.usd_checks import check_physics_parse, run_usd_validation
@@ -128,3 +129,37 @@ def test_mujoco_doors_stay_shut_then_open_into_the_room(fridge_scene: Path) -> N
     assert joint.open_fraction(data.qpos) > 0.95
     assert data.xipos[joint.body_id][0] < start[0] - 0.2  # swung out of the front, into the room
     assert np.isfinite(data.qpos).all()
+
+
+def _api_schemas(prim: Usd.Prim) -> list[str]:
+    """Applied schema names as authored (usd-core's GetAppliedSchemas drops unknown ones)."""
+    return list(prim.GetMetadata("apiSchemas").GetAddedOrExplicitItems())
+
+
+def test_joint_friction_is_physx_axis_friction_read_by_mujoco(fridge_scene: Path) -> None:
+    """Each hinge carries PhysxJointAxisAPI:angular efforts = the manifest's friction (N m)."""
+    stage = Usd.Stage.Open(str(fridge_scene / SCENE_USD_PATH))
+    articulation = load_manifest(fridge_scene).object(FRIDGE).articulation
+    assert articulation is not None
+    scene = load_scene_model(fridge_scene / SCENE_USD_PATH)
+    for joint in articulation.joints:
+        handle = scene.joints[f"{FRIDGE}/{joint.name}"]
+        prim = stage.GetPrimAtPath(
+            mujoco.mj_id2name(scene.model, mujoco.mjtObj.mjOBJ_JOINT, handle.joint_id)
+        )
+        assert "PhysxJointAxisAPI:angular" in _api_schemas(prim)
+        for effort in ("staticFrictionEffort", "dynamicFrictionEffort"):
+            value = prim.GetAttribute(f"physxJointAxis:angular:{effort}").Get()
+            assert value == pytest.approx(joint.friction) and joint.friction > 0
+        assert scene.model.dof_frictionloss[handle.dof_adr] == pytest.approx(joint.friction)
+
+
+def test_joint_friction_of_older_stages_comes_from_custom_data() -> None:
+    """A prismatic joint written before the PhysX attribute: friction from its customData."""
+    stage = Usd.Stage.CreateInMemory()
+    prim = UsdPhysics.PrismaticJoint.Define(stage, "/J").GetPrim()
+    prim.SetCustomDataByKey(usd_layout.JOINT_FRICTION_KEY, 2.5)
+    assert joint_friction(prim) == 2.5
+    author_physx_friction(prim, 4.0)
+    assert "PhysxJointAxisAPI:linear" in _api_schemas(prim)
+    assert joint_friction(prim) == 4.0

@@ -1,8 +1,13 @@
 """Doors and drawers in MuJoCo: what the USD importer leaves out of the scene's joints, and a map.
 
 mujoco-usd turns UsdPhysics revolute and prismatic joints into hinge and slide joints with their
-limits, but ignores drives: the damping of each joint and its dry friction (recorded in the
-joint prim's customData, as UsdPhysics has no friction attribute) are set here on the MjSpec.
+limits, but ignores drives: the damping of each joint and its dry friction are set here on the
+MjSpec. UsdPhysics has no friction attribute: the friction is PhysX's per-axis Coulomb friction
+(`PhysxJointAxisAPI:<angular|linear>`, `physxJointAxis:<axis>:staticFrictionEffort` and
+`dynamicFrictionEffort`, N m or N; PhysX >= 5.6, Isaac Sim >= 5.0), which Isaac Sim reads and
+MuJoCo's frictionloss equals. usd-core ships no PhysxSchema, so it is authored by name here.
+The legacy `physxJoint:jointFriction` is not used: it is a unitless coefficient on the force the
+joint transmits, not a friction force. Stages written before carry it in customData.
 """
 
 from __future__ import annotations
@@ -11,11 +16,41 @@ from dataclasses import dataclass
 
 import mujoco
 import numpy as np
-from pxr import Usd, UsdPhysics
+from pxr import Sdf, Usd, UsdPhysics
 
 from tools.sim import usd_layout as layout
 
 ARMATURE = 0.01  # rotor-like inertia that keeps light doors stable at a 2 ms step
+PHYSX_JOINT_AXIS_API = "PhysxJointAxisAPI"  # multiple-apply; instance "angular" or "linear"
+_EFFORTS = ("staticFrictionEffort", "dynamicFrictionEffort")
+
+
+def physx_axis(prim: Usd.Prim) -> str:
+    """The PhysX axis instance of a one-axis joint: "angular" (revolute) or "linear"."""
+    return "angular" if prim.IsA(UsdPhysics.RevoluteJoint) else "linear"
+
+
+def author_physx_friction(prim: Usd.Prim, friction: float) -> None:
+    """Apply `PhysxJointAxisAPI:<axis>` with equal static and dynamic friction efforts.
+
+    Args:
+        prim: a revolute or prismatic joint prim.
+        friction: Coulomb friction, N m (revolute) or N (prismatic).
+    """
+    axis = physx_axis(prim)
+    prim.AddAppliedSchema(f"{PHYSX_JOINT_AXIS_API}:{axis}")
+    for effort in _EFFORTS:
+        # Not `custom`: the schema declares these (as Isaac Sim itself writes them).
+        name = f"physxJointAxis:{axis}:{effort}"
+        prim.CreateAttribute(name, Sdf.ValueTypeNames.Float, custom=False).Set(float(friction))
+
+
+def joint_friction(prim: Usd.Prim) -> float:
+    """A joint's Coulomb friction: PhysX's static effort, else the older customData entry."""
+    attr = prim.GetAttribute(f"physxJointAxis:{physx_axis(prim)}:{_EFFORTS[0]}")
+    if attr and attr.HasAuthoredValue():
+        return float(attr.Get())
+    return float(prim.GetCustomDataByKey(layout.JOINT_FRICTION_KEY) or 0.0)
 
 
 @dataclass(frozen=True)
@@ -84,7 +119,7 @@ def complete_joints(spec: mujoco.MjSpec, stage: Usd.Stage, notes: list[str]) -> 
             continue
         damping = float(prim.GetCustomDataByKey(layout.JOINT_DAMPING_KEY) or 0.0)
         joint.damping = [damping, 0.0, 0.0]  # MuJoCo 4: linear, then higher-order terms
-        joint.frictionloss = float(prim.GetCustomDataByKey(layout.JOINT_FRICTION_KEY) or 0.0)
+        joint.frictionloss = joint_friction(prim)
         joint.armature = ARMATURE
         # MuJoCo filters parent-child contacts except when the parent is welded to the world,
         # as an articulation's body is: the part moves inside the body's hulls, so exclude.
