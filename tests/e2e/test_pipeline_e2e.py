@@ -103,5 +103,6 @@ def test_bad_input_fails_cleanly(tmp_path: Path):
     assert not (scene / "assets/scene_manifest.json").exists()
     summary = json.loads(proc.stdout)
     blocked = [n for n, s in summary["steps"].items() if s["status"] == "blocked"]
-    # geniesim-export needs only what it reads (usd and what usd needs), not the episodes
-    assert set(blocked) == {"simready", "usd", "geniesim-export"}
+    # geniesim-export needs only what it reads (the replicator's tasks contract, usd and what
+    # they need), not the episodes
+    assert set(blocked) == {"simready", "usd", "replicator", "geniesim-export"}
