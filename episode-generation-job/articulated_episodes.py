@@ -68,7 +68,7 @@ def run_articulated_tasks(
     finally:
         probe.close()
     for task in todo:
-        station = choose_station(task, boxes)
+        station = choose_station(task, boxes, manifest.room_bounds)
         if isinstance(station, str):
             yield ArticulatedOutcome(task, None, station)
             continue

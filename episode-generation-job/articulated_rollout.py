@@ -34,7 +34,7 @@ from episode_generation_job.controller import JointPlan, UnreachableError
 from episode_generation_job.final_state import SETTLE_FRAMES
 from episode_generation_job.rollout import EpisodeRecord
 from episode_generation_job.success import Verdict
-from tools.scene_manifest import SceneManifest, Transform
+from tools.scene_manifest import RoomBounds, SceneManifest, Transform
 from tools.sim import JointHandle
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
@@ -62,6 +62,7 @@ class Station:
 
 STATION_CLEARANCE = 0.25  # no other object's footprint within this of the robot's base
 OWN_CLEARANCE = 0.2  # nor the furniture's own, nor a door's sweep
+WALL_CLEARANCE = 0.35  # the base stays this far inside the room's bounds
 MOVE_PHASES = ("pull", "push")
 GRIP_CHECK_AFTER = 10  # frames into the move before a lost grip ends it
 LOST_WIDTH = 0.004  # the pads closed on nothing
@@ -75,10 +76,18 @@ def _gap(x: float, y: float, box: ObjectBox) -> float:
     return math.hypot(max(0.0, u - box.half_extents[0]), max(0.0, v - box.half_extents[1]))
 
 
-def _clear(base: Pose, boxes: Mapping[str, ObjectBox], task: ArticulatedTask) -> bool:
-    """Whether the base keeps clear of other objects, of its own furniture and of the part's
-    sweep (a door's quarter circle about its hinge)."""
+def _clear(
+    base: Pose, boxes: Mapping[str, ObjectBox], task: ArticulatedTask, room: RoomBounds | None
+) -> bool:
+    """Whether the base keeps clear of the walls, other objects, its own furniture and the
+    part's sweep (a door's quarter circle about its hinge)."""
     x, y = base.position[0], base.position[1]
+    if room is not None:
+        inside = (room.min[0] + WALL_CLEARANCE <= x <= room.max[0] - WALL_CLEARANCE) and (
+            room.min[1] + WALL_CLEARANCE <= y <= room.max[1] - WALL_CLEARANCE
+        )
+        if not inside:
+            return False
     for object_id, box in boxes.items():
         own = object_id == task.object_id
         if _gap(x, y, box) < (OWN_CLEARANCE if own else STATION_CLEARANCE):
@@ -91,13 +100,16 @@ def _clear(base: Pose, boxes: Mapping[str, ObjectBox], task: ArticulatedTask) ->
     return True
 
 
-def choose_station(task: ArticulatedTask, boxes: Mapping[str, ObjectBox]) -> Station | str:
+def choose_station(
+    task: ArticulatedTask, boxes: Mapping[str, ObjectBox], room: RoomBounds | None = None
+) -> Station | str:
     """The first candidate base pose clear of other objects from which every frame of the
     motion is reachable.
 
     Args:
         task: what to open or close.
         boxes: every object's box at rest (robot-free scene).
+        room: the room's bounds (the robot's links hit a wall closer than `WALL_CLEARANCE`).
 
     Returns:
         The station, or "no_clear_station" / "unreachable".
@@ -114,7 +126,7 @@ def choose_station(task: ArticulatedTask, boxes: Mapping[str, ObjectBox]) -> Sta
     front = station_candidates(frame, q0, shift)
     # A door is closed from beside its sweep; otherwise the front comes first.
     candidates = ring + front if frame.kind == "revolute" and not task.opens else front + ring
-    clear = [b for b in candidates if _clear(b, boxes, task)]
+    clear = [b for b in candidates if _clear(b, boxes, task, room)]
     if not clear:
         return "no_clear_station"
     for base in clear:
