@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from fixtures.mock_regen3d import generate_mock_scene
+from fixtures.mock_regen3d.occupancy import Footprint, separated
+from fixtures.mock_regen3d.recipes import FRONT_CLEARANCE_M
 
 
 def _tree(scene: Path) -> dict[str, bytes]:
@@ -75,3 +78,26 @@ def test_appliances_office_desk_drawer_and_cupboard(tmp_path: Path) -> None:
     (desk,) = designed["office desk"]
     assert [(j["part"], j["type"]) for j in desk["joints"]] == [("drawer_0", "prismatic")]
     assert [_joints(c) for c in designed["cupboard"]] == [[("door_0", "left", [0.0, 0.0, -1.0])]]
+
+
+def test_appliances_keep_the_floor_in_front_of_doors_and_drawers_clear(tmp_path: Path) -> None:
+    """No floor object stands within 0.7 m in front of furniture that opens."""
+    scene = generate_mock_scene("c", tmp_path, "office", seed=62, appliances=True)
+    objects = json.loads((scene / "ground_truth.json").read_text())["objects"]
+    floor = {k: o for k, o in objects.items() if o["support"] == "floor"}
+
+    def footprint(o: dict[str, Any], ahead: float = 0.0) -> Footprint:
+        dx, dy, _ = o["dimensions_m"]
+        yaw = math.radians(o["yaw_deg"])
+        offset = -(dy + ahead) / 2 if ahead else 0.0
+        x = o["position_m"][0] - math.sin(yaw) * offset
+        y = o["position_m"][1] + math.cos(yaw) * offset
+        half = (dx / 2, (ahead or dy) / 2)
+        return Footprint((x, y), half, yaw)
+
+    opening = [k for k, o in floor.items() if o["articulation"] and o["label"] != "office desk"]
+    assert len(opening) >= 3
+    for key in opening:
+        zone = footprint(floor[key], FRONT_CLEARANCE_M)
+        for other, o in floor.items():
+            assert other == key or separated(zone, footprint(o), 0.0), (key, other)
