@@ -39,6 +39,7 @@ from tools.scene_layout import GENIESIM_EXPORT_DIR, MANIFEST_PATH, SCENE_USD_PAT
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole, load_manifest
 from tools.sim import usd_layout
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
+from tools.tasks.supports import holds
 
 STATIC_MASS_KG = 1000.0  # what Genie Sim's own tasks give objects that must not move
 
@@ -124,10 +125,10 @@ def _exportable(
     support whose top is at a height the robot works at (the others stay in the background)."""
     low, high = robot.surface_height_m
     boxes = scene_tasks.object_boxes()
-    supports = {
+    supports = {  # Genie Sim lays objects out on a support's top, not on boards inside it
         oid: s
         for oid, s in scene_tasks.supports.items()
-        if s is not None and low <= boxes[s].top <= high
+        if s is not None and low <= boxes[s].top <= high and holds(boxes[s], boxes[oid])
     }
     placeable = {o.id for o in manifest.objects if o.sim_role in FREE_ROLES and o.id in supports}
     statics = {o.id for o in manifest.objects if o.sim_role is SimRole.STATIC and o.id in supports}

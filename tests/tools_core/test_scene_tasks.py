@@ -69,8 +69,8 @@ def _scene() -> tuple[SceneManifest, dict[str, ObjectBox]]:
 
 
 def test_supports_keep_on_top_of_that_holds_and_measure_the_rest() -> None:
-    """`on_top_of` is kept where it holds at rest; a stale one gives way to the surface under
-    the object; nothing under it: None."""
+    """`on_top_of` is kept where it holds at rest (on the top, or on a board inside the box);
+    a stale one gives way to the surface under the object; nothing under it: None."""
     manifest, boxes = _scene()
     supports = resting_supports(manifest, boxes)
     assert supports["mug_1"] == "table_1"
@@ -78,6 +78,8 @@ def test_supports_keep_on_top_of_that_holds_and_measure_the_rest() -> None:
     assert supports["table_1"] is None
     lifted = {**boxes, "block_1": ObjectBox("block_1", (0.0, -0.1, 1.2), (0.02,) * 3, 0.0)}
     assert resting_supports(manifest, lifted)["block_1"] is None
+    inside = {**boxes, "block_1": ObjectBox("block_1", (0.0, -0.1, 0.32), (0.02,) * 3, 0.0)}
+    assert resting_supports(manifest, inside)["block_1"] == "table_1"  # on a board inside it
 
 
 def test_candidates_are_robot_independent_and_each_robot_filters_them() -> None:

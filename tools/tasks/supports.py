@@ -23,6 +23,12 @@ def holds(support: ObjectBox, obj: ObjectBox) -> bool:
     return -SUPPORT_OVERLAP_M <= gap <= SUPPORT_GAP_M and support.contains_xy(obj.centre)
 
 
+def rests_within(support: ObjectBox, obj: ObjectBox) -> bool:
+    """Whether `obj` stands inside `support`'s box over its footprint (a shelf's inner board)."""
+    low, high = support.bottom - SUPPORT_OVERLAP_M, support.top + SUPPORT_GAP_M
+    return low <= obj.bottom <= high and support.contains_xy(obj.centre)
+
+
 def support_of(
     object_id: str, manifest: SceneManifest, boxes: Mapping[str, ObjectBox]
 ) -> str | None:
@@ -34,14 +40,16 @@ def support_of(
         boxes: upright boxes of the scene's objects at rest (the room shell is ignored).
 
     Returns:
-        The manifest's `on_top_of` target if it holds, else the highest holding surface
-        (ties by id), or None (on the floor, or nothing under it).
+        The manifest's `on_top_of` target if the object stands on its top or inside its box
+        (a board of a shelf), else the highest surface just under it (ties by id), or None
+        (on the floor, or nothing under it).
     """
     mine = boxes.get(object_id)
     if mine is None:
         return None
     for rel in manifest.object(object_id).relationships:
-        if rel.type == "on_top_of" and rel.target in boxes and holds(boxes[rel.target], mine):
+        target = boxes.get(rel.target) if rel.type == "on_top_of" else None
+        if target is not None and (holds(target, mine) or rests_within(target, mine)):
             return rel.target
     roles = {o.id: o.sim_role for o in manifest.objects}
     candidates = [
