@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from fixtures.generate_mock_regen3d import main
 from fixtures.mock_regen3d import generate_mock_scene
 from fixtures.mock_regen3d.occupancy import Footprint, separated
 from fixtures.mock_regen3d.recipes import FRONT_CLEARANCE_M
@@ -101,3 +102,12 @@ def test_appliances_keep_the_floor_in_front_of_doors_and_drawers_clear(tmp_path:
         zone = footprint(floor[key], FRONT_CLEARANCE_M)
         for other, o in floor.items():
             assert other == key or separated(zone, footprint(o), 0.0), (key, other)
+
+
+def test_cli_appliances_flag_matches_the_function(tmp_path: Path) -> None:
+    """`--appliances` on the command line writes the same scene as appliances=True."""
+    cli = ["--scene-id", "k", "--environment", "kitchen", "--seed", "63", "--appliances"]
+    assert main([*cli, "--output-dir", str(tmp_path / "cli")]) == 0
+    direct = generate_mock_scene("k", tmp_path / "fn", "kitchen", seed=63, appliances=True)
+    assert _tree(tmp_path / "cli" / "k") == _tree(direct)
+    assert "oven" in _designed(direct)
