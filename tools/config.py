@@ -78,6 +78,9 @@ def load_settings(cls: type[SettingsT], env: Mapping[str, str] | None = None) ->
         ConfigError: names the variable and the rule it breaks, never its value.
     """
     source = dict(os.environ if env is None else env)
+    for retired, successor in getattr(cls, "RETIRED_VARIABLES", {}).items():
+        if retired in source:  # silently ignoring it would run with a default instead
+            raise ConfigError(retired, f"is no longer read; set {successor} instead")
     fields = cls.model_fields
     values = {name: source[name] for name in fields if name in source}
     try:

@@ -196,3 +196,6 @@ def test_one_max_tasks_setting_for_every_consumer() -> None:
         with pytest.raises(ConfigError, match="MAX_TASKS"):
             load_settings(cls, {**env, "MAX_TASKS": "0"})
     assert "GENIESIM_MAX_TASKS" not in GenieSimExportSettings.model_fields
+    # The retired variable is refused by name, not ignored (which would run with the default).
+    with pytest.raises(ConfigError, match="GENIESIM_MAX_TASKS: is no longer read; set MAX_TASKS"):
+        load_settings(GenieSimExportSettings, {**env, "GENIESIM_MAX_TASKS": "5"})

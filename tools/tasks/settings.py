@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
@@ -13,6 +15,8 @@ class TaskSettings(BaseSettings):
     """Mixed into the settings of the episodes and Genie Sim export jobs (one variable)."""
 
     model_config = SETTINGS_RULES
+    # Variables an earlier release read, and what replaced them (load_settings refuses them).
+    RETIRED_VARIABLES: ClassVar[dict[str, str]] = {"GENIESIM_MAX_TASKS": "MAX_TASKS"}
 
     MAX_TASKS: int = Field(
         default=DEFAULT_MAX_TASKS,
