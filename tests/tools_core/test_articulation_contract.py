@@ -89,16 +89,36 @@ def test_broken_articulation_is_refused(edit: Any, message: str) -> None:
         Articulation.model_validate(data)
 
 
-def test_old_manifest_version_still_loads() -> None:
-    """A 1.0.0 manifest (articulation always null) is still accepted; new ones are 1.1.0."""
+def test_old_manifest_versions_still_load() -> None:
+    """1.0.0 (no articulation) and 1.1.0 (joints without springs) load; new ones are 1.2.0."""
     data = sample_manifest_dict()
     data["schema_version"] = "1.0.0"
     assert parse_manifest(data).schema_version == "1.0.0"
+    data["schema_version"] = "1.1.0"
+    data["objects"][0]["articulation"] = articulation_dict()
+    joint = parse_manifest(data).objects[0].articulation.joints[0]  # type: ignore[union-attr]
+    assert joint.spring is None
     del data["schema_version"]
-    assert parse_manifest(data).schema_version == "1.1.0"
+    assert parse_manifest(data).schema_version == "1.2.0"
+
+
+def test_joint_spring_round_trips_and_is_checked() -> None:
+    """A counterbalance spring keeps its stiffness and rest; a bad one names its rule."""
+    data = articulation_dict()
+    data["joints"][0]["spring"] = {"stiffness": 12.5, "rest": -0.16}
+    spring = Articulation.model_validate(data).joints[0].spring
+    assert spring is not None and (spring.stiffness, spring.rest) == (12.5, -0.16)
+    for bad, message in (
+        ({"stiffness": 0.0, "rest": 0.0}, "greater than 0"),
+        ({"stiffness": 1.0, "rest": 7.0}, "spring.rest must lie within"),
+        ({"stiffness": 1.0}, "rest"),
+    ):
+        data["joints"][0]["spring"] = bad
+        with pytest.raises(ValidationError, match=message):
+            Articulation.model_validate(data)
 
 
 def test_schema_describes_parts_and_joints() -> None:
     """The generated JSON Schema carries the articulation's parts and joints."""
     defs = manifest_json_schema()["$defs"]
-    assert {"ArticulatedPart", "ArticulationJoint", "Articulation"} <= set(defs)
+    assert {"ArticulatedPart", "ArticulationJoint", "Articulation", "JointSpring"} <= set(defs)

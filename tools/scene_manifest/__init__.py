@@ -5,6 +5,7 @@ from tools.scene_manifest.articulation import (
     ArticulatedPart,
     Articulation,
     ArticulationJoint,
+    JointSpring,
 )
 from tools.scene_manifest.loader import (
     format_validation_errors,
@@ -45,6 +46,7 @@ __all__ = [
     "ArticulationJoint",
     "Asset",
     "Camera",
+    "JointSpring",
     "ObjectProvenance",
     "Physics",
     "PoseSource",

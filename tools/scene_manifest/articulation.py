@@ -3,7 +3,8 @@
 Every coordinate is in the object's asset frame (Z-up, metres, origin at the bottom centre of
 its bounding box), the frame `transform` maps to the world. A joint's `axis` is oriented so that
 a positive joint position opens the part: `lower` is the closed position (0) and `upper` the
-fully open one (radians for revolute, metres for prismatic).
+fully open one (radians for revolute, metres for prismatic). A joint may carry a spring
+(`spring`, manifest 1.2.0): a counterbalance for a part its own weight turns (an oven flap).
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ class ArticulatedPart(_Model):
         return self
 
 
+class JointSpring(_Model):
+    """A joint spring: it pushes with -stiffness * (position - rest) (torque or force)."""
+
+    stiffness: float = Field(gt=0, description="N m/rad (revolute) or N/m (prismatic)")
+    rest: float = Field(
+        description="position of zero spring force: radians or metres; may lie beyond the limits"
+    )
+
+
 class ArticulationJoint(_Model):
     """A revolute (hinge) or prismatic (slide) joint from a parent part to a child part."""
 
@@ -92,6 +102,9 @@ class ArticulationJoint(_Model):
     friction: float = Field(ge=0, description="N m (revolute) or N (prismatic) dry friction")
     hinge_side: HingeSide | None = Field(
         default=None, description="revolute only: the hinge's side seen from the front"
+    )
+    spring: JointSpring | None = Field(
+        default=None, description="counterbalance spring (a part its weight turns); None: none"
     )
 
     @field_validator("axis")
@@ -110,6 +123,8 @@ class ArticulationJoint(_Model):
             raise ValueError(f"joint {self.name}: parent_part and child_part must differ")
         if self.type == "prismatic" and self.hinge_side is not None:
             raise ValueError(f"joint {self.name}: a prismatic joint has no hinge_side")
+        if self.spring is not None and abs(self.spring.rest) > 2 * bound:
+            raise ValueError(f"joint {self.name}: spring.rest must lie within +-{2 * bound:g}")
         return self
 
 

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tools.scene_manifest.articulation import Articulation
 
 # 1.1.0: `articulation` holds parts and joints (tools/scene_manifest/articulation.py); a
-# 1.0.0 manifest (articulation always null) still loads.
-SCHEMA_VERSION: Literal["1.1.0"] = "1.1.0"
+# 1.0.0 manifest (articulation always null) still loads. 1.2.0: a joint may carry a
+# counterbalance `spring`; 1.0.0 and 1.1.0 manifests (no springs) still load.
+SCHEMA_VERSION: Literal["1.2.0"] = "1.2.0"
 SAFE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,127}$"
 SCENE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
 _SAFE_ID = re.compile(SAFE_ID_PATTERN)
@@ -235,7 +236,7 @@ class Provenance(_Model):
 class SceneManifest(_Model):
     """The whole scene contract (`assets/scene_manifest.json`)."""
 
-    schema_version: Literal["1.0.0", "1.1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0.0", "1.1.0", "1.2.0"] = SCHEMA_VERSION
     scene_id: str = Field(pattern=SCENE_ID_PATTERN)
     units: Units = Units()
     room_bounds: RoomBounds
