@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import mujoco
 import numpy as np
 
-from tools.errors import ConfigError
+from tools.sim.robots import urdf_spec
 from tools.sim.robots.franka import constants as franka
 
 # Finger pads replace the finger meshes' convex hulls for contact: flat, high-friction faces.
@@ -29,76 +27,16 @@ def asset_dir() -> Path:
     Raises:
         ConfigError: `pybullet` (which ships the model) is not installed.
     """
-    spec = importlib.util.find_spec("pybullet_data")
-    if spec is None or spec.origin is None:
-        raise ConfigError(
-            "robot model", "pybullet_data not found", hint="pip install pybullet==3.2.7"
-        )
-    return Path(spec.origin).parent / franka.ASSET_SUBDIR
-
-
-def _urdf_text(root: Path) -> str:
-    text = (root / franka.URDF_NAME).read_text()
-    text = text.replace("package://", f"{root.as_posix()}/")
-    for link in _BAD_UV_MESHES:  # their texture coordinates are malformed; drawn from the hulls
-        text = text.replace(f"meshes/visual/{link}.obj", f"meshes/collision/{link}.obj")
-    compiler = (
-        '<mujoco><compiler strippath="false" discardvisual="false" fusestatic="false"/></mujoco>'
-    )
-    start = text.index("<robot")
-    end = text.index(">", start) + 1
-    return text[:start] + '<robot name="panda">' + compiler + text[end:]
+    return urdf_spec.pybullet_asset_dir(franka.ASSET_SUBDIR)
 
 
 def _add_pads(spec: mujoco.MjSpec) -> None:
+    urdf_spec.disable_contacts(spec, franka.FINGER_BODIES)
     for body_name, pad, sign in zip(
         franka.FINGER_BODIES, franka.FINGER_PAD_GEOMS, (1.0, -1.0), strict=True
     ):
-        body = spec.body(body_name)
-        for geom in body.geoms:
-            geom.contype, geom.conaffinity = 0, 0
-        body.add_geom(
-            name=pad,
-            type=mujoco.mjtGeom.mjGEOM_BOX,
-            size=list(_PAD_HALF),
-            pos=[0.0, sign * _PAD_HALF[1], _PAD_CENTRE_Z],
-            friction=list(franka.PAD_FRICTION),
-            condim=4,
-            rgba=[0.2, 0.2, 0.2, 1.0],
-            group=3,
-        )
-
-
-def _add_actuators(spec: mujoco.MjSpec) -> None:
-    for joint_name, act, kp, kv, force in zip(
-        franka.ARM_JOINTS,
-        franka.ARM_ACTUATORS,
-        franka.ARM_KP,
-        franka.ARM_KV,
-        franka.ARM_FORCE,
-        strict=True,
-    ):
-        joint = spec.joint(joint_name)
-        joint.armature = franka.ARM_ARMATURE
-        actuator = spec.add_actuator(name=act, target=joint_name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
-        actuator.set_to_position(kp=kp, kv=kv)
-        actuator.forcerange = [-force, force]
-        actuator.forcelimited = mujoco.mjtLimited.mjLIMITED_TRUE
-        actuator.ctrlrange = joint.range
-        actuator.ctrllimited = mujoco.mjtLimited.mjLIMITED_TRUE
-    # The URDF's <mimic> already couples the second finger to the first (an equality).
-    gripper = spec.add_actuator(
-        name=franka.GRIPPER_ACTUATOR,
-        target=franka.FINGER_JOINTS[0],
-        trntype=mujoco.mjtTrn.mjTRN_JOINT,
-    )
-    gripper.set_to_position(kp=franka.GRIPPER_KP, kv=franka.GRIPPER_KV)
-    gripper.forcerange = [-franka.GRIPPER_FORCE, franka.GRIPPER_FORCE]
-    gripper.forcelimited = mujoco.mjtLimited.mjLIMITED_TRUE
-    gripper.ctrlrange = [0.0, franka.FINGER_MAX]
-    gripper.ctrllimited = mujoco.mjtLimited.mjLIMITED_TRUE
-    for joint_name in franka.FINGER_JOINTS:
-        spec.joint(joint_name).armature = 0.01
+        pos = (0.0, sign * _PAD_HALF[1], _PAD_CENTRE_Z)
+        urdf_spec.add_pad(spec.body(body_name), pad, _PAD_HALF, pos, franka.PAD_FRICTION)
 
 
 def build_franka_spec(*, wrist_camera: bool = True) -> mujoco.MjSpec:
@@ -110,31 +48,41 @@ def build_franka_spec(*, wrist_camera: bool = True) -> mujoco.MjSpec:
     Returns:
         A fresh MjSpec whose root body is `panda_link0` at the origin.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the visual OBJs lack some texture coordinates
-        spec = mujoco.MjSpec.from_string(_urdf_text(asset_dir()))
+    # link5/link6's visual texture coordinates are malformed: drawn from their hulls instead.
+    swaps = [(f"meshes/visual/{n}.obj", f"meshes/collision/{n}.obj") for n in _BAD_UV_MESHES]
+    spec = urdf_spec.load_urdf_spec(asset_dir(), franka.URDF_NAME, "panda", mesh_swaps=swaps)
     spec.modelname = franka.ROBOT_TYPE
+    urdf_spec.compensate_gravity(spec)
     for body in spec.bodies:
-        if body.name == "world":
-            continue
-        body.gravcomp = 1.0
-        if body.mass > 0:
+        if body.name != "world" and body.mass > 0:
             moment = body.mass * _LINK_GYRATION_RADIUS**2
             body.fullinertia = [moment, moment, moment, 0.0, 0.0, 0.0]
     _add_pads(spec)
-    _add_actuators(spec)
-    hand = spec.body(franka.HAND_BODY)
-    hand.add_site(
-        name=franka.GRIP_SITE, pos=[0.0, 0.0, franka.GRIP_SITE_OFFSET], size=[0.005, 0, 0]
+    gains = (franka.ARM_KP, franka.ARM_KV, franka.ARM_FORCE)
+    urdf_spec.add_arm_actuators(
+        spec, franka.ARM_JOINTS, franka.ARM_ACTUATORS, gains, franka.ARM_ARMATURE
     )
-    if wrist_camera:
-        # MuJoCo cameras look along -z: flipped about x it looks along the fingers.
-        hand.add_camera(
-            name=franka.WRIST_CAMERA,
-            pos=list(franka.WRIST_CAMERA_POS),
-            quat=list(franka.WRIST_CAMERA_QUAT),
-            fovy=franka.WRIST_CAMERA_FOVY_DEG,
-        )
+    urdf_spec.add_gripper_actuator(
+        spec,
+        franka.GRIPPER_ACTUATOR,
+        franka.FINGER_JOINTS[0],  # the URDF's <mimic> couples the second finger (an equality)
+        (franka.GRIPPER_KP, franka.GRIPPER_KV, franka.GRIPPER_FORCE),
+        (0.0, franka.FINGER_MAX),
+    )
+    for joint_name in franka.FINGER_JOINTS:
+        spec.joint(joint_name).armature = 0.01
+    # MuJoCo cameras look along -z: flipped about x it looks along the fingers.
+    camera = (
+        franka.WRIST_CAMERA,
+        franka.WRIST_CAMERA_POS,
+        franka.WRIST_CAMERA_QUAT,
+        franka.WRIST_CAMERA_FOVY_DEG,
+    )
+    urdf_spec.add_tcp(
+        spec.body(franka.HAND_BODY),
+        (franka.GRIP_SITE, franka.GRIP_SITE_OFFSET),
+        camera if wrist_camera else None,
+    )
     return spec
 
 
