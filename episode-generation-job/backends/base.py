@@ -88,10 +88,14 @@ class SimBackend(ABC):
     def info(self) -> BackendInfo:
         """Engine name, version and timing."""
 
+    # Each engine sets the mount pose when it loads the scene and counts the steps it takes.
+    _base: Pose
+    _steps: int = 0
+
     @property
-    @abstractmethod
     def robot_base(self) -> Pose:
-        """The Panda base pose in the world (after mounting)."""
+        """The arm's base pose in the world (after mounting)."""
+        return self._base
 
     @property
     def robot(self) -> SimRobot:
@@ -101,9 +105,9 @@ class SimBackend(ABC):
         return FRANKA_ROBOT
 
     @property
-    @abstractmethod
     def physics_steps(self) -> int:
         """Physics steps taken since the backend was created."""
+        return self._steps
 
     @abstractmethod
     def object_boxes(self) -> dict[str, ObjectBox]:

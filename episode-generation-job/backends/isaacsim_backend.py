@@ -190,16 +190,6 @@ class IsaacSimBackend(SimBackend):  # pragma: no cover - runs only inside Isaac 
         """Engine name, version and timing."""
         return BackendInfo(NAME, self._version, PHYSICS_DT, CONTROL_HZ)
 
-    @property
-    def robot_base(self) -> Pose:
-        """The mounted Panda's base pose."""
-        return self._base
-
-    @property
-    def physics_steps(self) -> int:
-        """Physics steps counted by Isaac Sim (audited: 20 per control period)."""
-        return self._steps
-
     def object_boxes(self) -> dict[str, ObjectBox]:
         """Boxes at the current poses (free objects from PhysX, static ones from the USD)."""
         boxes = self._static_boxes()

@@ -120,16 +120,6 @@ class MujocoBackend(SimBackend):
         """The mounted arm."""
         return self._robot
 
-    @property
-    def robot_base(self) -> Pose:
-        """The mounted arm's base pose."""
-        return self._base
-
-    @property
-    def physics_steps(self) -> int:
-        """Physics steps taken since creation."""
-        return self._steps
-
     def object_boxes(self) -> dict[str, ObjectBox]:
         """Boxes of every object at its current pose."""
         mujoco.mj_kinematics(self.model, self.data)
