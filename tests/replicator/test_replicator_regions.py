@@ -137,3 +137,11 @@ def test_the_footprint_near_a_region_answers_like_the_whole_one():
         assert near.covers(region) == whole.covers(region)
     assert footprint_near(plate, (0.1, 0.1, 0.3, 0.3)).covers(shapely.box(0.1, 0.1, 0.3, 0.3))
     assert footprint_near(plate, (5.0, 5.0, 6.0, 6.0)).is_empty
+
+
+def test_region_lookup_by_id(regions):
+    """Each region is found by its id; an unknown id raises KeyError naming it."""
+    first = regions.regions[0]
+    assert regions.region(first.id) is first
+    with pytest.raises(KeyError, match="no_such_region"):
+        regions.region("no_such_region")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tools.errors import InputError, ManifestError
 from tools.randomization.layout import BUNDLE_SCHEMA_VERSION, config_path
-from tools.randomization.regions import PlacementRegion
+from tools.randomization.regions import PlacementRegion, find_region
 from tools.randomization.samples import Pose, Shape, Vec3
 
 Frequency = Literal["per_episode", "per_frame"]
@@ -215,10 +215,7 @@ class BundleConfig(_Frozen):
         Raises:
             KeyError: the config embeds no such region.
         """
-        for region in self.regions:
-            if region.id == region_id:
-                return region
-        raise KeyError(region_id)
+        return find_region(self.regions, region_id)
 
 
 def load_bundle_config(scene_dir: Path, policy: str) -> BundleConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Literal
 
@@ -91,7 +92,16 @@ class RegionsFile(_Frozen):
         Raises:
             KeyError: no such region.
         """
-        for region in self.regions:
-            if region.id == region_id:
-                return region
-        raise KeyError(region_id)
+        return find_region(self.regions, region_id)
+
+
+def find_region(regions: Sequence[PlacementRegion], region_id: str) -> PlacementRegion:
+    """The region with this id among `regions` (the regions file's or a bundle config's).
+
+    Raises:
+        KeyError: no such region.
+    """
+    for region in regions:
+        if region.id == region_id:
+            return region
+    raise KeyError(region_id)
