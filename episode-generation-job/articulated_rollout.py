@@ -30,10 +30,12 @@ from episode_generation_job.articulated_motion import (
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import robot_name
+from episode_generation_job.camera_recording import CameraRecorder
 from episode_generation_job.controller import JointPlan, UnreachableError
 from episode_generation_job.final_state import SETTLE_FRAMES
 from episode_generation_job.rollout import EpisodeRecord
 from episode_generation_job.success import Verdict
+from tools.rotations import matrix_to_quat
 from tools.scene_manifest import RoomBounds, SceneManifest, Transform
 from tools.sim import JointHandle
 from tools.sim.robots.franka import FrankaKinematics
@@ -48,7 +50,6 @@ from tools.tasks.articulated import (
 from tools.tasks.geometry import ObjectBox, Pose
 
 COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
-ENV_STATE_NAMES = ("joint.open_fraction", "joint.position")
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,14 @@ def _grip_lost(backend: MujocoBackend) -> bool:
     return width < LOST_WIDTH or width > PRIED_WIDTH
 
 
+def handle_pose(task: ArticulatedTask, fraction: float) -> NDArray[np.float32]:
+    """The handle's pose (x, y, z, qw, qx, qy, qz) with the part at an open fraction: the
+    "target" of the dataset's environment state (pick-and-place records its object's pose)."""
+    q = task.frame.position_at(fraction)
+    quat = matrix_to_quat(task.frame.motion(q))
+    return np.array([*task.frame.handle_at(q), *quat], dtype=np.float32)
+
+
 def run_articulated_episode(
     backend: MujocoBackend,
     task: ArticulatedTask,
@@ -267,8 +276,10 @@ def run_articulated_episode(
         render: record camera images.
 
     Returns:
-        The record: state/action as in pick-and-place, environment state = the joint's open
-        fraction and position per frame, verdict with `open_fraction` and `released` checks.
+        The record: state/action and cameras as in pick-and-place; environment state = the
+        handle's pose per frame then its pose at the goal fraction (the same 14 columns as
+        pick-and-place's target and goal); verdict with `open_fraction` and `released` checks;
+        metadata with the skill, joint, start and end open fractions and the verdict.
     """
     steps_before = backend.physics_steps
     backend.reset(EpisodeInit({}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH))
@@ -276,8 +287,9 @@ def run_articulated_episode(
     arm, gripper, phases = list(plan.arm), list(plan.gripper), list(plan.phases)
     states: list[NDArray[np.float32]] = []
     actions: list[NDArray[np.float32]] = []
-    envs: list[tuple[float, float]] = []
-    images: dict[str, list[NDArray[np.uint8]]] = {}
+    envs: list[NDArray[np.float32]] = []
+    goal = handle_pose(task, target_fraction(task))
+    cameras = CameraRecorder(backend)
     exited = False
     i = 0
     with _arm_gains(backend) as ids, fingers_reach_front(backend, joint):
@@ -301,13 +313,14 @@ def run_articulated_episode(
             state = np.zeros(8, dtype=np.float32)
             state[:7], state[7] = backend.arm_qpos(), backend.gripper_width()
             states.append(state)
-            envs.append((joint.open_fraction(backend.data.qpos), backend.data.qpos[joint.qpos_adr]))
+            envs.append(
+                np.concatenate([handle_pose(task, joint.open_fraction(backend.data.qpos)), goal])
+            )
             action = np.zeros(8, dtype=np.float32)
             action[:7], action[7] = arm[command], gripper[command]
             actions.append(action)
             if render:
-                for name, image in backend.render().items():
-                    images.setdefault(name, []).append(image)
+                cameras.capture()
             backend.step(action[:7].tolist(), float(action[7]))
             i += 1
     fraction = joint.open_fraction(backend.data.qpos)
@@ -325,11 +338,12 @@ def run_articulated_episode(
         "object_id": task.object_id,
         "joint": task.joint_name,
         "start_fraction": task.start_fraction,
+        "end_fraction": fraction,
+        "verdict": reason,
         "checks": checks,
     }
     return EpisodeRecord(
-        np.stack(states), np.stack(actions), np.asarray(envs, dtype=np.float32),
-        {k: np.stack(v) for k, v in images.items()},
+        np.stack(states), np.stack(actions), np.stack(envs), cameras.images(),
         Verdict(success, None if success else reason, checks), metadata,
-        backend.physics_steps - steps_before,
+        backend.physics_steps - steps_before, cameras.recording(),
     )  # fmt: skip

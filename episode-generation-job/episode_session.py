@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from tools.scene_manifest import SceneManifest
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.candidates import build_scene_tasks
 from tools.tasks.feasibility import feasible_tasks
+from tools.tasks.geometry import ObjectBox
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
@@ -35,8 +37,10 @@ from tools.tasks.task_specifier import (
 )
 
 if TYPE_CHECKING:
+    from episode_generation_job.articulated_session import ArticulatedTasks
     from episode_generation_job.replay_record import ReplayRecorder
     from tools.randomization import BundleConfig
+    from tools.tasks.articulated import ArticulatedTask
 
 
 _SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
@@ -95,9 +99,11 @@ class EpisodeSession:
         scene_tasks: the scene's supports and candidates (default: `scene_dir`'s
             `replicator/scene_tasks.json`; where the replicator did not run, e.g. RANDOMIZATION
             none on a bare stage, derived here from the backend's boxes at rest).
+        articulated: opens the scene's open/close tasks (ARTICULATED_TASKS) from the boxes
+            at rest; slots take them round-robin after the pick-and-place tasks.
 
     Raises:
-        InputError: the scene offers no feasible pick-and-place task.
+        InputError: the scene offers no feasible task.
     """
 
     def __init__(
@@ -110,6 +116,7 @@ class EpisodeSession:
         randomizer: EpisodeRandomizer | None = None,
         scene_dir: Path | None = None,
         scene_tasks: SceneTasks | None = None,
+        articulated: Callable[[dict[str, ObjectBox]], ArticulatedTasks] | None = None,
     ) -> None:
         self.backend = backend
         self.randomizer = randomizer or EpisodeRandomizer(None, manifest)
@@ -158,7 +165,10 @@ class EpisodeSession:
             for t in candidates
             if not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
         ]
-        if not self.tasks:
+        self.articulated = None if articulated is None else articulated(self.rest_boxes)
+        extra = [] if self.articulated is None else self.articulated.tasks
+        self.slot_tasks: list[PickPlaceTask | ArticulatedTask] = [*self.tasks, *extra]
+        if not self.slot_tasks:
             raise InputError(
                 MANIFEST_PATH,
                 "no feasible pick-and-place task: no graspable object within the robot's reach "
@@ -166,9 +176,10 @@ class EpisodeSession:
                 hint="check robot.base_pose / robot.work_surface and the manipulable objects",
             )
 
-    def task_for(self, slot: int) -> PickPlaceTask:
-        """The task of an episode slot (round-robin over the tasks)."""
-        return self.tasks[slot % len(self.tasks)]
+    def task_for(self, slot: int) -> PickPlaceTask | ArticulatedTask:
+        """The task of an episode slot (round-robin over the pick-and-place tasks, then the
+        open/close ones)."""
+        return self.slot_tasks[slot % len(self.slot_tasks)]
 
     def attempt(self, slot: int, attempt: int, base_seed: int, *, render: bool) -> EpisodeRecord:
         """Run one attempt of a slot with its randomization drawn from its own seed.
@@ -187,6 +198,11 @@ class EpisodeSession:
         """
         seed = episode_seed(base_seed, slot, attempt)
         task = self.task_for(slot)
+        if not isinstance(task, PickPlaceTask):
+            assert self.articulated is not None  # its tasks come only from it
+            record = self.articulated.attempt(task, render=render)
+            record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
+            return record
         conditions = self.randomizer.conditions(
             self.backend, self.kinematics, task, self.rest, seed, render=render
         )
@@ -212,5 +228,7 @@ class EpisodeSession:
         return record
 
     def close(self) -> None:
-        """Release the backend (safe to call twice)."""
+        """Release the backends (safe to call twice)."""
+        if self.articulated is not None:
+            self.articulated.close()
         self.backend.close()

@@ -71,7 +71,10 @@ def replay_sample(dataset: Path, scene_dir: Path, count: int = SAMPLE_SIZE) -> d
         return {**check, "ok": False, "problems": [str(exc)]}
     results: list[ReplayResult] = []
     try:
-        for index in sample_indices(replayer.episode_indices(), count):
+        replayable = replayer.replayable_indices()
+        if not replayable and replayer.episode_indices():
+            return {**check, "ok": True, "skipped": "only open/close episodes (no replay record)"}
+        for index in sample_indices(replayable, count):
             try:
                 results.append(replayer.replay(index))
             except ReplayError as exc:

@@ -39,6 +39,7 @@ from tools.robots import FRANKA_PANDA
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim.robots.registry import sim_robot
+from tools.tasks.skills import ARTICULATED_SKILLS
 
 TOLERANCE = 1e-6  # the certificate's target on the same machine and library versions
 
@@ -145,6 +146,15 @@ class Replayer:
     def episode_indices(self) -> list[int]:
         """Every episode index of the dataset, in order."""
         return [int(row["episode_index"]) for row in self.contents.episodes]
+
+    def replayable_indices(self) -> list[int]:
+        """The episodes a replay certificate covers: all but the open/close ones, which record
+        none (each stood its robot at its own station, not the scene's base pose)."""
+        return [
+            int(row["episode_index"])
+            for row in self.contents.episodes
+            if self.contents.extra_metadata(row).get("skill") not in ARTICULATED_SKILLS
+        ]
 
     def replay(self, episode_index: int) -> ReplayResult:
         """Re-simulate one episode from its record and its recorded actions.

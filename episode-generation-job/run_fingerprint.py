@@ -117,6 +117,8 @@ def output_settings(settings: EpisodeSettings) -> dict[str, Any]:
         chosen |= {name: getattr(settings, name) for name in _CAMERA_SETTINGS}
     if settings.RANDOMIZATION == "bundle":
         chosen["POLICY"] = settings.POLICY
+    if settings.ARTICULATED_TASKS:  # only when on: runs without it keep their fingerprint
+        chosen["ARTICULATED_TASKS"] = True
     return chosen
 
 

@@ -31,6 +31,11 @@ class EpisodeSettings(JobSettings, TaskSettings):
         default=FRANKA_PANDA.robot_type,
         description="the arm that runs the episodes: franka_panda or xarm6 (tools/robots)",
     )
+    ARTICULATED_TASKS: bool = Field(
+        default=False,
+        description="also open and close the scene's doors and drawers (tasks from the "
+        "manifest's articulation; Franka Panda on mujoco only)",
+    )
     WORKERS: int = Field(
         default=1, ge=1, le=64, description="local parallel shard processes (not on Cloud Run)"
     )
@@ -100,6 +105,13 @@ class EpisodeSettings(JobSettings, TaskSettings):
         ):
             raise ValueError(
                 "CAMERAS: depth, segmentation and per-camera sizes need BACKEND=mujoco"
+            )
+        if self.ARTICULATED_TASKS and (
+            backend != "mujoco" or FRANKA_PANDA.robot_type != self.ROBOT
+        ):
+            raise ValueError(
+                "ARTICULATED_TASKS needs ROBOT=franka_panda and BACKEND=mujoco (the open/close "
+                "motion is planned for the Panda on MuJoCo)"
             )
         if self.CLOUD_RUN_TASK_INDEX >= self.CLOUD_RUN_TASK_COUNT:
             raise ValueError("CLOUD_RUN_TASK_INDEX must be < CLOUD_RUN_TASK_COUNT")

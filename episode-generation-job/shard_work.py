@@ -62,6 +62,14 @@ def _open_session(
     sim = open_backend(
         backend, scene_dir / SCENE_USD_PATH, manifest, config, bundle=bundle, robot=settings.ROBOT
     )
+    articulated = None
+    if settings.ARTICULATED_TASKS:  # MuJoCo only (settings refuse isaacsim)
+        from episode_generation_job.articulated_session import ArticulatedTasks
+
+        usd = scene_dir / SCENE_USD_PATH
+        articulated = partial(
+            ArticulatedTasks, usd, manifest, cameras=config, max_tasks=settings.MAX_TASKS
+        )
     return EpisodeSession(
         sim,
         manifest,
@@ -69,6 +77,7 @@ def _open_session(
         phrase=_phraser(settings),
         randomizer=EpisodeRandomizer(bundle, manifest),
         scene_dir=scene_dir,
+        articulated=articulated,
     )
 
 

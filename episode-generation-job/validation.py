@@ -14,6 +14,8 @@ from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT, RIM_DEPTH
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext, Validation
+from tools.tasks.articulated import judge_fraction
+from tools.tasks.skills import ARTICULATED_SKILLS, OPEN_DOOR, OPEN_DRAWER
 from tools.tasks.task_specifier import GoalRegion
 
 ENV_STATE = "observation.environment_state"
@@ -61,6 +63,32 @@ def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
         problems.append(
             f"target bottom {bottom:.3f} m not on the goal surface {region.surface_z:.3f}"
         )
+    return problems
+
+
+def is_articulated(extra: dict[str, Any]) -> bool:
+    """Whether an episode opened or closed a door or drawer (its `skill` column)."""
+    return extra.get("skill") in ARTICULATED_SKILLS
+
+
+def check_articulated(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
+    """Judge a kept open/close episode again from its joint record: the end open fraction
+    and the release, by the step's own rule, and a handle that moved.
+
+    Args:
+        env_state: (T, 14) handle pose then its goal pose per frame.
+        extra: the episode's columns (`skill`, `end_fraction`, `checks/released`).
+
+    Returns:
+        Human-readable problems (empty: the stored success holds).
+    """
+    fraction, released = extra.get("end_fraction"), extra.get("checks/released")
+    if not isinstance(fraction, float | int) or not isinstance(released, bool):
+        return ["no end_fraction / checks/released record"]
+    ok, reason = judge_fraction(extra["skill"] in (OPEN_DRAWER, OPEN_DOOR), fraction, released)
+    problems = [] if ok else [f"re-judged from its joint: failed ({reason})"]
+    if len(env_state) < 2 or float(np.linalg.norm(env_state[-1, :3] - env_state[0, :3])) < 0.01:
+        problems.append("the handle did not move")
     return problems
 
 
@@ -115,7 +143,11 @@ def check_outcomes(root: Any) -> tuple[int, list[str]]:
         column: pa.ChunkedArray = table.column(ENV_STATE)
         env_state = np.array(column.to_pylist(), dtype=float)
         extra = contents.extra_metadata(row)
-        for problem in check_episode(env_state, extra) + check_final_state(env_state, extra):
+        if is_articulated(extra):
+            found = check_articulated(env_state, extra)
+        else:
+            found = check_episode(env_state, extra) + check_final_state(env_state, extra)
+        for problem in found:
             problems.append(f"episode {row['episode_index']}: {problem}")
         count += 1
     return count, problems
@@ -133,8 +165,13 @@ def check_randomization(root: Any) -> tuple[int, list[str]]:
     contents = open_dataset(root)
     problems: list[str] = []
     seen: set[str] = set()
+    randomized = 0
     for row in contents.episodes:
-        raw = contents.extra_metadata(row).get(RECORD_COLUMN)
+        extra = contents.extra_metadata(row)
+        if is_articulated(extra):  # no randomization of their own: the joint starts as set
+            continue
+        randomized += 1
+        raw = extra.get(RECORD_COLUMN)
         try:
             record = json.loads(raw) if isinstance(raw, str) else None
         except json.JSONDecodeError:
@@ -145,7 +182,7 @@ def check_randomization(root: Any) -> tuple[int, list[str]]:
         if record["mode"] == "bundle" and not record.get("bundle"):
             problems.append(f"episode {row['episode_index']}: bundle mode without bundle values")
         seen.add(json.dumps(record.get("bundle") or record.get("objects"), sort_keys=True))
-    if len(contents.episodes) > 1 and len(seen) == 1:
+    if randomized > 1 and len(seen) == 1:
         problems.append("every episode recorded the same randomization")
     return len(seen), problems
 

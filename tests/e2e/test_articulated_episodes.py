@@ -38,9 +38,14 @@ def test_the_panda_opens_then_closes_the_drawer(scene: Path) -> None:
     assert opened.record.verdict.checks["open_fraction"] >= OPEN_MIN_FRACTION
     assert closed.record.verdict.checks["open_fraction"] <= CLOSED_MAX_FRACTION
     assert opened.record.verdict.checks["released"] is True
-    # The recorded joint state starts closed and rises: the robot moved the drawer.
-    fraction = opened.record.environment_state[:, 0]
-    assert fraction[0] == pytest.approx(0.0, abs=1e-3) and fraction[-1] >= OPEN_MIN_FRACTION
+    # The recorded handle starts at the closed front and ends pulled out along its normal.
+    handle = opened.record.environment_state[:, :3]
+    task = opened.task
+    assert np.allclose(handle[0], task.frame.handle, atol=1e-3)
+    pulled = float(np.dot(handle[-1] - handle[0], task.frame.front))
+    span = task.frame.upper - task.frame.lower
+    assert pulled >= OPEN_MIN_FRACTION * span - 1e-3
+    assert opened.record.metadata["end_fraction"] >= OPEN_MIN_FRACTION
     assert np.isfinite(opened.record.action).all() and opened.record.physics_steps > 0
 
 
