@@ -31,7 +31,7 @@ def _nightstand_mesh() -> trimesh.Trimesh:
     return mesh
 
 
-def _fridge_mesh() -> trimesh.Trimesh:
+def fridge_mesh() -> trimesh.Trimesh:
     """0.7 x 0.65 x 1.8 m, front at -Y, two bar handles on the right."""
     parts = [trimesh.creation.box(bounds=[(-0.35, -0.325, 0.0), (0.35, 0.325, 1.8)])]
     for z in (0.7, 1.3):
@@ -50,7 +50,7 @@ def build_articulated_scene(scene_dir: Path, *, fridge: bool = False) -> Path:
     data = load_manifest(scene).model_dump(mode="json")
     furniture = [(NIGHTSTAND, "nightstand", _nightstand_mesh(), (1.75, 1.2, 0.0), 20.0)]
     if fridge:
-        furniture.append((FRIDGE, "refrigerator", _fridge_mesh(), (1.665, -1.0, 0.0), 80.0))
+        furniture.append((FRIDGE, "refrigerator", fridge_mesh(), (1.665, -1.0, 0.0), 80.0))
     for object_id, category, mesh, position, mass in furniture:
         asset = _write_object(scene, object_id, [mesh], [mesh.convex_hull])
         size = tuple(float(v) for v in mesh.extents)

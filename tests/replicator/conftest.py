@@ -7,23 +7,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import trimesh
 
-from tools.provenance import sha256_file
+from tests.usd_assembly.conftest import _box, _look_at, _write_object, _z_rotation
 from tools.scene_manifest import parse_manifest, save_manifest
 
 TABLE_TOP = 0.75
 SHELF_BOARDS = (0.02, 0.42, 0.82)  # tops of the boards; the shelf's top board is at 1.22
 SHELF_TOP = 1.22
 SHELF_YAW_DEG = 30.0
-
-
-def _box(extents, center) -> trimesh.Trimesh:
-    return trimesh.creation.box(
-        extents, transform=trimesh.transformations.translation_matrix(center)
-    )
 
 
 def _room():
@@ -53,23 +46,9 @@ def _shelf():
 
 
 def _write(scene_dir: Path, oid: str, visuals, hulls) -> dict[str, Any]:
-    folder = scene_dir / "assets" / oid
-    (folder / "collision").mkdir(parents=True, exist_ok=True)
     for mesh in visuals:
         mesh.visual.face_colors = [150, 120, 90, 255]
-    trimesh.Scene(visuals).export(folder / "mesh.glb")
-    paths = []
-    for k, hull in enumerate(hulls):
-        hull.export(folder / "collision" / f"hull_{k}.obj")
-        paths.append(f"assets/{oid}/collision/hull_{k}.obj")
-    bounds = trimesh.util.concatenate(visuals).bounds
-    return {
-        "mesh_path": f"assets/{oid}/mesh.glb",
-        "format": "glb",
-        "sha256": sha256_file(folder / "mesh.glb"),
-        "collision_paths": paths,
-        "dims": [float(v) for v in bounds[1] - bounds[0]],
-    }
+    return _write_object(scene_dir, oid, visuals, hulls)
 
 
 def _physics(mass: float, extents, ranges: dict | None = None) -> dict[str, Any]:
@@ -89,10 +68,6 @@ def _physics(mass: float, extents, ranges: dict | None = None) -> dict[str, Any]
     }
 
 
-def _yaw(deg: float) -> list[float]:
-    return [math.cos(math.radians(deg) / 2), 0.0, 0.0, math.sin(math.radians(deg) / 2)]
-
-
 def _object(oid, category, role, position, asset, physics=None, yaw=0.0, on=None) -> dict[str, Any]:
     asset = dict(asset)
     dims = asset.pop("dims")
@@ -100,7 +75,7 @@ def _object(oid, category, role, position, asset, physics=None, yaw=0.0, on=None
         "id": oid,
         "category": category,
         "sim_role": role,
-        "transform": {"position": list(position), "rotation_wxyz": _yaw(yaw)},
+        "transform": {"position": list(position), "rotation_wxyz": _z_rotation(yaw)},
         "asset": asset,
         "dimensions": dims,
         "semantics": {"label": category, "class_name": category},
@@ -110,16 +85,6 @@ def _object(oid, category, role, position, asset, physics=None, yaw=0.0, on=None
     if physics is not None:
         obj["physics"] = physics
     return obj
-
-
-def _look_at(eye, target) -> list[float]:
-    forward = np.asarray(target, float) - np.asarray(eye, float)
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, [0.0, 0.0, 1.0])
-    right /= np.linalg.norm(right)
-    matrix = np.eye(4)
-    matrix[:3, 0], matrix[:3, 1], matrix[:3, 2] = right, np.cross(right, forward), -forward
-    return [float(v) for v in trimesh.transformations.quaternion_from_matrix(matrix)]
 
 
 def build_scene(scene_dir: Path) -> Path:

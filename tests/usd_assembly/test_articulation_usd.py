@@ -8,10 +8,10 @@ from pathlib import Path
 import mujoco
 import numpy as np
 import pytest
-import trimesh
 from pxr import Usd, UsdPhysics
 
 from simready_job.articulation import infer_articulation, with_articulations
+from tests.articulated_scenes import FRIDGE, fridge_mesh
 from tests.usd_assembly.conftest import (
     _box_physics,
     _object,
@@ -28,26 +28,12 @@ from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.usd_checks import check_physics_parse, run_usd_validation
 from usd_assembly_job.usd_files import open_stage
 
-FRIDGE = "fridge_1"
-
-
-def _fridge_mesh() -> trimesh.Trimesh:
-    """0.7 x 0.65 x 1.8 m, front at -Y, two bar handles on the right."""
-    parts = [trimesh.creation.box(bounds=[(-0.35, -0.325, 0.0), (0.35, 0.325, 1.8)])]
-    for z in (0.7, 1.3):
-        parts.append(
-            trimesh.creation.box(bounds=[(0.265, -0.355, z - 0.15), (0.295, -0.325, z + 0.15)])
-        )
-    mesh = trimesh.util.concatenate(parts)
-    mesh.visual.face_colors = [230, 230, 235, 255]
-    return mesh
-
 
 @pytest.fixture(scope="module")
 def fridge_scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The usd tests' scene plus a fridge backed against the +X wall, articulated and assembled."""
     scene = build_scene(tmp_path_factory.mktemp("articulated") / "scene")
-    mesh = _fridge_mesh()
+    mesh = fridge_mesh()
     asset = _write_object(scene, FRIDGE, [mesh], [mesh.convex_hull])
     data = load_manifest(scene).model_dump(mode="json")
     # Yaw -90 deg: the asset's -Y front faces world -X, its back the wall at x = 2.
