@@ -1,0 +1,153 @@
+"""Open/close episodes in the episodes step: attempts and successes per skill on mock scenes.
+
+Usage:
+    python bench/bench_articulated_episodes.py [--scenes kitchen:71,kitchen:72] [--workdir DIR]
+                                               [--reuse] [--json PATH]
+
+For each scene: generate it with the mock generator (`--appliances`: fridges, ovens,
+dishwashers, cabinets with doors and drawers), run the pipeline through the replicator, count
+the tasks the episodes step's session derives with ARTICULATED_TASKS=true (pick-and-place, then
+open/close), and run `tools.run_local_pipeline --steps episodes --validate` with
+ARTICULATED_TASKS=true, one slot per task (NUM_EPISODES = tasks), no cameras and
+MIN_SUCCESS_RATE 0. Prints per skill: slots, attempts (retries included: MAX_ATTEMPTS, default 3)
+and successes from the shards' summaries and the published dataset, the step's validation, and
+totals over the scenes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from fixtures.mock_regen3d.generator import generate_mock_scene
+
+SETTINGS = {"ARTICULATED_TASKS": "true", "CAMERAS": "", "MIN_SUCCESS_RATE": "0"}
+
+
+def _pipeline(scene: Path, steps: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tools.run_local_pipeline", "--scene-dir", str(scene)]
+    return subprocess.run(
+        [*command, "--steps", steps, "--validate"],
+        capture_output=True, text=True, env={**os.environ, **env},
+    )  # fmt: skip
+
+
+def slot_skills(scene: Path) -> list[str]:
+    """The skill of each task the step's session gives the slots, in slot order."""
+    from episode_generation_job.job import bundle_config
+    from episode_generation_job.settings import EpisodeSettings
+    from episode_generation_job.shard_work import _open_session
+
+    settings = EpisodeSettings(
+        CAMERAS="", SCENE_ID=scene.name, SCENE_DIR=scene, ARTICULATED_TASKS=True
+    )
+    session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
+    try:
+        return [task.skill for task in session.slot_tasks]
+    finally:
+        session.close()
+
+
+def _per_skill(scene: Path, skills: list[str]) -> dict[str, dict[str, int]]:
+    """slots / attempts / successes per skill from the shard summaries of the run."""
+    table: dict[str, Counter[str]] = {}
+    for path in sorted((scene / "episodes").rglob("summary.json")):
+        summary = json.loads(path.read_text())
+        if "failed_attempts" not in summary:
+            continue
+        failed = Counter(key.split("/")[0] for key in summary["failed_attempts"])
+        slots = {int(k.split("-")[1]) for k in failed}
+        given_up = set(summary.get("given_up", []))
+        for slot in range(len(skills)):
+            key = f"ep-{slot:06d}"
+            if slot not in slots and key not in given_up and not _kept(scene, key):
+                continue
+            row = table.setdefault(skills[slot % len(skills)], Counter())
+            row["slots"] += 1
+            succeeded = key not in given_up and _kept(scene, key)
+            row["attempts"] += failed[key] + int(succeeded)
+            row["successes"] += int(succeeded)
+    return {skill: dict(row) for skill, row in sorted(table.items())}
+
+
+_KEPT: dict[Path, set[str]] = {}
+
+
+def _kept(scene: Path, key: str) -> bool:
+    if scene not in _KEPT:
+        from tools.lerobot import open_dataset
+
+        root = scene / "episodes/lerobot"
+        contents = open_dataset(root) if (root / "meta/info.json").is_file() else None
+        _KEPT[scene] = set() if contents is None else {
+            str(contents.extra_metadata(row)["episode_key"]) for row in contents.episodes
+        }  # fmt: skip
+    return key in _KEPT[scene]
+
+
+def bench_scene(workdir: Path, environment: str, seed: int, reuse: bool) -> dict[str, Any]:
+    """Generate, build and run one scene; its per-skill figures."""
+    scene_id = f"{environment}_{seed}"
+    scene = workdir / scene_id
+    if not (reuse and (scene / "replicator").is_dir()):
+        generate_mock_scene(scene_id, workdir, environment, seed=seed, appliances=True)
+        built = _pipeline(scene, "replicator", {})
+        if built.returncode != 0:
+            return {"scene": scene_id, "error": built.stderr.strip().splitlines()[-1:]}
+    skills = slot_skills(scene)
+    started = time.monotonic()
+    run = _pipeline(scene, "episodes", {**SETTINGS, "NUM_EPISODES": str(len(skills))})
+    (scene / "bench_articulated.log").write_text(run.stdout + run.stderr)
+    report_path = scene / "reports/validation_report.json"
+    report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    validation = (report.get("steps", {}).get("episodes") or {}).get("ok")
+    return {
+        "scene": scene_id,
+        "tasks": dict(Counter(skills)),
+        "skills": _per_skill(scene, skills),
+        "validation_ok": validation,
+        "returncode": run.returncode,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench and print one JSON line per scene, then the totals per skill."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--scenes", default="kitchen:71,kitchen:72")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="keep built scenes of --workdir")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_articulated_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for entry in args.scenes.split(","):
+        environment, seed = entry.split(":")
+        row = bench_scene(workdir, environment, int(seed), args.reuse)
+        print(json.dumps(row, sort_keys=True), flush=True)
+        rows.append(row)
+    totals: dict[str, Counter[str]] = {}
+    for row in rows:
+        for skill, figures in row.get("skills", {}).items():
+            totals.setdefault(skill, Counter()).update(figures)
+    for skill, figures in sorted(totals.items()):
+        print(
+            f"{skill:16s} slots {figures['slots']:3d}  attempts {figures['attempts']:3d}  "
+            f"successes {figures['successes']:3d}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
