@@ -13,16 +13,12 @@ from replicator_job.settings import ReplicatorSettings
 from replicator_job.step import STEP, options_from_settings
 from tools.config import load_settings
 from tools.errors import ConfigError
-from tools.llm_client import LLMClient, Provider, RetryPolicy
-from tools.llm_client.testing import FakeLLMServer
+from tools.llm_client import LLMClient
+from tools.llm_client.testing import FakeLLMServer, gemini_client
 from tools.randomization import load_bundle_config
 from tools.randomization.layout import METADATA_PATH
-from tools.resilience import CircuitBreaker
 from tools.run_local_pipeline import run_pipeline
 from tools.scene_manifest import load_manifest
-from tools.secret_store import SecretValue
-
-NO_WAIT = RetryPolicy(attempts=1, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None)
 
 
 def test_step_spec_is_registered_shape():
@@ -65,15 +61,8 @@ def test_runner_runs_and_validates_the_step(scene_copy, monkeypatch):
     assert (scene_dir / ".markers" / "replicator.complete.json").is_file()
 
 
-def _client(server) -> LLMClient:
-    return LLMClient(
-        Provider.GEMINI,
-        SecretValue("test-key-123456"),
-        model="gemini-test",
-        base_url=server.base_url,
-        retry=NO_WAIT,
-        breaker=CircuitBreaker("replicator-test", failure_threshold=5),
-    )
+def _client(server: FakeLLMServer) -> LLMClient:
+    return gemini_client(server, attempts=1, breaker="replicator-test", failure_threshold=5)
 
 
 def test_llm_labels_are_validated_and_recorded(scene_copy):

@@ -8,13 +8,10 @@ import pytest
 
 from simready_job.llm_physics import RECORD_NAME
 from simready_job.simready import SimreadyOptions, run_simready
-from tools.llm_client import LLMClient, Provider, RetryPolicy
-from tools.llm_client.testing import FakeLLMServer
-from tools.resilience import CircuitBreaker
+from tools.llm_client import LLMClient
+from tools.llm_client.testing import FakeLLMServer, gemini_client
 from tools.scene_manifest import Physics, load_manifest
-from tools.secret_store import SecretValue
 
-NO_WAIT = RetryPolicy(attempts=2, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None)
 WILD = {
     "material": "Porcelain",
     "mass_kg": 1000.0,
@@ -36,15 +33,8 @@ def _physics(scene, object_id: str) -> Physics:
     return physics
 
 
-def _client(server) -> LLMClient:
-    return LLMClient(
-        Provider.GEMINI,
-        SecretValue("test-key-123456"),
-        model="gemini-test",
-        base_url=server.base_url,
-        retry=NO_WAIT,
-        breaker=CircuitBreaker("t", failure_threshold=3),
-    )
+def _client(server: FakeLLMServer) -> LLMClient:
+    return gemini_client(server, attempts=2)
 
 
 def test_out_of_range_answers_are_clamped_and_recorded(scene_factory, halving, server):

@@ -12,6 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from tools.llm_client.client import LLMClient, RetryPolicy
+from tools.llm_client.providers import Provider
+from tools.resilience import CircuitBreaker
+from tools.secret_store import SecretValue
+
 _GEMINI_PREFIX = "/v1beta/models/"
 _GEMINI_SUFFIX = ":generateContent"
 _OPENAI_PATH = "/v1/chat/completions"
@@ -210,6 +215,32 @@ class FakeLLMServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+
+def gemini_client(
+    server: FakeLLMServer, *, attempts: int, breaker: str = "test", failure_threshold: int = 3
+) -> LLMClient:
+    """A Gemini client talking to `server` with a test key, retrying without waiting.
+
+    Args:
+        server: the running fake server.
+        attempts: tries per call (transient failures are retried at once).
+        breaker: the circuit breaker's name.
+        failure_threshold: failures before the breaker opens.
+
+    Returns:
+        The client (model "gemini-test").
+    """
+    return LLMClient(
+        Provider.GEMINI,
+        SecretValue("test-key-123456"),
+        model="gemini-test",
+        base_url=server.base_url,
+        retry=RetryPolicy(
+            attempts=attempts, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None
+        ),
+        breaker=CircuitBreaker(breaker, failure_threshold=failure_threshold),
+    )
 
 
 def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
