@@ -6,7 +6,8 @@ a door is its panel (and handle) as boxes, a drawer its front panel plus an open
 boxes. A carcass body is a hollow shell of boards (articulation_shell), so that objects fit
 inside an opened cupboard or drawer; other bodies (a desk) keep the object's own simready hulls.
 A joint's parent and child never collide (MuJoCo filters parent-child contacts, PhysX adjacent
-articulation links), so neither needs cut-outs for the parts to move.
+articulation links), so neither needs cut-outs for the parts to move. A part its own weight turns
+(a flap) gets a counterbalance spring (articulation_counterbalance).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy.typing as npt
 import trimesh
 
 from simready_job import articulation_priors as pri
+from simready_job.articulation_counterbalance import with_counterbalance
 from simready_job.articulation_facade import UP, FrontFrame
 from simready_job.articulation_layout import PartPlan
 from simready_job.articulation_mesh import Box, box_mesh, glb_bytes, split_by_box
@@ -123,7 +125,6 @@ def _joint(
     plan: PartPlan,
     front: FrontFrame,
     prior: pri.ArticulationPrior,
-    mass: float,
     travel: float,
 ) -> ArticulationJoint:
     back = front.plane - prior.panel_m
@@ -148,13 +149,11 @@ def _joint(
         origin = front.point(u, back, plan.z[0])
         upper, damping, friction = prior.door_open_rad, prior.door_damping, prior.door_friction
         upper = min(upper, swing_limit(plan.u[1] - plan.u[0], plan.free_depth))
-    else:  # bottom-hinged flap: friction holds it at any angle against gravity
+    else:  # a flap: with_counterbalance adds its spring and holding friction
         axis = right if plan.hinge == "bottom" else -right
         origin = front.point(plan.u[0], back, plan.z[0] if plan.hinge == "bottom" else plan.z[1])
         upper = min(prior.flap_open_rad, swing_limit(plan.z[1] - plan.z[0], plan.free_depth))
-        damping = pri.FLAP_DAMPING
-        lever = (plan.z[1] - plan.z[0]) / 2
-        friction = pri.FLAP_HOLD_FACTOR * mass * pri.GRAVITY * lever
+        damping, friction = pri.FLAP_DAMPING, 0.0
     return ArticulationJoint(
         name=f"{name}_hinge",
         type="revolute",
@@ -247,7 +246,7 @@ def build_articulation(
                 handle=_vec(handle),
             )
         )
-        joints.append(_joint(name, plan, front, prior, mass, travel))
+        joints.append(with_counterbalance(_joint(name, plan, front, prior, travel), parts[-1]))
     total, hulls = body
     body_mesh = f"{folder}/{BODY_PART}.glb"
     (scene_dir / body_mesh).write_bytes(glb_bytes(rest))

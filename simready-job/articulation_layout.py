@@ -3,7 +3,8 @@
 Handles decide when present: handles at overlapping heights form a row, rows split the facade
 height at the midpoints between them, and handles in a row split its width the same way. A
 vertical handle marks a door hinged on the far side of its cell; a horizontal one a drawer
-whose front is centred on it (or a bottom-hinged flap on an oven or dishwasher). Without
+whose front is centred on it (or a bottom-hinged flap on an oven or dishwasher, from a plinth
+above the row's bottom to just above its pull). Without
 handles the category's default layout is used, and the result is marked as such.
 """
 
@@ -92,7 +93,9 @@ def plan_from_handles(front: FrontFrame, prior: pri.ArticulationPrior) -> list[P
     for row, row_handles in _rows(front.handles, front.z_range):
         for cell, handle in _cells(row_handles, front.u_range):
             if prior.layout == "flap" and not handle.vertical:
-                plans.append(PartPlan("door", cell, row, "bottom", handle.centre, handle.tip))
+                top = min(row[1], handle.centre[1] + handle.size[1] / 2 + pri.FLAP_ABOVE_HANDLE_M)
+                flap_z = (row[0] + pri.FLAP_PLINTH_M, top)
+                plans.append(PartPlan("door", cell, flap_z, "bottom", handle.centre, handle.tip))
             elif handle.vertical or not prior.drawers_allowed:
                 plans.append(_door(cell, row, handle))
             else:
@@ -138,7 +141,8 @@ def plan_from_priors(front: FrontFrame, prior: pri.ArticulationPrior) -> list[Pa
         return [_side_door((u[0], u[0] + pri.MICROWAVE_DOOR_SHARE * width), z, "left")]
     if prior.layout == "flap":
         top = z[0] + pri.FLAP_HEIGHT_SHARE * height
-        return [PartPlan("door", u, (z[0], top), "bottom", ((u[0] + u[1]) / 2, top - 0.05), 0.0)]
+        flap_z = (z[0] + pri.FLAP_PLINTH_M, top)
+        return [PartPlan("door", u, flap_z, "bottom", ((u[0] + u[1]) / 2, top - 0.05), 0.0)]
     if prior.layout == "drawers":
         rows = split_span(z, max(1, round(height / pri.DRAWER_HEIGHT_M)))
         return [

@@ -68,7 +68,6 @@ NO_DEFAULT = frozenset({"desk"})
 DRAWER_DAMPING = 5.0  # N s/m
 DRAWER_FRICTION = 2.0  # N
 FLAP_DAMPING = 2.0  # N m s/rad
-FLAP_HOLD_FACTOR = 1.2  # friction holds a flap at any angle against 1.2 x its gravity torque
 DRAWER_TRAVEL_SHARE = 0.75  # of the object's depth
 DRAWER_TRAVEL_M = (0.1, 0.6)
 ROOM_MARGIN_M = 0.05  # a drawer stops this short of the wall in front of it
@@ -78,7 +77,11 @@ FRIDGE_SPLIT_SHARE = 0.62  # the lower (fresh food) door's share of the height
 DRAWER_HEIGHT_M = 0.33  # one drawer of a filing cabinet or chest
 DOUBLE_DOOR_FROM_M = 0.7  # a cabinet wider than this has two doors
 MICROWAVE_DOOR_SHARE = 0.75  # the control panel takes the rest of the width
-FLAP_HEIGHT_SHARE = 0.8  # an oven's door covers this share of the facade from below
+FLAP_HEIGHT_SHARE = 0.8  # an oven's door reaches this share of the facade's height
+# A flap's lower edge stands above a plinth (a kick plate, a storage drawer): hinged at floor
+# level, the open door and its handle would reach below the floor.
+FLAP_PLINTH_M = 0.12
+FLAP_ABOVE_HANDLE_M = 0.05  # a flap's top edge is this far above its pull (a panel above)
 MIN_PART_M = 0.08  # a door or drawer front smaller than this on a side is not made
 GRAVITY = 9.81
 

@@ -5,7 +5,8 @@ part prims (reached through the asset reference) become rigid bodies with their 
 body part carries `ArticulationRootAPI` and is welded to the world by a `FixedJoint` without
 body0 (a fixed-base articulation for PhysX; MuJoCo's importer makes it a jointless body); every
 door or drawer hangs from it by a `RevoluteJoint` or `PrismaticJoint` whose frame maps the joint
-X axis onto the manifest's axis, with limits and a damping drive. Dry friction has no UsdPhysics
+X axis onto the manifest's axis, with limits and a drive: a damper, and a spring (stiffness
+and targetPosition) where the manifest gives a counterbalance. Dry friction has no UsdPhysics
 attribute: it is authored as PhysX's per-axis joint friction (tools/sim/usd_joints), which Isaac
 Sim reads and the MuJoCo loader applies.
 """
@@ -119,8 +120,11 @@ def _define_joint(
         schema.GetPrim(), UsdPhysics.Tokens.angular if revolute else UsdPhysics.Tokens.linear
     )
     drive.CreateTypeAttr(UsdPhysics.Tokens.force)
-    drive.CreateStiffnessAttr(0.0)
-    # A pure damper: per degree for angular drives, as UsdPhysics states angles in degrees.
+    # Per degree for angular drives, as UsdPhysics states angles in degrees: a damper, and the
+    # counterbalance spring (stiffness towards targetPosition) where the part's weight turns it.
+    drive.CreateStiffnessAttr(joint.spring.stiffness / scale if joint.spring else 0.0)
+    if joint.spring is not None:
+        drive.CreateTargetPositionAttr(joint.spring.rest * scale)
     drive.CreateDampingAttr(joint.damping / scale)
     drive.CreateTargetVelocityAttr(0.0)
     prim = schema.GetPrim()

@@ -127,10 +127,10 @@ def test_free_standing_plain_cabinet_stays_static_with_a_reason(
     )
 
 
-def test_oven_flap_is_hinged_at_the_bottom_and_held_by_friction(
+def test_oven_flap_is_hinged_at_the_bottom_and_counterbalanced(
     scene_factory: SceneBuilder,
 ) -> None:
-    """An oven's horizontal handle makes a bottom-hinged flap about the lateral axis."""
+    """An oven's horizontal handle makes a bottom-hinged flap with a counterbalance spring."""
     mesh = furniture(0.6, 0.6, 0.9, [(0.0, 0.75, False)])
     scene = _scene(scene_factory, "oven", mesh, (0.0, 1.65, 0.0))
     _run(scene)
@@ -139,8 +139,11 @@ def test_oven_flap_is_hinged_at_the_bottom_and_held_by_friction(
     (joint,) = art.joints
     assert joint.hinge_side == "bottom" and joint.axis == (1.0, 0.0, 0.0)
     door = art.part(joint.child_part)
-    lever = (door.bounds_max[2] - door.bounds_min[2]) / 2
-    assert joint.friction > door.mass_kg * 9.81 * lever  # stays where it is left
+    weight_torque = door.mass_kg * 9.81 * (door.bounds_max[2] - door.bounds_min[2]) / 2
+    assert joint.spring is not None and joint.spring.rest <= 0.0  # pulls towards closed
+    # About m g l 2/pi; friction about a quarter of m g l, not more than the weight's torque.
+    assert joint.spring.stiffness == pytest.approx(weight_torque * 2 / math.pi, rel=0.3)
+    assert 0.2 * weight_torque < joint.friction < 0.4 * weight_torque
 
 
 def test_rerun_writes_the_same_manifest(scene_factory: SceneBuilder) -> None:

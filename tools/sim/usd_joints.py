@@ -1,13 +1,15 @@
 """Doors and drawers in MuJoCo: what the USD importer leaves out of the scene's joints, and a map.
 
 mujoco-usd turns UsdPhysics revolute and prismatic joints into hinge and slide joints with their
-limits, but ignores drives: the damping of each joint and its dry friction are set here on the
-MjSpec. UsdPhysics has no friction attribute: the friction is PhysX's per-axis Coulomb friction
-(`PhysxJointAxisAPI:<angular|linear>`, `physxJointAxis:<axis>:staticFrictionEffort` and
-`dynamicFrictionEffort`, N m or N; PhysX >= 5.6, Isaac Sim >= 5.0), which Isaac Sim reads and
-MuJoCo's frictionloss equals. usd-core ships no PhysxSchema, so it is authored by name here.
-The legacy `physxJoint:jointFriction` is not used: it is a unitless coefficient on the force the
-joint transmits, not a friction force. Stages written before carry it in customData.
+limits, but ignores drives: the damping of each joint, its dry friction and its counterbalance
+spring (the drive's stiffness and targetPosition: MuJoCo's stiffness and springref) are set
+here on the MjSpec. UsdPhysics has no friction attribute: the friction is PhysX's per-axis
+Coulomb friction (`PhysxJointAxisAPI:<angular|linear>`,
+`physxJointAxis:<axis>:staticFrictionEffort` and `dynamicFrictionEffort`, N m or N;
+PhysX >= 5.6, Isaac Sim >= 5.0), which Isaac Sim reads and MuJoCo's frictionloss equals.
+usd-core ships no PhysxSchema, so it is authored by name here. The legacy
+`physxJoint:jointFriction` is not used: it is a unitless coefficient on the force the joint
+transmits, not a friction force. Stages written before carry it in customData.
 """
 
 from __future__ import annotations
@@ -51,6 +53,22 @@ def joint_friction(prim: Usd.Prim) -> float:
     if attr and attr.HasAuthoredValue():
         return float(attr.Get())
     return float(prim.GetCustomDataByKey(layout.JOINT_FRICTION_KEY) or 0.0)
+
+
+def drive_spring(prim: Usd.Prim) -> tuple[float, float] | None:
+    """A joint drive's spring in SI units: (N m/rad or N/m, rest in rad or m); None if none.
+
+    UsdPhysics states angular drives per degree: stiffness N m/deg, targetPosition in degrees.
+    """
+    revolute = prim.IsA(UsdPhysics.RevoluteJoint)
+    token = UsdPhysics.Tokens.angular if revolute else UsdPhysics.Tokens.linear
+    drive = UsdPhysics.DriveAPI.Get(prim, token)
+    stiffness = drive.GetStiffnessAttr().Get() if drive else None
+    if not stiffness:
+        return None
+    scale = np.degrees(1.0) if revolute else 1.0
+    target = float(drive.GetTargetPositionAttr().Get() or 0.0)
+    return float(stiffness) * scale, target / scale
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,7 @@ def _object_joints(stage: Usd.Stage) -> list[tuple[str, Usd.Prim]]:
 
 
 def complete_joints(spec: mujoco.MjSpec, stage: Usd.Stage, notes: list[str]) -> int:
-    """Set damping, dry friction and armature of the scene's door and drawer joints.
+    """Set damping, dry friction, spring and armature of the scene's door and drawer joints.
 
     Args:
         spec: the imported spec (joints named by their prim paths).
@@ -121,6 +139,12 @@ def complete_joints(spec: mujoco.MjSpec, stage: Usd.Stage, notes: list[str]) -> 
         joint.damping = [damping, 0.0, 0.0]  # MuJoCo 4: linear, then higher-order terms
         joint.frictionloss = joint_friction(prim)
         joint.armature = ARMATURE
+        spring = drive_spring(prim)
+        if spring is not None:
+            joint.stiffness = [spring[0], 0.0, 0.0]  # MuJoCo 4: linear, then higher-order terms
+            angular = prim.IsA(UsdPhysics.RevoluteJoint) and spec.compiler.degree
+            # The compiler reads a hinge's springref in its angle unit, as it reads the range.
+            joint.springref = float(np.degrees(spring[1])) if angular else spring[1]
         # MuJoCo filters parent-child contacts except when the parent is welded to the world,
         # as an articulation's body is: the part moves inside the body's hulls, so exclude.
         schema = UsdPhysics.Joint(prim)
@@ -129,7 +153,7 @@ def complete_joints(spec: mujoco.MjSpec, stage: Usd.Stage, notes: list[str]) -> 
             spec.add_exclude(bodyname1=str(parents[0]), bodyname2=str(children[0]))
         count += 1
     if count:
-        notes.append(f"{count} door/drawer joints: damping and friction from the USD")
+        notes.append(f"{count} door/drawer joints: damping, friction and springs from the USD")
     return count
 
 
