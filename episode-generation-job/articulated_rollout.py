@@ -102,7 +102,11 @@ def _clear(
 
 
 def choose_station(
-    task: ArticulatedTask, boxes: Mapping[str, ObjectBox], room: RoomBounds | None = None
+    task: ArticulatedTask,
+    boxes: Mapping[str, ObjectBox],
+    room: RoomBounds | None = None,
+    *,
+    skip: int = 0,
 ) -> Station | str:
     """The first candidate base pose clear of other objects from which every frame of the
     motion is reachable.
@@ -111,6 +115,8 @@ def choose_station(
         task: what to open or close.
         boxes: every object's box at rest (robot-free scene).
         room: the room's bounds (the robot's links hit a wall closer than `WALL_CLEARANCE`).
+        skip: pass over this many reachable stations first (a retry stands elsewhere); with
+            fewer, the first reachable one.
 
     Returns:
         The station, or "no_clear_station" / "unreachable".
@@ -130,14 +136,18 @@ def choose_station(
     clear = [b for b in candidates if _clear(b, boxes, task, room)]
     if not clear:
         return "no_clear_station"
+    first: Station | None = None
     for base in clear:
         kinematics = FrankaKinematics(base.position, base.quat_wxyz)
         try:
             plan, flip = plan_articulated(kinematics, task, franka.HOME_QPOS)
         except UnreachableError:
             continue
-        return Station(base, plan, flip)
-    return "unreachable"
+        if skip == 0:
+            return Station(base, plan, flip)
+        skip -= 1
+        first = first or Station(base, plan, flip)
+    return first or "unreachable"
 
 
 def manifest_at_station(manifest: SceneManifest, base: Pose) -> SceneManifest:

@@ -4,8 +4,9 @@ backend with the robot standing there, and one attempt recorded like a pick-and-
 The tasks are not in the replicator's tasks contract (`replicator/scene_tasks.json` lists
 pick-and-place supports and candidates): they are derived here from the manifest's
 `articulation` (`tools.tasks.articulated`), the one owner of that rule. Each task needs its
-robot at its own station in front of the furniture, so each gets its own MuJoCo backend,
-opened on first use and kept for the session's retries.
+robot at its own station in front of the furniture, so each attempt runs on a MuJoCo backend
+with the robot standing there (kept while consecutive attempts share the station); a retry
+stands at the task's next reachable station (`choose_station(skip=attempt)`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from episode_generation_job.rollout import EpisodeRecord
 from episode_generation_job.success import Verdict
 from tools.scene_manifest import SceneManifest
 from tools.tasks.articulated import ArticulatedTask, derive_articulated_tasks
-from tools.tasks.geometry import ObjectBox
+from tools.tasks.geometry import ObjectBox, Pose
 
 
 def _refused(task: ArticulatedTask, reason: str) -> EpisodeRecord:
@@ -62,7 +63,8 @@ class ArticulatedTasks:
         max_tasks: int,
     ) -> None:
         self._usd, self._manifest, self._cameras = usd_path, manifest, cameras
-        self.stations: dict[str, Station] = {}
+        self._boxes = dict(boxes)
+        self.stations: dict[tuple[str, int], Station] = {}  # (task id, attempt) -> station
         self.refused: dict[str, str] = {}  # task id -> why it has no station
         self.tasks: list[ArticulatedTask] = []
         for task in derive_articulated_tasks(manifest):
@@ -70,43 +72,56 @@ class ArticulatedTasks:
             if isinstance(station, str):
                 self.refused[task.task_id] = station
                 continue
-            self.stations[task.task_id] = station
+            self.stations[task.task_id, 0] = station
             self.tasks.append(task)
             if len(self.tasks) >= max_tasks:
                 break
-        self._backends: dict[str, MujocoBackend] = {}
+        self._open: tuple[Pose, MujocoBackend] | None = None
 
-    def _backend(self, task: ArticulatedTask) -> MujocoBackend:
-        backend = self._backends.get(task.task_id)
-        if backend is None:
-            base = self.stations[task.task_id].base
-            scene = scene_from_usd(self._usd, manifest_at_station(self._manifest, base))
-            backend = self._backends[task.task_id] = MujocoBackend(scene, self._cameras)
+    def station(self, task: ArticulatedTask, attempt: int) -> Station:
+        """The station of an attempt: the task's first reachable one, then the next ones."""
+        key = (task.task_id, attempt)
+        if key not in self.stations:
+            found = choose_station(task, self._boxes, self._manifest.room_bounds, skip=attempt)
+            self.stations[key] = self.stations[task.task_id, 0] if isinstance(found, str) else found
+        return self.stations[key]
+
+    def _backend(self, base: Pose) -> MujocoBackend:
+        """The scene with the robot standing at `base`; one open at a time."""
+        if self._open is not None and self._open[0] == base:
+            return self._open[1]
+        self.close()
+        scene = scene_from_usd(self._usd, manifest_at_station(self._manifest, base))
+        backend = MujocoBackend(scene, self._cameras)
+        self._open = (base, backend)
         return backend
 
-    def attempt(self, task: ArticulatedTask, *, render: bool) -> EpisodeRecord:
+    def attempt(self, task: ArticulatedTask, attempt: int, *, render: bool) -> EpisodeRecord:
         """Run one attempt of a task from its station; the randomization record says "none"
-        (the joint starts where the task says, the robot at home).
+        and names the station (the joint starts where the task says, the robot at home).
 
         Returns:
             The record (refused, without frames, when the joint is not in the model).
         """
-        backend = self._backend(task)
+        station = self.station(task, attempt)
+        backend = self._backend(station.base)
         joint = scene_joints(backend, self._usd).get(f"{task.object_id}/{task.joint_name}")
         if joint is None:
             return _refused(task, "joint_not_in_model")
-        plan = self.stations[task.task_id].plan
-        record = run_articulated_episode(backend, task, joint, plan, render=render)
-        station = {"base": [round(float(v), 6) for v in backend.robot_base.position]}
+        record = run_articulated_episode(backend, task, joint, station.plan, render=render)
+        station_record = {"base": [round(float(v), 6) for v in station.base.as_array()]}
         record.metadata[RECORD_COLUMN] = json.dumps(
-            {"mode": "none", "articulated": {"start_fraction": task.start_fraction, **station}},
+            {
+                "mode": "none",
+                "articulated": {"start_fraction": task.start_fraction, **station_record},
+            },
             sort_keys=True,
             separators=(",", ":"),
         )
         return record
 
     def close(self) -> None:
-        """Release every backend (safe to call twice)."""
-        for backend in self._backends.values():
-            backend.close()
-        self._backends.clear()
+        """Release the open backend (safe to call twice)."""
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None

@@ -200,7 +200,7 @@ class EpisodeSession:
         task = self.task_for(slot)
         if not isinstance(task, PickPlaceTask):
             assert self.articulated is not None  # its tasks come only from it
-            record = self.articulated.attempt(task, render=render)
+            record = self.articulated.attempt(task, attempt, render=render)
             record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
             return record
         conditions = self.randomizer.conditions(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from episode_generation_job.articulated_rollout import Station, choose_station
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.validation import check_articulated, validate_episodes
@@ -18,9 +19,10 @@ from tools.errors import ConfigError
 from tools.job_runner import execute_step
 from tools.lerobot import open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
+from tools.scene_manifest import load_manifest
 from tools.steps import StepContext
 from tools.storage import LocalStorage
-from tools.tasks.articulated import OPEN_MIN_FRACTION
+from tools.tasks.articulated import OPEN_MIN_FRACTION, derive_articulated_tasks
 
 CAMERA = {"name": "scene", "mount": "scene", "width": 32, "height": 32,
           "modalities": ["rgb", "depth"]}  # fmt: skip
@@ -85,3 +87,14 @@ def test_articulated_tasks_refuse_other_robots_and_engines(env: dict[str, str]) 
     with pytest.raises(ConfigError, match="ARTICULATED_TASKS needs ROBOT=franka_panda") as caught:
         load_settings(EpisodeSettings, {**ENV, "SCENE_DIR": "/tmp", **env})
     assert "\n" not in str(caught.value)
+
+
+def test_a_retry_stands_at_the_next_reachable_station(run: tuple[Path, EpisodeSettings]) -> None:
+    """Attempt k of a task plans from its (k+1)-th reachable station: retries differ."""
+    scene_dir, _ = run
+    manifest = load_manifest(scene_dir)
+    task = derive_articulated_tasks(manifest)[0]
+    first = choose_station(task, {}, manifest.room_bounds)
+    second = choose_station(task, {}, manifest.room_bounds, skip=1)
+    assert isinstance(first, Station) and isinstance(second, Station)
+    assert second.base != first.base
