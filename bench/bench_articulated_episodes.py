@@ -8,10 +8,10 @@ For each scene: generate it with the mock generator (`--appliances`: fridges, ov
 dishwashers, cabinets with doors and drawers), run the pipeline through the replicator, count
 the tasks the episodes step's session derives with ARTICULATED_TASKS=true (pick-and-place, then
 open/close), and run `tools.run_local_pipeline --steps episodes --validate` with
-ARTICULATED_TASKS=true, one slot per task (NUM_EPISODES = tasks), no cameras and
-MIN_SUCCESS_RATE 0. Prints per skill: slots, attempts (retries included: MAX_ATTEMPTS, default 3)
-and successes from the shards' summaries and the published dataset, the step's validation, and
-totals over the scenes.
+ARTICULATED_TASKS=true, MAX_TASKS 64 (every task), one slot per task (NUM_EPISODES = tasks),
+no cameras and MIN_SUCCESS_RATE 0. Prints per skill: slots, attempts (retries included:
+MAX_ATTEMPTS, default 3) and successes from the shards' summaries and the published dataset,
+the step's validation, and totals over the scenes.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from typing import Any
 
 from fixtures.mock_regen3d.generator import generate_mock_scene
 
-SETTINGS = {"ARTICULATED_TASKS": "true", "CAMERAS": "", "MIN_SUCCESS_RATE": "0"}
+MAX_TASKS = 64  # every task of the scene (the step's default keeps 8 of each kind)
+SETTINGS = {"ARTICULATED_TASKS": "true", "CAMERAS": "", "MIN_SUCCESS_RATE": "0",
+            "MAX_TASKS": str(MAX_TASKS)}  # fmt: skip
 
 
 def _pipeline(scene: Path, steps: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -47,7 +49,11 @@ def slot_skills(scene: Path) -> list[str]:
     from episode_generation_job.shard_work import _open_session
 
     settings = EpisodeSettings(
-        CAMERAS="", SCENE_ID=scene.name, SCENE_DIR=scene, ARTICULATED_TASKS=True
+        CAMERAS="",
+        SCENE_ID=scene.name,
+        SCENE_DIR=scene,
+        ARTICULATED_TASKS=True,
+        MAX_TASKS=MAX_TASKS,
     )
     session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
     try:
