@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import trimesh
 
-from tests.usd_assembly.conftest import _box, _look_at, _write_object, _z_rotation
+from tests.usd_assembly.conftest import _box, _manifest, _write_object, _z_rotation
 from tools.scene_manifest import parse_manifest, save_manifest
 
 TABLE_TOP = 0.75
@@ -177,20 +177,7 @@ def build_scene(scene_dir: Path) -> Path:
         ),
     ]
     eye, target = (1.6, -1.4, 1.6), (0.5, 0.0, 0.75)
-    manifest = {
-        "schema_version": "1.0.0",
-        "scene_id": scene_dir.name,
-        "room_bounds": {"min": [-3, -3, 0], "max": [3, 3, 2.5]},
-        "objects": objects,
-        "robot": {"base_pose": {"position": [0.0, 0.0, 0.0]}, "work_surface": "table_1"},
-        "camera": {
-            "width": 320,
-            "height": 240,
-            "focal_px": 280.0,
-            "pose": {"position": list(eye), "rotation_wxyz": _look_at(eye, target)},
-        },
-        "provenance": {"source": "test", "data_source": "authored", "seed": 0},
-    }
+    manifest = _manifest(scene_dir.name, objects, 3.0, (0.0, 0.0), (eye, target))
     save_manifest(scene_dir, parse_manifest(manifest))
     return scene_dir
 

@@ -113,6 +113,29 @@ def _write_object(scene_dir: Path, oid: str, visuals, hulls) -> dict[str, Any]:
     }
 
 
+def _manifest(scene_id: str, objects, room_half_m: float, base_xy, camera) -> dict[str, Any]:
+    """A test scene's manifest: a square room, the robot at `base_xy` working at table_1 and a
+    320 x 240 camera at `camera` = (eye, target) looking at the target."""
+    eye, target = camera
+    return {
+        "schema_version": "1.0.0",
+        "scene_id": scene_id,
+        "room_bounds": {
+            "min": [-room_half_m, -room_half_m, 0],
+            "max": [room_half_m, room_half_m, 2.5],
+        },
+        "objects": objects,
+        "robot": {"base_pose": {"position": [*base_xy, 0.0]}, "work_surface": "table_1"},
+        "camera": {
+            "width": 320,
+            "height": 240,
+            "focal_px": 280.0,
+            "pose": {"position": list(eye), "rotation_wxyz": _look_at(eye, target)},
+        },
+        "provenance": {"source": "test", "data_source": "authored", "seed": 0},
+    }
+
+
 def _object(oid, category, role, position, asset, physics=None, rotation=None, on=None):
     asset = dict(asset)
     dims = asset.pop("dims")
@@ -178,20 +201,7 @@ def build_scene(scene_dir: Path, *, lift: dict[str, float] | None = None) -> Pat
         ),
     ]
     eye, target = (-0.9, -1.3, 1.5), (0.3, 0.1, 0.7)
-    manifest = {
-        "schema_version": "1.0.0",
-        "scene_id": scene_dir.name,
-        "room_bounds": {"min": [-2, -2, 0], "max": [2, 2, 2.5]},
-        "objects": objects,
-        "robot": {"base_pose": {"position": [-0.2, 0.0, 0.0]}, "work_surface": "table_1"},
-        "camera": {
-            "width": 320,
-            "height": 240,
-            "focal_px": 280.0,
-            "pose": {"position": list(eye), "rotation_wxyz": _look_at(eye, target)},
-        },
-        "provenance": {"source": "test", "data_source": "authored", "seed": 0},
-    }
+    manifest = _manifest(scene_dir.name, objects, 2.0, (-0.2, 0.0), (eye, target))
     save_manifest(scene_dir, parse_manifest(copy.deepcopy(manifest)))
     return scene_dir
 

@@ -204,17 +204,7 @@ class BundleConfig(_Frozen):
     regions: tuple[PlacementRegion, ...]
 
     def region(self, region_id: str) -> PlacementRegion:
-        """The embedded region with this id.
-
-        Args:
-            region_id: the region id.
-
-        Returns:
-            The region.
-
-        Raises:
-            KeyError: the config embeds no such region.
-        """
+        """The embedded region with this id (`find_region`: KeyError if there is none)."""
         return find_region(self.regions, region_id)
 
 
