@@ -39,7 +39,7 @@ def _add_pads(spec: mujoco.MjSpec) -> None:
         urdf_spec.add_pad(spec.body(body_name), pad, _PAD_HALF, pos, franka.PAD_FRICTION)
 
 
-def build_franka_spec(*, wrist_camera: bool = True) -> mujoco.MjSpec:
+def build_franka_spec(wrist_camera: bool = True) -> mujoco.MjSpec:
     """The Panda (7-DoF arm + hand) with position actuators, gravity compensation and a TCP site.
 
     Args:

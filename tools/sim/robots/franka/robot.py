@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import mujoco
 import numpy as np
 
 from tools.sim.robots.base import SimRobot
@@ -24,10 +23,6 @@ def _width(qpos: Sequence[float]) -> float:
     return float(sum(qpos))
 
 
-def _build(wrist_camera: bool) -> mujoco.MjSpec:
-    return build_franka_spec(wrist_camera=wrist_camera)
-
-
 FRANKA_ROBOT = SimRobot(
     description=franka.DESCRIPTION,
     prefix=franka.PREFIX,
@@ -42,7 +37,7 @@ FRANKA_ROBOT = SimRobot(
     wrist_camera=franka.WRIST_CAMERA,
     home_qpos=franka.HOME_QPOS,
     home_jitter_rad=franka.HOME_JITTER_RAD,
-    build=_build,
+    build=build_franka_spec,
     gripper_ctrl=_ctrl,
     gripper_qpos=_qpos,
     gripper_width=_width,

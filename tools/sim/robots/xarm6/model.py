@@ -39,7 +39,7 @@ def _add_pads(spec: mujoco.MjSpec) -> None:
         urdf_spec.add_pad(spec.body(body_name), pad, xarm.PAD_HALF, pos, xarm.PAD_FRICTION)
 
 
-def build_xarm6_spec(*, wrist_camera: bool = True) -> mujoco.MjSpec:
+def build_xarm6_spec(wrist_camera: bool = True) -> mujoco.MjSpec:
     """The xArm6 with its gripper, position actuators, gravity compensation and a TCP site.
 
     Args:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import mujoco
 import numpy as np
 
 from tools.sim.robots.base import SimRobot
@@ -31,10 +30,6 @@ def _width(qpos: Sequence[float]) -> float:
     return float(np.interp(qpos[0], angles, openings))
 
 
-def _build(wrist_camera: bool) -> mujoco.MjSpec:
-    return build_xarm6_spec(wrist_camera=wrist_camera)
-
-
 XARM6_ROBOT = SimRobot(
     description=xarm.DESCRIPTION,
     prefix=xarm.PREFIX,
@@ -49,7 +44,7 @@ XARM6_ROBOT = SimRobot(
     wrist_camera=xarm.WRIST_CAMERA,
     home_qpos=xarm.HOME_QPOS,
     home_jitter_rad=xarm.HOME_JITTER_RAD,
-    build=_build,
+    build=build_xarm6_spec,
     gripper_ctrl=drive_angle,
     gripper_qpos=_qpos,
     gripper_width=_width,
