@@ -31,9 +31,8 @@ def build_nodes(manifest: dict) -> list[str]:
 
 # The spec's `init_tracing()` builds CloudTraceSpanExporter, which cannot be constructed
 # without Google credentials; ours is the one factory `configure_tracing` (exporter chosen by
-# OTEL_TRACES_EXPORTER, gcp_trace included). The test hands it an in-memory exporter.
-EXPORTER = InMemorySpanExporter()
-configure_tracing("spec012", exporter=EXPORTER)
+# OTEL_TRACES_EXPORTER, gcp_trace included). The test hands it an in-memory exporter, inside
+# the test: a job run earlier in the same process shuts the provider's processors down.
 
 # --- SPEC-012 "Implementation", from `tracer = ...` on, as written -------------------------
 tracer = trace.get_tracer(__name__)
@@ -61,11 +60,12 @@ def generate_scene_graph(manifest_path: Path) -> SceneGraph:
 def test_usage_records_a_parent_span_with_attributes_and_two_children(tmp_path):
     """generate_scene_graph is one span (scene_id, object_count) holding load_manifest and
     build_nodes, all in one trace."""
-    EXPORTER.clear()
+    exporter = InMemorySpanExporter()
+    configure_tracing("spec012", exporter=exporter)
     manifest = tmp_path / "scene_manifest.txt"
     manifest.write_text("mug_0 bowl_1")
     assert generate_scene_graph(manifest) == SceneGraph(nodes=["mug_0", "bowl_1"])
-    spans = {s.name: s for s in EXPORTER.get_finished_spans()}
+    spans = {s.name: s for s in exporter.get_finished_spans()}
     parent = spans["generate_scene_graph"]
     assert dict(parent.attributes or {}) == {"scene_id": scene_id, "object_count": 2}
     for child in ("load_manifest", "build_nodes"):
