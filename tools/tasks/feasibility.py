@@ -13,6 +13,7 @@ from tools.tasks.candidates import build_scene_tasks
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.rims import RimGeometry
 from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
+from tools.tasks.settings import DEFAULT_MAX_TASKS
 from tools.tasks.skills import TOP, grasp_skill
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
@@ -25,8 +26,6 @@ from tools.tasks.task_specifier import (
     template_phrase,
     within_reach,
 )
-
-DEFAULT_MAX_TASKS = 8  # MAX_TASKS: tasks kept per scene by each consumer
 
 
 def interleave(tasks: Sequence[PickPlaceTask], max_tasks: int) -> list[PickPlaceTask]:

@@ -8,7 +8,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from tools.config import SETTINGS_RULES
-from tools.tasks.feasibility import DEFAULT_MAX_TASKS
+
+# Kept free of the task modules: the episodes entrypoint reads its settings before Kit starts,
+# and those modules reach tools.sim (mujoco, pxr).
+DEFAULT_MAX_TASKS = 8  # MAX_TASKS: tasks kept per scene by each consumer
 
 
 class TaskSettings(BaseSettings):
