@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import trimesh
 
-from tests.usd_assembly.conftest import _box, _manifest, _write_object, _z_rotation
+from tests.usd_assembly.conftest import _box, _box_physics, _manifest, _write_object, _z_rotation
 from tools.scene_manifest import parse_manifest, save_manifest
 
 TABLE_TOP = 0.75
@@ -52,20 +52,10 @@ def _write(scene_dir: Path, oid: str, visuals, hulls) -> dict[str, Any]:
 
 
 def _physics(mass: float, extents, ranges: dict | None = None) -> dict[str, Any]:
-    x, y, z = extents
-    return {
-        "mass_kg": mass,
-        "static_friction": 0.6,
-        "dynamic_friction": 0.5,
-        "restitution": 0.1,
-        "center_of_mass": [0.0, 0.0, z / 2],
-        "inertia_diagonal": [
-            mass / 12 * (y * y + z * z),
-            mass / 12 * (x * x + z * z),
-            mass / 12 * (x * x + y * y),
-        ],
-        "ranges": ranges or {},
-    }
+    """The usd tests' solid box physics, without a material, with randomization ranges."""
+    physics = _box_physics(mass, extents)
+    del physics["material"]
+    return {**physics, "ranges": ranges or {}}
 
 
 def _object(oid, category, role, position, asset, physics=None, yaw=0.0, on=None) -> dict[str, Any]:
