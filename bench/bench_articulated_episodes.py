@@ -42,11 +42,14 @@ def _pipeline(scene: Path, steps: str, env: dict[str, str]) -> subprocess.Comple
     )  # fmt: skip
 
 
-def slot_skills(scene: Path) -> list[str]:
-    """The skill of each task the step's session gives the slots, in slot order."""
+def slot_skills(scene: Path) -> tuple[list[str], dict[str, int]]:
+    """The skill of each task the step's session gives the slots, in slot order, and the
+    open/close tasks it dropped for want of a station, by skill and reason."""
     from episode_generation_job.job import bundle_config
     from episode_generation_job.settings import EpisodeSettings
     from episode_generation_job.shard_work import _open_session
+    from tools.scene_manifest import load_manifest
+    from tools.tasks.articulated import derive_articulated_tasks
 
     settings = EpisodeSettings(
         CAMERAS="",
@@ -57,7 +60,12 @@ def slot_skills(scene: Path) -> list[str]:
     )
     session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
     try:
-        return [task.skill for task in session.slot_tasks]
+        dropped: Counter[str] = Counter()
+        if session.articulated is not None:
+            skill = {t.task_id: t.skill for t in derive_articulated_tasks(load_manifest(scene))}
+            for task_id, reason in session.articulated.refused.items():
+                dropped[f"{skill[task_id]}:{reason}"] += 1
+        return [task.skill for task in session.slot_tasks], dict(dropped)
     finally:
         session.close()
 
@@ -65,7 +73,11 @@ def slot_skills(scene: Path) -> list[str]:
 def _per_skill(scene: Path, skills: list[str]) -> dict[str, dict[str, int]]:
     """slots / attempts / successes per skill from the shard summaries of the run."""
     table: dict[str, Counter[str]] = {}
-    for path in sorted((scene / "episodes").rglob("summary.json")):
+    summaries = sorted((scene / "episodes").rglob("summary.json"))
+    if summaries:  # the latest run's shards only (a run folder per fingerprint)
+        latest = max(summaries, key=lambda p: p.stat().st_mtime).parents[1]
+        summaries = [p for p in summaries if p.parents[1] == latest]
+    for path in summaries:
         summary = json.loads(path.read_text())
         if "failed_attempts" not in summary:
             continue
@@ -108,7 +120,7 @@ def bench_scene(workdir: Path, environment: str, seed: int, reuse: bool) -> dict
         built = _pipeline(scene, "replicator", {})
         if built.returncode != 0:
             return {"scene": scene_id, "error": built.stderr.strip().splitlines()[-1:]}
-    skills = slot_skills(scene)
+    skills, dropped = slot_skills(scene)
     started = time.monotonic()
     run = _pipeline(scene, "episodes", {**SETTINGS, "NUM_EPISODES": str(len(skills))})
     (scene / "bench_articulated.log").write_text(run.stdout + run.stderr)
@@ -118,6 +130,7 @@ def bench_scene(workdir: Path, environment: str, seed: int, reuse: bool) -> dict
     return {
         "scene": scene_id,
         "tasks": dict(Counter(skills)),
+        "no_station": dropped,
         "skills": _per_skill(scene, skills),
         "validation_ok": validation,
         "returncode": run.returncode,
