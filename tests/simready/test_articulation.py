@@ -16,13 +16,9 @@ from simready_job.articulation import infer_articulation, with_articulations
 from simready_job.articulation_mesh import load_textured, split_by_box
 from simready_job.simready import SimreadyOptions, run_simready
 from tests.simready.conftest import HalvingDecomposer, SceneBuilder
-from tools.llm_client import LLMClient, Provider, RetryPolicy
-from tools.llm_client.testing import FakeLLMServer
-from tools.resilience import CircuitBreaker
+from tools.llm_client.testing import FakeLLMServer, gemini_client
 from tools.scene_manifest import RoomBounds, SimRole, load_manifest
-from tools.secret_store import SecretValue
 
-NO_WAIT = RetryPolicy(attempts=2, initial_delay_s=0.0, jitter_s=0.0, sleep=lambda _s: None)
 ROOM = RoomBounds(min=(-2.0, -2.0, 0.0), max=(2.0, 2.0, 2.5))
 
 
@@ -212,17 +208,6 @@ def llm_server() -> Iterator[FakeLLMServer]:
         yield fake
 
 
-def _llm_client(server: FakeLLMServer) -> LLMClient:
-    return LLMClient(
-        Provider.GEMINI,
-        SecretValue("test-key-123456"),
-        model="gemini-test",
-        base_url=server.base_url,
-        retry=NO_WAIT,
-        breaker=CircuitBreaker("t", failure_threshold=3),
-    )
-
-
 def test_llm_layout_is_clamped_recorded_and_reused(
     scene_factory: SceneBuilder, llm_server: FakeLLMServer
 ) -> None:
@@ -234,7 +219,10 @@ def test_llm_layout_is_clamped_recorded_and_reused(
     options = SimreadyOptions(articulation=True)
     for _ in range(2):
         run_simready(
-            scene, options, decomposer=HalvingDecomposer(), llm_client=_llm_client(llm_server)
+            scene,
+            options,
+            decomposer=HalvingDecomposer(),
+            llm_client=gemini_client(llm_server, attempts=2, breaker="t"),
         )
     assert len(llm_server.requests) == 2  # the mug's physics and the layout, once each
     obj = load_manifest(scene).object("unit_1")
@@ -254,7 +242,7 @@ def test_llm_failure_falls_back_to_priors(
         scene,
         SimreadyOptions(articulation=True),
         decomposer=HalvingDecomposer(),
-        llm_client=_llm_client(llm_server),
+        llm_client=gemini_client(llm_server, attempts=2, breaker="t"),
     )
     art = load_manifest(scene).object("unit_1").articulation
     assert art is not None and art.source == "priors"
