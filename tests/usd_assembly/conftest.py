@@ -225,3 +225,31 @@ def assembled_scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assemble_scene(scene_dir, AssemblyOptions(render_preview=False))
     assert load_manifest(scene_dir).objects[0].asset.usd_path
     return scene_dir
+
+
+def build_articulated_scene(
+    scene_dir: Path,
+    oid: str,
+    category: str,
+    mesh: trimesh.Trimesh,
+    position: tuple[float, float, float],
+    physics: dict[str, Any],
+    rotation: list[float] | None = None,
+) -> Path:
+    """The usd tests' scene plus one static piece of furniture, articulated by simready's
+    inference (which must find its parts) and assembled into scene.usda."""
+    # Imported here: the other usd tests do not need the simready job.
+    from simready_job.articulation import infer_articulation, with_articulations
+    from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
+
+    scene = build_scene(scene_dir)
+    asset = _write_object(scene, oid, [mesh], [mesh.convex_hull])
+    data = load_manifest(scene).model_dump(mode="json")
+    data["objects"].append(_object(oid, category, "static", position, asset, physics, rotation))
+    manifest = parse_manifest(data)
+    obj = manifest.object(oid)
+    outcome = infer_articulation(scene, obj, manifest.room_bounds, obj.asset.collision_paths)
+    assert outcome is not None and outcome.articulation is not None
+    save_manifest(scene, with_articulations(manifest, {oid: outcome}))
+    assemble_scene(scene, AssemblyOptions(render_preview=False))
+    return scene

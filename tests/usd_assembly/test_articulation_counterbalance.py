@@ -10,19 +10,15 @@ import pytest
 import trimesh
 from pxr import Usd, UsdPhysics
 
-from simready_job.articulation import infer_articulation, with_articulations
 from tests.usd_assembly.conftest import (
     _box_physics,
-    _object,
-    _write_object,
     _z_rotation,
-    build_scene,
+    build_articulated_scene,
 )
 from tools.scene_layout import SCENE_USD_PATH
-from tools.scene_manifest import load_manifest, parse_manifest, save_manifest
+from tools.scene_manifest import load_manifest
 from tools.sim import load_scene_model
 from usd_assembly_job.articulation_checks import check_joints_hold
-from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.usd_checks import run_usd_validation
 from usd_assembly_job.usd_files import open_stage
 
@@ -42,21 +38,16 @@ def _oven_mesh() -> trimesh.Trimesh:
 @pytest.fixture(scope="module")
 def oven_scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The usd tests' scene plus an oven against the +X wall, articulated and assembled."""
-    scene = build_scene(tmp_path_factory.mktemp("oven") / "scene")
-    mesh = _oven_mesh()
-    asset = _write_object(scene, OVEN, [mesh], [mesh.convex_hull])
-    data = load_manifest(scene).model_dump(mode="json")
     physics = _box_physics(60.0, (0.6, 0.6, 0.9), "steel")
-    data["objects"].append(
-        _object(OVEN, "oven", "static", (1.695, -1.0, 0.0), asset, physics, _z_rotation(-90))
+    return build_articulated_scene(
+        tmp_path_factory.mktemp("oven") / "scene",
+        OVEN,
+        "oven",
+        _oven_mesh(),
+        (1.695, -1.0, 0.0),
+        physics,
+        _z_rotation(-90),
     )
-    manifest = parse_manifest(data)
-    obj = manifest.object(OVEN)
-    outcome = infer_articulation(scene, obj, manifest.room_bounds, obj.asset.collision_paths)
-    assert outcome is not None and outcome.articulation is not None
-    save_manifest(scene, with_articulations(manifest, {OVEN: outcome}))
-    assemble_scene(scene, AssemblyOptions(render_preview=False))
-    return scene
 
 
 def test_flap_drive_carries_the_spring_and_mujoco_reads_it(oven_scene: Path) -> None:

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import trimesh
 
-from simready_job.articulation import infer_articulation, with_articulations
-from tests.usd_assembly.conftest import _box_physics, _object, _write_object, build_scene
+from tests.usd_assembly.conftest import (
+    _box_physics,
+    build_articulated_scene,
+)
 from tools.scene_layout import SCENE_USD_PATH
-from tools.scene_manifest import load_manifest, parse_manifest, save_manifest
+from tools.scene_manifest import load_manifest
 from tools.sim import load_scene_model
-from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 
 CABINET = "drawers_1"
 POSITION = (-1.2, 1.695, 0.0)  # back against the +Y wall (y = 2), front facing -Y
@@ -35,19 +36,15 @@ def _cabinet_mesh() -> trimesh.Trimesh:
 @pytest.fixture(scope="module")
 def cabinet_scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The usd tests' scene plus a two-drawer filing cabinet, articulated and assembled."""
-    scene = build_scene(tmp_path_factory.mktemp("hollow") / "scene")
-    mesh = _cabinet_mesh()
-    asset = _write_object(scene, CABINET, [mesh], [mesh.convex_hull])
-    data = load_manifest(scene).model_dump(mode="json")
     physics = _box_physics(30.0, (0.45, 0.6, 0.75), "steel")
-    data["objects"].append(_object(CABINET, "filing_cabinet", "static", POSITION, asset, physics))
-    manifest = parse_manifest(data)
-    obj = manifest.object(CABINET)
-    outcome = infer_articulation(scene, obj, manifest.room_bounds, obj.asset.collision_paths)
-    assert outcome is not None and outcome.articulation is not None
-    save_manifest(scene, with_articulations(manifest, {CABINET: outcome}))
-    assemble_scene(scene, AssemblyOptions(render_preview=False))
-    return scene
+    return build_articulated_scene(
+        tmp_path_factory.mktemp("hollow") / "scene",
+        CABINET,
+        "filing_cabinet",
+        _cabinet_mesh(),
+        POSITION,
+        physics,
+    )
 
 
 def test_body_is_a_shell_of_boards_open_behind_the_drawers(cabinet_scene: Path) -> None:

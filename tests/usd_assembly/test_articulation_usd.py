@@ -10,21 +10,17 @@ import numpy as np
 import pytest
 from pxr import Usd, UsdPhysics
 
-from simready_job.articulation import infer_articulation, with_articulations
 from tests.articulated_scenes import FRIDGE, fridge_mesh
 from tests.usd_assembly.conftest import (
     _box_physics,
-    _object,
-    _write_object,
     _z_rotation,
-    build_scene,
+    build_articulated_scene,
 )
 from tools.scene_layout import SCENE_USD_PATH
-from tools.scene_manifest import SimRole, load_manifest, parse_manifest, save_manifest
+from tools.scene_manifest import SimRole, load_manifest
 from tools.sim import load_scene_model, usd_layout
 from tools.sim.usd_joints import author_physx_friction, joint_friction
 from usd_assembly_job.articulation_checks import check_joints_hold
-from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.usd_checks import check_physics_parse, run_usd_validation
 from usd_assembly_job.usd_files import open_stage
 
@@ -32,32 +28,16 @@ from usd_assembly_job.usd_files import open_stage
 @pytest.fixture(scope="module")
 def fridge_scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The usd tests' scene plus a fridge backed against the +X wall, articulated and assembled."""
-    scene = build_scene(tmp_path_factory.mktemp("articulated") / "scene")
-    mesh = fridge_mesh()
-    asset = _write_object(scene, FRIDGE, [mesh], [mesh.convex_hull])
-    data = load_manifest(scene).model_dump(mode="json")
     # Yaw -90 deg: the asset's -Y front faces world -X, its back the wall at x = 2.
-    fridge = _object(
+    return build_articulated_scene(
+        tmp_path_factory.mktemp("articulated") / "scene",
         FRIDGE,
         "refrigerator",
-        "static",
+        fridge_mesh(),
         (1.665, -1.0, 0.0),
-        asset,
         _box_physics(80.0, (0.7, 0.65, 1.8), "steel"),
         _z_rotation(-90),
     )
-    data["objects"].append(fridge)
-    manifest = parse_manifest(data)
-    outcome = infer_articulation(
-        scene,
-        manifest.object(FRIDGE),
-        manifest.room_bounds,
-        manifest.object(FRIDGE).asset.collision_paths,
-    )
-    assert outcome is not None and outcome.articulation is not None
-    save_manifest(scene, with_articulations(manifest, {FRIDGE: outcome}))
-    assemble_scene(scene, AssemblyOptions(render_preview=False))
-    return scene
 
 
 def test_stage_has_an_articulation_root_and_limited_damped_hinges(fridge_scene: Path) -> None:
