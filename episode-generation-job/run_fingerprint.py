@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 from episode_generation_job.backend_selection import resolve_backend
 from episode_generation_job.episode_layout import run_dir
 from episode_generation_job.settings import EpisodeSettings
-from tools.errors import ConfigError
 from tools.provenance import provenance_record, sha256_file, sha256_tree, tool_versions
 from tools.randomization.layout import config_path
 from tools.robots import FRANKA_PANDA, RobotDescription, robot_description
@@ -42,11 +40,7 @@ _CAMERA_SETTINGS = ("CAMERA_WIDTH", "CAMERA_HEIGHT", "VIDEO_CODEC")
 
 @functools.cache
 def _mujoco_robot_asset(robot: RobotDescription) -> dict[str, str | None]:
-    # Resolved like tools.sim.robots.<family>.model.asset_dir, without importing mujoco.
-    spec = importlib.util.find_spec(robot.asset_package + "_data")
-    if spec is None or spec.origin is None:
-        raise ConfigError("robot model", "pybullet_data not found", hint="pip install pybullet")
-    folder = Path(spec.origin).parent / robot.asset_subdir
+    folder = robot.asset_dir()  # engine-free: no mujoco import before Kit
     return {
         "robot": robot.robot_type,
         "source_package": robot.asset_package,

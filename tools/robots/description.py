@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from tools.errors import ConfigError
 
@@ -59,6 +61,21 @@ class RobotDescription:
     def max_grasp_width_m(self) -> float:
         """The widest object a grasp across it may hold."""
         return self.gripper_max_width_m - self.grasp_clearance_m
+
+    def asset_dir(self) -> Path:
+        """Folder of the arm's URDF and meshes in the installed package (engine-free: the
+        episodes' run fingerprint hashes it before Kit starts; the MuJoCo builders load it).
+
+        Raises:
+            ConfigError: the package that ships the model is not installed.
+        """
+        data = self.asset_package + "_data"  # pybullet ships its models as pybullet_data
+        spec = importlib.util.find_spec(data)
+        if spec is None or spec.origin is None:
+            raise ConfigError(
+                "robot model", f"{data} not found", hint=f"pip install {self.asset_package}"
+            )
+        return Path(spec.origin).parent / self.asset_subdir
 
     def shoulder_distance(self, dx: float, dy: float, height: float) -> float:
         """Distance from the shoulder to a point `height` above the base, offset (dx, dy)."""

@@ -7,38 +7,15 @@ load, name, gravity compensation, pads, actuators, TCP site and camera.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import mujoco
 
-from tools.errors import ConfigError
-
 # Keep the URDF's visual meshes and static bodies: the renderer and the names rely on them.
 _COMPILER = 'strippath="false" discardvisual="false" fusestatic="false"'
 _PAD_RGBA = (0.2, 0.2, 0.2, 1.0)
-
-
-def pybullet_asset_dir(subdir: str) -> Path:
-    """Folder of a robot's URDF and meshes inside the installed `pybullet` wheel.
-
-    Args:
-        subdir: the robot's folder under `pybullet_data`.
-
-    Returns:
-        The `pybullet_data/<subdir>` folder.
-
-    Raises:
-        ConfigError: `pybullet` (which ships the models) is not installed.
-    """
-    spec = importlib.util.find_spec("pybullet_data")
-    if spec is None or spec.origin is None:
-        raise ConfigError(
-            "robot model", "pybullet_data not found", hint="pip install pybullet==3.2.7"
-        )
-    return Path(spec.origin).parent / subdir
 
 
 def load_urdf_spec(

@@ -27,7 +27,7 @@ def asset_dir() -> Path:
     Raises:
         ConfigError: `pybullet` (which ships the model) is not installed.
     """
-    return urdf_spec.pybullet_asset_dir(franka.ASSET_SUBDIR)
+    return franka.DESCRIPTION.asset_dir()
 
 
 def _add_pads(spec: mujoco.MjSpec) -> None:

@@ -18,7 +18,7 @@ def asset_dir() -> Path:
     Raises:
         ConfigError: `pybullet` (which ships the model) is not installed.
     """
-    return urdf_spec.pybullet_asset_dir(xarm.DESCRIPTION.asset_subdir)
+    return xarm.DESCRIPTION.asset_dir()
 
 
 def urdf_path() -> Path:
