@@ -3,8 +3,9 @@
 After the scripted motion the arm holds still for a settle period; the speeds of the target and
 the goal are sampled at every control frame of the last half second, and the contacts of both
 are read at the end. The whole `EpisodeObservation` then goes into the episode's `final_state`
-column as JSON, so anyone can re-run `success.judge` on a dataset alone and get the verdict the
-step got (floats survive a JSON round trip exactly; nothing is recomputed from the scene).
+column as JSON with the task's skill, so anyone can re-run the skill's judge
+(`skill_judges.judge_skill`) on a dataset alone and get the verdict the step got (floats
+survive a JSON round trip exactly; nothing is recomputed from the scene).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from episode_generation_job.backends.base import CONTROL_HZ, SimBackend
+from episode_generation_job.skill_judges import judge_skill
 from episode_generation_job.success import (
     REST_WINDOW_S,
     EpisodeObservation,
     MotionWindow,
     Verdict,
-    judge,
 )
 from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.skills import PLACE_ON
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 FINAL_STATE_COLUMN: Final = "final_state"
@@ -115,20 +117,24 @@ def _poses(poses: Mapping[str, Pose]) -> dict[str, list[float]]:
     return {k: [*poses[k].position, *poses[k].quat_wxyz] for k in sorted(poses)}
 
 
-def observation_record(target_id: str, goal_id: str, obs: EpisodeObservation) -> dict[str, Any]:
+def observation_record(
+    target_id: str, goal_id: str, obs: EpisodeObservation, skill: str = PLACE_ON
+) -> dict[str, Any]:
     """The observation as plain JSON values (what the `final_state` column holds).
 
     Args:
         target_id: the picked object.
         goal_id: the goal object.
         obs: what the judge saw.
+        skill: the task's skill (picks the judge; records without one are `place_on`).
 
     Returns:
-        The record (`format`, ids, poses, region, speeds, contacts, flags).
+        The record (`format`, skill, ids, poses, region, speeds, contacts, flags).
     """
     goal = obs.goal
     return {
         "format": FORMAT_VERSION,
+        "skill": skill,
         "target_id": target_id,
         "goal_id": goal_id,
         "start": _poses(obs.start),
@@ -207,7 +213,7 @@ def encode(record: Mapping[str, Any]) -> str:
 
 
 def rejudge(column: str) -> Verdict:
-    """Judge an episode again from its stored `final_state` column, with the step's judge.
+    """Judge an episode again from its stored `final_state` column, with its skill's judge.
 
     Raises:
         ValueError: the column is not a valid record.
@@ -217,4 +223,4 @@ def rejudge(column: str) -> Verdict:
         target_id, goal_id, observation = observation_from_record(record)
     except (json.JSONDecodeError, KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"unreadable final_state: {exc!r}") from exc
-    return judge(target_id, goal_id, observation)
+    return judge_skill(str(record.get("skill", PLACE_ON)), target_id, goal_id, observation)

@@ -23,10 +23,15 @@ _RELATION_WORDS = {
 }
 
 
+def relation_of(template: str) -> str:
+    """The relation a skill's template says before its goal: "in" or "on"."""
+    return "in" if " in the {goal}" in template else "on"
+
+
 def _keeps(relation: str, lowered: str) -> bool:
-    """Whether a lowered, space-padded variant still says the relation ("on the" counts as on)."""
-    words = _RELATION_WORDS.get(relation.split()[0], ())
-    opposite = [w for r, ws in _RELATION_WORDS.items() if r != relation.split()[0] for w in ws]
+    """Whether a lowered, space-padded variant still says the relation and not the other."""
+    words = _RELATION_WORDS[relation]
+    opposite = [w for r, ws in _RELATION_WORDS.items() if r != relation for w in ws]
     return any(w in lowered for w in words) and not any(w in lowered for w in opposite)
 
 
@@ -39,8 +44,9 @@ class _Instruction(BaseModel):
 def phrase_with(client: LLMClient) -> Phraser:
     """A phraser asking `client` for a natural variant of each template sentence.
 
-    The variant is kept only if it still names the target and the goal verbatim; any LLM error
-    keeps the template. Answers are cached so every episode of a task has the same text.
+    The variant is kept only if it still names the target and the goal verbatim and says the
+    skill's relation ("in" or "on"); any LLM error keeps the template. Answers are cached so
+    every episode of a task has the same text.
 
     Args:
         client: a configured LLM client.
@@ -50,8 +56,8 @@ def phrase_with(client: LLMClient) -> Phraser:
     """
     cache: dict[str, str] = {}
 
-    def phrase(target: str, goal: str, relation: str) -> str:
-        baseline = template_phrase(target, goal, relation)
+    def phrase(target: str, goal: str, template: str) -> str:
+        baseline = template_phrase(target, goal, template)
         if baseline not in cache:
             try:
                 answer = client.generate_json(_PROMPT.format(text=baseline), _Instruction)
@@ -60,6 +66,7 @@ def phrase_with(client: LLMClient) -> Phraser:
                 log.warning("LLM phrasing failed (%s): template kept", type(exc).__name__)
                 text = baseline
             lowered = f" {text.lower()} "
+            relation = relation_of(template)
             faithful = target in lowered and goal in lowered and _keeps(relation, lowered)
             cache[baseline] = text if faithful else baseline
         return cache[baseline]

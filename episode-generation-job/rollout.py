@@ -24,7 +24,8 @@ from episode_generation_job.final_state import (
 from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.rim_grasp import plan_rim_grasp
-from episode_generation_job.success import Verdict, judge
+from episode_generation_job.skill_judges import judge_skill
+from episode_generation_job.success import Verdict
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.skills import RIM
@@ -138,7 +139,7 @@ def plan_attempt(
     obstacles = _obstacles(boxes, task, support_top)
     base = backend.robot_base
     arm = kinematics.robot.description
-    if task.skill == RIM and task.rim is not None:
+    if task.grasp == RIM and task.rim is not None:
         grasp = plan_rim_grasp(
             target, task.rim, support_top, base.position, base.yaw, obstacles, robot=arm
         )
@@ -228,16 +229,21 @@ def run_episode(
         sampler=sampler,
     )  # fmt: skip
     final_region = observation.goal
-    verdict = judge(task.target_id, task.goal_id, observation)
+    verdict = judge_skill(task.skill, task.target_id, task.goal_id, observation)
     metadata = {
         "task_id": task.task_id,
+        "skill": task.skill,
+        "grasp": task.grasp,
+        "height_change_m": task.height_change,
         "target_id": task.target_id,
         "goal_id": task.goal_id,
         "goal_region": region_dict(final_region),
         "target_bottom_offset": observation.target_bottom_offset,
         "grasp_width": grasp_width,
         "checks": verdict.checks,
-        FINAL_STATE_COLUMN: encode(observation_record(task.target_id, task.goal_id, observation)),
+        FINAL_STATE_COLUMN: encode(
+            observation_record(task.target_id, task.goal_id, observation, task.skill)
+        ),
     }
     return EpisodeRecord(
         state, action, env, cameras.images(), verdict, metadata,

@@ -20,6 +20,7 @@ from tools.tasks.geometry import ObjectBox
 from tools.tasks.rims import load_rim, rim_from_hulls
 from tools.tasks.skills import RIM, TOP, grasp_skill
 
+PANDA_WIDTH = franka.DESCRIPTION.max_grasp_width_m
 CUP_SIZE = (0.09, 0.09, 0.09)  # wider than the Panda opens: only its rim can be pinched
 CUP = TabletopItem(
     "cup_0", "paper cup", "cup", CUP_SIZE, (0.45, 0.28), 0.0, 0.15, "green", (0.2, 0.7, 0.3, 1)
@@ -73,9 +74,9 @@ def test_rim_is_loaded_from_obj_hulls_and_cached(tmp_path: Path) -> None:
 def test_skill_follows_the_geometry() -> None:
     narrow = ObjectBox("can", (0.5, 0.0, 0.81), (0.033, 0.033, 0.06), 0.0)
     wide = ObjectBox("cup", (0.5, 0.0, 0.8), (0.045, 0.045, 0.045), 0.0)
-    assert grasp_skill(narrow, "can") == TOP
-    assert grasp_skill(wide, "cup") is None
-    assert grasp_skill(wide, "cup", has_rim=True) == RIM
+    assert grasp_skill(narrow, "can", PANDA_WIDTH) == TOP
+    assert grasp_skill(wide, "cup", PANDA_WIDTH) is None
+    assert grasp_skill(wide, "cup", PANDA_WIDTH, has_rim=True) == RIM
 
 
 def test_rim_grasp_straddles_the_wall_nearest_the_robot() -> None:
@@ -109,7 +110,7 @@ def test_cup_picked_by_its_rim_ends_on_the_goal(goal: str) -> None:
             max_tasks=64, rims={k: v for k, v in rims.items() if v is not None},
         )  # fmt: skip
         cup_tasks = [t for t in tasks if t.target_id == "cup_0"]
-        assert cup_tasks and all(t.skill == RIM and t.rim is not None for t in cup_tasks)
+        assert cup_tasks and all(t.grasp == RIM and t.rim is not None for t in cup_tasks)
         task = next(t for t in cup_tasks if t.goal_id == goal)
         free = sim.free_objects()
         init = EpisodeInit(

@@ -1,7 +1,10 @@
 """Robot-independent pick-and-place candidates of a scene at rest, and the contract they go in.
 
 A candidate says which manipulable object could go on or in which receptacle (or onto the
-work surface), judged on upright boxes at rest only. Whether a robot can do it (its gripper's
+work surface), judged on upright boxes at rest only, and which skill that is
+(`tools.tasks.skills.placement_skill`): into a container, stacked on a movable object, onto a
+surface at another level (a plate on the counter for a mug on the table, the table for a mug
+on the counter) or plainly on. Whether a robot can do it (its gripper's
 width, its reach, free squares of the surface from its station) is decided afterwards by each
 consumer with `tools.tasks.feasibility.feasible_tasks`.
 """
@@ -13,13 +16,20 @@ from typing import Literal
 
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.tasks.geometry import ObjectBox
-from tools.tasks.receptacles import fits_goal, is_receptacle, relation_to
+from tools.tasks.receptacles import fits_goal, is_receptacle, is_stack_goal, relation_to
 from tools.tasks.scene_tasks import (
     SCHEMA_VERSION,
     BoxRecord,
     SceneTasks,
     TaskCandidate,
 )
+from tools.tasks.skills import placement_skill
+
+
+def start_level(target: ObjectBox, support: str | None, boxes: Mapping[str, ObjectBox]) -> float:
+    """The height of the surface the target starts on: its support's top, else its bottom."""
+    under = boxes.get(support) if support is not None else None
+    return under.top if under is not None else target.bottom
 
 
 def derive_candidates(
@@ -50,12 +60,16 @@ def derive_candidates(
     out: list[TaskCandidate] = []
     for target in targets:
         support = supports.get(target.id)
+        level = start_level(boxes[target.id], support, boxes)
         for goal in goals:
             if goal.id in (target.id, support) or supports.get(goal.id) == target.id:
                 continue
             if not fits_goal(boxes[target.id], goal, boxes[goal.id], closed):
                 continue
             relation: Literal["on", "in"] = "in" if relation_to(goal, closed) == "in" else "on"
+            goal_box = boxes[goal.id]
+            change = (goal_box.bottom if relation == "in" else goal_box.top) - level
+            skill = placement_skill(relation, is_stack_goal(goal, closed), change)
             out.append(
                 TaskCandidate(
                     task_id=f"{target.id}-to-{goal.id}",
@@ -64,22 +78,32 @@ def derive_candidates(
                     goal_id=goal.id,
                     goal="object",
                     relation=relation,
+                    skill=skill,
+                    height_change_m=round(change, 4),
                 )
             )
     surface_id = manifest.robot.work_surface
     if surface_id is not None and surface_id in boxes:
-        out += [
-            TaskCandidate(
-                task_id=f"{t.id}-to-{surface_id}",
-                target_id=t.id,
-                support_id=surface_id,
-                goal_id=surface_id,
-                goal="surface",
-                relation="on",
+        # From the floor, the work surface or a piece of furniture (a counter, a shelf board);
+        # a target on a movable object is taken off it onto an object goal only.
+        movable = {o.id for o in targets}
+        for t in targets:
+            support = supports.get(t.id)
+            if support in movable:
+                continue
+            change = boxes[surface_id].top - start_level(boxes[t.id], support, boxes)
+            out.append(
+                TaskCandidate(
+                    task_id=f"{t.id}-to-{surface_id}",
+                    target_id=t.id,
+                    support_id=support if support is not None else surface_id,
+                    goal_id=surface_id,
+                    goal="surface",
+                    relation="on",
+                    skill=placement_skill("on", False, change),
+                    height_change_m=round(change, 4),
+                )
             )
-            for t in targets
-            if supports.get(t.id) in (None, surface_id)
-        ]
     return tuple(out)
 
 

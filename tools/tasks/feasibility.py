@@ -14,11 +14,12 @@ from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.rims import RimGeometry
 from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
 from tools.tasks.settings import DEFAULT_MAX_TASKS
-from tools.tasks.skills import TOP, grasp_skill
+from tools.tasks.skills import grasp_skill, instruction_template
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
     PANDA_LIMITS,
     ArmLimits,
+    GoalRegion,
     Phraser,
     PickPlaceTask,
     describe,
@@ -55,19 +56,19 @@ def feasible_tasks(
     """The candidates a robot can do, as tasks, capped at `max_tasks`.
 
     A candidate is kept when its target is a free body in the consumer's simulation, a grasp
-    skill of the robot's gripper fits it (a pinch across it, or of its rim when the contract
+    of the robot's gripper fits it (a pinch across it, or of its rim when the contract
     lists one), and target and goal object lie within the robot's reach. A work-surface
     candidate becomes one task per side (left, right) that has a free square in the robot's
     goal band.
 
     Args:
         scene_tasks: the contract.
-        manifest: the scene contract (labels for instructions, categories for skills).
+        manifest: the scene contract (labels for instructions, categories for grasps).
         base: the robot's base pose.
         free_objects: ids of the free rigid bodies in the consumer's simulation.
         limits: the robot's gripper, reach and goal band (default: the Panda's).
         max_tasks: at most this many tasks.
-        phrase: turns (target, goal, relation) into an instruction.
+        phrase: turns (target, goal, the skill's template) into an instruction.
         rims: rim geometry of the contract's rim objects (for rim grasps' planning).
 
     Returns:
@@ -76,7 +77,7 @@ def feasible_tasks(
     boxes: dict[str, ObjectBox] = scene_tasks.object_boxes()
     free, rimmed, rims = set(free_objects), set(scene_tasks.rim_objects), rims or {}
 
-    def skill_of(c: TaskCandidate) -> str | None:
+    def grasp_of(c: TaskCandidate) -> str | None:
         target = boxes[c.target_id]
         if c.target_id not in free or not within_reach(base, target.centre, limits):
             return None
@@ -86,33 +87,36 @@ def feasible_tasks(
     def name(object_id: str) -> str:
         return describe(manifest.object(object_id))
 
+    def task(
+        c: TaskCandidate,
+        grasp: str,
+        goal_name: str,
+        region: GoalRegion | None = None,
+        side: str | None = None,
+    ) -> PickPlaceTask:
+        template = instruction_template(c.skill, c.height_change_m)
+        return PickPlaceTask(
+            c.task_id if side is None else f"{c.task_id}-{side}", c.target_id, c.support_id,
+            c.goal_id, region, phrase(name(c.target_id), goal_name, template), side,
+            c.relation, c.skill, grasp, rims.get(c.target_id), c.height_change_m,
+        )  # fmt: skip
+
     kept: list[PickPlaceTask] = []
     surface: list[tuple[TaskCandidate, str]] = []
     for c in scene_tasks.candidates:
-        skill = skill_of(c)
-        if skill is None:
+        grasp = grasp_of(c)
+        if grasp is None:
             continue
         if c.goal == "surface":
-            surface.append((c, skill))
-            continue
-        if not within_reach(base, boxes[c.goal_id].centre, limits):
-            continue
-        text = phrase(name(c.target_id), name(c.goal_id), c.relation)
-        kept.append(
-            PickPlaceTask(c.task_id, c.target_id, c.support_id, c.goal_id, None, text,
-                          relation=c.relation, skill=skill, rim=rims.get(c.target_id))
-        )  # fmt: skip
+            surface.append((c, grasp))
+        elif within_reach(base, boxes[c.goal_id].centre, limits):
+            kept.append(task(c, grasp, name(c.goal_id)))
     if surface:
         surface_id = surface[0][0].goal_id
         for side, region in surface_regions(surface_id, boxes, base, limits.goal_band):
-            for c, skill in surface:
-                goal = f"{side} side of the {name(surface_id)}"
-                text = phrase(name(c.target_id), goal, "on the").replace("on the the", "on the")
-                kept.append(
-                    PickPlaceTask(f"{c.task_id}-{side}", c.target_id, surface_id, surface_id,
-                                  region, text, side, skill=skill or TOP,
-                                  rim=rims.get(c.target_id))
-                )  # fmt: skip
+            goal_name = f"{side} side of the {name(surface_id)}"
+            for c, grasp in surface:
+                kept.append(task(c, grasp, goal_name, region, side))
     return interleave(kept, max_tasks)
 
 
@@ -137,7 +141,7 @@ def derive_tasks(
         base: the robot base pose.
         free_objects: ids of the free rigid bodies in the simulation.
         max_tasks: at most this many tasks.
-        phrase: turns (target, goal, relation) into an instruction.
+        phrase: turns (target, goal, the skill's template) into an instruction.
         closed: containers by name measured closed on top (flat, "on").
         limits: the robot's gripper, reach and goal band (default: the Panda's).
         rims: object id -> its pinchable rim: those objects may be picked by the rim.

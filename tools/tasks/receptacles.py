@@ -1,4 +1,5 @@
-"""Receptacles a target can be put on or in: flat ones ("on") and containers ("in")."""
+"""Receptacles a target can be put on or in: flat ones ("on"), containers ("in") and movable
+flat-topped objects it can be stacked on."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ CONTAINER_CATEGORIES = frozenset({"bowl", "box", "bin", "basket", "pot", "pan", 
 MAX_CONTAINER_HEIGHT = 0.12  # deeper containers hide the target from a top-down release
 CONTAINER_WALL = 0.01  # the target must fit between the walls with this much to spare
 MIN_OPEN_DEPTH = 0.015  # a "box" whose inside is shallower than this is closed (tissue box)
+# Movable flat-topped objects another can be stacked on (a closed box, a book), taller than a
+# flat receptacle; dishware and boards are flat receptacles, not a stack.
+STACK_BASE_CATEGORIES = frozenset({"box", "book", "crate", "block", "case", "carton"})
+FLAT_DISHWARE = frozenset({"plate", "tray", "saucer", "dish", "board", "mat"})
+MAX_STACK_BASE_HEIGHT = 0.15
+MIN_STACK_BASE_HALF = 0.04
+
+
+def _words(obj: SceneObject) -> set[str]:
+    """The object's category and label words, lowered."""
+    return {obj.category.lower(), *obj.semantics.label.lower().replace("_", " ").split()}
 
 
 def is_container(obj: SceneObject, closed: Collection[str] = ()) -> bool:
@@ -26,8 +38,27 @@ def is_container(obj: SceneObject, closed: Collection[str] = ()) -> bool:
     """
     if obj.id in closed:
         return False
-    words = {obj.category.lower(), *obj.semantics.label.lower().replace("_", " ").split()}
-    return bool(words & CONTAINER_CATEGORIES)
+    return bool(_words(obj) & CONTAINER_CATEGORIES)
+
+
+def is_stack_goal(obj: SceneObject, closed: Collection[str] = ()) -> bool:
+    """Whether putting something on the object stacks it: a movable object that is neither a
+    container nor flat dishware (a plate or tray is a place to put things on)."""
+    return (
+        obj.sim_role is SimRole.MANIPULABLE
+        and not is_container(obj, closed)
+        and not _words(obj) & FLAT_DISHWARE
+    )
+
+
+def is_stack_base(obj: SceneObject, box: ObjectBox, closed: Collection[str] = ()) -> bool:
+    """Whether the object is a flat-topped movable one (closed box, book) up to 15 cm tall."""
+    return (
+        is_stack_goal(obj, closed)
+        and bool(_words(obj) & STACK_BASE_CATEGORIES)
+        and 2 * box.half_extents[2] <= MAX_STACK_BASE_HEIGHT
+        and min(box.half_extents[:2]) >= MIN_STACK_BASE_HALF
+    )
 
 
 def relation_to(goal: SceneObject, closed: Collection[str] = ()) -> str:
@@ -36,20 +67,24 @@ def relation_to(goal: SceneObject, closed: Collection[str] = ()) -> str:
 
 
 def is_receptacle(obj: SceneObject, box: ObjectBox, closed: Collection[str] = ()) -> bool:
-    """Whether goals may be put on or in the object: flat and wide, or a shallow container."""
+    """Whether goals may be put on or in the object: flat and wide, a shallow container, or a
+    flat-topped movable object to stack on."""
     tallest = MAX_CONTAINER_HEIGHT if is_container(obj, closed) else MAX_RECEPTACLE_HEIGHT
-    return (
+    flat_or_container = (
         obj.sim_role in (SimRole.MANIPULABLE, SimRole.STATIC)
         and 2 * box.half_extents[2] <= tallest
         and min(box.half_extents[:2]) >= MIN_RECEPTACLE_HALF
     )
+    return flat_or_container or is_stack_base(obj, box, closed)
 
 
 def fits_goal(
     target: ObjectBox, goal: SceneObject, goal_box: ObjectBox, closed: Collection[str] = ()
 ) -> bool:
-    """Whether the target fits the goal: mostly over a flat one, between a container's walls."""
+    """Whether the target fits the goal: mostly over a flat one; in a container, between its
+    walls with its centre below the rim (inside the container's inner volume)."""
     if is_container(goal, closed):
         inner = min(goal_box.half_extents[:2]) - CONTAINER_WALL
-        return max(target.half_extents[:2]) < inner
+        depth = 2 * goal_box.half_extents[2] - CONTAINER_WALL
+        return max(target.half_extents[:2]) < inner and target.half_extents[2] < depth
     return min(goal_box.half_extents[:2]) >= 0.6 * target.footprint_radius

@@ -20,8 +20,9 @@ from tools.scene_manifest import SceneManifest
 from tools.scene_manifest.loader import format_validation_errors
 from tools.storage import LocalStorage, Storage
 from tools.tasks.geometry import ObjectBox
+from tools.tasks.skills import PlaceSkill
 
-SCHEMA_VERSION: Literal["1.0"] = "1.0"
+SCHEMA_VERSION: Literal["1.1"] = "1.1"  # 1.1: each candidate's skill and height change
 SCHEMA_FILE = Path(__file__).with_name("scene_tasks.schema.json")  # `python -m` this module
 Vec3 = tuple[float, float, float]
 
@@ -67,12 +68,20 @@ class TaskCandidate(_Frozen):
     goal_id: str = Field(description="the object it goes on or in (the work surface)")
     goal: Literal["object", "surface"] = Field(description="a goal object or surface squares")
     relation: Literal["on", "in"] = Field(description='"in" a container, else "on"')
+    skill: PlaceSkill = Field(
+        description="what the task asks (tools.tasks.skills.PLACE_SKILLS); it picks the judge"
+    )
+    height_change_m: float = Field(
+        description="the goal surface's height minus the surface the target starts on, metres"
+    )
 
 
 class SceneTasks(_Frozen):
     """The written contract: boxes at rest, supports, container facts and candidates."""
 
-    schema_version: Literal["1.0"] = Field(description="contract version")
+    schema_version: Literal["1.1"] = Field(
+        description="contract version (1.0 files: rerun the replicator step)"
+    )
     scene_id: str = Field(min_length=1, description="the scene")
     generator: str = Field(description="the step that wrote it")
     boxes: dict[str, BoxRecord] = Field(description="object id -> its box at rest")

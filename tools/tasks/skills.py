@@ -1,22 +1,32 @@
-"""Which grasp skill picks a target (a top-down pinch across it, or of its rim), and the
-open/close skills of doors and drawers.
+"""The skills of a task: what it asks (place on, in, stacked, at another height; open/close) and
+how the target is held (a pinch across it or of its rim), with the instruction templates.
 
-The Panda opens 8 cm, so a pinch across the whole object holds only narrow things; mugs,
-cups, pen holders, bowls and bins are wider but open on top, and their wall can be pinched at
-the rim (one finger inside, one outside), as people pick up a bowl. Whether an object has a
-rim that fits is read from its collision geometry (`tools.tasks.rims`).
+A pick-and-place task's skill is decided from the scene's semantics and geometry when the
+candidates are derived (`tools.tasks.candidates`) and each skill has its own judge
+(`episode_generation_job.skill_judges`). The grasp is the robot's side: the Panda opens 8 cm,
+so a pinch across the whole object holds only narrow things; mugs, cups, pen holders, bowls
+and bins are wider but open on top, and their wall can be pinched at the rim (one finger
+inside, one outside). Whether an object has a rim that fits is read from its collision
+geometry (`tools.tasks.rims`).
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
-from tools.robots import FRANKA_PANDA
 from tools.tasks.geometry import ObjectBox
 
-TOP: Final = "pick_place"
-RIM: Final = "rim_pick_place"
-SKILLS: Final = (TOP, RIM)
+# How the target is held.
+TOP: Final = "pinch"  # top-down, across the narrow horizontal side
+RIM: Final = "rim"  # one finger inside the rim, one outside
+GRASPS: Final = (TOP, RIM)
+# What a pick-and-place task asks (one judge each).
+PLACE_ON: Final = "place_on"  # onto a flat receptacle or the work surface, at the same level
+PLACE_IN: Final = "place_in"  # into a container (bowl, box, bin, basket, pot)
+STACK: Final = "stack"  # onto another movable object
+PLACE_AT_HEIGHT: Final = "place_at_height"  # onto a surface above or below its start
+PLACE_SKILLS: Final = (PLACE_ON, PLACE_IN, STACK, PLACE_AT_HEIGHT)
+PlaceSkill = Literal["place_on", "place_in", "stack", "place_at_height"]
 # Doors and drawers (`tools.tasks.articulated`): grasp the handle, follow the slide or the arc.
 OPEN_DRAWER: Final = "open_drawer"
 CLOSE_DRAWER: Final = "close_drawer"
@@ -24,11 +34,18 @@ OPEN_DOOR: Final = "open_door"
 CLOSE_DOOR: Final = "close_door"
 ARTICULATED_SKILLS: Final = (OPEN_DRAWER, CLOSE_DRAWER, OPEN_DOOR, CLOSE_DOOR)
 INSTRUCTION_TEMPLATES: Final = {
+    PLACE_ON: "put the {target} on the {goal}",
+    PLACE_IN: "put the {target} in the {goal}",
+    STACK: "stack the {target} on top of the {goal}",
+    PLACE_AT_HEIGHT: "move the {target} {direction} onto the {goal}",
     OPEN_DRAWER: "open the drawer of the {object}",
     CLOSE_DRAWER: "close the drawer of the {object}",
     OPEN_DOOR: "open the door of the {object}",
     CLOSE_DOOR: "close the door of the {object}",
 }
+# A goal this much above or below the surface the target starts on is another level (a
+# counter next to a table, a shelf board): lifting or lowering onto it is its own skill.
+LEVEL_CHANGE_M = 0.05
 MIN_GRASP_HEIGHT = 0.02
 MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
 MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
@@ -40,28 +57,61 @@ def instruction_for(skill: str, object_label: str) -> str:
     return INSTRUCTION_TEMPLATES[skill].format(object=object_label)
 
 
-def top_graspable(box: ObjectBox, category: str = "", max_width: float | None = None) -> bool:
+def placement_skill(relation: str, onto_movable: bool, height_change: float) -> PlaceSkill:
+    """The skill of a pick-and-place candidate.
+
+    Args:
+        relation: "in" (a container) or "on".
+        onto_movable: the goal is a movable object that is not dishware (a box, a book).
+        height_change: the goal surface's height minus the start surface's, metres.
+
+    Returns:
+        `PLACE_IN`, `STACK`, `PLACE_AT_HEIGHT` or `PLACE_ON`, in that precedence.
+    """
+    if relation == "in":
+        return PLACE_IN
+    if onto_movable:
+        return STACK
+    return PLACE_AT_HEIGHT if abs(height_change) >= LEVEL_CHANGE_M else PLACE_ON
+
+
+def instruction_template(skill: str, height_change: float = 0.0) -> str:
+    """A pick-and-place skill's template with `{target}` and `{goal}` left to fill.
+
+    Args:
+        skill: one of `PLACE_SKILLS`.
+        height_change: the goal's level minus the start's (says "up" or "down").
+    """
+    direction = "up" if height_change >= 0 else "down"
+    return INSTRUCTION_TEMPLATES[skill].replace("{direction}", direction)
+
+
+def top_graspable(box: ObjectBox, category: str, max_width: float) -> bool:
     """Whether a top-down grasp across the narrow horizontal side fits the gripper.
 
     Tall objects qualify only when straight-sided (boxes, books): their top is as wide as the
     rest, while bottles and the like taper and slip out of a grasp near the top.
-    """
-    widest = FRANKA_PANDA.max_grasp_width_m if max_width is None else max_width
-    narrow = 2 * min(box.half_extents[0], box.half_extents[1])
-    height = 2 * box.half_extents[2]
-    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
-    return narrow <= widest and MIN_GRASP_HEIGHT <= height <= tallest
-
-
-def grasp_skill(
-    box: ObjectBox, category: str = "", max_width: float | None = None, has_rim: bool = False
-) -> str | None:
-    """The skill to pick an object with: a pinch across it when it fits, else its rim.
 
     Args:
         box: the object's box.
         category: its manifest category.
-        max_width: the widest object a pinch closes across (default: the Panda's).
+        max_width: the widest object a pinch closes across (the robot's).
+    """
+    narrow = 2 * min(box.half_extents[0], box.half_extents[1])
+    height = 2 * box.half_extents[2]
+    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
+    return narrow <= max_width and MIN_GRASP_HEIGHT <= height <= tallest
+
+
+def grasp_skill(
+    box: ObjectBox, category: str, max_width: float, has_rim: bool = False
+) -> str | None:
+    """How to hold an object: a pinch across it when it fits, else its rim.
+
+    Args:
+        box: the object's box.
+        category: its manifest category.
+        max_width: the widest object a pinch closes across (the robot's).
         has_rim: its collision geometry has a pinchable rim (`tools.tasks.rims`).
 
     Returns:

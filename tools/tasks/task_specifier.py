@@ -16,7 +16,7 @@ from tools.scene_manifest import SceneObject
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.rims import RimGeometry
-from tools.tasks.skills import TOP, grasp_skill
+from tools.tasks.skills import PLACE_ON, TOP, grasp_skill, instruction_template
 
 GRASP_CLEARANCE = franka.DESCRIPTION.grasp_clearance_m
 MAX_GRASP_WIDTH = franka.DESCRIPTION.max_grasp_width_m
@@ -28,6 +28,7 @@ _COLOURS = {
     "grey", "gray", "silver", "beige",
 }  # fmt: skip
 
+# (target name, goal name, skill template with {target} and {goal}) -> the instruction.
 Phraser = Callable[[str, str, str], str]
 
 
@@ -98,8 +99,10 @@ class PickPlaceTask:
         instruction: the natural-language instruction.
         side: for a region goal, the side of the work surface it lies on ("left", "right").
         relation: "on" or "in" (the goal is a container).
-        skill: how the target is picked (`tools.tasks.skills`: a pinch across it or of its rim).
+        skill: what the task asks (`tools.tasks.skills.PLACE_SKILLS`); it picks the judge.
+        grasp: how the target is held (`tools.tasks.skills`: a pinch across it or of its rim).
         rim: the target's rim geometry (rim pinches only).
+        height_change: the goal surface's height minus the start surface's, metres.
     """
 
     task_id: str
@@ -110,8 +113,10 @@ class PickPlaceTask:
     instruction: str
     side: str | None = None
     relation: str = "on"
-    skill: str = TOP
+    skill: str = PLACE_ON
+    grasp: str = TOP
     rim: RimGeometry | None = None
+    height_change: float = 0.0
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
@@ -135,7 +140,7 @@ def within_reach(base: Pose, point: Sequence[float], limits: ArmLimits = PANDA_L
 
 
 def graspable(box: ObjectBox, category: str = "", max_width: float = MAX_GRASP_WIDTH) -> bool:
-    """Whether some grasp skill fits the object (`tools.tasks.skills.grasp_skill`)."""
+    """Whether some grasp fits the object (`tools.tasks.skills.grasp_skill`)."""
     return grasp_skill(box, category, max_width) is not None
 
 
@@ -146,9 +151,15 @@ def describe(obj: SceneObject) -> str:
     return f"{colours[0].lower()} {label}" if colours else label
 
 
-def template_phrase(target: str, goal: str, relation: str) -> str:
-    """The default, deterministic instruction."""
-    return f"put the {target} {relation} the {goal}"
+def template_phrase(target: str, goal: str, template: str = instruction_template(PLACE_ON)) -> str:
+    """The default, deterministic instruction: a skill's template filled in.
+
+    Args:
+        target: the target's name.
+        goal: the goal's name.
+        template: `tools.tasks.skills.instruction_template` of the task's skill.
+    """
+    return template.format(target=target, goal=goal)
 
 
 def free_squares(
