@@ -85,3 +85,23 @@ def test_nothing_asked_for_is_refused(frames):
     model = frames[0]
     with OffscreenRenderer(model, 16, 16) as renderer, pytest.raises(ValueError):
         renderer.render_layers(mujoco.MjData(model), "top", rgb=False)
+
+
+def test_segmentation_ids_past_255_geoms_are_decoded_from_all_three_channels():
+    """A scene with 300 geoms: ids beyond the red channel's range still map to their geoms."""
+    tiles = "".join(
+        f'<geom name="t{i}" type="box" size="0.024 0.024 0.01" pos="{(i % 20 - 9.5) * 0.05:.3f}'
+        f' {(i // 20 - 7) * 0.05:.3f} 0.01"/>'
+        for i in range(300)
+    )
+    xml = f'<mujoco><worldbody>{tiles}<camera name="top" pos="0 0 1.2" xyaxes="1 0 0 0 1 0"'
+    model = mujoco.MjModel.from_xml_string(xml + ' fovy="60"/></worldbody></mujoco>')
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    with OffscreenRenderer(model, 128, 128) as renderer:
+        ids = renderer.render_layers(data, "top", rgb=False, segmentation=True).geom_ids
+    assert ids is not None
+    seen = set(np.unique(ids).tolist())
+    assert -1 in seen and max(seen) > 255 and len(seen) > 250
+    # the tile under the image centre: columns 9/10, rows 7 -> geom 7 * 20 + 9 or + 10
+    assert ids[64, 64] in (149, 150)

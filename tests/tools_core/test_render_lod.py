@@ -7,7 +7,7 @@ import numpy as np
 import trimesh
 
 from tools.sim.render import OffscreenRenderer
-from tools.sim.render_lod import render_model
+from tools.sim.render_lod import collision_duplicates, face_budget, render_model
 
 SPHERE = trimesh.creation.icosphere(subdivisions=5, radius=0.2)  # 20,480 faces
 
@@ -56,3 +56,50 @@ def test_textured_and_light_meshes_are_kept():
     assert render_model(textured, 2000) is textured
     assert render_model(_model(textured=False), 50_000).mesh_facenum[0] == len(SPHERE.faces)
     assert render_model(textured, None) is textured
+
+
+CUBE = "-1 -1 -1  1 -1 -1  1 1 -1  -1 1 -1  -1 -1 1  1 -1 1  1 1 1  -1 1 1"
+# A URDF-style link (visual mesh in group 1, collision hull in group 0, both drawn by default)
+# beside a body whose only mesh collides: only the first hull doubles a visual mesh.
+HULLS = f"""
+<mujoco>
+  <asset>
+    <mesh name="link_visual" vertex="{CUBE}" scale="0.05 0.05 0.05"/>
+    <mesh name="link_hull" vertex="{CUBE}" scale="0.1 0.1 0.1"/>
+    <mesh name="crate" vertex="{CUBE}" scale="0.1 0.1 0.1"/>
+  </asset>
+  <worldbody>
+    <body name="link" pos="-0.3 0 0.1">
+      <geom type="mesh" mesh="link_visual" group="1" contype="0" conaffinity="0"/>
+      <geom type="mesh" mesh="link_hull" group="0"/>
+    </body>
+    <body name="crate" pos="0.3 0 0.1">
+      <geom type="mesh" mesh="crate" group="0"/>
+    </body>
+    <camera name="top" pos="0 0 1.5" xyaxes="1 0 0 0 1 0" fovy="60"/>
+  </worldbody>
+</mujoco>"""
+
+
+def test_collision_hulls_that_double_a_visual_mesh_are_not_drawn():
+    model = mujoco.MjModel.from_xml_string(HULLS)
+    assert collision_duplicates(model) == [1]  # link_hull; the crate's mesh is its only look
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    pixels = {}
+    for budget in (None, "auto"):
+        with OffscreenRenderer(model, 64, 64, mesh_face_budget=budget) as renderer:
+            frame = renderer.render_layers(data, "top", segmentation=True)
+        assert frame.body_ids is not None
+        pixels[budget] = {b: int((frame.body_ids == b).sum()) for b in (1, 2)}
+    link, crate = (mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, n) for n in ("link", "crate"))
+    assert pixels["auto"][crate] == pixels[None][crate] > 0
+    # the visual cube is half the hull's size: a quarter of its pixels
+    assert 0.15 < pixels["auto"][link] / pixels[None][link] < 0.35
+    assert model.mesh_facenum[1] == 12  # the physics model keeps its hull
+
+
+def test_the_face_budget_follows_the_frame_size():
+    assert face_budget(128, 128) == 1024
+    assert face_budget(256, 192) == 2048
+    assert face_budget(32, 32) == 500

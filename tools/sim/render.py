@@ -7,14 +7,14 @@ import os
 import time
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
 from tools.errors import PipelineError
-from tools.sim.render_lod import DEFAULT_FACE_BUDGET, render_model
+from tools.sim.render_lod import face_budget, render_model
 
 DEFAULT_BACKEND = "egl"
 _BACKEND_MODULES = {"egl": "mujoco.egl", "osmesa": "mujoco.osmesa", "glfw": "mujoco.glfw"}
@@ -52,15 +52,23 @@ class RenderedLayers:
 
     rgb: NDArray[np.uint8] | None  # (H, W, 3), top row first; None when not asked for
     depth_m: NDArray[np.float32] | None  # (H, W) metres along the view axis; inf: background
-    body_ids: NDArray[np.int32] | None  # (H, W) MuJoCo body id of each pixel; -1: background
-    geom_ids: NDArray[np.int32] | None = None  # (H, W) geom id of each pixel; -1: background
+    geom_ids: NDArray[np.int32] | None  # (H, W) geom id of each pixel; -1: background
+    geom_body: NDArray[np.int32] | None = None  # geom id -> body id, then -1 (background)
+
+    @property
+    def body_ids(self) -> NDArray[np.int32] | None:
+        """(H, W) MuJoCo body id of each pixel; -1: background (computed on request)."""
+        if self.geom_ids is None or self.geom_body is None:
+            return None
+        return self.geom_body[self.geom_ids]  # geom id -1 picks the trailing -1
 
 
 class OffscreenRenderer:
     """Renders RGB frames of one model; owns a GL context, an MjrContext and an MjvScene.
 
     Shadows, reflections, skybox, haze and MSAA are off (an order of magnitude faster on CPU
-    rasterizers), and dense untextured meshes are drawn simplified (`render_lod`).
+    rasterizers), dense untextured meshes are drawn simplified and collision hulls that double
+    a visual mesh are not drawn (`render_lod`). The offscreen buffer is the frame's size.
     Use as a context manager or call `close()` (safe to call twice).
     """
 
@@ -70,16 +78,17 @@ class OffscreenRenderer:
         width: int,
         height: int,
         *,
-        mesh_face_budget: int | None = DEFAULT_FACE_BUDGET,
+        mesh_face_budget: int | Literal["auto"] | None = "auto",
     ) -> None:
         """Create the GL context and buffers.
 
         Args:
-            model: the compiled model; its offscreen buffer is enlarged to width x height.
+            model: the compiled model; its offscreen buffer is set to width x height.
             width: frame width in pixels.
             height: frame height in pixels.
             mesh_face_budget: untextured meshes are drawn with at most this many faces
-                (`render_lod`: 2.5x faster frames of the Panda on a CPU); None: as modelled.
+                (`render_lod`: 2.5x faster frames of the Panda on a CPU); "auto": by the
+                frame size (`render_lod.face_budget`); None: every mesh as modelled.
 
         Raises:
             RenderError: no GL context could be created with the MUJOCO_GL backend.
@@ -87,9 +96,12 @@ class OffscreenRenderer:
         self.backend = gl_backend()
         self.width, self.height = width, height
         self._model = model
-        model.vis.global_.offwidth = max(width, model.vis.global_.offwidth)
-        model.vis.global_.offheight = max(height, model.vis.global_.offheight)
+        # The buffer is made with the context: set it to this frame size (a larger one would
+        # clear and rasterize pixels never read back).
+        model.vis.global_.offwidth, model.vis.global_.offheight = width, height
         model.vis.quality.offsamples = 0
+        if mesh_face_budget == "auto":
+            mesh_face_budget = face_budget(width, height)
         self._gl: Any = _make_context(self.backend, width, height)
         self._gl.make_current()
         try:
@@ -107,6 +119,7 @@ class OffscreenRenderer:
         self._scene.flags[mujoco.mjtRndFlag.mjRND_HAZE] = 0
         self.option = mujoco.MjvOption()
         self._rect = mujoco.MjrRect(0, 0, width, height)
+        self._geom_body = np.append(model.geom_bodyid, -1).astype(np.int32)
         self.last_frame_s = 0.0
 
     def _camera(self, camera: int | str | None) -> mujoco.MjvCamera:
@@ -180,7 +193,7 @@ class OffscreenRenderer:
             self._model, data, self.option, None, self._camera(camera),
             mujoco.mjtCatBit.mjCAT_ALL, self._scene,
         )  # fmt: skip
-        colours = depth_m = geom_ids = body_ids = None
+        colours = depth_m = geom_ids = None
         if rgb or not segmentation:
             colours, depth_m = self._draw(depth)
         if segmentation:
@@ -191,11 +204,10 @@ class OffscreenRenderer:
             finally:
                 flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = 0
             depth_m = seg_depth if depth_m is None else depth_m
-            geom_ids = self._geom_ids(ids.astype(np.int64))
-            body_ids = np.where(geom_ids >= 0, self._model.geom_bodyid[geom_ids], -1)
-            body_ids = body_ids.astype(np.int32)
+            geom_ids = self._geom_ids(ids)
         self.last_frame_s = time.perf_counter() - started
-        return RenderedLayers(colours if rgb else None, depth_m, body_ids, geom_ids)
+        body = self._geom_body if geom_ids is not None else None
+        return RenderedLayers(colours if rgb else None, depth_m, geom_ids, body)
 
     def _draw(self, depth: bool) -> tuple[NDArray[np.uint8], NDArray[np.float32] | None]:
         """Draw the built scene; read its colours and (if asked) its metric depth."""
@@ -208,23 +220,32 @@ class OffscreenRenderer:
         return np.ascontiguousarray(pixels[::-1]), metres
 
     def _metric_depth(self, buffer: NDArray[np.float32]) -> NDArray[np.float32]:
-        """OpenGL depth in [0, 1] -> distance along the view axis in metres (inf: nothing)."""
+        """OpenGL depth in [0, 1] -> distance along the view axis in metres (inf: nothing).
+        float32 throughout: its rounding is ~0.01 mm at 2 m, far below the 24-bit buffer's."""
         extent = self._model.stat.extent
-        near = self._model.vis.map.znear * extent
-        far = self._model.vis.map.zfar * extent
-        metres = near / (1.0 - buffer.astype(np.float64) * (1.0 - near / far))
-        return np.where(buffer >= 1.0, np.inf, metres).astype(np.float32)
+        near = np.float32(self._model.vis.map.znear * extent)
+        far = np.float32(self._model.vis.map.zfar * extent)
+        with np.errstate(divide="ignore"):
+            metres = near / (np.float32(1.0) - buffer * (np.float32(1.0) - near / far))
+        metres[buffer >= 1.0] = np.inf
+        return metres
 
-    def _geom_ids(self, colours: NDArray[np.int64]) -> NDArray[np.int32]:
-        """The segmentation pass's colours (segid + 1) -> geom ids; -1 where no geom was hit."""
-        segids = colours[..., 0] + colours[..., 1] * 256 + colours[..., 2] * 65536 - 1
-        lookup = np.full(self._scene.ngeom + 1, -1, dtype=np.int32)
-        for i in range(self._scene.ngeom):
+    def _geom_ids(self, colours: NDArray[np.uint8]) -> NDArray[np.int32]:
+        """The segmentation pass's colours (segid + 1, 0: nothing) -> geom ids; -1 where no
+        geom was hit. One table lookup per pixel (red alone while the scene has < 255 geoms)."""
+        count = self._scene.ngeom
+        lookup = np.full(count + 2, -1, dtype=np.int32)  # colour -> geom; last: out of range
+        for i in range(count):
             geom = self._scene.geoms[i]
             if geom.segid >= 0 and geom.objtype == mujoco.mjtObj.mjOBJ_GEOM:
-                lookup[geom.segid] = geom.objid
-        inside = (segids >= 0) & (segids < len(lookup))
-        return np.where(inside, lookup[np.clip(segids, 0, len(lookup) - 1)], -1).astype(np.int32)
+                lookup[geom.segid + 1] = geom.objid
+        if count + 1 < 256:
+            code: NDArray[Any] = colours[..., 0]
+        else:
+            wide = colours.astype(np.int32)
+            code = wide[..., 0] | (wide[..., 1] << 8) | (wide[..., 2] << 16)
+        geoms: NDArray[np.int32] = lookup[np.minimum(code, count + 1)]
+        return geoms
 
     def close(self) -> None:
         """Free the GL resources; later calls do nothing."""
