@@ -152,8 +152,11 @@ class DataFileWriter:
                 self._sink,
                 self._schema,
                 compression=codecs,
-                # a layer's thousands of distinct values only cost a dictionary attempt
+                # a layer's thousands of distinct values only cost a dictionary attempt, and
+                # its min/max per page nothing a reader filters on
                 use_dictionary=[leaf for leaf, codec in codecs.items() if codec != "zstd"],
+                write_statistics=[leaf for leaf, codec in codecs.items() if codec != "zstd"],
+                data_page_version="1.0",  # v2 pages cost ~25 % more CPU on layer lists
             )
             self._current = (chunk, file)
             self._next = next_chunk_file(chunk, file, self._chunks_size)
