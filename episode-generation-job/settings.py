@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from episode_generation_job.cameras import CameraSpec, parse_cameras
 from tools.config import JobSettings
-from tools.robots import FRANKA_PANDA, ROBOTS
+from tools.robots import DEFAULT_ROBOT, FRANKA_PANDA, RobotType
 from tools.tasks.settings import TaskSettings
 
 
@@ -27,8 +27,8 @@ class EpisodeSettings(JobSettings, TaskSettings):
     BACKEND: Literal["mujoco", "isaacsim"] | None = Field(
         default=None, description="physics engine; default mujoco, isaacsim in production"
     )
-    ROBOT: str = Field(
-        default=FRANKA_PANDA.robot_type,
+    ROBOT: RobotType = Field(
+        default=DEFAULT_ROBOT.robot_type,
         description="the arm that runs the episodes: franka_panda or xarm6 (tools/robots)",
     )
     ARTICULATED_TASKS: bool = Field(
@@ -77,13 +77,6 @@ class EpisodeSettings(JobSettings, TaskSettings):
     )
     CLOUD_RUN_TASK_INDEX: int = Field(default=0, ge=0, description="set by Cloud Run: this task")
     CLOUD_RUN_TASK_COUNT: int = Field(default=1, ge=1, description="set by Cloud Run: tasks")
-
-    @field_validator("ROBOT")
-    @classmethod
-    def _known_robot(cls, value: str) -> str:
-        if value not in ROBOTS:
-            raise ValueError(f"must be one of {', '.join(sorted(ROBOTS))}")
-        return value
 
     @field_validator("CAMERAS")
     @classmethod

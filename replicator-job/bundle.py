@@ -148,6 +148,7 @@ def build_bundle(
             scene_id=scene_id,
             generator="replicator-job",
             parameters=options.regions.as_dict(),
+            robot=options.regions.robot,
             regions=regions,
         ),
     )

@@ -22,7 +22,7 @@ from replicator_job.support_surfaces import (
 )
 from tools.randomization.layout import REGIONS_ROOT_PRIM
 from tools.randomization.regions import OrientedBox, PlacementRegion
-from tools.robots import FRANKA_PANDA
+from tools.robots import DEFAULT_ROBOT, RobotDescription
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim.usd_layout import unique_prim_names
 
@@ -46,6 +46,7 @@ class RegionParams:
         robot_height_m: height of that keep-out.
         reach_min_m: inner radius of the robot's workspace annulus.
         reach_max_m: outer radius of the robot's workspace annulus.
+        robot: the arm those radii are the usable reach of (ROBOT).
         category_margin_m: headroom required above an object's height for its category.
     """
 
@@ -57,13 +58,24 @@ class RegionParams:
     min_width_m: float = 0.05
     robot_radius_m: float = 0.2
     robot_height_m: float = 0.35
-    reach_min_m: float = FRANKA_PANDA.min_reach_m
-    reach_max_m: float = FRANKA_PANDA.reach_radius_m
+    reach_min_m: float = DEFAULT_ROBOT.min_reach_m
+    reach_max_m: float = DEFAULT_ROBOT.reach_radius_m
     category_margin_m: float = 0.01
+    robot: str = DEFAULT_ROBOT.robot_type
+
+    @classmethod
+    def for_robot(cls, robot: RobotDescription, **thresholds: float) -> RegionParams:
+        """The thresholds with the workspace annulus of `robot` (its usable reach)."""
+        return cls(
+            reach_min_m=robot.min_reach_m,
+            reach_max_m=robot.reach_radius_m,
+            robot=robot.robot_type,
+            **thresholds,
+        )
 
     def as_dict(self) -> dict[str, float]:
-        """The thresholds by name."""
-        return {k: float(v) for k, v in asdict(self).items()}
+        """The numeric thresholds by name (the robot is recorded beside them)."""
+        return {k: float(v) for k, v in asdict(self).items() if k != "robot"}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from tools.config import JobSettings
+from tools.robots import DEFAULT_ROBOT, RobotType
 
 FRAME_RANDOMIZERS = ("lighting", "object_colors", "background_colors", "camera_jitter")
 
@@ -34,6 +35,11 @@ class ReplicatorSettings(JobSettings):
     )
     REPLICATOR_MIN_CLEARANCE_M: float = Field(
         default=0.05, gt=0, description="geometry lower than this above a surface blocks it"
+    )
+    ROBOT: RobotType = Field(
+        default=DEFAULT_ROBOT.robot_type,
+        description="the arm whose reach bounds the workspace regions (tools/robots): "
+        "franka_panda or xarm6; episodes with another ROBOT keep only layouts in their own reach",
     )
     REPLICATOR_LLM: Literal["auto", "off", "gemini", "openai"] = Field(
         default="auto", description="LLM suggestions: auto = whichever key is configured"

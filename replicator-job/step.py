@@ -8,6 +8,7 @@ from replicator_job.policy_configs import BundleOptions
 from replicator_job.settings import ReplicatorSettings
 from replicator_job.validation import validate_bundle
 from tools.llm_client import create_llm_client
+from tools.robots import robot_description
 from tools.scene_layout import ASSETS_DIR, REPLICATOR_DIR, USD_DIR
 from tools.steps import StepContext, StepResult, StepSpec
 
@@ -28,7 +29,8 @@ def options_from_settings(settings: ReplicatorSettings) -> StepOptions:
         camera_jitter_m=settings.REPLICATOR_CAMERA_JITTER_M,
         camera_jitter_deg=settings.REPLICATOR_CAMERA_JITTER_DEG,
     )
-    regions = RegionParams(
+    regions = RegionParams.for_robot(
+        robot_description(settings.ROBOT),
         min_area_m2=settings.REPLICATOR_MIN_REGION_AREA_M2,
         min_clearance_m=settings.REPLICATOR_MIN_CLEARANCE_M,
     )

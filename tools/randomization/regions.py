@@ -78,6 +78,9 @@ class RegionsFile(_Frozen):
     scene_id: str
     generator: str
     parameters: dict[str, float] = Field(description="thresholds the regions were computed with")
+    robot: str | None = Field(
+        default=None, description="the arm whose reach bounds the workspace regions (ROBOT)"
+    )
     regions: tuple[PlacementRegion, ...]
 
     def region(self, region_id: str) -> PlacementRegion:

@@ -13,5 +13,15 @@ from tools.robots.description import (
     RobotDescription,
     robot_description,
 )
+from tools.robots.selection import DEFAULT_ROBOT, RobotType, known_robot_type
 
-__all__ = ["FRANKA_PANDA", "ROBOTS", "XARM6", "RobotDescription", "robot_description"]
+__all__ = [
+    "DEFAULT_ROBOT",
+    "FRANKA_PANDA",
+    "ROBOTS",
+    "XARM6",
+    "RobotDescription",
+    "RobotType",
+    "known_robot_type",
+    "robot_description",
+]

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tools.robots import DEFAULT_ROBOT, RobotDescription
 from tools.scene_manifest import SceneObject
-from tools.sim.robots.franka import constants as franka
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.rims import RimGeometry
 from tools.tasks.skills import PLACE_ON, TOP, grasp_skill, instruction_template
 
-GRASP_CLEARANCE = franka.DESCRIPTION.grasp_clearance_m
-MAX_GRASP_WIDTH = franka.DESCRIPTION.max_grasp_width_m
+# The default robot's (`tools.robots.DEFAULT_ROBOT`); each consumer passes its own `ArmLimits`.
+GRASP_CLEARANCE = DEFAULT_ROBOT.grasp_clearance_m
+MAX_GRASP_WIDTH = DEFAULT_ROBOT.max_grasp_width_m
 REGION_HALF = 0.06  # half size of a free square on the work surface used as a goal
-REGION_REACH = franka.DESCRIPTION.goal_band_m  # distances from the base for surface goals
+REGION_REACH = DEFAULT_ROBOT.goal_band_m  # distances from the base for surface goals
+REACH_MARGIN = 0.05  # tasks stay this far inside a robot's usable reach
 SIDE_MIN_LATERAL = 0.1  # a left/right goal lies at least this far off the robot's heading
 _COLOURS = {
     "red", "green", "blue", "yellow", "orange", "purple", "pink", "brown", "black", "white",
@@ -49,8 +51,15 @@ class ArmLimits:
     reach: tuple[float, float] | None
     goal_band: tuple[float, float] = REGION_REACH
 
+    @classmethod
+    def of(cls, robot: RobotDescription) -> ArmLimits:
+        """A robot arm's limits: its grasp width, reach (5 cm inside its usable reach, where
+        top-down IK still solves with a margin) and goal band."""
+        reach = (robot.min_reach_m, robot.reach_radius_m - REACH_MARGIN)
+        return cls(robot.max_grasp_width_m, reach, robot.goal_band_m)
 
-PANDA_LIMITS = ArmLimits(MAX_GRASP_WIDTH, (franka.MIN_REACH_RADIUS, franka.REACH_RADIUS - 0.05))
+
+PANDA_LIMITS = ArmLimits.of(DEFAULT_ROBOT)  # the default robot's (the name predates ROBOT=)
 
 
 @dataclass(frozen=True)
