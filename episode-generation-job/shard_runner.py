@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from episode_generation_job.episode_layout import (
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.errors import EpisodeFailedError
 from episode_generation_job.slot_claims import SlotClaims
+from episode_generation_job.write_behind import WriteBehind
 from tools.lerobot import LeRobotDatasetWriter, Provenance, published_datasets
 from tools.partial_failure import PartialFailureTracker
 from tools.scene_layout import checkpoint_path
@@ -136,6 +138,7 @@ def run_shard(
     part = shard
     in_part = 0
     next_part = len(published_datasets(shard))
+    behind = WriteBehind()  # episode k is written while k+1 is simulated
     try:
         for slot in pending:
             if claims is not None:
@@ -165,11 +168,13 @@ def run_shard(
                         part, provenance, plan.cameras, plan.codec, robot, record.cameras
                     )
                 extra = {"episode_key": key, **_columns(record.metadata)}
-                write_episode(writer, record, session.task_for(slot).instruction, extra)
+                instruction = session.task_for(slot).instruction
+                behind.submit(partial(write_episode, writer, record, instruction, extra))
                 summary.frames += record.length
                 tracker.record_success(key, {"attempt": attempt, "part": part.name})
                 in_part += 1
                 if in_part >= plan.checkpoint_every:
+                    behind.drain()
                     _publish(writer, part, scene_dir, storage)
                     tracker.checkpoint()
                     writer, in_part, next_part = None, 0, next_part + 1
@@ -177,10 +182,12 @@ def run_shard(
             else:
                 summary.given_up.append(key)
                 log.warning("slot %s given up after %d attempts", key, plan.max_attempts)
+        behind.drain()
         if writer is not None:
             _publish(writer, part, scene_dir, storage)
             writer = None
     finally:
+        behind.close()
         if writer is not None:
             writer.abort()
         if session is not None:
