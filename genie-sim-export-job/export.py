@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import shutil
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from genie_sim_export_job.aligned_usd import AlignedPhysics, write_aligned_usd
 from genie_sim_export_job.articulated import add_articulation
 from genie_sim_export_job.asset_index import asset_index, file_hashes
 from genie_sim_export_job.background import write_background
-from genie_sim_export_job.grasps import GraspParams, sample_grasps
+from genie_sim_export_job.grasps import object_grasps
 from genie_sim_export_job.object_files import (
     interaction,
     object_parameters,
@@ -51,8 +50,6 @@ class ExportOptions:
     robot_id: str = "G2"
     episodes_per_task: int = 10
     max_tasks: int = 8
-    grasp_samples: int = 600
-    seed: int = 0
 
 
 @dataclass
@@ -72,10 +69,6 @@ class ExportSummary:
         return asdict(self)
 
 
-def _object_seed(seed: int, object_id: str) -> int:
-    return (seed * 1_000_003 + zlib.crc32(object_id.encode())) % (2**31)
-
-
 def _write_object(
     scene_dir: Path,
     out: Path,
@@ -83,8 +76,10 @@ def _write_object(
     obj: SceneObject,
     geo: ObjectGeometry,
     options: ExportOptions,
+    rimmed: bool = False,
 ) -> tuple[int, trimesh.Trimesh]:
-    """Aligned.usd, object_parameters.json, interaction.json and grasps of one object."""
+    """Aligned.usd, object_parameters.json, interaction.json and grasps of one object
+    (`rimmed`: the tasks contract carries it by its rim)."""
     robot = genie_sim_robot(options.robot_id)
     dir_name = fmt.object_dir_name(scene_id, obj.id)
     offset = geo.local_centre
@@ -100,12 +95,9 @@ def _write_object(
         body=AlignedPhysics(mass, dynamic, obj.physics),
         object_id=obj.id,
     )
-    params = GraspParams(
-        max_width=robot.gripper_max_width_m,
-        samples=options.grasp_samples,
-        seed=_object_seed(options.seed, obj.id),
+    grasps = (
+        object_grasps(scene_dir, obj, aligned, offset, robot, rimmed=rimmed) if dynamic else None
     )
-    grasps = sample_grasps(aligned, params) if dynamic else None
     has_grasps = grasps is not None and len(grasps) > 0
     if grasps is not None and has_grasps:
         write_grasp_pickle(out / fmt.interaction_dir(dir_name) / fmt.GRASP_POSE_FILE, grasps)
@@ -154,8 +146,9 @@ def _write_export(scene_dir: Path, out: Path, options: ExportOptions) -> ExportS
     for oid in exported:
         obj = manifest.object(oid)
         count, aligned = _write_object(
-            scene_dir, out, manifest.scene_id, obj, geometry[oid], options
-        )
+            scene_dir, out, manifest.scene_id, obj, geometry[oid], options,
+            oid in scene_tasks.rim_objects,
+        )  # fmt: skip
         summary.grasps[fmt.prim_safe(oid)] = count
         support = support_point(aligned)
         half = (aligned.bounds[1] - aligned.bounds[0]) / 2

@@ -3,8 +3,7 @@
 Usage (environment):
     SCENE_ID=<id> BUCKET=<bucket> python -m genie_sim_export_job.export_to_geniesim
     SCENE_ID=<id> SCENE_DIR=<folder> python -m genie_sim_export_job.export_to_geniesim
-Optional: GENIESIM_ROBOT (G1|G2, default G2), GENIESIM_EPISODES_PER_TASK, MAX_TASKS,
-GENIESIM_GRASP_SAMPLES, SEED, FORCE.
+Optional: GENIESIM_ROBOT (G1|G2, default G2), GENIESIM_EPISODES_PER_TASK, MAX_TASKS, FORCE.
 Exit codes: 0 success, 1 failure, 2 bad configuration or input.
 """
 

@@ -18,9 +18,6 @@ class GenieSimExportSettings(JobSettings, TaskSettings):
     GENIESIM_EPISODES_PER_TASK: int = Field(
         default=10, ge=1, le=10_000, description="recording_setting.num_of_episode of each task"
     )
-    GENIESIM_GRASP_SAMPLES: int = Field(
-        default=600, ge=50, le=20_000, description="surface points tried per object for grasps"
-    )
 
     @field_validator("GENIESIM_ROBOT")
     @classmethod

@@ -19,8 +19,6 @@ def run(ctx: StepContext) -> StepResult:
         robot_id=settings.GENIESIM_ROBOT,
         episodes_per_task=settings.GENIESIM_EPISODES_PER_TASK,
         max_tasks=settings.MAX_TASKS,
-        grasp_samples=settings.GENIESIM_GRASP_SAMPLES,
-        seed=settings.SEED,
     )
     try:
         return export_scene(ctx.scene_dir, options).as_dict()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from genie_sim_export_job.grasps import GraspParams
+from genie_sim_export_job.grasps import max_object_width
 from tools.geniesim_format import GenieSimRobot
 from tools.geniesim_format.assets import TASK_PICK_UP, TASK_PLACE_IN, TASK_PLACE_ON
 from tools.scene_manifest import SceneManifest, SimRole
@@ -53,11 +53,11 @@ def object_name(manifest: SceneManifest, object_id: str) -> str:
 
 
 def arm_limits(robot: GenieSimRobot) -> ArmLimits:
-    """The Genie Sim robot's gripper for task feasibility: its opening less the clearance the
-    grasp sampler keeps; no reach test on the scene's own robot base, since Genie Sim stands
-    its robot in front of workspaces sized to its reach (see workspaces.py)."""
-    clearance = GraspParams(max_width=robot.gripper_max_width_m).clearance
-    return ArmLimits(robot.gripper_max_width_m - clearance, None)
+    """The Genie Sim robot's gripper for task feasibility: its opening less the clearance its
+    grasps keep (`grasps.max_object_width`); no reach test on the scene's own robot base,
+    since Genie Sim stands its robot in front of workspaces sized to its reach (see
+    workspaces.py)."""
+    return ArmLimits(max_object_width(robot), None)
 
 
 def select_tasks(

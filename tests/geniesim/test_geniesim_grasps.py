@@ -1,16 +1,31 @@
-"""Antipodal grasp sampling and the ray caster behind it."""
+"""Grasp poses of the export: the episodes' grasps (one source), and the ray caster."""
 
 from __future__ import annotations
 
+import json
+import math
+import pickle
+from pathlib import Path
+
 import numpy as np
+import pytest
 import trimesh
 
-from genie_sim_export_job.grasps import GraspParams, sample_grasps
+from episode_generation_job.grasp import plan_grasp
+from episode_generation_job.rim_grasp import plan_rim_grasp
+from episode_generation_job.testing import cup_hulls
+from genie_sim_export_job.grasps import max_object_width
 from genie_sim_export_job.raycast import first_hits
+from tools.geniesim_format import ROBOTS
+from tools.geniesim_format import assets as fmt
+from tools.robots import FRANKA_PANDA
+from tools.scene_layout import GENIESIM_EXPORT_DIR
+from tools.scene_manifest import load_manifest
+from tools.tasks.geometry import ObjectBox
+from tools.tasks.object_grasps import MAX_DEPTH_BELOW_TOP, object_grasp_poses
+from tools.tasks.rims import rim_from_hulls
 
-
-def _centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    return trimesh.Trimesh(mesh.vertices - mesh.bounds.mean(axis=0), mesh.faces)
+PANDA = (FRANKA_PANDA.max_grasp_width_m, FRANKA_PANDA.gripper_max_width_m)
 
 
 def test_first_hits_finds_nearest_face_and_misses() -> None:
@@ -23,27 +38,72 @@ def test_first_hits_finds_nearest_face_and_misses() -> None:
     assert np.isinf(distances[1]) and faces[1] == -1
 
 
-def test_box_grasps_close_across_its_narrow_sides() -> None:
-    """A 6x4x10 cm box: rigid poses inside it, widths = a side + clearance, both finger orders."""
-    grasps = sample_grasps(_centred(trimesh.creation.box((0.06, 0.04, 0.10))), GraspParams(0.10))
-    assert 0 < len(grasps) <= 60 and len(grasps) % 2 == 0
-    assert np.allclose(np.linalg.det(grasps.poses[:, :3, :3]), 1.0)
-    assert np.all(np.abs(grasps.poses[:, :3, 3]) <= [0.03, 0.02, 0.05])
-    assert set(np.round(grasps.widths, 3)) <= {0.05, 0.07}
-    approach = grasps.poses[:, :3, 0]
-    assert np.all(approach[:, 2] <= 0.1)  # never from below
-    assert np.any(approach[:, 2] < -0.7)  # some top-down
+@pytest.mark.parametrize("yaw", [0.0, 0.7])
+def test_box_pinch_is_the_episodes_grasp(yaw: float) -> None:
+    """A 4x7x10 cm box: the pose is where the episodes' planner puts the TCP (3.5 cm below the
+    top, centred), closing along the same (narrow) side, with the same opening."""
+    half = (0.02, 0.035, 0.05)
+    found = object_grasp_poses(half, "box", *PANDA)
+    assert len(found) == 2 and np.allclose(np.linalg.det(found.poses[:, :3, :3]), 1.0)
+    pose = found.poses[0]
+    assert np.allclose(pose[:3, 0], (0.0, 0.0, -1.0))  # straight down
+    assert np.allclose(pose[:3, 3], (0.0, 0.0, half[2] - MAX_DEPTH_BELOW_TOP))
+    assert np.allclose(found.poses[1][:3, 1], -pose[:3, 1])  # the other finger order
+    box = ObjectBox("box", (0.5, 0.1, 0.80), half, yaw)
+    grasp = plan_grasp(box, 0.75, 0.0, robot=FRANKA_PANDA)
+    assert grasp is not None
+    turn = np.array(
+        [[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]]
+    )
+    assert np.allclose(grasp.position, np.asarray(box.centre) + turn @ pose[:3, 3])
+    closing = (math.cos(grasp.yaw - math.pi / 2), math.sin(grasp.yaw - math.pi / 2), 0.0)
+    assert abs(float(np.dot(closing, turn @ pose[:3, 1]))) == pytest.approx(1.0)
+    assert grasp.opening == pytest.approx(found.openings[0])
 
 
-def test_object_wider_than_the_gripper_gets_no_grasp() -> None:
-    """A 20 cm cube has no antipodal pair within a 10 cm opening."""
-    grasps = sample_grasps(_centred(trimesh.creation.box((0.2, 0.2, 0.2))), GraspParams(0.10))
-    assert len(grasps) == 0
+def test_wide_objects_get_no_pinch_and_rims_only_when_listed() -> None:
+    """A 20 cm cube has no grasp; a 9 cm cup has none without its rim and the rim pinches
+    (the episodes' own) with it, moved into the exported frame."""
+    assert len(object_grasp_poses((0.1, 0.1, 0.1), "box", *PANDA)) == 0
+    rim = rim_from_hulls(cup_hulls((0.09, 0.09, 0.09)))
+    assert rim is not None
+    half = rim.half_extents
+    assert len(object_grasp_poses(half, "cup", *PANDA)) == 0
+    origin = (0.001, -0.002, 0.003)
+    found = object_grasp_poses(half, "cup", *PANDA, rim, rim_origin=origin)
+    rim_poses, _ = rim.grasp_poses(0.012)
+    assert len(found) == 2 * len(rim_poses)
+    assert np.allclose(found.poses[::2, :3, 3], rim_poses[:, :3, 3] - origin)
+    box = ObjectBox("cup", (0.5, 0.2, 0.795), half, 0.0)
+    grasp = plan_rim_grasp(box, rim, 0.75, (0.0, 0.0), 0.0, robot=FRANKA_PANDA)
+    assert grasp is not None
+    world = found.poses[::2, :3, 3] + np.asarray(origin) - rim.centre + np.asarray(box.centre)
+    assert np.min(np.linalg.norm(world - np.asarray(grasp.position), axis=1)) < 1e-6
 
 
-def test_same_seed_same_grasps() -> None:
-    """Sampling is seeded: the same seed gives identical poses."""
-    can = _centred(trimesh.creation.cylinder(0.03, 0.12, sections=24))
-    a = sample_grasps(can, GraspParams(0.10, seed=3))
-    b = sample_grasps(can, GraspParams(0.10, seed=3))
-    assert np.array_equal(a.poses, b.poses) and np.array_equal(a.widths, b.widths)
+def test_the_exported_pickle_holds_the_episodes_grasps(exported_scene: Path) -> None:
+    """Read back: each grasp_pose.pkl holds exactly the shared source's grasps of the object's
+    exported box for the G2 gripper, at 3.5 cm below its top (or its rim), straight down; every
+    task's target has them."""
+    root = exported_scene / GENIESIM_EXPORT_DIR
+    index = json.loads((root / fmt.ASSET_INDEX).read_text())
+    manifest = load_manifest(exported_scene)
+    robot = ROBOTS[index["robot_id"]]
+    read = set()
+    for entry in index["objects"]:
+        if entry["grasp_pose"] is None:
+            continue
+        data = pickle.loads((root / entry["grasp_pose"]).read_bytes())
+        poses, widths = np.asarray(data["grasp_pose"]), np.asarray(data["width"])
+        size = json.loads((root / entry["object_parameters"]).read_text())["size"]
+        category = manifest.object(entry["object_id"]).category
+        expected = object_grasp_poses(
+            np.asarray(size) / 2, category, max_object_width(robot), robot.gripper_max_width_m
+        )
+        if len(expected):  # a pinch across the box; otherwise a rim pinch from the hulls
+            assert np.allclose(poses, expected.poses, atol=1e-6)
+            assert np.allclose(widths, expected.openings, atol=1e-6)
+        assert np.allclose(poses[:, :3, 0], (0.0, 0.0, -1.0))
+        assert np.all(poses[:, 2, 3] < size[2] / 2) and np.all(widths <= robot.gripper_max_width_m)
+        read.add(entry["object_id"])
+    assert read and {t["target"] for t in index["tasks"]} <= read
