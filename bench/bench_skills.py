@@ -9,9 +9,11 @@ For each (environment, seed, profile): generate the mock scene, run the pipeline
 `episodes` without cameras (bench_episode_truth's runner: `--validate`, MIN_SUCCESS_RATE 0),
 then print
 - tasks: the tasks the episodes step derives at rest (an `EpisodeSession` opened on the scene
-  the pipeline built, MAX_TASKS 64), and the skills among them (`PickPlaceTask.skill`, or
-  "top_pick" for code that predates skills);
-- attempts, successes, rate and failure reasons from `reports/episodes_summary.json`;
+  the pipeline built, MAX_TASKS 64), and the skills among them (`PickPlaceTask.skill`:
+  place_on, place_in, stack, place_at_height; "top_pick" for code that predates skills);
+- attempts, successes, rate and failure reasons from `reports/episodes_summary.json`, and per
+  skill (each slot's task is the step's own: a session with the step's MAX_TASKS, slot i runs
+  task i mod n; a slot not given up ended in one success);
 - false successes: kept episodes the independent dataset-only check of bench_episode_truth
   refuses (must be 0).
 With several `--robots` each scene is built once (with the first robot) and copied for the
@@ -47,23 +49,42 @@ _spec.loader.exec_module(truth)
 DEFAULT_SCENES = ",".join(f"{e}:{s}" for e in truth.ENVIRONMENTS for s in (41, 42, 43))
 
 
-def derived_tasks(scene: Path, robot: str = "franka_panda") -> list[dict[str, str]]:
-    """The tasks the episodes step derives on a built scene with `robot` (id and skill)."""
+def derived_tasks(
+    scene: Path, robot: str = "franka_panda", max_tasks: int | None = 64
+) -> list[dict[str, str]]:
+    """The tasks the episodes step derives on a built scene with `robot` (id and skill), in
+    slot order (`max_tasks` None: the step's own MAX_TASKS)."""
     from episode_generation_job.job import bundle_config
     from episode_generation_job.settings import EpisodeSettings
     from episode_generation_job.shard_work import _open_session
 
-    settings = EpisodeSettings(
-        CAMERAS="", MAX_TASKS=64, SCENE_ID=scene.name, SCENE_DIR=scene, ROBOT=robot
-    )
+    cap = {} if max_tasks is None else {"MAX_TASKS": max_tasks}
+    settings = EpisodeSettings(CAMERAS="", SCENE_ID=scene.name, SCENE_DIR=scene, ROBOT=robot, **cap)
     session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
     try:
         return [
             {"task_id": t.task_id, "skill": str(getattr(t, "skill", "top_pick"))}
-            for t in session.tasks
+            for t in getattr(session, "slot_tasks", session.tasks)
         ]
     finally:
         session.close()
+
+
+def per_skill(scene: Path, summary: dict[str, Any], robot: str) -> dict[str, list[int]]:
+    """Skill -> [successes, attempts] of the step's run, its slots mapped to their tasks."""
+    slots = derived_tasks(scene, robot, max_tasks=None)
+    failed: Counter[int] = Counter()
+    for shard in summary.get("shards", []):
+        for key in shard.get("failed_attempts", {}):
+            failed[int(key.split("/")[0].removeprefix("ep-"))] += 1
+    given_up = {int(k.removeprefix("ep-")) for k in summary.get("given_up", [])}
+    out: dict[str, list[int]] = {}
+    for slot in range(int(summary.get("requested_episodes", 0))):
+        counts = out.setdefault(slots[slot % len(slots)]["skill"], [0, 0])
+        succeeded = slot not in given_up
+        counts[0] += int(succeeded)
+        counts[1] += failed[slot] + int(succeeded)
+    return out
 
 
 def _copy_built(source: Path, scene: Path) -> None:
@@ -128,8 +149,21 @@ def run_scene(
     summary = json.loads(summary_path.read_text())
     out["step_wall_s"] = summary.get("wall_seconds")
     out["attempt_s"] = summary.get("attempt_seconds")
+    if tasks:
+        out["per_skill"] = per_skill(scene, summary, robot)
     judged: dict[str, Any] = truth._judge_scene(scene, out)
     return judged
+
+
+def _skill_rates(rows: list[dict[str, Any]]) -> str:
+    """Per skill "successes/attempts" summed over rows."""
+    total: dict[str, list[int]] = {}
+    for r in rows:
+        for skill, (succ, att) in r.get("per_skill", {}).items():
+            counts = total.setdefault(skill, [0, 0])
+            counts[0] += succ
+            counts[1] += att
+    return ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(total.items())) or "-"
 
 
 def _print_by_robot(results: list[dict[str, Any]]) -> None:
@@ -157,6 +191,7 @@ def _print_by_robot(results: list[dict[str, Any]]) -> None:
             f"{','.join(f'{k}:{v}' for k, v in sorted(skills.items())) or '-'} | "
             f"{', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or '-'}"
         )
+        print(f"{'':<24}per skill (successes/attempts): {_skill_rates(ran)}")
 
 
 def _print(results: list[dict[str, Any]]) -> None:
@@ -185,9 +220,10 @@ def _print(results: list[dict[str, Any]]) -> None:
         seen = sorted({s for r in rows for s in r.get("skills", {})})
         print(
             f"{profile}: {with_tasks}/{len(rows)} scenes with tasks, "
-            f"{sum(r['tasks'] for r in rows)} tasks, skills {seen}, {succ}/{att} attempts "
-            f"succeeded ({succ / att if att else 0:.0%}), "
-            f"{sum(r.get('false_successes', 0) for r in ran)} false successes"
+            f"{sum(r['tasks'] for r in rows)} tasks, {len(seen)} skills {seen}, {succ}/{att} "
+            f"attempts succeeded ({succ / att if att else 0:.0%}), "
+            f"{sum(r.get('false_successes', 0) for r in ran)} false successes; "
+            f"per skill (successes/attempts): {_skill_rates(ran)}"
         )
 
 
