@@ -8,6 +8,7 @@ import pytest
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import MujocoScene, ObjectRef
+from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.final_state import (
     WINDOW_FRAMES,
     WindowSampler,
@@ -235,3 +236,34 @@ def test_candidates_name_the_skill_from_geometry(backend, rest):
     assert down.instruction.startswith("move the red toy block down onto the ")
     assert skill["can_0-to-plate_0"].skill == PLACE_ON
     assert "can_0-to-bowl_0" not in skill
+
+
+def test_a_scripted_attempt_of_each_skill_is_kept():
+    """The whole rollout (plan, carry, release, settle) ends in a kept success for each skill:
+    the box stacked on the book and put in the bowl, the can on the plate, the block from the
+    counter down onto the table; the dataset's record re-judges the same."""
+    scene = skills_scene()
+    on_counter = (*COUNTER_CENTRE, COUNTER_TOP + CUBE_HALF)
+    scene.spec.body("cube_0").pos = list(on_counter)
+    cube = scene.manifest.object("cube_0")
+    moved = cube.model_copy(update={"transform": Transform(position=on_counter)})
+    objects = tuple(moved if o.id == "cube_0" else o for o in scene.manifest.objects)
+    manifest = scene.manifest.model_copy(update={"objects": objects})
+    scene = MujocoScene(spec=scene.spec, objects=scene.objects, manifest=manifest)
+    session = EpisodeSession(MujocoBackend(scene), manifest, max_tasks=64)
+    try:
+        wanted = {
+            "box_0-to-book_0": STACK,
+            "box_0-to-bowl_0": PLACE_IN,
+            "can_0-to-plate_0": PLACE_ON,
+            "cube_0-to-table_0-left": PLACE_AT_HEIGHT,
+        }
+        slots = {t.task_id: i for i, t in enumerate(session.tasks) if t.task_id in wanted}
+        assert slots.keys() == wanted.keys()
+        for task_id, slot in slots.items():
+            record = session.attempt(slot, 0, 0, render=False)
+            assert record.verdict.success, (task_id, record.verdict)
+            assert record.metadata["skill"] == wanted[task_id]
+            assert rejudge(record.metadata["final_state"]) == record.verdict
+    finally:
+        session.close()
