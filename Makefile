@@ -39,7 +39,8 @@ demo: install
 	@echo
 	@echo "Scene report:      $(DEMO_DIR)/$(DEMO_SCENE)/reports/index.html  (open it in a browser)"
 	@echo "Demo scene:        $(DEMO_DIR)/$(DEMO_SCENE)"
-	@echo "Scene manifest:    $(DEMO_DIR)/$(DEMO_SCENE)/assets/scene_manifest.json"
+	@echo "Scene manifest:    $(DEMO_DIR)/$(DEMO_SCENE)/assets/scene_manifest.json + layers assets/simready.json, usd/scene_state.json"
+	@echo "                   (merged: $(BIN)/python -m tools.scene_manifest $(DEMO_DIR)/$(DEMO_SCENE))"
 	@echo "Physics scene:     $(DEMO_DIR)/$(DEMO_SCENE)/usd/scene.usda"
 	@echo "Scene preview:     $(DEMO_DIR)/$(DEMO_SCENE)/reports/scene_preview.png"
 	@echo "Replicator bundle: $(DEMO_DIR)/$(DEMO_SCENE)/replicator/"

@@ -26,7 +26,7 @@ from episode_generation_job.settings import EpisodeSettings
 from tools.provenance import provenance_record, sha256_file, sha256_tree, tool_versions
 from tools.randomization.layout import config_path
 from tools.robots import FRANKA_PANDA, RobotDescription, robot_description
-from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
+from tools.scene_layout import MANIFEST_FILES, SCENE_USD_PATH
 
 ROBOT_ASSET_KEY = "robot_asset"
 # From the engine-free robot description: importing tools.sim loads mujoco and pxr (seconds),
@@ -132,7 +132,8 @@ def run_fingerprint(scene_dir: Path, settings: EpisodeSettings, backend: str) ->
     """
     inputs: dict[str, str | None] = {
         SCENE_USD_PATH: _sha256_or_none(scene_dir / SCENE_USD_PATH),
-        MANIFEST_PATH: _sha256_or_none(scene_dir / MANIFEST_PATH),
+        # the manifest is the ingest's file and the simready/usd layers merged over it
+        **{path: _sha256_or_none(scene_dir / path) for path in MANIFEST_FILES},
     }
     if settings.RANDOMIZATION == "bundle":
         relative = config_path(settings.POLICY)

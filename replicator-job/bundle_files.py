@@ -22,7 +22,7 @@ from tools.randomization.layout import (
     config_path,
     samples_path,
 )
-from tools.scene_layout import MANIFEST_PATH, REPLICATOR_DIR, SCENE_USD_PATH
+from tools.scene_layout import MANIFEST_FILES, REPLICATOR_DIR, SCENE_USD_PATH
 
 GENERATOR = "replicator-job"
 SCRIPT_SOURCE = "isaac_replicator_script.py"
@@ -148,7 +148,11 @@ def bundle_metadata(
         "tool_versions": dict(sorted(versions.items())),
         "inputs_sha256": {
             SCENE_USD_PATH: sha256_file(scene_dir / SCENE_USD_PATH),
-            MANIFEST_PATH: sha256_file(scene_dir / MANIFEST_PATH),
+            **{
+                path: sha256_file(scene_dir / path)
+                for path in MANIFEST_FILES
+                if (scene_dir / path).is_file()
+            },
         },
         "files_sha256": files,
         **extra,

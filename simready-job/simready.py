@@ -1,4 +1,4 @@
-"""The simready step on one scene: physics and hulls for every object, manifest rewritten."""
+"""The simready step on one scene: physics and hulls for every object, in its manifest layer."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tools.cpus import available_cpus
 from tools.errors import ConfigError, TransientError
 from tools.llm_client import LLMClient, create_llm_client
 from tools.partial_failure import PartialFailureTracker
-from tools.scene_manifest import SceneManifest, SimRole, load_manifest, save_manifest
+from tools.scene_manifest import SceneManifest, SimRole, load_manifest, save_layer
 from tools.scene_manifest.asset_files import verify_asset_files
 from tools.storage import LocalStorage, Storage
 from tools.structured_logging import get_logger, log_fields
@@ -109,15 +109,16 @@ def run_simready(
     decomposer: Decomposer | None = None,
     llm_client: LLMClient | None = None,
 ) -> SimreadyReport:
-    """Give every object of the scene physics and collision hulls; rewrite the manifest.
+    """Give every object of the scene physics and collision hulls: `assets/simready.json`.
 
     A mesh the manifest names that is missing or differs from its sha256 stops the step (bad
-    input). Objects whose mesh is unreadable or degenerate are dropped from the manifest
+    input). Objects whose mesh is unreadable or degenerate are dropped (by the layer)
     and recorded in `provenance.dropped_objects`; the step fails when too many are.
     Running twice on the same scene writes the same bytes.
 
     Args:
-        scene_dir: the scene folder (assets/scene_manifest.json and the meshes).
+        scene_dir: the scene folder (the ingest's manifest and meshes; writes
+            assets/simready.json, the manifest layer the loader merges).
         options: step options (defaults: no cache, no LLM).
         storage: scene storage for the failure checkpoint (default: the folder itself).
         decomposer: convex decomposition (default: CoACD).
@@ -133,7 +134,7 @@ def run_simready(
         ConfigError: a required dependency or key is missing.
     """
     opts = options or SimreadyOptions()
-    manifest = load_manifest(scene_dir)
+    manifest = load_manifest(scene_dir, before=STEP_NAME)  # the ingest's, never an old layer
     verify_asset_files(scene_dir, manifest)  # a missing or edited mesh is a broken scene
     client = llm_client or create_llm_client(
         opts.llm, model=opts.llm_model, base_url=opts.llm_base_url, timeout_s=opts.llm_timeout_s
@@ -204,7 +205,7 @@ def run_simready(
     if opts.articulation:
         advisor = ArticulationAdvisor(client) if client is not None else None
         updated = with_articulations(updated, _articulations(scene_dir, updated, advisor))
-    save_manifest(scene_dir, updated)
+    save_layer(scene_dir, STEP_NAME, manifest, updated)
     return _report(len(manifest.objects), outcomes, failures, tools, client, prefetch)
 
 

@@ -42,7 +42,7 @@ def options_from_settings(settings: SimreadySettings) -> SimreadyOptions:
 
 
 def run(ctx: StepContext) -> StepResult:
-    """Physics and collision hulls for every object of `assets/scene_manifest.json`."""
+    """Physics and collision hulls for every object of the manifest (`assets/simready.json`)."""
     settings = ctx.settings
     assert isinstance(settings, SimreadySettings)
     report = run_simready(ctx.scene_dir, options_from_settings(settings), storage=ctx.storage)

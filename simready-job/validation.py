@@ -25,7 +25,7 @@ def validate_simready(ctx: StepContext) -> Validation:
         success rate decides that) but are listed, so a lost object is never silent.
     """
     try:
-        manifest = load_manifest(ctx.scene_dir)
+        manifest = load_manifest(ctx.scene_dir, through="simready")
     except InputError as exc:
         return checks_report([Check("manifest", False, str(exc))])
     checks = [

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from tools.data_source import scene_data_source
-from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
+from tools.scene_layout import MANIFEST_FILES, SCENE_USD_PATH
 
 PROJECT_PACKAGE: Final = "blueprint-pipeline"
 _TRACKED_PACKAGES = (
@@ -146,9 +146,10 @@ def sha256_tree(root: Path) -> str:
 
 
 def scene_input_hashes(scene_dir: Path) -> dict[str, str | None]:
-    """sha256 of the scene's physics USD and manifest, by scene-relative path (None: absent)."""
+    """sha256 of the scene's physics USD and manifest files (the base and its layers), by
+    scene-relative path (None: absent)."""
     hashes: dict[str, str | None] = {}
-    for relative in (SCENE_USD_PATH, MANIFEST_PATH):
+    for relative in (SCENE_USD_PATH, *MANIFEST_FILES):
         path = scene_dir / relative
         hashes[relative] = sha256_file(path) if path.is_file() else None
     return hashes

@@ -8,7 +8,12 @@ SCENES_PREFIX = "scenes"
 
 REGEN3D_DIR = "regen3d"
 ASSETS_DIR = "assets"
-MANIFEST_PATH = "assets/scene_manifest.json"
+MANIFEST_PATH = "assets/scene_manifest.json"  # written once, by the ingest
+SIMREADY_LAYER_PATH = "assets/simready.json"  # simready's physics, hulls, articulation, drops
+USD_LAYER_PATH = "usd/scene_state.json"  # usd's per-object USD paths and settled poses
+# The manifest's layers in step order: the loader merges them over MANIFEST_PATH.
+MANIFEST_LAYERS = {"simready": SIMREADY_LAYER_PATH, "usd": USD_LAYER_PATH}
+MANIFEST_FILES = (MANIFEST_PATH, *MANIFEST_LAYERS.values())  # what a manifest hash covers
 USD_DIR = "usd"
 SCENE_USD_PATH = "usd/scene.usda"
 REPLICATOR_DIR = "replicator"

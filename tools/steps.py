@@ -108,8 +108,9 @@ class StepSpec:
             from GCS before it runs).
         hashed_inputs: inputs whose content decides whether the step must rerun. None means
             `inputs` for a step without dependencies, and nothing for a step with dependencies:
-            their completion markers stand for what they produced (files a later step rewrites
-            in place, such as the manifest, would otherwise never look unchanged).
+            their completion markers stand for what they produced (an input folder such as
+            `assets/` also holds what this and later steps add there, hulls and asset USDs,
+            which would otherwise never look unchanged).
         outputs: scene-relative folder prefixes or files the step writes.
         validate: optional check of the step's outputs; returns {"ok": bool, "checks": [...]}.
         description: one line for `--help` and docs.

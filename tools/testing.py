@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from tools.config import JobSettings
+from tools.scene_layout import MANIFEST_LAYERS
+from tools.scene_manifest import SceneManifest, save_manifest
 from tools.steps import StepContext, StepResult, StepSpec
 
 _SHA = "0" * 64
@@ -54,6 +57,14 @@ def sample_manifest_dict(scene_id: str = "test_scene") -> dict[str, Any]:
         "provenance": {"source": "3d-re-gen", "data_source": "mock-fixture", "seed": 0},
     }
     return copy.deepcopy(base)
+
+
+def rewrite_manifest(scene_dir: Path, manifest: SceneManifest) -> None:
+    """Make `manifest` the scene's one manifest file, its layers removed: a hand-edited scene
+    (or one from before layers), which every reader loads as it is."""
+    save_manifest(scene_dir, manifest)
+    for path in MANIFEST_LAYERS.values():
+        (scene_dir / path).unlink(missing_ok=True)
 
 
 def scratch_step(

@@ -1,4 +1,4 @@
-"""The `usd` step's work: asset USDs, the scene stage, the manifest write-back and the preview."""
+"""The `usd` step's work: asset USDs, the scene stage, its manifest layer and the preview."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from tools.provenance import sha256_bytes
 from tools.scene_layout import SCENE_USD_PATH
-from tools.scene_manifest import SceneManifest, load_manifest, manifest_to_json, save_manifest
+from tools.scene_manifest import SceneManifest, load_manifest, manifest_to_json, save_layer
 from tools.sim import RenderError
 from tools.tracing import span
 from usd_assembly_job.articulation_usd import write_articulated_asset
@@ -20,6 +20,7 @@ from usd_assembly_job.scene_usd import build_scene_stage, check_ready
 from usd_assembly_job.settle_poses import settle_scene_usd, with_settled_poses
 
 log = logging.getLogger("bp.usd")
+STEP_NAME = "usd"
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,12 @@ def _with_usd_paths(manifest: SceneManifest, usd_paths: dict[str, str]) -> Scene
 
 
 def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> AssemblyResult:
-    """Write every asset USD, `usd/scene.usda`, the manifest's usd_paths and the preview.
+    """Write every asset USD, `usd/scene.usda`, the manifest layer and the preview.
 
-    The manifest is rewritten last (after the stage that records its sha256), so a failure
-    leaves it untouched. With `options.settle` the free bodies are first simulated to rest in
-    the assembled stage and the stage is re-authored at their resting poses (settle_poses).
+    The layer (`usd/scene_state.json`: usd_paths and settled poses) is written last, after
+    the stage that records the merged manifest's sha256, so a failure leaves the old layer
+    untouched. With `options.settle` the free bodies are first simulated to rest in the
+    assembled stage and the stage is re-authored at their resting poses (settle_poses).
     A preview that cannot be rendered (no GL) is reported, not fatal.
 
     Args:
@@ -89,7 +91,7 @@ def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> A
         ManifestError: the manifest lacks physics or hulls the USD needs.
     """
     options = options or AssemblyOptions()
-    manifest = load_manifest(scene_dir)
+    manifest = load_manifest(scene_dir, before=STEP_NAME)  # never its own old layer
     check_ready(manifest)
     with span("usd.assets", objects=len(manifest.objects)):
         summaries = {
@@ -114,7 +116,7 @@ def assemble_scene(scene_dir: Path, options: AssemblyOptions | None = None) -> A
     manifest_sha = sha256_bytes(manifest_to_json(updated))
     with span("usd.scene"):
         scene = build_scene_stage(scene_dir, updated, manifest_sha)
-    save_manifest(scene_dir, updated)
+    save_layer(scene_dir, STEP_NAME, manifest, updated)
     preview: str | None = None
     preview_error: str | None = None
     if options.render_preview:

@@ -37,7 +37,7 @@ STEP = StepSpec(
     settings_cls=UsdAssemblySettings,
     depends_on=("simready",),
     inputs=(f"{ASSETS_DIR}/",),
-    # assets/ too: the per-object USDs, their textures and the manifest's usd_path write-back.
+    # assets/ too: the per-object USDs and their textures; usd/ holds its manifest layer.
     outputs=(f"{USD_DIR}/", f"{ASSETS_DIR}/", PREVIEW_PATH),
     validate=validate_usd,
     description="scene manifest + meshes + hulls -> physics USD scene (usd/scene.usda)",

@@ -10,9 +10,8 @@ from PIL import Image
 from pxr import UsdPhysics
 
 from tools.errors import InputError
-from tools.provenance import sha256_file
-from tools.scene_layout import MANIFEST_PATH, SCENE_USD_PATH
-from tools.scene_manifest import load_manifest
+from tools.scene_layout import SCENE_USD_PATH
+from tools.scene_manifest import load_manifest, manifest_sha256
 from tools.sim import LoadedScene, LoaderOptions, load_scene_model
 from tools.steps import Check, StepContext, Validation
 from usd_assembly_job.articulation_checks import check_joints_hold
@@ -112,7 +111,7 @@ def validate_usd(ctx: StepContext) -> Validation:
     settings = _settings(ctx)
     checks: list[Check] = []
     try:
-        manifest = load_manifest(ctx.scene_dir)
+        manifest = load_manifest(ctx.scene_dir, through="usd")
         stage = open_stage(ctx.scene_dir / SCENE_USD_PATH)
     except (InputError, FileNotFoundError) as exc:
         failed = Check("scene_usd", False, f"cannot open the scene: {exc}")
@@ -123,7 +122,7 @@ def validate_usd(ctx: StepContext) -> Validation:
             stages[obj.asset.usd_path] = open_stage(ctx.scene_dir / obj.asset.usd_path)
     checks.append(run_usd_validation(stages))
     recorded = stage_provenance(stage).get("manifest_sha256")
-    current = sha256_file(ctx.scene_dir / MANIFEST_PATH)
+    current = manifest_sha256(ctx.scene_dir)
     checks.append(Check("provenance", recorded == current, "stage records the manifest's sha256"))
     checks.append(check_physics_parse_isolated(ctx.scene_dir))
     checks.append(check_floor_collider(stage))

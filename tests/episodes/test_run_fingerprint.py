@@ -19,8 +19,13 @@ def _settings(tmp_path, **extra):
 
 @pytest.fixture
 def scene(tmp_path):
-    """A scene folder with the four hashed inputs' scene files (contents do not matter)."""
-    for relative in ("usd/scene.usda", "assets/scene_manifest.json"):
+    """A scene folder with the hashed inputs' scene files (contents do not matter)."""
+    for relative in (
+        "usd/scene.usda",
+        "assets/scene_manifest.json",
+        "assets/simready.json",
+        "usd/scene_state.json",
+    ):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(relative)
     config = tmp_path / "replicator/configs/pick_and_place.json"
@@ -79,10 +84,17 @@ def test_camera_size_counts_only_with_cameras_and_policy_only_with_the_bundle(sc
 
 @pytest.mark.parametrize(
     "relative",
-    ["usd/scene.usda", "assets/scene_manifest.json", "replicator/configs/pick_and_place.json"],
+    [
+        "usd/scene.usda",
+        "assets/scene_manifest.json",
+        "assets/simready.json",
+        "usd/scene_state.json",
+        "replicator/configs/pick_and_place.json",
+    ],
 )
 def test_every_hashed_input_changes_the_fingerprint(scene, relative):
-    """Editing the scene, the manifest or the bundle config gives another fingerprint."""
+    """Editing the scene, the manifest or a layer of it, or the bundle config gives another
+    fingerprint."""
     before = run_fingerprint(scene, _settings(scene), "mujoco")
     (scene / relative).write_text("edited")
     after = run_fingerprint(scene, _settings(scene), "mujoco")

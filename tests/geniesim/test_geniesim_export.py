@@ -23,9 +23,10 @@ from tools.geniesim_format import ROBOTS, UnsupportedRobotError
 from tools.geniesim_format import assets as fmt
 from tools.job_runner import execute_step
 from tools.scene_layout import GENIESIM_EXPORT_DIR, MANIFEST_PATH
-from tools.scene_manifest import SimRole, load_manifest, save_manifest
+from tools.scene_manifest import SimRole, load_manifest
 from tools.steps import StepContext
 from tools.storage import LocalStorage
+from tools.testing import rewrite_manifest
 
 
 def _export(scene: Path) -> Path:
@@ -171,7 +172,7 @@ def test_scene_without_object_goal_exports_pick_up_tasks(scene_copy: Path) -> No
     manifest = load_manifest(scene_copy)
     goals = {t["goal"] for t in _index(scene_copy)["tasks"]}
     objects = tuple(o for o in manifest.objects if o.id not in goals)
-    save_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
+    rewrite_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
     rewrite_scene_tasks(scene_copy)
     export_scene(scene_copy, ExportOptions(robot_id="G1"))
     index = _index(scene_copy)
@@ -199,7 +200,7 @@ def test_scene_without_graspable_object_fails_and_keeps_previous_export(
         )
         for o in manifest.objects
     )
-    save_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
+    rewrite_manifest(scene_copy, manifest.model_copy(update={"objects": objects}))
     rewrite_scene_tasks(scene_copy)
     with pytest.raises(InputError, match="no task Genie Sim can run") as info:
         export_scene(scene_copy, ExportOptions())

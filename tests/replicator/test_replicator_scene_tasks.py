@@ -9,8 +9,9 @@ from pathlib import Path
 from replicator_job.bundle import StepOptions, build_bundle
 from tools.randomization.layout import METADATA_PATH
 from tools.scene_layout import SCENE_TASKS_PATH
-from tools.scene_manifest import Relationship, load_manifest, save_manifest
+from tools.scene_manifest import Relationship, load_manifest
 from tools.tasks.scene_tasks import load_scene_tasks
+from tools.testing import rewrite_manifest
 
 
 def test_bundle_writes_supports_and_candidates(bundle_scene: Path) -> None:
@@ -39,6 +40,6 @@ def test_stale_on_top_of_gives_way_to_the_support_at_rest(
         o.model_copy(update={"relationships": wrong}) if o.id == "cube_1" else o
         for o in manifest.objects
     )
-    save_manifest(scene, manifest.model_copy(update={"objects": objects}))
+    rewrite_manifest(scene, manifest.model_copy(update={"objects": objects}))
     build_bundle(scene, StepOptions(sample_episodes=1))
     assert load_scene_tasks(scene, load_manifest(scene)).supports["cube_1"] == "table_1"

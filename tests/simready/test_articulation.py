@@ -17,6 +17,7 @@ from simready_job.articulation_mesh import load_textured, split_by_box
 from simready_job.simready import SimreadyOptions, run_simready
 from tests.simready.conftest import HalvingDecomposer, SceneBuilder
 from tools.llm_client.testing import FakeLLMServer, gemini_client
+from tools.scene_layout import SIMREADY_LAYER_PATH
 from tools.scene_manifest import RoomBounds, SimRole, load_manifest
 
 ROOM = RoomBounds(min=(-2.0, -2.0, 0.0), max=(2.0, 2.0, 2.5))
@@ -147,9 +148,9 @@ def test_rerun_writes_the_same_manifest(scene_factory: SceneBuilder) -> None:
     mesh = furniture(0.7, 0.65, 1.8, [(0.28, 0.7, True)])
     scene = _scene(scene_factory, "refrigerator", mesh, (0.0, 1.6, 0.0))
     _run(scene)
-    first = (scene / "assets" / "scene_manifest.json").read_bytes()
+    first = (scene / SIMREADY_LAYER_PATH).read_bytes()
     _run(scene)
-    assert (scene / "assets" / "scene_manifest.json").read_bytes() == first
+    assert (scene / SIMREADY_LAYER_PATH).read_bytes() == first
 
 
 def test_desk_without_handles_and_unknown_categories_are_left_alone(

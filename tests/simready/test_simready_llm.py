@@ -10,6 +10,7 @@ from simready_job.llm_physics import RECORD_NAME
 from simready_job.simready import SimreadyOptions, run_simready
 from tools.llm_client import LLMClient
 from tools.llm_client.testing import FakeLLMServer, gemini_client
+from tools.scene_layout import SIMREADY_LAYER_PATH
 from tools.scene_manifest import Physics, load_manifest
 
 WILD = {
@@ -70,11 +71,11 @@ def test_a_rerun_reuses_the_recorded_answer(scene_factory, halving, server):
     scene = scene_factory()
     server.reply_json(WILD)
     run_simready(scene, decomposer=halving, llm_client=_client(server))
-    manifest_bytes = (scene / "assets/scene_manifest.json").read_bytes()
+    layer_bytes = (scene / SIMREADY_LAYER_PATH).read_bytes()
     report = run_simready(scene, decomposer=halving, llm_client=_client(server))
     assert len(server.requests) == 1
     assert report.llm is not None and report.llm["reused"] == 1
-    assert (scene / "assets/scene_manifest.json").read_bytes() == manifest_bytes
+    assert (scene / SIMREADY_LAYER_PATH).read_bytes() == layer_bytes
 
 
 def test_a_malformed_answer_falls_back_to_priors(scene_factory, halving, server):

@@ -18,6 +18,7 @@ from simready_job.step import STEP, options_from_settings
 from simready_job.validation import validate_simready
 from tools.config import load_settings
 from tools.errors import ConfigError, InputError, PartialFailureError
+from tools.scene_layout import SIMREADY_LAYER_PATH
 from tools.scene_manifest import load_manifest
 from tools.steps import StepContext
 from tools.storage import LocalStorage
@@ -101,6 +102,7 @@ def test_too_many_rejections_fail_the_step_without_writing(scene_factory, halvin
     with pytest.raises(PartialFailureError):
         run_simready(scene, SimreadyOptions(min_success_rate=0.6), decomposer=halving)
     assert (scene / "assets/scene_manifest.json").read_bytes() == before
+    assert not (scene / SIMREADY_LAYER_PATH).exists()
 
 
 def test_a_rejected_work_surface_fails_the_scene(scene_factory, halving):

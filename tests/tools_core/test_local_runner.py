@@ -165,7 +165,7 @@ def test_real_steps_are_registered():
 
 
 def test_steps_sharing_a_file_settle_into_skipping(tmp_path: Path):
-    """Steps that rewrite a shared file (like the manifest) are all skipped on the next run."""
+    """Steps writing into a shared folder (like assets/) are all skipped on the next run."""
     (tmp_path / "in.txt").write_text("x")
 
     def append(tag: str):

@@ -15,6 +15,7 @@ import trimesh
 from pxr import Usd
 
 from tools.provenance import sha256_file
+from tools.scene_layout import USD_LAYER_PATH
 from tools.scene_manifest import load_manifest, parse_manifest, save_manifest
 from tools.sim import load_scene_model
 from tools.sim.rolling_friction import (
@@ -148,13 +149,17 @@ def test_settled_scene_passes_the_check_and_the_manifest_has_the_resting_pose(
 
 
 def test_objects_already_at_rest_keep_their_bytes(round_and_tilted: Path) -> None:
-    """Settling leaves objects at rest untouched, so a rerun writes the same scene and manifest."""
-    files = ("usd/scene.usda", "assets/scene_manifest.json")
-    assemble_scene(round_and_tilted, AssemblyOptions(render_preview=False))
+    """Settling leaves objects at rest untouched (only the settled ones get a pose in usd's
+    layer), and a rerun, which reads the manifest without that layer, writes the same bytes."""
+    files = ("usd/scene.usda", USD_LAYER_PATH)
+    once = assemble_scene(round_and_tilted, AssemblyOptions(render_preview=False))
     first = {f: (round_and_tilted / f).read_bytes() for f in files}
     again = assemble_scene(round_and_tilted, AssemblyOptions(render_preview=False))
     assert {f: (round_and_tilted / f).read_bytes() for f in files} == first
-    assert again.settling is not None and again.settling["settled"] == 0
+    assert once.settling is not None and again.settling == once.settling
+    layer = json.loads(first[USD_LAYER_PATH])
+    moved = [i for i, changes in layer["objects"].items() if "transform" in changes]
+    assert len(moved) == once.settling["settled"] and once.settling["already_at_rest"] > 0
 
 
 def test_a_fall_beyond_the_cap_keeps_the_pose_and_is_reported(

@@ -6,8 +6,8 @@ import pytest
 from pxr import Usd, UsdGeom, UsdPhysics, UsdSemantics, UsdShade
 
 from tools.errors import InputError, ManifestError
-from tools.provenance import sha256_file
-from tools.scene_manifest import load_manifest
+from tools.scene_layout import USD_LAYER_PATH
+from tools.scene_manifest import load_manifest, manifest_sha256
 from tools.sim import usd_layout as layout
 from usd_assembly_job.assemble import AssemblyOptions, assemble_scene
 from usd_assembly_job.camera_usd import intrinsics_from_pinhole
@@ -139,21 +139,20 @@ def test_robot_base_light_and_provenance(stage, assembled_scene):
     assert tuple(position) == pytest.approx((-0.2, 0.0, 0.0))
     assert any(p.GetTypeName() == "DistantLight" for p in stage.Traverse())
     provenance = stage_provenance(stage)
-    manifest_sha = sha256_file(assembled_scene / "assets" / "scene_manifest.json")
-    assert provenance["manifest_sha256"] == manifest_sha
+    assert provenance["manifest_sha256"] == manifest_sha256(assembled_scene)
     assert provenance["tool_versions"]["usd-core"] == "25.11"
 
 
 def test_reassembly_gives_same_bytes(make_scene):
-    """Running the step again on its own output rewrites identical USD and manifest bytes."""
+    """Running the step again on its own output rewrites identical USD and layer bytes."""
     scene_dir = make_scene("twice")
-    files = ("usd/scene.usda", "assets/cube_1/cube_1.usda", "assets/scene_manifest.json")
+    files = ("usd/scene.usda", "assets/cube_1/cube_1.usda", USD_LAYER_PATH)
     assemble_scene(scene_dir, AssemblyOptions(render_preview=False))
     first = {f: (scene_dir / f).read_bytes() for f in files}
     assemble_scene(scene_dir, AssemblyOptions(render_preview=False))
     assert {f: (scene_dir / f).read_bytes() for f in files} == first
     stage = Usd.Stage.Open(str(scene_dir / "usd" / "scene.usda"))
-    assert stage_provenance(stage)["manifest_sha256"] == sha256_file(scene_dir / files[2])
+    assert stage_provenance(stage)["manifest_sha256"] == manifest_sha256(scene_dir)
 
 
 def test_missing_hulls_and_physics_are_refused(assembled_scene):
@@ -198,3 +197,4 @@ def test_a_missing_or_broken_hull_is_refused_before_the_scene_is_written(
     assert caught.value.source == cube.asset.collision_paths[0]
     assert not (scene_dir / "usd" / "scene.usda").exists()
     assert (scene_dir / "assets/scene_manifest.json").read_bytes() == manifest_before
+    assert not (scene_dir / USD_LAYER_PATH).exists()

@@ -18,7 +18,6 @@ from tools.report.layout import (
     EPISODES_PREVIEW_PATH,
     EPISODES_SUMMARY_PATH,
     GENIESIM_TASKS_DIR,
-    MANIFEST_PATH,
     REPORT_PATH,
     SCENE_PREVIEW_PATH,
     VALIDATION_REPORT_PATH,
@@ -86,7 +85,7 @@ def build_report(storage: Storage, run_summary: Mapping[str, Any] | None = None)
         run_summary: the local runner's summary of this run (statuses it alone knows).
     """
     files = SceneFiles(storage)
-    manifest = files.json_dict(MANIFEST_PATH)
+    manifest = files.manifest()
     markers = files.markers()
     validation = files.json_dict(VALIDATION_REPORT_PATH)
     summary = files.json_dict(EPISODES_SUMMARY_PATH) or (

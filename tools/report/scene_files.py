@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.errors import PipelineError
-from tools.scene_layout import MARKERS_DIR
+from tools.scene_layout import MANIFEST_PATH, MARKERS_DIR
+from tools.scene_manifest import load_manifest
 from tools.storage import Storage
 
 _MISSING = (OSError, ValueError, PipelineError)
@@ -34,6 +35,14 @@ class SceneFiles:
         """The JSON object at `key`, or an empty dict when absent or not an object."""
         value = self.json(key)
         return value if isinstance(value, dict) else {}
+
+    def manifest(self) -> dict[str, Any]:
+        """The merged scene manifest (base and layers) as JSON; the base file as it is when the
+        merge fails (an invalid or stale layer), an empty dict when there is none."""
+        try:
+            return load_manifest(self.storage).model_dump(mode="json")
+        except _MISSING:
+            return self.json_dict(MANIFEST_PATH)
 
     def bytes(self, key: str) -> bytes | None:
         """The file's bytes, or None when absent or unreadable."""

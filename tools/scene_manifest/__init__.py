@@ -7,11 +7,14 @@ from tools.scene_manifest.articulation import (
     ArticulationJoint,
     JointSpring,
 )
+from tools.scene_manifest.layers import LAYER_VERSION, ManifestLayer, ObjectChanges
 from tools.scene_manifest.loader import (
     format_validation_errors,
     load_manifest,
+    manifest_sha256,
     manifest_to_json,
     parse_manifest,
+    save_layer,
     save_manifest,
 )
 from tools.scene_manifest.models import (
@@ -38,6 +41,7 @@ from tools.scene_manifest.models import (
 
 __all__ = [
     "ARTICULATION_VERSION",
+    "LAYER_VERSION",
     "SAFE_ID_PATTERN",
     "SCENE_ID_PATTERN",
     "SCHEMA_VERSION",
@@ -47,6 +51,8 @@ __all__ = [
     "Asset",
     "Camera",
     "JointSpring",
+    "ManifestLayer",
+    "ObjectChanges",
     "ObjectProvenance",
     "Physics",
     "PoseSource",
@@ -63,7 +69,9 @@ __all__ = [
     "format_validation_errors",
     "is_safe_id",
     "load_manifest",
+    "manifest_sha256",
     "manifest_to_json",
     "parse_manifest",
+    "save_layer",
     "save_manifest",
 ]
