@@ -13,7 +13,7 @@ from episode_generation_job.randomization_record import RECORD_COLUMN
 from episode_generation_job.success import GOAL_Z_TOLERANCE, MIN_LIFT, RIM_DEPTH
 from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
-from tools.steps import StepContext, Validation
+from tools.steps import Check, StepContext, Validation
 from tools.tasks.articulated import judge_fraction
 from tools.tasks.skills import ARTICULATED_SKILLS, OPEN_DOOR, OPEN_DRAWER
 from tools.tasks.task_specifier import GoalRegion
@@ -187,22 +187,38 @@ def check_randomization(root: Any) -> tuple[int, list[str]]:
     return len(seen), problems
 
 
-def check_replay(ctx: StepContext) -> dict[str, Any]:
+def listed(check: Check) -> dict[str, Any]:
+    """A check's JSON with its figures also at the top level, where readers of the episodes'
+    validation (tests, dashboards, the report's older pages) have always found them."""
+    return {**check.figures, **check.as_dict()}
+
+
+def check_replay(ctx: StepContext) -> Check:
     """The replay certificate on a sample of the kept episodes (`replay.replay_sample`).
 
     Args:
         ctx: the step context.
 
     Returns:
-        A check with the largest `observation.state` and object pose errors reached
-        (skipped for Isaac Sim datasets, which record no engine state to replay).
+        A check whose figures hold the largest `observation.state` and object pose errors
+        reached, per-episode figures and the tolerance (skipped for Isaac Sim datasets, which
+        record no engine state to replay).
     """
     root = ctx.scene_dir / LEROBOT_DIR
     if open_dataset(root).info.provenance.backend != "mujoco":
-        return {"name": "replay", "ok": True, "skipped": "replay needs the mujoco backend"}
+        skipped = "replay needs the mujoco backend"
+        return Check("replay", True, f"skipped: {skipped}", {"skipped": skipped})
     from episode_generation_job.replay import replay_sample  # MuJoCo: not in the Isaac image
 
-    return replay_sample(root, ctx.scene_dir)
+    raw = replay_sample(root, ctx.scene_dir)
+    figures = {k: v for k, v in raw.items() if k not in ("name", "ok", "problems")}
+    replayed = len(figures.get("episodes") or [])
+    detail = (
+        f"skipped: {figures['skipped']}"
+        if "skipped" in figures
+        else f"{replayed} episode(s) replayed within {figures['tolerance']:g}"
+    )
+    return Check("replay", bool(raw["ok"]), detail, figures, tuple(raw["problems"]))
 
 
 def validate_episodes(ctx: StepContext) -> Validation:
@@ -212,43 +228,58 @@ def validate_episodes(ctx: StepContext) -> Validation:
         ctx: the step context.
 
     Returns:
-        {"ok": bool, "checks": [...]}.
+        {"ok": bool, "checks": [...]}: each check a `tools.steps.Check` (name, ok, detail,
+        figures, problems) with its figures repeated at the top level (`listed`).
     """
     root = ctx.scene_dir / LEROBOT_DIR
-    checks: list[dict[str, Any]] = []
+    checks: list[Check] = []
     problems = validate_dataset(root)
-    checks.append({"name": "lerobot_format", "ok": not problems, "problems": problems[:20]})
+    checks.append(_problems_check("lerobot_format", problems, "LeRobot v3.0 layout and metadata"))
     if problems:
-        return {"ok": False, "checks": checks}
+        return _report(checks)
     try:
         info = open_dataset(root).info
     except InvalidDatasetError as exc:
-        checks.append({"name": "metadata", "ok": False, "problems": list(exc.problems)})
-        return {"ok": False, "checks": checks}
+        checks.append(_problems_check("metadata", list(exc.problems), "dataset metadata"))
+        return _report(checks)
+    backend = info.provenance.backend
     checks.append(
-        {
-            "name": "provenance",
-            "ok": bool(info.provenance.backend) and info.provenance.scene_sha256 is not None,
-            "backend": info.provenance.backend,
-        }
+        Check(
+            "provenance",
+            bool(backend) and info.provenance.scene_sha256 is not None,
+            f"backend {backend or 'missing'}, scene sha256 "
+            + ("recorded" if info.provenance.scene_sha256 is not None else "missing"),
+            {"backend": backend},
+        )
     )
     count, outcome_problems = check_outcomes(root)
     checks.append(
-        {
-            "name": "outcomes_from_state",
-            "ok": count > 0 and not outcome_problems,
-            "episodes": count,
-            "problems": outcome_problems[:20],
-        }
+        Check(
+            "outcomes_from_state",
+            count > 0 and not outcome_problems,
+            f"{count} episode(s) re-judged from their recorded state",
+            {"episodes": count},
+            tuple(outcome_problems[:20]),
+        )
     )
     distinct, randomization_problems = check_randomization(root)
     checks.append(
-        {
-            "name": "randomization_recorded",
-            "ok": not randomization_problems,
-            "distinct": distinct,
-            "problems": randomization_problems[:20],
-        }
+        Check(
+            "randomization_recorded",
+            not randomization_problems,
+            f"{distinct} distinct randomization record(s)",
+            {"distinct": distinct},
+            tuple(randomization_problems[:20]),
+        )
     )
     checks.append(check_replay(ctx))
-    return {"ok": all(c["ok"] for c in checks), "checks": checks}
+    return _report(checks)
+
+
+def _problems_check(name: str, problems: list[str], what: str) -> Check:
+    detail = f"{what}: ok" if not problems else f"{what}: {len(problems)} problem(s)"
+    return Check(name, not problems, detail, problems=tuple(problems[:20]))
+
+
+def _report(checks: list[Check]) -> Validation:
+    return {"ok": all(c.ok for c in checks), "checks": [listed(c) for c in checks]}

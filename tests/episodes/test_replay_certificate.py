@@ -15,7 +15,7 @@ from episode_generation_job.replay_sim import TOLERANCE, apply_record
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.testing import write_tabletop_usd
-from episode_generation_job.validation import check_replay
+from episode_generation_job.validation import check_replay, listed
 from tools.config import load_settings
 from tools.job_runner import execute_step
 from tools.scene_layout import LEROBOT_DIR, SCENE_USD_PATH
@@ -127,9 +127,11 @@ def test_validation_replays_a_sample_and_reports_the_figure(scene):
     scene_dir, settings = scene
     ctx = StepContext(scene_dir, settings, LocalStorage(scene_dir), None)  # type: ignore[arg-type]
     check = check_replay(ctx)
-    assert check["name"] == "replay" and check["ok"], check
-    assert [e["episode_index"] for e in check["episodes"]] == [0, 1]
-    assert check["max_state_error"] <= TOLERANCE and check["max_pose_error"] <= TOLERANCE
+    assert check.name == "replay" and check.ok, check
+    figures = check.figures
+    assert [e["episode_index"] for e in figures["episodes"]] == [0, 1]
+    assert figures["max_state_error"] <= TOLERANCE and figures["max_pose_error"] <= TOLERANCE
+    assert listed(check)["max_state_error"] == figures["max_state_error"]  # also top level
 
 
 def test_sample_spreads_over_the_dataset():

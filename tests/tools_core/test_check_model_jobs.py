@@ -1,4 +1,5 @@
-"""Ingest, simready and Genie Sim validations write tools.steps.Check JSON that reads back."""
+"""Ingest, simready, episodes and Genie Sim validations write tools.steps.Check JSON that reads
+back."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from episode_generation_job.validation import listed, validate_episodes
 from genie_sim_export_job.validation import validate_export
 from genie_sim_import_job.step import validate_import
 from regen3d_ingest_job.validation import validate_ingest
@@ -42,6 +44,7 @@ def test_checks_report_is_ok_only_when_every_check_is():
     [
         (validate_ingest, "manifest", "scene_manifest.json"),
         (validate_simready, "manifest", "scene_manifest.json"),
+        (validate_episodes, "lerobot_format", "problem(s)"),
         (validate_import, "geniesim_import_dataset", "1 problem(s)"),
         (validate_export, "geniesim_export", "problem(s)"),
     ],
@@ -55,3 +58,11 @@ def test_each_jobs_validation_writes_typed_checks(tmp_path: Path, validate: Any,
     assert check.name == name and not check.ok and detail in check.detail
     again = [json.loads(json.dumps(Check.from_dict(c).as_dict())) for c in report["checks"]]
     assert again == report["checks"]
+
+
+def test_episodes_checks_keep_their_figures_at_the_top_level():
+    """The episodes' check JSON is a Check, with its figures also where readers found them."""
+    check = Check("replay", True, "2 episode(s) replayed", {"max_state_error": 0.0}, ())
+    data = json.loads(json.dumps(listed(check)))
+    assert data["max_state_error"] == 0.0 and data["figures"] == {"max_state_error": 0.0}
+    assert Check.from_dict(data) == check

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.steps import Check
+
 # Result keys whose entries name something left out or worth a look, and how to call them.
 NOTICE_KEYS: Mapping[str, str] = {
     "dropped": "dropped",
@@ -43,15 +45,6 @@ class Notice:
     kind: str
     subject: str
     reason: str
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validation check."""
-
-    name: str
-    ok: bool
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +139,8 @@ def notices_in(document: Any, kind_of: Mapping[str, str] = NOTICE_KEYS) -> list[
 
 
 def _checks(validation: Mapping[str, Any]) -> list[Check]:
+    """The validation's checks, each with one line of detail (its problems and scalar figures
+    inlined), read leniently: the report shows whatever a step wrote."""
     checks = []
     for check in validation.get("checks", []):
         if not isinstance(check, Mapping):
