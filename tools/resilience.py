@@ -8,6 +8,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import ParamSpec, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
@@ -132,6 +133,36 @@ def retry_transient(
         return wrapper
 
     return decorate
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a client retries transient failures within one call (`retry_transient`'s terms).
+
+    The defaults suit a quick cloud API call (Secret Manager); a client with other needs
+    subclasses it with its own defaults (the LLM client's waits longer).
+    """
+
+    attempts: int = 4
+    """Calls at most, the first included."""
+    initial_delay_s: float = 0.5
+    """First wait; doubles on each retry."""
+    max_delay_s: float = 4.0
+    """Cap on one wait."""
+    jitter_s: float = 0.25
+    """Random extra wait, up to this."""
+    total_delay_s: float = 20.0
+    """Budget from the first call to the end of the last wait."""
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    """Waits between attempts (tests pass a no-op)."""
+
+    def retrying(
+        self, retry_on: tuple[type[BaseException], ...] = ()
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        """The `retry_transient` decorator with these settings (this class's fields are its
+        keyword arguments; a subclass's own fields, such as a call deadline, are not)."""
+        settings = {f.name: getattr(self, f.name) for f in fields(RetryPolicy)}
+        return retry_transient(retry_on=retry_on, **settings)
 
 
 class CircuitState(enum.Enum):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -14,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 from tools.llm_client.errors import LLMResponseInvalid
 from tools.llm_client.providers import SPECS, Provider, build_call, check_model_name, extract_text
 from tools.llm_client.transport import check_base_url, post_json
-from tools.resilience import CircuitBreaker, retry_transient
+from tools.resilience import CircuitBreaker
+from tools.resilience import RetryPolicy as BaseRetryPolicy
 from tools.secret_store import SecretValue
 from tools.structured_logging import get_logger, log_fields
 
@@ -29,15 +29,13 @@ _breakers_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(BaseRetryPolicy):
     """How transient failures (429, 408, 5xx, timeouts) are retried within one call."""
 
-    attempts: int = 4
     initial_delay_s: float = 1.0
     max_delay_s: float = 20.0
     jitter_s: float = 0.5
     total_delay_s: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -166,17 +164,7 @@ class LLMClient:
         return f"LLMClient(provider={self.provider.value!r}, model={self.model!r})"
 
     def _post_with_retries(self, system: str, prompt: str) -> Any:
-        policy = self._retry
-        decorate = retry_transient(
-            attempts=policy.attempts,
-            initial_delay_s=policy.initial_delay_s,
-            max_delay_s=policy.max_delay_s,
-            jitter_s=policy.jitter_s,
-            total_delay_s=policy.total_delay_s,
-            sleep=policy.sleep,
-        )
-
-        @decorate
+        @self._retry.retrying()
         def attempt() -> Any:
             call = build_call(
                 self.provider,

@@ -9,9 +9,9 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
+from tools.closing import ClosesOnExit
 from tools.llm_client.client import LLMClient, RetryPolicy
 from tools.llm_client.providers import Provider
 from tools.resilience import CircuitBreaker
@@ -140,7 +140,7 @@ def retry_headers(provider: str, retry_after_s: float | None) -> dict[str, str]:
     }
 
 
-class FakeLLMServer:
+class FakeLLMServer(ClosesOnExit):
     """Serves scripted replies on 127.0.0.1 for both APIs and records every request.
 
     Owns an HTTP server thread; use it as a context manager. Replies are consumed in
@@ -197,14 +197,6 @@ class FakeLLMServer:
         )
         self._thread.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop the server and join its thread; safe to call twice."""

@@ -6,13 +6,12 @@ import base64
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tools.redaction import register_secret_value
-from tools.resilience import retry_transient
+from tools.resilience import RetryPolicy as BaseRetryPolicy
 from tools.secret_store.errors import SecretManagerFailure
 from tools.secret_store.value import SecretValue
 from tools.structured_logging import get_logger
@@ -28,23 +27,11 @@ _TRANSPORT_LOGGER = "google.cloud.secretmanager_v1"
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(BaseRetryPolicy):
     """How transient Secret Manager errors are retried (one layer: the client's is disabled)."""
 
-    attempts: int = 4
-    """Calls at most, the first included."""
-    initial_delay_s: float = 0.5
-    """First wait; doubles on each retry."""
-    max_delay_s: float = 4.0
-    """Cap on one wait."""
-    jitter_s: float = 0.25
-    """Random extra wait, up to this."""
-    total_delay_s: float = 20.0
-    """Budget from the first call to the end of the last wait."""
     attempt_timeout_s: float = 10.0
     """Deadline of each call."""
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
-    """Waits between attempts (tests pass a no-op)."""
 
 
 class _ChecksumMismatch(Exception):
@@ -149,18 +136,9 @@ class SecretManagerReader:
             api.Aborted,
             _ChecksumMismatch,
         )
-        policy = self._retry
-        read = retry_transient(
-            attempts=policy.attempts,
-            initial_delay_s=policy.initial_delay_s,
-            max_delay_s=policy.max_delay_s,
-            jitter_s=policy.jitter_s,
-            total_delay_s=policy.total_delay_s,
-            retry_on=transient,
-            sleep=policy.sleep,
-        )(_read_once)
+        read = self._retry.retrying(retry_on=transient)(_read_once)
         try:
-            return read(client, name, policy.attempt_timeout_s)
+            return read(client, name, self._retry.attempt_timeout_s)
         except _ChecksumMismatch as exc:
             raise SecretManagerFailure("payload checksum mismatch", transient=True) from exc
         except api.GoogleAPICallError as exc:

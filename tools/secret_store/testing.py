@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent import futures
-from types import TracebackType
 from typing import Any
 
 import google_crc32c
@@ -19,6 +18,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
     SecretManagerServiceGrpcTransport,
 )
 
+from tools.closing import ClosesOnExit
 from tools.secret_store.manager import RetryPolicy
 
 SERVICE = "google.cloud.secretmanager.v1.SecretManagerService"
@@ -28,7 +28,7 @@ FAST_RETRY = RetryPolicy(attempts=3, initial_delay_s=0, jitter_s=0, sleep=lambda
 """Three attempts without waiting, for tests of the retry paths."""
 
 
-class FakeSecretManager:
+class FakeSecretManager(ClosesOnExit):
     """Serves AccessSecretVersion for the versions added to it and fails on demand.
 
     It owns a gRPC server on a free localhost port and the channels of the clients it built;
@@ -62,14 +62,6 @@ class FakeSecretManager:
         self.address = f"127.0.0.1:{port}"
         self._server.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close client channels and stop the server; safe to call twice."""

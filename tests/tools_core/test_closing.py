@@ -1,0 +1,31 @@
+"""`ClosesOnExit`: leaving a `with` block closes the object, also when the block raised."""
+
+import pytest
+
+from tools.closing import ClosesOnExit
+
+
+class _Resource(ClosesOnExit):
+    def __init__(self) -> None:
+        self.closed = 0
+
+    def __enter__(self) -> "_Resource":
+        return self
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_the_block_closes_and_its_error_propagates():
+    resource = _Resource()
+    with resource:
+        assert resource.closed == 0
+    assert resource.closed == 1
+    with pytest.raises(RuntimeError, match="inside"), resource:
+        raise RuntimeError("inside")
+    assert resource.closed == 2
+
+
+def test_a_subclass_must_say_how_it_closes():
+    with pytest.raises(NotImplementedError):
+        ClosesOnExit().close()
