@@ -3,26 +3,33 @@ cameras (scene, wrist) at 128² and 256², measured side by side in one run.
 
 Usage:
     python bench/bench_render_datasets.py [--scene-dir DIR] [--episodes N] [--seed S]
-                                          [--sizes 128,256]
+                                          [--sizes 128,256] [--workers N] [--in-line]
 
 Each case runs the same episode slots (fresh seeds: SEED = --seed, default 61) through the
 job's EpisodeSession (physics, control, rendering of every recorded frame) and writes every
 episode into a part dataset with the job's writer (H.264 videos, lossless depth and
-segmentation columns), so the figure is what one shard worker sustains. Rendering uses
-MUJOCO_GL (egl by default: Mesa llvmpipe on a CPU, the GPU's EGL where there is one).
-Prints per case: episodes/h (wall and CPU), seconds per episode split into simulation+render
-and dataset writing, and the bytes per episode the layers add. The machine's load average is
-printed first: on a shared machine the wall figures move with it.
+segmentation columns) behind the simulation as the shard runner does (`write_behind`: episode
+k is written while k+1 is simulated; --in-line writes each episode before the next), so the
+figure is what one shard worker sustains. With --workers N, N processes (the job's WORKERS)
+each run --episodes slots of every case at the same time, and ep/h is their sum. Rendering
+uses MUJOCO_GL (egl by default: Mesa llvmpipe on a CPU, the GPU's EGL where there is one).
+Prints per case: episodes/h (wall, and per CPU-second of the worker processes), seconds per
+episode of simulation+render and of writing (on the writer thread), frames per episode (one
+render of each camera per frame, 30 fps), bytes per episode, episodes kept. The machine's load
+average, the pool and the llvmpipe thread setting are printed first: on a shared machine the
+wall figures move with the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas  # noqa: F401  # imported once per process by the writer: not an episode's cost
 
@@ -31,7 +38,8 @@ from episode_generation_job.cameras import CameraSpec, Modality
 from episode_generation_job.dataset import open_part, write_episode
 from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.testing import write_tabletop_usd
-from tools.lerobot import Provenance
+from episode_generation_job.write_behind import WriteBehind
+from tools.lerobot import LeRobotDatasetWriter, Provenance
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 
@@ -44,56 +52,110 @@ PROVENANCE = Provenance(source="blueprint-episodes", backend="mujoco", seed=61)
 
 
 def run_case(
-    scene_dir: Path, specs: tuple[CameraSpec, ...], episodes: int, seed: int, out: Path
+    scene_dir: Path,
+    specs: tuple[CameraSpec, ...],
+    slots: range,
+    seed: int,
+    out: Path,
+    in_line: bool = False,
+    start: Any = None,
 ) -> dict[str, float]:
-    """Seconds per successful episode (wall, CPU, simulate, write) and bytes per episode."""
+    """Totals over the slots (seconds wall, CPU, simulate, write; bytes; frames; kept).
+
+    Args:
+        start: a barrier the pool's processes pass after their warm-up (None: alone).
+    """
     manifest = load_manifest(scene_dir)
     config = CameraConfig(specs=specs) if specs else None
     backend = open_backend("mujoco", scene_dir / SCENE_USD_PATH, manifest, config)
     session = EpisodeSession(backend, manifest)
     session.attempt(0, 0, seed + 1000, render=bool(specs))  # warm-up: renderers, caches
     shutil.rmtree(out, ignore_errors=True)
-    writer = None
-    simulate = write = 0.0
-    kept = 0
-    wall, cpu = time.perf_counter(), time.process_time()
-    for slot in range(episodes):
+    writer: LeRobotDatasetWriter | None = None
+    totals = {"sim": 0.0, "write": 0.0, "frames": 0.0, "kept": 0.0}
+
+    def write(writer: LeRobotDatasetWriter, record: Any, slot: int) -> None:
         started = time.perf_counter()
-        record = session.attempt(slot, 0, seed, render=bool(specs))
-        simulate += time.perf_counter() - started
-        if not record.verdict.success:
-            continue
-        started = time.perf_counter()
-        if writer is None:
-            names = [s.name for s in specs]
-            writer = open_part(out, PROVENANCE, names, "h264", recording=record.cameras)
         write_episode(writer, record, "bench", {"episode_key": f"slot-{slot}"})
-        write += time.perf_counter() - started
-        kept += 1
+        totals["write"] += time.perf_counter() - started
+
+    if start is not None:
+        start.wait()
+    wall, cpu = time.perf_counter(), time.process_time()
+    with WriteBehind(in_line=in_line) as behind:
+        for slot in slots:
+            started = time.perf_counter()
+            record = session.attempt(slot, 0, seed, render=bool(specs))
+            totals["sim"] += time.perf_counter() - started
+            if not record.verdict.success:
+                continue
+            if writer is None:
+                names = [s.name for s in specs]
+                writer = open_part(out, PROVENANCE, names, "h264", recording=record.cameras)
+            behind.submit(lambda w=writer, r=record, s=slot: write(w, r, s))
+            totals["kept"] += 1
+            totals["frames"] += record.length
+        behind.drain()
     if writer is not None:
         started = time.perf_counter()
         writer.finalize()
-        write += time.perf_counter() - started
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        totals["write"] += time.perf_counter() - started
+    totals["wall"], totals["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
     session.close()
-    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if kept else 0
-    per = max(kept, 1)
-    return {"wall": wall / per, "cpu": cpu / per, "sim": simulate / per, "write": write / per,
-            "bytes": size / per, "kept": kept}  # fmt: skip
+    totals["bytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return totals
+
+
+def _worker(args: tuple[Any, ...], results: Any) -> None:
+    results.put(run_case(*args))
+
+
+def run_pooled(
+    workers: int, scene_dir: Path, specs: tuple[CameraSpec, ...], args: argparse.Namespace,
+    scratch: Path,
+) -> dict[str, float]:  # fmt: skip
+    """Per successful episode: wall (pool throughput), CPU and phases summed over workers."""
+    if workers == 1:
+        r = run_case(scene_dir, specs, range(args.episodes), args.seed, scratch / "part",
+                     args.in_line)  # fmt: skip
+        runs, wall = [r], r["wall"]
+    else:
+        context = multiprocessing.get_context("spawn")
+        start, results = context.Barrier(workers), context.Queue()
+        processes = []
+        for w in range(workers):  # each worker its own slots, as WORKERS claims them
+            slots = range(w * args.episodes, (w + 1) * args.episodes)
+            job = (scene_dir, specs, slots, args.seed, scratch / f"part{w}", args.in_line, start)
+            processes.append(context.Process(target=_worker, args=(job, results)))
+            processes[-1].start()
+        runs = [results.get() for _ in processes]
+        for process in processes:
+            process.join()
+        wall = max(r["wall"] for r in runs)
+    total = {key: sum(r[key] for r in runs) for key in runs[0]}
+    per = max(total["kept"], 1)
+    return {**{k: v / per for k, v in total.items()}, "wall": wall / per, "kept": total["kept"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scene-dir", type=Path)
-    parser.add_argument("--episodes", type=int, default=3, help="slots per case")
+    parser.add_argument("--episodes", type=int, default=3, help="slots per case and worker")
     parser.add_argument("--seed", type=int, default=61)
     parser.add_argument("--sizes", default="128,256")
+    parser.add_argument("--workers", type=int, default=1, help="processes (the job's WORKERS)")
+    parser.add_argument("--in-line", action="store_true", help="write each episode in line")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp())
     scene_dir = args.scene_dir or write_tabletop_usd(scratch / "tabletop")
-    print(f"MUJOCO_GL={os.environ.get('MUJOCO_GL', 'egl')}  load average {os.getloadavg()}")
+    pool = f"{args.workers} worker process(es)" if args.workers > 1 else "one process, no pool"
+    writing = "in line" if args.in_line else "behind the simulation (one writer thread)"
+    print(f"MUJOCO_GL={os.environ.get('MUJOCO_GL', 'egl')}  "
+          f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(Mesa default)')}  "
+          f"cpus={os.cpu_count()}  load average {os.getloadavg()}")  # fmt: skip
+    print(f"pool: {pool}; writing: {writing}; {args.episodes} slot(s) per case and process")
     print(f"{'case':>22} {'ep/h wall':>10} {'ep/h CPU':>9} {'sim+render s':>13}"
-          f" {'write s':>8} {'MB/episode':>11} {'kept':>5}")  # fmt: skip
+          f" {'write s':>8} {'frames/ep':>10} {'MB/episode':>11} {'kept':>5}")  # fmt: skip
     cases: list[tuple[str, tuple[CameraSpec, ...]]] = [("no cameras", ())]
     for size in (int(s) for s in args.sizes.split(",")):
         for name, modalities in CASES.items():
@@ -103,10 +165,10 @@ def main() -> None:
             )
             cases.append((f"2 x {size}² {name}", specs))
     for label, specs in cases:
-        r = run_case(scene_dir, specs, args.episodes, args.seed, scratch / "part")
+        r = run_pooled(args.workers, scene_dir, specs, args, scratch)
         print(f"{label:>22} {3600 / r['wall']:>10.0f} {3600 / r['cpu']:>9.0f} {r['sim']:>13.2f}"
-              f" {r['write']:>8.2f} {r['bytes'] / 1e6:>11.2f} {int(r['kept']):>5}",
-              flush=True)  # fmt: skip
+              f" {r['write']:>8.2f} {r['frames']:>10.0f} {r['bytes'] / 1e6:>11.2f}"
+              f" {int(r['kept']):>5}", flush=True)  # fmt: skip
     print(f"load average after {os.getloadavg()}")
     shutil.rmtree(scratch, ignore_errors=True)
 

@@ -26,7 +26,8 @@ def depth_to_mm(depth_m: NDArray[np.float32]) -> NDArray[np.uint16]:
     """Metric depth -> uint16 millimetres (rounded: within 0.5 mm); beyond range or none: 0."""
     millimetres = np.rint(depth_m * np.float32(DEPTH_UNIT_PER_M))
     millimetres[~(millimetres <= MAX_DEPTH_MM)] = 0  # beyond range, inf (no surface), nan
-    return millimetres.astype(np.uint16)
+    layer: NDArray[np.uint16] = millimetres.astype(np.uint16)
+    return layer
 
 
 def object_geoms(

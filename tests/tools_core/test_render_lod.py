@@ -103,3 +103,22 @@ def test_the_face_budget_follows_the_frame_size():
     assert face_budget(128, 128) == 1024
     assert face_budget(256, 192) == 2048
     assert face_budget(32, 32) == 500
+
+
+def test_small_frames_draw_coarser_spheres_and_the_model_keeps_its_quality():
+    """At 64 px a sphere made with 16 slices and 8 stacks covers the same pixels within a
+    silhouette's worth; the model's own subdivision is back after the context is made."""
+    model = mujoco.MjModel.from_xml_string(
+        '<mujoco><worldbody><geom type="sphere" size="0.2" pos="0 0 0.2"/>'
+        '<camera name="c" pos="0 -1 0.4" xyaxes="1 0 0 0 0.4 1"/></worldbody></mujoco>'
+    )
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    ids = []
+    for budget in (None, "auto"):
+        with OffscreenRenderer(model, 64, 64, mesh_face_budget=budget) as renderer:
+            ids.append(renderer.render_layers(data, "c", segmentation=True).geom_ids)
+        assert (model.vis.quality.numslices, model.vis.quality.numstacks) == (28, 16)
+    full, coarse = ids
+    assert full is not None and coarse is not None
+    assert (full == 0).sum() > 400 and np.mean(full != coarse) < 0.02

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
@@ -14,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tools.errors import PipelineError
-from tools.sim.render_lod import face_budget, render_model
+from tools.sim.render_lod import coarse_builtins, face_budget, render_model
 
 DEFAULT_BACKEND = "egl"
 _BACKEND_MODULES = {"egl": "mujoco.egl", "osmesa": "mujoco.osmesa", "glfw": "mujoco.glfw"}
@@ -88,7 +89,8 @@ class OffscreenRenderer:
             height: frame height in pixels.
             mesh_face_budget: untextured meshes are drawn with at most this many faces
                 (`render_lod`: 2.5x faster frames of the Panda on a CPU); "auto": by the
-                frame size (`render_lod.face_budget`); None: every mesh as modelled.
+                frame size (`render_lod.face_budget`); None: every mesh and built-in shape
+                as modelled.
 
         Raises:
             RenderError: no GL context could be created with the MUJOCO_GL backend.
@@ -104,10 +106,15 @@ class OffscreenRenderer:
             mesh_face_budget = face_budget(width, height)
         self._gl: Any = _make_context(self.backend, width, height)
         self._gl.make_current()
+        lighter = (
+            nullcontext() if mesh_face_budget is None else coarse_builtins(model, width, height)
+        )
         try:
-            self._context: mujoco.MjrContext | None = mujoco.MjrContext(
-                render_model(model, mesh_face_budget), mujoco.mjtFontScale.mjFONTSCALE_100
-            )
+            with lighter:
+                low = render_model(model, mesh_face_budget)
+                self._context: mujoco.MjrContext | None = mujoco.MjrContext(
+                    low, mujoco.mjtFontScale.mjFONTSCALE_100
+                )
         except mujoco.FatalError as exc:  # e.g. more materials or textures than it can hold
             self._gl.free()
             raise RenderError(self.backend, f"MuJoCo's renderer refused the model: {exc}") from exc

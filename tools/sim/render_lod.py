@@ -15,11 +15,16 @@ Robots imported from URDF draw every link twice: its visual mesh (group 1) and i
 hull (group 0, drawn by default and enclosing the visual mesh, so the images showed the hulls).
 A mesh that only collision geoms use, on a body that has a visual-only mesh, is blanked in the
 render copy: the frames show the visual mesh, and a 128² frame of the Panda costs ~30 % less.
+In frames up to 256 px, MuJoCo's built-in spheres, capsules and cylinders are made with at most
+16 slices and 8 stacks (28 and 16 by default: a 128² tabletop frame costs ~13 % less, and
+differs by < 0.1 grey level on average; 2 stacks would draw spheres as diamonds).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import fast_simplification
 import mujoco
@@ -29,6 +34,8 @@ from numpy.typing import NDArray
 DEFAULT_FACE_BUDGET = 2000  # faces per mesh at 256 px: a 12k-face Panda link -> 2k
 FACES_PER_PIXEL = 8
 MIN_FACE_BUDGET = 500
+COARSE_BUILTINS_UP_TO_PX = 256
+COARSE_SLICES, COARSE_STACKS = 16, 8
 
 
 def face_budget(width: int, height: int) -> int:
@@ -56,6 +63,21 @@ def _vertex_normals(points: NDArray[np.float32], faces: NDArray[np.int32]) -> ND
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     unit: NDArray[np.float32] = (normals / np.maximum(length, 1e-12)).astype(np.float32)
     return unit
+
+
+@contextmanager
+def coarse_builtins(model: mujoco.MjModel, width: int, height: int) -> Iterator[None]:
+    """While the render context is made (it builds the built-in shapes' buffers), at most 16
+    slices and 8 stacks for frames up to 256 px; the model's own values are put back after."""
+    quality = model.vis.quality
+    kept = quality.numslices, quality.numstacks
+    if max(width, height) <= COARSE_BUILTINS_UP_TO_PX:
+        quality.numslices = min(quality.numslices, COARSE_SLICES)
+        quality.numstacks = min(quality.numstacks, COARSE_STACKS)
+    try:
+        yield
+    finally:
+        quality.numslices, quality.numstacks = kept
 
 
 def collision_duplicates(model: mujoco.MjModel) -> list[int]:
