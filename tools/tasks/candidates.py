@@ -26,12 +26,6 @@ from tools.tasks.scene_tasks import (
 from tools.tasks.skills import placement_skill
 
 
-def start_level(target: ObjectBox, support: str | None, boxes: Mapping[str, ObjectBox]) -> float:
-    """The height of the surface the target starts on: its support's top, else its bottom."""
-    under = boxes.get(support) if support is not None else None
-    return under.top if under is not None else target.bottom
-
-
 def derive_candidates(
     manifest: SceneManifest,
     boxes: Mapping[str, ObjectBox],
@@ -60,7 +54,7 @@ def derive_candidates(
     out: list[TaskCandidate] = []
     for target in targets:
         support = supports.get(target.id)
-        level = start_level(boxes[target.id], support, boxes)
+        level = boxes[target.id].bottom  # the surface it stands on (a support's top or a board)
         for goal in goals:
             if goal.id in (target.id, support) or supports.get(goal.id) == target.id:
                 continue
@@ -91,7 +85,7 @@ def derive_candidates(
             support = supports.get(t.id)
             if support in movable:
                 continue
-            change = boxes[surface_id].top - start_level(boxes[t.id], support, boxes)
+            change = boxes[surface_id].top - boxes[t.id].bottom
             out.append(
                 TaskCandidate(
                     task_id=f"{t.id}-to-{surface_id}",
