@@ -281,6 +281,13 @@ def _shape(
     return cube
 
 
+def tabletop_env(scene_dir: Path, episodes: int, **extra: str) -> dict[str, str]:
+    """The episodes step's environment on the tabletop written by `write_tabletop_usd`: no
+    cameras, no bundle randomization (the tabletop has no replicator bundle), `extra` on top."""
+    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": str(episodes)}
+    return env | {"CAMERAS": "", "RANDOMIZATION": "none"} | extra
+
+
 def write_tabletop_usd(scene_dir: Path) -> Path:
     """Write the tabletop scene as a scene folder: manifest plus a UsdPhysics `usd/scene.usda`.
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class ClosesOnExit:
     """Leaving a `with` block calls `close()`, whatever happened inside (exceptions propagate).
 
-    Subclasses define `close()` (safe to call twice) and their own `__enter__` (which
-    starts what they own and returns the object).
+    Subclasses define `close()` (safe to call twice); one that starts something on entry
+    defines its own `__enter__`.
     """
 
     def close(self) -> None:
         """Release what the object owns."""
         raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()

@@ -100,8 +100,8 @@ def test_staging_directory_is_private_and_removed(tmp_path):
     (entry,) = (tmp_path / "out").iterdir()
     assert entry.name.startswith(STAGING_PREFIX)
     assert stat.S_IMODE(entry.stat().st_mode) == 0o700
-    staging.close(discard=True)
-    staging.close(discard=True)
+    staging.close()
+    staging.close()
     assert not (tmp_path / "out").exists()
 
 

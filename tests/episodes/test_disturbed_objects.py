@@ -14,7 +14,7 @@ from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.success import EpisodeObservation, Verdict, judge
-from episode_generation_job.testing import write_tabletop_usd
+from episode_generation_job.testing import tabletop_env, write_tabletop_usd
 from tools.config import load_settings
 from tools.errors import PartialFailureError
 from tools.job_runner import execute_step
@@ -94,9 +94,7 @@ def test_failed_attempts_record_the_disturbed_object_in_summary_and_checkpoint(
 
     monkeypatch.setattr(EpisodeSession, "attempt", attempt)
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
-    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "2"}
-    env |= {"CAMERAS": "", "MAX_ATTEMPTS": "2", "MIN_SUCCESS_RATE": "0.5"}
-    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
+    env = tabletop_env(scene_dir, 2, MAX_ATTEMPTS="2", MIN_SUCCESS_RATE="0.5")
     with pytest.raises(PartialFailureError):
         execute_step(STEP, load_settings(EpisodeSettings, env))
     summary = json.loads((scene_dir / "reports/episodes_summary.json").read_text())

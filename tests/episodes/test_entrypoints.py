@@ -3,7 +3,7 @@
 import pytest
 
 from episode_generation_job import generate_episodes, worker
-from episode_generation_job.testing import write_tabletop_usd
+from episode_generation_job.testing import tabletop_env, write_tabletop_usd
 from tools.lerobot import open_dataset
 from tools.scene_layout import LEROBOT_DIR
 
@@ -11,10 +11,8 @@ from tools.scene_layout import LEROBOT_DIR
 def test_worker_then_entrypoint_resume_and_merge(tmp_path, monkeypatch):
     """A worker fills shard 0 of 1; the entrypoint then finds it done and only merges."""
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
-    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "2"}
-    env |= {"CAMERAS": "", "PREVIEW_EPISODES": "0", "STRUCTURED_LOGGING": "false"}
+    env = tabletop_env(scene_dir, 2, PREVIEW_EPISODES="0", STRUCTURED_LOGGING="false")
     env |= {"WORKERS": "1", "MUJOCO_GL": "egl"}  # main() writes these: restored after the test
-    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert worker.main() == 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.git_repos import commit_and_tag
 from tools.isaacsim_api_check import (
     SNAPSHOT_PATH,
     check_calls,
@@ -199,11 +199,7 @@ def test_generator_writes_a_snapshot_from_a_git_tree(tmp_path):
         "def go():\n"
         "    omni.timeline.get_timeline_interface().play()\n"
     )
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "demo"], check=True)
-    subprocess.run([*git, "tag", "v9.9.9"], check=True)
+    commit_and_tag(repo, "v9.9.9")
     out = tmp_path / "snapshot.json"
     assert (
         generate.main(["--git-dir", str(repo / ".git"), "--tag", "v9.9.9", "--out", str(out)]) == 0

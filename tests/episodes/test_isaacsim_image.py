@@ -4,11 +4,11 @@ imports, and its setup doc states how to build, run and where (driver floor, RT-
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from tests.git_repos import commit_and_tag
 from tools import isaacsim_image_requirements as image_requirements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,11 +51,7 @@ def test_runtime_list_is_what_the_job_imports_now(tmp_path):
     (repo / "deps").mkdir(parents=True)
     pins = ",\n".join(f'    "{n}=={v}"' for n, v in _provided().items())
     (repo / "deps/pip_all.toml").write_text(f"packages = [\n{pins}\n]\n")
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "deps"], check=True)
-    subprocess.run([*git, "tag", "v5.1.0"], check=True)
+    commit_and_tag(repo, "v5.1.0")
     out = tmp_path / "requirements-isaacsim.txt"
     args = ["--git-dir", str(repo / ".git"), "--tag", "v5.1.0", "--out", str(out)]
     assert image_requirements.main(args) == 0

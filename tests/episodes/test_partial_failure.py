@@ -8,7 +8,7 @@ from episode_generation_job.episode_session import EpisodeSession
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.success import Verdict
-from episode_generation_job.testing import write_tabletop_usd
+from episode_generation_job.testing import tabletop_env, write_tabletop_usd
 from tools.config import load_settings
 from tools.errors import PartialFailureError
 from tools.job_runner import execute_step
@@ -28,9 +28,7 @@ def test_low_success_rate_raises_after_saving_what_succeeded(tmp_path, monkeypat
 
     monkeypatch.setattr(EpisodeSession, "attempt", attempt)
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
-    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "4"}
-    env |= {"CAMERAS": "", "MAX_ATTEMPTS": "2", "MIN_SUCCESS_RATE": "0.5"}
-    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
+    env = tabletop_env(scene_dir, 4, MAX_ATTEMPTS="2", MIN_SUCCESS_RATE="0.5")
     with pytest.raises(PartialFailureError) as info:
         execute_step(STEP, load_settings(EpisodeSettings, env))
     assert info.value.success_rate == pytest.approx(2 / 6, abs=1e-3)

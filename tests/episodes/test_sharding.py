@@ -7,7 +7,7 @@ from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.shard_runner import ShardPlan
 from episode_generation_job.slot_claims import SlotClaims, reset_claims
 from episode_generation_job.step import STEP
-from episode_generation_job.testing import write_tabletop_usd
+from episode_generation_job.testing import tabletop_env, write_tabletop_usd
 from tools.config import load_settings
 from tools.errors import ConfigError
 from tools.job_runner import execute_step
@@ -61,9 +61,7 @@ def test_cloud_run_tasks_write_shards_and_the_last_merges(tmp_path):
 def test_local_workers_run_as_parallel_shards(tmp_path):
     """WORKERS=2 runs two shard processes and merges them into one consistent dataset."""
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
-    env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "4"}
-    env |= {"CAMERAS": "", "WORKERS": "2", "PREVIEW_EPISODES": "0"}
-    env |= {"RANDOMIZATION": "none"}  # the tabletop has no replicator bundle
+    env = tabletop_env(scene_dir, 4, WORKERS="2", PREVIEW_EPISODES="0")
     outcome = execute_step(STEP, load_settings(EpisodeSettings, env))
     assert outcome.result["shards_total"] == 2
     assert _keys(scene_dir / LEROBOT_DIR) == [f"ep-{i:06d}" for i in range(4)]

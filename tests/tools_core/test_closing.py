@@ -9,17 +9,14 @@ class _Resource(ClosesOnExit):
     def __init__(self) -> None:
         self.closed = 0
 
-    def __enter__(self) -> "_Resource":
-        return self
-
     def close(self) -> None:
         self.closed += 1
 
 
 def test_the_block_closes_and_its_error_propagates():
     resource = _Resource()
-    with resource:
-        assert resource.closed == 0
+    with resource as entered:
+        assert entered is resource and resource.closed == 0
     assert resource.closed == 1
     with pytest.raises(RuntimeError, match="inside"), resource:
         raise RuntimeError("inside")

@@ -10,10 +10,10 @@ import stat
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from tools.archives.commit import merge_tree
 from tools.archives.errors import UnsafeArchiveError
+from tools.closing import ClosesOnExit
 
 STAGING_PREFIX = ".bp-extract-"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -39,7 +39,7 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-class StagingTree:
+class StagingTree(ClosesOnExit):
     """Owns a fresh `.bp-extract-*` directory (mode 0700) in the output directory.
 
     Members are created under it relative to directory descriptors, exclusively and without
@@ -75,19 +75,8 @@ class StagingTree:
             os.mkdir("replaced", 0o700, dir_fd=self._root_fd)
             self._tree_fd = open_dir("tree", self._root_fd)
         except BaseException:
-            self.close(discard=True)
+            self.close()
             raise
-
-    def __enter__(self) -> StagingTree:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close(discard=True)
 
     def make_dir(self, member: str, parts: tuple[str, ...]) -> None:
         """Create directory `parts` (and missing parents); an existing directory is fine.
@@ -128,29 +117,27 @@ class StagingTree:
         finally:
             os.close(replaced_fd)
         self._created = []
-        self.close(discard=True)
+        self.close()
 
-    def close(self, *, discard: bool) -> None:
-        """Close every descriptor; with `discard`, remove the staging directory and any output
-        directories this object created. Safe to call more than once."""
+    def close(self) -> None:
+        """Close every descriptor, remove the staging directory and any output directories
+        this object created (none after a commit). Safe to call more than once."""
         self._close_dirs()
         for fd in (self._tree_fd, self._root_fd):
             if fd >= 0:
                 os.close(fd)
         self._tree_fd = self._root_fd = -1
         if self._out_fd >= 0:
-            if discard:
-                with contextlib.suppress(FileNotFoundError):
-                    shutil.rmtree(self._name, dir_fd=self._out_fd)
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(self._name, dir_fd=self._out_fd)
             os.close(self._out_fd)
             self._out_fd = -1
-        if discard:
-            for path in self._created:
-                try:
-                    path.rmdir()
-                except OSError:
-                    break
-            self._created = []
+        for path in self._created:
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        self._created = []
 
     def _dir_fd(self, member: str, parts: tuple[str, ...]) -> int:
         """Return a descriptor of staged directory `parts`, creating missing directories."""
