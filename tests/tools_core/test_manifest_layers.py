@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from tools.errors import InputError, ManifestError
+from tools.run_local_pipeline import run_pipeline
 from tools.scene_layout import MANIFEST_PATH, SIMREADY_LAYER_PATH, USD_LAYER_PATH
 from tools.scene_manifest import Physics, SceneManifest, parse_manifest, save_manifest
 from tools.scene_manifest.__main__ import main as manifest_main
 from tools.scene_manifest.loader import load_manifest, manifest_sha256, manifest_to_json, save_layer
-from tools.testing import sample_manifest_dict
+from tools.testing import sample_manifest_dict, scratch_step
 
 _PHYSICS = Physics(
     mass_kg=0.3,
@@ -190,3 +191,46 @@ def test_the_merged_manifest_prints_from_the_command_line(layered_scene: Path, c
     assert manifest_main([str(layered_scene)]) == 2
     assert capsys.readouterr().err.startswith("error: usd/scene_state.json: not valid JSON")
     assert manifest_main([]) == 2
+
+
+def test_a_simready_rerun_after_usd_makes_the_runner_rerun_usd(tmp_path: Path):
+    """Resume: simready forced again with another result leaves usd's layer stale (refused, not
+    merged); the next run reruns usd, whose dependency completed again, and all loads."""
+    knob = tmp_path / "mass.txt"
+    knob.write_text("0.3")
+
+    def ingest(ctx):
+        save_manifest(ctx.scene_dir, parse_manifest(sample_manifest_dict()))
+
+    def simready(ctx):
+        before = load_manifest(ctx.scene_dir, before="simready")
+        physics = _PHYSICS.model_copy(update={"mass_kg": float(knob.read_text())})
+        table = before.objects[0].model_copy(update={"physics": physics})
+        after = before.model_copy(update={"objects": (table, *before.objects[1:])})
+        save_layer(ctx.scene_dir, "simready", before, after)
+
+    def usd(ctx):
+        before = load_manifest(ctx.scene_dir, before="usd")
+        table = before.objects[0]
+        asset = table.asset.model_copy(update={"usd_path": "assets/table_1/table_1.usda"})
+        after = before.model_copy(
+            update={"objects": (table.model_copy(update={"asset": asset}), *before.objects[1:])}
+        )
+        save_layer(ctx.scene_dir, "usd", before, after)
+
+    specs = {
+        "regen3d": scratch_step("regen3d", ingest, inputs=("in.txt",), outputs=("assets/",)),
+        "simready": scratch_step("simready", simready, depends_on=("regen3d",)),
+        "usd": scratch_step("usd", usd, depends_on=("simready",), outputs=("usd/",)),
+    }
+    (tmp_path / "in.txt").write_text("x")
+    assert run_pipeline(tmp_path, specs=specs)["ok"]
+    knob.write_text("0.4")
+    run_pipeline(tmp_path, steps=["simready"], force=True, specs=specs)
+    with pytest.raises(InputError, match="rerun step usd"):
+        load_manifest(tmp_path)
+    summary = run_pipeline(tmp_path, specs=specs)
+    assert summary["steps"]["usd"]["status"] == "completed", summary
+    table = load_manifest(tmp_path).objects[0]
+    assert table.physics is not None and table.physics.mass_kg == 0.4
+    assert table.asset.usd_path == "assets/table_1/table_1.usda"
