@@ -23,7 +23,7 @@ from tools.scene_layout import MANIFEST_PATH, SCENE_TASKS_PATH
 from tools.scene_manifest import SceneManifest
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.candidates import build_scene_tasks
-from tools.tasks.feasibility import feasible_tasks
+from tools.tasks.feasibility import feasible_tasks, interleave
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
@@ -155,16 +155,18 @@ class EpisodeSession:
             base,
             free_objects=free,
             limits=arm_limits(robot.description),
-            max_tasks=max_tasks,
+            max_tasks=len(scene_tasks.candidates) * 2,  # every one (surface goals: two sides)
             phrase=phrase,
             rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
         )
-        # Reachability before trying: keep the tasks whose whole plan has IK solutions at rest.
-        self.tasks: list[PickPlaceTask] = [
+        # Reachability before trying, then the cap: keep the tasks whose whole plan has IK
+        # solutions at rest (capping first let unreachable candidates take every slot).
+        reachable = [
             t
             for t in candidates
             if not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
         ]
+        self.tasks: list[PickPlaceTask] = interleave(reachable, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
         extra = [] if self.articulated is None else self.articulated.tasks
         self.slot_tasks: list[PickPlaceTask | ArticulatedTask] = [*self.tasks, *extra]
