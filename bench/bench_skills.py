@@ -16,6 +16,10 @@ then print
   task i mod n; a slot not given up ended in one success);
 - false successes: kept episodes the independent dataset-only check of bench_episode_truth
   refuses (must be 0).
+- CPU per attempt (`--timed N` attempts re-run per scene on a fresh session): planning (layout
+  draws, resets, grasp/IK planning, collision checks, judging), physics (the control steps)
+  and the raw `mj_step` CPU of as many bare steps; episode CPU / raw is the speed target
+  (at most 1.5x, planning excluded).
 With several `--robots` each scene is built once (with the first robot) and copied for the
 others, whose episodes step runs with `ROBOT=<robot>`; a summary per environment and robot
 follows (tasks, skills, attempts, successes, failure reasons, episodes per hour of the step's
@@ -87,6 +91,54 @@ def per_skill(scene: Path, summary: dict[str, Any], robot: str) -> dict[str, lis
     return out
 
 
+def attempt_timing(scene: Path, robot: str, attempts: int) -> dict[str, float]:
+    """CPU seconds per attempt of the first `attempts` slots, run again on a fresh session.
+
+    `physics_s` is the CPU inside the backend's control steps, `raw_step_s` the CPU of as many
+    bare `mj_step` calls on the same model, `plan_s` the rest of an attempt (layout draws,
+    resets, grasp and IK planning, collision checks, judging). Empty without tasks.
+    """
+    import mujoco
+
+    from episode_generation_job.job import bundle_config
+    from episode_generation_job.settings import EpisodeSettings
+    from episode_generation_job.shard_work import _open_session
+
+    settings = EpisodeSettings(CAMERAS="", SCENE_ID=scene.name, SCENE_DIR=scene, ROBOT=robot)
+    session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
+    try:
+        backend: Any = session.backend
+        physics = [0.0]
+        step = backend.step
+
+        def timed_step(*args: Any) -> None:
+            started = time.process_time()
+            step(*args)
+            physics[0] += time.process_time() - started
+
+        backend.step = timed_step
+        count = min(attempts, len(session.slot_tasks))
+        total, steps = 0.0, 0
+        for slot in range(count):
+            before, started = backend.physics_steps, time.process_time()
+            session.attempt(slot, 0, 0, render=False)
+            total += time.process_time() - started
+            steps += backend.physics_steps - before
+        if not count:
+            return {}
+        started = time.process_time()
+        for _ in range(steps):
+            mujoco.mj_step(backend.model, backend.data)
+        raw = time.process_time() - started
+        return {
+            "plan_s": round((total - physics[0]) / count, 3),
+            "physics_s": round(physics[0] / count, 3),
+            "raw_step_s": round(raw / count, 3),
+        }
+    finally:
+        session.close()
+
+
 def _copy_built(source: Path, scene: Path) -> None:
     """A copy of a scene another run built, without its episodes outputs and markers."""
     shutil.copytree(source, scene, symlinks=True)
@@ -109,6 +161,7 @@ def run_scene(
     reuse: bool,
     built: Path | None = None,
     robot: str = "franka_panda",
+    timed: int = 0,
 ) -> dict[str, Any]:
     """Generate (or copy from `built`), run the episodes step, count tasks, re-judge a scene."""
     scene_id = f"{env}_{seed}_{profile}"
@@ -151,6 +204,7 @@ def run_scene(
     out["attempt_s"] = summary.get("attempt_seconds")
     if tasks:
         out["per_skill"] = per_skill(scene, summary, robot)
+        out["timing"] = attempt_timing(scene, robot, timed)
     judged: dict[str, Any] = truth._judge_scene(scene, out)
     return judged
 
@@ -164,6 +218,9 @@ def _skill_rates(rows: list[dict[str, Any]]) -> str:
             counts[0] += succ
             counts[1] += att
     return ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(total.items())) or "-"
+
+
+_TIMES = ("plan_s", "physics_s", "raw_step_s")
 
 
 def _print_by_robot(results: list[dict[str, Any]]) -> None:
@@ -192,6 +249,15 @@ def _print_by_robot(results: list[dict[str, Any]]) -> None:
             f"{', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or '-'}"
         )
         print(f"{'':<24}per skill (successes/attempts): {_skill_rates(ran)}")
+        timed = [r["timing"] for r in rows if r.get("timing")]
+        false = sum(r.get("false_successes", 0) for r in ran)
+        if timed:
+            plan, physics, raw = (sum(t[k] for t in timed) / len(timed) for k in _TIMES)
+            print(
+                f"{'':<24}false successes {false}; CPU per attempt: planning {plan:.2f} s, "
+                f"physics {physics:.2f} s, raw mj_step {raw:.2f} s "
+                f"(episode CPU/raw {physics / raw if raw else 0:.2f}x, {len(timed)} scenes)"
+            )
 
 
 def _print(results: list[dict[str, Any]]) -> None:
@@ -237,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--reuse", action="store_true", help="re-count scenes already run")
     parser.add_argument("--from", dest="built", type=Path, help="copy scenes built there")
+    parser.add_argument(
+        "--timed", type=int, default=2, help="attempts per scene timed for plan/physics CPU"
+    )
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_skills_"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -252,7 +321,15 @@ def main(argv: list[str] | None = None) -> int:
                 where.mkdir(parents=True, exist_ok=True)
                 built = args.built if index == 0 else workdir / robots[0]
                 result = run_scene(
-                    env, int(seed), profile, where, args.episodes, args.reuse, built, robot
+                    env,
+                    int(seed),
+                    profile,
+                    where,
+                    args.episodes,
+                    args.reuse,
+                    built,
+                    robot,
+                    args.timed,
                 )
                 results.append(result)
                 shown = {k: v for k, v in result.items() if k != "false_detail"}

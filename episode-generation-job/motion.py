@@ -7,13 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, hand_collides
-from tools.tasks.geometry import ObjectBox, distance_to_segment_xy
+from episode_generation_job.path_clearance import segment_box_distance_xy
+from tools.tasks.geometry import ObjectBox
 from tools.tasks.task_specifier import GoalRegion
 
 CLOSED = 0.0
 APPROACH_ABOVE = 0.10  # pre-grasp and pre-place heights above the grasp/place TCP
 OBSTACLE_MARGIN = 0.05  # vertical clearance kept over anything under the path
 CORRIDOR_MARGIN = 0.06  # horizontal half-width added around the carried object's path
+# The approach starts above neighbours whose footprint is this close to the grasp point: the
+# hand's half-length along the fingers (0.11 m) and a centimetre.
+NEAR_GRASP = 0.12
 PLACE_ABOVE = 0.008  # release the object this far above the goal surface
 INNER_FLOOR = 0.02  # "in": lower the target's bottom to this above a container's outer bottom
 RIM_CLEARANCE = 0.01  # "in": the fingertips stay this far above a container's rim
@@ -62,8 +66,8 @@ def _cruise_height(
     """TCP height that carries the object over every obstacle near the straight path."""
     highest = -1.0
     for box in obstacles.values():
-        reach = box.footprint_radius + target_radius + CORRIDOR_MARGIN
-        if distance_to_segment_xy(box.centre, grasp.position, place_xy) <= reach:
+        reach = target_radius + CORRIDOR_MARGIN
+        if segment_box_distance_xy(grasp.position, place_xy, box) <= reach:
             highest = max(highest, box.top)
     return highest + grasp.drop + OBSTACLE_MARGIN
 
@@ -119,12 +123,11 @@ def plan_pick_place(
     gx, gy, gz = grasp.position
     place_z = _place_height(grasp, region)
     px, py = region.centre
-    near_grasp = {
-        k: b for k, b in obstacles.items()
-        if distance_to_segment_xy(b.centre, grasp.position, grasp.position)
-        <= b.footprint_radius + 0.07
-    }  # fmt: skip
-    above_neighbours = max([b.top for b in near_grasp.values()] + [support_top])
+    near_grasp = [
+        b.top for b in obstacles.values()
+        if segment_box_distance_xy(grasp.position, grasp.position, b) <= NEAR_GRASP
+    ]  # fmt: skip
+    above_neighbours = max([*near_grasp, support_top])
     approach_z = max(gz + APPROACH_ABOVE, above_neighbours + 0.03 + 0.012)
     cruise = max(
         approach_z,

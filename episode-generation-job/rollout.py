@@ -131,7 +131,8 @@ def plan_attempt(
 
     Returns:
         (joint plan, goal region, target box, grasp width), or the reason it cannot be done
-        ("not_graspable", "unreachable").
+        ("not_graspable", "unreachable", "arm_collision": a link would run into the room
+        or the furniture).
     """
     boxes = backend.object_boxes()
     target = boxes[task.target_id]
@@ -153,6 +154,8 @@ def plan_attempt(
         plan = plan_joints(kinematics, segments, backend.arm_qpos(), gripper, CONTROL_HZ)
     except UnreachableError:
         return "unreachable"
+    if backend.arm_path_collisions(plan.arm):
+        return "arm_collision"
     return plan, region, target, grasp.width
 
 

@@ -214,6 +214,19 @@ class SimBackend(ABC):
         removed = {"distractors": (), "light": None, "colors": (), "camera": None, "physics": ()}
         return sample.model_copy(update=removed)
 
+    def arm_path_collisions(self, arm_frames: FloatArray) -> list[tuple[int, str, str, float]]:
+        """Where the arm, following planned joint targets from the current state, would run
+        into static geometry (walls, furniture).
+
+        Args:
+            arm_frames: (T, dof) arm joint targets.
+
+        Returns:
+            (frame, link, obstacle, depth) per collision; empty when clear or when this engine
+            cannot tell (this default).
+        """
+        return []
+
     def open_top_depth(self, object_id: str) -> float | None:
         """How far below its top a ray down the object's centre first hits something: an open
         container's inner depth, about 0 for a closed box.

@@ -9,6 +9,7 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
+from episode_generation_job.backends.arm_clearance import ArmClearance
 from episode_generation_job.backends.base import (
     CONTROL_HZ,
     PHYSICS_DT,
@@ -29,6 +30,7 @@ from episode_generation_job.backends.mujoco_cameras import (
 )
 from episode_generation_job.backends.mujoco_randomization import ModelDefaults, distractor_ids
 from episode_generation_job.backends.mujoco_scene import (
+    PEDESTAL_NAME,
     MujocoScene,
     assemble,
     measure_boxes,
@@ -109,6 +111,7 @@ class MujocoBackend(SimBackend):
             mount = robot.scoped(robot.wrist_camera) if spec.mount == WRIST_CAMERA else SCENE_CAMERA
             self._camera_ids[spec.name] = self.model.camera(mount).id
         self._closed = False
+        self._clearance: ArmClearance | None = None
 
     @property
     def info(self) -> BackendInfo:
@@ -270,6 +273,14 @@ class MujocoBackend(SimBackend):
         adr = self.model.jnt_dofadr[joint]
         qvel = self.data.qvel[adr : adr + 6]
         return float(np.linalg.norm(qvel[:3])), float(np.linalg.norm(qvel[3:]))
+
+    def arm_path_collisions(self, arm_frames: FloatArray) -> list[tuple[int, str, str, float]]:
+        """Arm links in the room or the furniture along planned joint targets (`ArmClearance`)."""
+        if self._clearance is None:
+            has_pedestal = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, PEDESTAL_NAME)
+            ignore = (PEDESTAL_NAME,) if has_pedestal >= 0 else ()
+            self._clearance = ArmClearance(self.model, self._robot, ignore)
+        return self._clearance.collisions(self.data.qpos, arm_frames)
 
     def open_top_depth(self, object_id: str) -> float | None:
         """Depth below the top where a ray down the centre first hits any geom (mj_ray)."""

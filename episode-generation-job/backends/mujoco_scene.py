@@ -10,13 +10,13 @@ import mujoco
 import numpy as np
 
 from episode_generation_job.backends.base import PHYSICS_DT, SCENE_CAMERA, CameraConfig
+from episode_generation_job.backends.base_choice import checked_base
 from tools.randomization import DistractorConfig, add_distractor_slots
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.sim import LoaderOptions, ObjectHandle, apply_contact_solver, load_scene_model
 from tools.sim.robots.base import SimRobot
 from tools.sim.robots.franka import constants as franka
 from tools.sim.robots.franka.robot import FRANKA_ROBOT
-from tools.tasks.base_placement import reachable_base
 from tools.tasks.geometry import FloatArray, ObjectBox, Pose
 from tools.tasks.robot_mount import CAMERA_FOVY_DEG, mount_pose, pedestal, scene_camera
 
@@ -214,9 +214,8 @@ def assemble(
     bare_data = mujoco.MjData(bare_model)
     mujoco.mj_forward(bare_model, bare_data)
     boxes = measure_boxes(bare_data, object_ids(bare_model, scene.objects, scene.manifest))
-    base = mount_pose(scene.manifest, boxes)
-    if robot.description != FRANKA_ROBOT.description:  # ingest placed the base for the Panda
-        base = reachable_base(scene.manifest, boxes, base, robot.description)
+    # Ingest placed the base for the Panda's reach; any arm may stand elsewhere near it.
+    base = checked_base(scene.spec, robot, scene.manifest, boxes, mount_pose(scene.manifest, boxes))
     spec = scene.spec.copy()
     spec.option.timestep = PHYSICS_DT
     apply_contact_solver(spec)  # scenes not built by the loader (tests, tabletops) too

@@ -1,12 +1,12 @@
-"""Where a robot other than the one ingest placed stands: a base pose per scene from which the
-work surface's objects lie in its reach, clear of the furniture.
+"""Where a robot stands: spots near the ingest pose from which objects lie in its reach,
+clear of the furniture's footprints.
 
-Ingest chooses the base for the Franka's reach (0.855 m); a shorter arm (the xArm6's 0.70 m) on
-the same spot reaches fewer objects. The base is moved on the floor near the ingest pose, in
-its own heading, to the free spot that brings the most graspable objects into the robot's
-target band (ties: the nearest to the ingest pose) — only when the ingest pose reaches none:
-a spot that counts more objects in reach may still plan worse (a taller neighbour raises the
-carry height beyond a short arm's reach), so a pose that has something to pick is kept.
+Ingest chooses one base for the Franka's reach (0.855 m). On a long counter that pose may
+reach nothing, and a shorter arm (the xArm6's 0.70 m) reaches fewer objects from it. The
+candidates are the ingest pose, then free spots on the floor near it in its own heading, by the
+number of pickable objects in the robot's target band (ties: the nearest to the ingest pose).
+An engine checks them in the scene (the MuJoCo backend: `backends.base_choice`, arm clear of
+walls and furniture, IK above each object); `reachable_base` is the choice without one.
 """
 
 from __future__ import annotations
@@ -19,23 +19,13 @@ import numpy as np
 from tools.robots import RobotDescription
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
-from tools.tasks.skills import top_graspable
+from tools.tasks.skills import MAX_GRASP_HEIGHT, top_graspable
 
 SEARCH_HALF_M = 0.3  # move at most this far along and across the base's heading
 SEARCH_STEP_M = 0.05
 FOOTPRINT_HALF_M = 0.10  # the pedestal is 0.09; 1 cm of margin
 HEIGHT_BAND_M = (-0.1, 0.4)  # objects this far below/above the base count as reachable
-
-
-def _reached(robot: RobotDescription, x: float, y: float, z: float, boxes: list[ObjectBox]) -> int:
-    low, high = robot.target_band_m
-    count = 0
-    for box in boxes:
-        radius = math.hypot(box.centre[0] - x, box.centre[1] - y)
-        height = box.centre[2] - z
-        if low <= radius <= high and HEIGHT_BAND_M[0] <= height <= HEIGHT_BAND_M[1]:
-            count += 1
-    return count
+MIN_RIM_HEIGHT_M = 0.04  # lower objects are flat (plates): no rim to pinch
 
 
 def _blocked(x: float, y: float, yaw: float, obstacles: list[ObjectBox], floor: float) -> bool:
@@ -47,13 +37,88 @@ def _blocked(x: float, y: float, yaw: float, obstacles: list[ObjectBox], floor: 
     )
 
 
+def _pickable(box: ObjectBox, category: str, robot: RobotDescription) -> bool:
+    """Whether some grasp may pick the object: a pinch across it, or maybe by a rim (which
+    only its collision hulls tell: tall enough to have a wall, not a flat plate)."""
+    if top_graspable(box, category, robot.max_grasp_width_m):
+        return True
+    return MIN_RIM_HEIGHT_M <= 2 * box.half_extents[2] <= MAX_GRASP_HEIGHT
+
+
+def _targets(
+    manifest: SceneManifest, boxes: Mapping[str, ObjectBox], robot: RobotDescription
+) -> list[ObjectBox]:
+    roles = {o.id: o.sim_role for o in manifest.objects}
+    categories = {o.id: o.category for o in manifest.objects}
+    return [
+        b
+        for k, b in boxes.items()
+        if roles.get(k) is SimRole.MANIPULABLE and _pickable(b, categories[k], robot)
+    ]
+
+
+def candidate_bases(
+    manifest: SceneManifest,
+    boxes: Mapping[str, ObjectBox],
+    nominal: Pose,
+    robot: RobotDescription,
+) -> list[tuple[Pose, list[ObjectBox]]]:
+    """Free spots near `nominal` for `robot`, each with the graspable objects in its band.
+
+    Args:
+        manifest: roles, the work surface, room bounds and the floor base pose.
+        boxes: measured object boxes at the authored poses.
+        nominal: the mounted base pose for the ingest pose (`robot_mount.mount_pose`).
+        robot: the arm to place.
+
+    Returns:
+        The nominal pose first, then the spots that reach at least one object, most objects
+        first, nearest to the nominal pose among equals (same height and heading).
+    """
+    targets = _targets(manifest, boxes, robot)
+    roles = {o.id: o.sim_role for o in manifest.objects}
+    fixed = [b for k, b in boxes.items() if roles.get(k) in (SimRole.STATIC, SimRole.ARTICULATED)]
+    floor = manifest.robot.base_pose.position[2]
+    x0, y0, z = nominal.position
+    c, s = math.cos(nominal.yaw), math.sin(nominal.yaw)
+    room = manifest.room_bounds
+    low, high = robot.target_band_m
+
+    def reached(x: float, y: float) -> list[ObjectBox]:
+        return [
+            b
+            for b in targets
+            if low <= math.hypot(b.centre[0] - x, b.centre[1] - y) <= high
+            and HEIGHT_BAND_M[0] <= b.centre[2] - z <= HEIGHT_BAND_M[1]
+        ]
+
+    spots: list[tuple[int, float, float, float, list[ObjectBox]]] = []
+    steps = np.arange(-SEARCH_HALF_M, SEARCH_HALF_M + 1e-9, SEARCH_STEP_M)
+    for along in steps:
+        for lateral in steps:
+            if abs(along) < 1e-9 and abs(lateral) < 1e-9:
+                continue
+            x = x0 + along * c - lateral * s
+            y = y0 + along * s + lateral * c
+            inside = room.min[0] <= x <= room.max[0] and room.min[1] <= y <= room.max[1]
+            if not inside or _blocked(x, y, nominal.yaw, fixed, floor):
+                continue
+            in_band = reached(x, y)
+            if in_band:
+                spots.append((-len(in_band), math.hypot(along, lateral), x, y, in_band))
+    spots.sort(key=lambda spot: spot[:2])
+    others = [(Pose.of((x, y, z), nominal.quat_wxyz), in_band) for _, _, x, y, in_band in spots]
+    return [(nominal, reached(x0, y0)), *others]
+
+
 def reachable_base(
     manifest: SceneManifest,
     boxes: Mapping[str, ObjectBox],
     nominal: Pose,
     robot: RobotDescription,
 ) -> Pose:
-    """The base pose for `robot`: the ingest pose, or a nearby free one reaching more objects.
+    """The base pose for `robot` without an engine to check it: the ingest pose when it
+    reaches a graspable object, else the nearby free spot reaching the most.
 
     Args:
         manifest: roles, the work surface, room bounds and the floor base pose.
@@ -64,33 +129,7 @@ def reachable_base(
     Returns:
         The chosen base pose (same height and heading as `nominal`).
     """
-    roles = {o.id: o.sim_role for o in manifest.objects}
-    categories = {o.id: o.category for o in manifest.objects}
-    targets = [
-        b
-        for k, b in boxes.items()
-        if roles.get(k) is SimRole.MANIPULABLE
-        and top_graspable(b, categories[k], robot.max_grasp_width_m)
-    ]
-    fixed = [b for k, b in boxes.items() if roles.get(k) in (SimRole.STATIC, SimRole.ARTICULATED)]
-    floor = manifest.robot.base_pose.position[2]
-    x0, y0, z = nominal.position
-    yaw = nominal.yaw
-    c, s = math.cos(yaw), math.sin(yaw)
-    room = manifest.room_bounds
-    best = (_reached(robot, x0, y0, z, targets), 0.0, x0, y0)
-    if best[0] > 0:
+    candidates = candidate_bases(manifest, boxes, nominal, robot)
+    if candidates[0][1] or len(candidates) == 1:
         return nominal
-    steps = np.arange(-SEARCH_HALF_M, SEARCH_HALF_M + 1e-9, SEARCH_STEP_M)
-    for along in steps:
-        for lateral in steps:
-            x = x0 + along * c - lateral * s
-            y = y0 + along * s + lateral * c
-            inside = room.min[0] <= x <= room.max[0] and room.min[1] <= y <= room.max[1]
-            if not inside or _blocked(x, y, yaw, fixed, floor):
-                continue
-            score = (_reached(robot, x, y, z, targets), -math.hypot(along, lateral), x, y)
-            if score[:2] > best[:2]:
-                best = score
-    _, _, x, y = best
-    return Pose.of((x, y, z), nominal.quat_wxyz)
+    return candidates[1][0]
