@@ -1,5 +1,6 @@
 """The report's sections from a scene's files: steps, episodes, provenance and Genie Sim."""
 
+import json
 from pathlib import Path
 
 from tests.report.conftest import markers
@@ -7,7 +8,10 @@ from tools.report.episodes_section import episodes_view
 from tools.report.provenance_section import geniesim, provenance
 from tools.report.scene_files import SceneFiles
 from tools.report.steps_section import Notice, notices_in, step_rows
+from tools.scene_layout import MANIFEST_PATH, USD_LAYER_PATH
+from tools.scene_manifest import parse_manifest, save_layer, save_manifest
 from tools.storage import LocalStorage
+from tools.testing import sample_manifest_dict
 
 
 def _files(scene_dir: Path) -> SceneFiles:
@@ -135,3 +139,18 @@ def test_geniesim_lists_exports_skips_imports_and_quarantines():
     only_files = geniesim({}, ["geniesim/export/tasks/a__b.json"])
     assert only_files is not None and only_files.exported_tasks == ["a__b"]
     assert geniesim({}, []) is None
+
+
+def test_the_report_reads_the_merged_manifest_or_falls_back_to_the_base(tmp_path: Path):
+    """Layers merged when they load; a broken layer shows the ingest's file, never no page."""
+    base = parse_manifest(sample_manifest_dict())
+    save_manifest(tmp_path, base)
+    table = base.objects[0]
+    moved = table.model_copy(
+        update={"transform": table.transform.model_copy(update={"position": (0.0, 0.0, 0.01)})}
+    )
+    save_layer(tmp_path, "usd", base, base.model_copy(update={"objects": (moved, base.objects[1])}))
+    assert _files(tmp_path).manifest()["objects"][0]["transform"]["position"][2] == 0.01
+    (tmp_path / USD_LAYER_PATH).write_text("{")
+    assert _files(tmp_path).manifest() == json.loads((tmp_path / MANIFEST_PATH).read_text())
+    assert SceneFiles(LocalStorage(tmp_path / "none")).manifest() == {}
