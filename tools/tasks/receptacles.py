@@ -16,12 +16,14 @@ CONTAINER_CATEGORIES = frozenset({"bowl", "box", "bin", "basket", "pot", "pan", 
 MAX_CONTAINER_HEIGHT = 0.12  # deeper containers hide the target from a top-down release
 CONTAINER_WALL = 0.01  # the target must fit between the walls with this much to spare
 MIN_OPEN_DEPTH = 0.015  # a "box" whose inside is shallower than this is closed (tissue box)
-# Movable flat-topped objects another can be stacked on (a closed box, a book), taller than a
-# flat receptacle; dishware and boards are flat receptacles, not a stack.
-STACK_BASE_CATEGORIES = frozenset({"box", "book", "crate", "block", "case", "carton"})
+# Movable flat-topped objects another can be stacked on (a closed box, a book, a can, a jar's
+# lid), taller than a flat receptacle; dishware and boards are flat receptacles, not a stack.
+STACK_BASE_CATEGORIES = frozenset(
+    {"box", "book", "crate", "block", "case", "carton", "can", "tin", "jar"}
+)
 FLAT_DISHWARE = frozenset({"plate", "tray", "saucer", "dish", "board", "mat"})
 MAX_STACK_BASE_HEIGHT = 0.15
-MIN_STACK_BASE_HALF = 0.04
+MIN_STACK_BASE_HALF = 0.03  # a 6.6 cm soda can holds another (the target must fit: fits_goal)
 
 
 def _words(obj: SceneObject) -> set[str]:
@@ -52,7 +54,8 @@ def is_stack_goal(obj: SceneObject, closed: Collection[str] = ()) -> bool:
 
 
 def is_stack_base(obj: SceneObject, box: ObjectBox, closed: Collection[str] = ()) -> bool:
-    """Whether the object is a flat-topped movable one (closed box, book) up to 15 cm tall."""
+    """Whether the object is a flat-topped movable one (closed box, book, can, jar) up to 15 cm
+    tall and at least 6 cm across."""
     return (
         is_stack_goal(obj, closed)
         and bool(_words(obj) & STACK_BASE_CATEGORIES)
