@@ -15,6 +15,7 @@ from tools.lerobot import open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext
 from tools.storage import LocalStorage
+from tools.tasks.skills import GRASPS, PLACE_SKILLS
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +58,13 @@ def test_every_kept_episode_lifted_and_placed_in_its_goal(scene):
         env = np.array(table.column("observation.environment_state").to_pylist())
         assert env.shape[1] == 14
         assert env[:, 2].max() - env[0, 2] >= 0.03
-        assert check_episode(env, contents.extra_metadata(row)) == []
+        extra = contents.extra_metadata(row)
+        assert check_episode(env, extra) == []
+        assert extra["skill"] in PLACE_SKILLS and extra["grasp"] in GRASPS
         checked += 1
     assert checked == 3
-    assert len(contents.tasks) >= 1 and all(t.startswith("put the ") for t in contents.tasks)
+    verbs = ("put the ", "stack the ", "move the ")  # the skills' templates
+    assert len(contents.tasks) >= 1 and all(t.startswith(verbs) for t in contents.tasks)
 
 
 def test_step_validation_and_reports(scene):
