@@ -33,11 +33,13 @@ CLOSE_DRAWER: Final = "close_drawer"
 OPEN_DOOR: Final = "open_door"
 CLOSE_DOOR: Final = "close_door"
 ARTICULATED_SKILLS: Final = (OPEN_DRAWER, CLOSE_DRAWER, OPEN_DOOR, CLOSE_DOOR)
-INSTRUCTION_TEMPLATES: Final = {
+PLACE_TEMPLATES: Final = {
     PLACE_ON: "put the {target} on the {goal}",
     PLACE_IN: "put the {target} in the {goal}",
     STACK: "stack the {target} on top of the {goal}",
     PLACE_AT_HEIGHT: "move the {target} {direction} onto the {goal}",
+}
+INSTRUCTION_TEMPLATES: Final = {
     OPEN_DRAWER: "open the drawer of the {object}",
     CLOSE_DRAWER: "close the drawer of the {object}",
     OPEN_DOOR: "open the door of the {object}",
@@ -83,7 +85,7 @@ def instruction_template(skill: str, height_change: float = 0.0) -> str:
         height_change: the goal's level minus the start's (says "up" or "down").
     """
     direction = "up" if height_change >= 0 else "down"
-    return INSTRUCTION_TEMPLATES[skill].replace("{direction}", direction)
+    return PLACE_TEMPLATES[skill].replace("{direction}", direction)
 
 
 def top_graspable(box: ObjectBox, category: str, max_width: float) -> bool:
