@@ -113,7 +113,8 @@ class MujocoCameras:
             )
             segmentation = None
             if layers.geom_ids is not None:
-                segmentation = self._segments[layers.geom_ids]  # -1 picks "no surface"
+                # -1 picks "no surface"; take: ~2x faster than fancy indexing
+                segmentation = np.take(self._segments, layers.geom_ids, mode="wrap")
             pose = np.empty(7, dtype=np.float32)
             pose[:3] = data.cam_xpos[camera]
             pose[3:] = matrix_to_quat(data.cam_xmat[camera].reshape(3, 3))

@@ -61,7 +61,7 @@ class RenderedLayers:
         """(H, W) MuJoCo body id of each pixel; -1: background (computed on request)."""
         if self.geom_ids is None or self.geom_body is None:
             return None
-        return self.geom_body[self.geom_ids]  # geom id -1 picks the trailing -1
+        return np.take(self.geom_body, self.geom_ids, mode="wrap")  # -1 picks the trailing -1
 
 
 class OffscreenRenderer:
@@ -251,7 +251,7 @@ class OffscreenRenderer:
         else:
             wide = colours.astype(np.int32)
             code = wide[..., 0] | (wide[..., 1] << 8) | (wide[..., 2] << 16)
-        geoms: NDArray[np.int32] = lookup[np.minimum(code, count + 1)]
+        geoms: NDArray[np.int32] = np.take(lookup, code, mode="clip")  # past the end: -1
         return geoms
 
     def close(self) -> None:
