@@ -26,7 +26,10 @@ follows (tasks, skills, attempts, successes, failure reasons, episodes per hour 
 wall time). Seeds are printed; pick ones nobody tuned on. Run it on two trees (before/after)
 to compare; `--from DIR` copies the scenes another run built there and reruns only the
 episodes step, so both trees judge the same simready/usd/replicator outputs (and the bench
-takes minutes, not an hour, on a busy machine).
+takes minutes, not an hour, on a busy machine); scenes `DIR` lacks are generated. With
+`--retask` the copied scenes' `replicator/scene_tasks.json` is written again from their
+settled stage (the replicator's own function) before the episodes step, for changes to the
+task candidates.
 """
 
 from __future__ import annotations
@@ -152,6 +155,20 @@ def _copy_built(source: Path, scene: Path) -> None:
         marker.unlink()
 
 
+def retask(scene: Path) -> None:
+    """Write `replicator/scene_tasks.json` again from the scene's settled stage."""
+    from replicator_job.scene_geometry import open_scene_stage, read_object_geometry
+    from tools.scene_layout import SCENE_USD_PATH
+    from tools.scene_manifest import load_manifest
+    from tools.tasks.rest_scene import scene_tasks_at_rest
+    from tools.tasks.scene_tasks import save_scene_tasks
+
+    geometry = read_object_geometry(open_scene_stage(scene / SCENE_USD_PATH))
+    hulls = {g.object_id: g.hulls for g in geometry}
+    tasks = scene_tasks_at_rest(scene, load_manifest(scene), hulls, generator="replicator-job")
+    save_scene_tasks(scene, tasks)
+
+
 def run_scene(
     env: str,
     seed: int,
@@ -162,13 +179,18 @@ def run_scene(
     built: Path | None = None,
     robot: str = "franka_panda",
     timed: int = 0,
+    retasked: bool = False,
 ) -> dict[str, Any]:
     """Generate (or copy from `built`), run the episodes step, count tasks, re-judge a scene."""
     scene_id = f"{env}_{seed}_{profile}"
     scene = workdir / scene_id
     out: dict[str, Any] = {"scene": scene_id, "env": env, "robot": robot}
+    if built is not None and not (built / scene_id).is_dir():
+        built = None  # not built there: generate it
     if built is not None and not scene.exists():
         _copy_built(built / scene_id, scene)
+        if retasked:
+            retask(scene)
     if not (reuse and (scene / "bench_run.log").exists()):
         if built is None:
             subprocess.run(
@@ -304,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="re-count scenes already run")
     parser.add_argument("--from", dest="built", type=Path, help="copy scenes built there")
     parser.add_argument(
+        "--retask", action="store_true", help="with --from: rewrite the copies' task contracts"
+    )
+    parser.add_argument(
         "--timed", type=int, default=2, help="attempts per scene timed for plan/physics CPU"
     )
     args = parser.parse_args(argv)
@@ -330,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                     built,
                     robot,
                     args.timed,
+                    args.retask and index == 0,
                 )
                 results.append(result)
                 shown = {k: v for k, v in result.items() if k != "false_detail"}
