@@ -1,4 +1,9 @@
-"""Top-down grasps chosen from an object's measured box: across its narrow horizontal side."""
+"""Top-down grasps chosen from an object's measured box: across its narrow horizontal side.
+
+The pinches themselves (which side, how deep, how wide open) are `tools.tasks.object_grasps`'s,
+the one source the Genie Sim export's grasp poses come from too; here they are placed in the
+world, above the support, clear of the neighbours.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,13 @@ from dataclasses import dataclass
 
 from tools.robots import FRANKA_PANDA, RobotDescription
 from tools.tasks.geometry import ObjectBox, rectangles_overlap
+from tools.tasks.object_grasps import box_pinches
 
 FINGERTIP_BELOW_TCP = 0.012  # the pads reach this far below the TCP (plus a margin)
-MAX_DEPTH_BELOW_TOP = 0.035  # grasp at most this far below the object's top
 # The hand (without fingers) as a box in the TCP frame: long along the finger axis (TCP y).
 HAND_HALF = (0.035, 0.11)
 HAND_BOTTOM_ABOVE_TCP = 0.035
 FINGER_HALF_X = 0.015
-OPENING_MARGIN = 0.025  # open this much wider than the object, not fully: spares neighbours
-_SQUARE_TOLERANCE = 0.01  # footprints this close to square can be grasped either way
 
 
 @dataclass(frozen=True)
@@ -99,19 +102,11 @@ def plan_grasp(
         The grasp, or None when the object is wider than the gripper opens or the hand would
         hit a neighbour.
     """
-    hx, hy, hz = box.half_extents
-    width = 2 * min(hx, hy)
-    if width > robot.max_grasp_width_m:
-        return None
-    # The fingers close along the TCP's y axis; the TCP y axis points at yaw - pi/2.
-    narrow_axes = [box.yaw if hx <= hy else box.yaw + math.pi / 2]
-    if abs(hx - hy) <= _SQUARE_TOLERANCE:
-        narrow_axes.append(narrow_axes[0] + math.pi / 2)
-    z = max(box.top - min(MAX_DEPTH_BELOW_TOP, hz), support_top + FINGERTIP_BELOW_TCP)
-    position = (box.centre[0], box.centre[1], z)
-    opening = min(robot.gripper_max_width_m, width + OPENING_MARGIN)
-    for axis in narrow_axes:
-        yaw = _wrap_near(axis + math.pi / 2, reference_yaw)
-        if obstacles is None or not hand_collides(position, yaw, opening, obstacles):
-            return Grasp(position, yaw, width, z - box.bottom, opening)
+    for pinch in box_pinches(box.half_extents, robot.max_grasp_width_m, robot.gripper_max_width_m):
+        z = max(box.top - pinch.depth, support_top + FINGERTIP_BELOW_TCP)
+        position = (box.centre[0], box.centre[1], z)
+        # The fingers close along the TCP's y axis; the TCP y axis points at yaw - pi/2.
+        yaw = _wrap_near(box.yaw + pinch.angle + math.pi / 2, reference_yaw)
+        if obstacles is None or not hand_collides(position, yaw, pinch.opening, obstacles):
+            return Grasp(position, yaw, pinch.width, z - box.bottom, pinch.opening)
     return None

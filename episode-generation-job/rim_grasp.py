@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, hand_collides
 from tools.robots import FRANKA_PANDA, RobotDescription
 from tools.tasks.geometry import ObjectBox
+from tools.tasks.object_grasps import RIM_FINGER_CLEARANCE
 from tools.tasks.rims import RimGeometry
 
-FINGER_CLEARANCE = 0.012  # each finger opens this far clear of the wall
+FINGER_CLEARANCE = RIM_FINGER_CLEARANCE  # each finger clear of the wall (object_grasps')
 BOX_MATCH = 0.006  # the hulls' box and the simulator's may differ this much per half size
 # Held off-centre by its wall, the object swings and twists in the pads under acceleration:
 # at the default 0.45 m/s pen holders fell out in 2 of 4 attempts of a bench scene.
