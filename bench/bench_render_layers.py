@@ -5,7 +5,8 @@ Usage:
 
 Renders the episodes job's two cameras (scene, wrist) of the synthetic USD tabletop (or
 --scene-dir) with tools.sim.render.OffscreenRenderer under MUJOCO_GL (egl by default), with
-meshes as modelled and simplified for rendering (tools.sim.render_lod), and
+the scene as modelled and as the renderer draws it by default (tools.sim.render_lod: collision
+duplicates not drawn, meshes simplified and built-in shapes coarser by frame size), and
 prints, side by side, camera frames per second and the episodes per hour rendering alone would
 allow at FRAMES_PER_EPISODE frames of both cameras (physics and encoding not included: compare
 with bench/bench_episodes.py for whole episodes).
@@ -17,15 +18,15 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal
 
 from episode_generation_job.backends import CameraConfig, open_backend
 from episode_generation_job.testing import write_tabletop_usd
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim.render import OffscreenRenderer
-from tools.sim.render_lod import DEFAULT_FACE_BUDGET
 
-FRAMES_PER_EPISODE = 230  # the tabletop's episodes: 692 frames for 3 (30 fps)
+FRAMES_PER_EPISODE = 236  # the tabletop's episodes at 30 fps
 LAYERS = {
     "rgb": {},
     "rgb+depth": {"depth": True},
@@ -46,13 +47,9 @@ def main() -> None:
         f"{'size':>5} {'layers':>15} {'frames/s wall':>14} {'frames/CPU-s':>13}"
         f" {'episodes/h (render only, wall)':>31}"
     )
-    for size, budget in (
-        (128, None),
-        (128, DEFAULT_FACE_BUDGET),
-        (256, None),
-        (256, DEFAULT_FACE_BUDGET),
-    ):
-        print(f"meshes: {'as modelled' if budget is None else f'at most {budget} faces'}")
+    budgets: tuple[int | Literal["auto"] | None, ...] = (None, "auto")
+    for size, budget in ((s, b) for s in (128, 256) for b in budgets):
+        print(f"scene: {'as modelled' if budget is None else 'lighter render copy (default)'}")
         with OffscreenRenderer(backend.model, size, size, mesh_face_budget=budget) as renderer:
             renderer.render_layers(backend.data, cameras[0], depth=True, segmentation=True)
             for name, layers in LAYERS.items():
