@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_rollout import (
     choose_station,
     manifest_at_station,
@@ -67,8 +68,14 @@ def run_articulated_tasks(
         boxes = probe.object_boxes()
     finally:
         probe.close()
-    for task in todo:
-        station = choose_station(task, boxes, manifest.room_bounds)
+    clearance = PlanClearance(usd_path, manifest)
+    try:
+        stations = [
+            choose_station(task, boxes, manifest.room_bounds, clearance=clearance) for task in todo
+        ]
+    finally:
+        clearance.close()
+    for task, station in zip(todo, stations, strict=True):
         if isinstance(station, str):
             yield ArticulatedOutcome(task, None, station)
             continue

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import mujoco
 import numpy as np
@@ -22,8 +23,10 @@ from pxr import Usd
 
 from episode_generation_job.articulated_motion import (
     COMPLIANT_PHASES,
+    articulated_plans,
+    contact_task,
     exit_waypoints,
-    plan_articulated,
+    retreat_direction,
     solve_waypoints,
     target_fraction,
 )
@@ -43,13 +46,22 @@ from tools.sim.robots.franka import constants as franka
 from tools.sim.usd_joints import joint_handles
 from tools.tasks.articulated import (
     ArticulatedTask,
+    beside_candidates,
     judge_fraction,
     ring_candidates,
     station_candidates,
+    sweep_gap,
 )
 from tools.tasks.geometry import ObjectBox, Pose
 
 COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
+# While the hand holds a handle it grips by force, as the Franka Hand's grasp action does: a
+# gain that saturates the finger drive at its force limit (40 N a finger) a few mm short of
+# closed. The position gain alone squeezes a 2 cm bar with ~8 N, and an oven door's friction
+# and counterbalance spring (~20 N at the handle) pull it out of the pads.
+FIRM_GRIP_KP = 10.0 * franka.GRIPPER_KP
+GRIP_PHASES = frozenset({"close", "pull", "push"})
+HELD_MOVES = frozenset({"pull", "push"})  # moving the part by its handle: the grip can be lost
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,6 @@ class Station:
 STATION_CLEARANCE = 0.25  # no other object's footprint within this of the robot's base
 OWN_CLEARANCE = 0.2  # nor the furniture's own, nor a door's sweep
 WALL_CLEARANCE = 0.35  # the base stays this far inside the room's bounds
-MOVE_PHASES = ("pull", "push")
 GRIP_CHECK_AFTER = 10  # frames into the move before a lost grip ends it
 LOST_WIDTH = 0.004  # the pads closed on nothing
 PRIED_WIDTH = 0.05  # the pads forced apart by a handle turning between them
@@ -81,7 +92,7 @@ def _clear(
     base: Pose, boxes: Mapping[str, ObjectBox], task: ArticulatedTask, room: RoomBounds | None
 ) -> bool:
     """Whether the base keeps clear of the walls, other objects, its own furniture and the
-    part's sweep (a door's quarter circle about its hinge)."""
+    part's sweep over the task's motion (a door's sector about its hinge)."""
     x, y = base.position[0], base.position[1]
     if room is not None:
         inside = (room.min[0] + WALL_CLEARANCE <= x <= room.max[0] - WALL_CLEARANCE) and (
@@ -94,11 +105,18 @@ def _clear(
         if _gap(x, y, box) < (OWN_CLEARANCE if own else STATION_CLEARANCE):
             return False
     frame = task.frame
-    if frame.kind == "revolute":
-        radius = float(np.linalg.norm((frame.handle - frame.origin)[:2]))
-        if math.dist((x, y), frame.origin[:2]) < radius + OWN_CLEARANCE:
-            return False
-    return True
+    if frame.kind != "revolute":
+        return True
+    # The door's sweep over the task's own motion: a door is pressed shut from where it
+    # would be at a wider angle.
+    span = (frame.position_at(task.start_fraction), frame.position_at(target_fraction(task)))
+    return sweep_gap(frame, (x, y), span) >= OWN_CLEARANCE
+
+
+class Clearance(Protocol):
+    """Says whether a plan from a base keeps the arm off the scene (None: clear)."""
+
+    def collision(self, task: ArticulatedTask, base: Pose, plan: JointPlan) -> str | None: ...
 
 
 def choose_station(
@@ -107,9 +125,10 @@ def choose_station(
     room: RoomBounds | None = None,
     *,
     skip: int = 0,
+    clearance: Clearance | None = None,
 ) -> Station | str:
     """The first candidate base pose clear of other objects from which every frame of the
-    motion is reachable.
+    motion is reachable (and, with `clearance`, collision-free).
 
     Args:
         task: what to open or close.
@@ -117,10 +136,13 @@ def choose_station(
         room: the room's bounds (the robot's links hit a wall closer than `WALL_CLEARANCE`).
         skip: pass over this many reachable stations first (a retry stands elsewhere); with
             fewer, the first reachable one.
+        clearance: poses each reachable plan in the scene (`PlanClearance`); a plan whose arm
+            hits anything is passed over.
 
     Returns:
-        The station, or "no_clear_station" / "unreachable".
+        The station, or "no_clear_station" / "unreachable" / "collides".
     """
+    task = contact_task(task)  # a pressed door: stations round the press point's path
     frame = task.frame
     # A drawer's robot stands before the closed front; an open door's before its outer face.
     q0 = frame.position_at(task.start_fraction) if frame.kind == "revolute" else frame.lower
@@ -128,26 +150,36 @@ def choose_station(
     if frame.kind == "revolute" and task.opens:  # stand beside the door's sweep
         right = np.array([frame.front[1], -frame.front[0], 0.0])
         shift = 0.15 * float(np.sign(np.dot(frame.handle - frame.origin, right)))
-    end = frame.position_at(target_fraction(task))
-    ring = ring_candidates(frame, frame.position_at(task.start_fraction), end)
+    start, end = frame.position_at(task.start_fraction), frame.position_at(target_fraction(task))
+    ring = ring_candidates(frame, start, end)
     front = station_candidates(frame, q0, shift)
-    # A door is closed from beside its sweep; otherwise the front comes first.
-    candidates = ring + front if frame.kind == "revolute" and not task.opens else front + ring
+    beside = beside_candidates(frame, start, end) if frame.kind == "revolute" else []
+    # A flap is worked from beside its sweep, a door closed from around it; else the front first.
+    if frame.is_flap:
+        candidates = beside + front + ring
+    elif frame.kind == "revolute" and not task.opens:
+        candidates = ring + beside + front
+    else:
+        candidates = front + ring + beside
     clear = [b for b in candidates if _clear(b, boxes, task, room)]
     if not clear:
         return "no_clear_station"
     first: Station | None = None
+    reached = False
     for base in clear:
         kinematics = FrankaKinematics(base.position, base.quat_wxyz)
-        try:
-            plan, flip = plan_articulated(kinematics, task, franka.HOME_QPOS)
-        except UnreachableError:
+        for found in articulated_plans(kinematics, task, franka.HOME_QPOS):
+            reached = True
+            if clearance is None or clearance.collision(task, base, found[0]) is None:
+                break
+        else:
             continue
+        plan, flip = found
         if skip == 0:
             return Station(base, plan, flip)
         skip -= 1
         first = first or Station(base, plan, flip)
-    return first or "unreachable"
+    return first or ("collides" if reached else "unreachable")
 
 
 def manifest_at_station(manifest: SceneManifest, base: Pose) -> SceneManifest:
@@ -167,9 +199,10 @@ def scene_joints(backend: MujocoBackend, usd_path: Path) -> dict[str, JointHandl
 
 @contextlib.contextmanager
 def _arm_gains(backend: MujocoBackend) -> Iterator[NDArray[np.int64]]:
-    """Yield the arm actuator ids; restore their nominal gains on exit."""
+    """Yield the arm actuator ids, then the gripper's; restore their nominal gains on exit."""
     model = backend.model
-    ids = np.array([model.actuator(robot_name(n)).id for n in franka.ARM_ACTUATORS])
+    names = (*franka.ARM_ACTUATORS, franka.GRIPPER_ACTUATOR)
+    ids = np.array([model.actuator(robot_name(n)).id for n in names])
     gain, bias = model.actuator_gainprm[ids, 0].copy(), model.actuator_biasprm[ids, 1:3].copy()
     try:
         yield ids
@@ -178,11 +211,18 @@ def _arm_gains(backend: MujocoBackend) -> Iterator[NDArray[np.int64]]:
         model.actuator_biasprm[ids, 1:3] = bias
 
 
-def _set_compliance(backend: MujocoBackend, ids: NDArray[np.int64], scale: float) -> None:
+def _set_compliance(
+    backend: MujocoBackend, ids: NDArray[np.int64], scale: float, firm: bool
+) -> None:
+    """Scale the arm's gains; grip by force (`firm`) or by the gripper's position gain."""
     kp, kv = np.array(franka.ARM_KP) * scale, np.array(franka.ARM_KV) * scale
-    backend.model.actuator_gainprm[ids, 0] = kp
-    backend.model.actuator_biasprm[ids, 1] = -kp
-    backend.model.actuator_biasprm[ids, 2] = -kv
+    model = backend.model
+    model.actuator_gainprm[ids[:-1], 0] = kp
+    model.actuator_biasprm[ids[:-1], 1] = -kp
+    model.actuator_biasprm[ids[:-1], 2] = -kv
+    grip = FIRM_GRIP_KP if firm else franka.GRIPPER_KP
+    model.actuator_gainprm[ids[-1], 0] = grip
+    model.actuator_biasprm[ids[-1], 1] = -grip
 
 
 _PAD_BIT = 4  # a contype/conaffinity bit only the finger pads and the moving part share
@@ -247,7 +287,7 @@ def _exit_from_here(
     q = backend.arm_qpos()
     position, rotation = kinematics.forward(q)
     part = float(backend.data.qpos[joint.qpos_adr])
-    outward = task.frame.motion(part) @ task.frame.front
+    outward = retreat_direction(task.frame.motion(part) @ task.frame.front, task.frame.front)
     try:
         return solve_waypoints(kinematics, exit_waypoints(position, rotation, outward), q)
     except UnreachableError:
@@ -305,11 +345,11 @@ def run_articulated_episode(
     with _arm_gains(backend) as ids, fingers_reach_front(backend, joint):
         while i < len(arm) + SETTLE_FRAMES:
             command = min(i, len(arm) - 1)
-            moving = i < len(arm) and phases[i] in MOVE_PHASES
+            moving = i < len(arm) and phases[i] in HELD_MOVES
             # The exit is planned from where the hand is: at the planned release, or as soon
             # as the grip is lost while moving (the rest of the move would only drag the part).
             if not exited and i < len(arm) and (phases[i] == "release" or (
-                moving and phases[i - GRIP_CHECK_AFTER] in MOVE_PHASES and _grip_lost(backend)
+                moving and phases[i - GRIP_CHECK_AFTER] in HELD_MOVES and _grip_lost(backend)
             )):  # fmt: skip
                 exited = True
                 replanned = _exit_from_here(backend, task, joint)
@@ -319,7 +359,8 @@ def run_articulated_episode(
                     phases = phases[:i] + list(replanned.phases)
                 command = min(i, len(arm) - 1)
             compliant = i < len(arm) and phases[command] in COMPLIANT_PHASES
-            _set_compliance(backend, ids, COMPLIANT_GAIN if compliant else 1.0)
+            firm = i < len(arm) and phases[command] in GRIP_PHASES
+            _set_compliance(backend, ids, COMPLIANT_GAIN if compliant else 1.0, firm)
             state = np.zeros(8, dtype=np.float32)
             state[:7], state[7] = backend.arm_qpos(), backend.gripper_width()
             states.append(state)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_rollout import (
     Station,
     choose_station,
@@ -67,8 +68,12 @@ class ArticulatedTasks:
         self.stations: dict[tuple[str, int], Station] = {}  # (task id, attempt) -> station
         self.refused: dict[str, str] = {}  # task id -> why it has no station
         self.tasks: list[ArticulatedTask] = []
-        for task in derive_articulated_tasks(manifest):
-            station = choose_station(task, boxes, manifest.room_bounds)
+        tasks = derive_articulated_tasks(manifest)
+        self._clearance = PlanClearance(usd_path, manifest) if tasks else None
+        for task in tasks:
+            station = choose_station(
+                task, boxes, manifest.room_bounds, clearance=self._clearance
+            )  # fmt: skip
             if isinstance(station, str):
                 self.refused[task.task_id] = station
                 continue
@@ -82,7 +87,10 @@ class ArticulatedTasks:
         """The station of an attempt: the task's first reachable one, then the next ones."""
         key = (task.task_id, attempt)
         if key not in self.stations:
-            found = choose_station(task, self._boxes, self._manifest.room_bounds, skip=attempt)
+            found = choose_station(
+                task, self._boxes, self._manifest.room_bounds, skip=attempt,
+                clearance=self._clearance,
+            )  # fmt: skip
             self.stations[key] = self.stations[task.task_id, 0] if isinstance(found, str) else found
         return self.stations[key]
 
@@ -121,7 +129,10 @@ class ArticulatedTasks:
         return record
 
     def close(self) -> None:
-        """Release the open backend (safe to call twice)."""
+        """Release the open backend and the clearance model (safe to call twice)."""
+        if self._clearance is not None:
+            self._clearance.close()
+            self._clearance = None
         if self._open is not None:
             self._open[1].close()
             self._open = None

@@ -13,6 +13,7 @@ from tests.usd_assembly.conftest import build_scene
 from tools.scene_manifest import SceneManifest, load_manifest
 from tools.tasks.articulated import (
     CLOSE_START_FRACTION,
+    RING_IN_FRONT_M,
     JointFrame,
     derive_articulated_tasks,
     judge_fraction,
@@ -126,7 +127,7 @@ def test_ring_stations_face_the_middle_of_the_handle_path() -> None:
     normal = frame.motion(math.radians(80)) @ frame.front
     for base in poses:
         ahead = np.asarray(base.position[:2]) - frame.handle_at(math.radians(80))[:2]
-        assert float(ahead @ normal[:2]) >= 0.4
+        assert float(ahead @ normal[:2]) >= RING_IN_FRONT_M
         dx, dy = middle[0] - base.position[0], middle[1] - base.position[1]
         assert math.hypot(dx, dy) in (pytest.approx(0.5), pytest.approx(0.65), pytest.approx(0.8))
         assert math.cos(base.yaw - math.atan2(dy, dx)) > 0.999

@@ -10,10 +10,11 @@ range, closed at most 5 %, and the hand must have let go.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
+from scipy.spatial import ConvexHull, QhullError
 
 from tools.rotations import quat_to_matrix
 from tools.scene_manifest import SceneManifest, SceneObject
@@ -26,7 +27,7 @@ CLOSED_MAX_FRACTION: Final = 0.05  # a close task succeeds at <= 5 %
 CLOSE_START_FRACTION: Final = 0.7  # where a close task's joint starts (open by the judge's rule)
 MIN_SLIDE_M: Final = 0.1  # shorter runners are not worth a task (60 % is a few centimetres)
 MIN_SWING_RAD: Final = math.radians(45.0)
-RING_IN_FRONT_M: Final = 0.4  # in front of the grasped face: the home pose is too
+RING_IN_FRONT_M: Final = 0.25  # in front of the grasped face (the hand comes from there)
 HANDLE_Z_RANGE: Final = (0.15, 1.05)  # handle heights a floor-standing Panda reaches sideways
 
 
@@ -41,6 +42,7 @@ class JointFrame:
         handle: the handle's grasp point with the part closed.
         front: outward normal of the furniture's front.
         lower: closed position; upper: fully open position.
+        corners: the moving part's box corners (8 x 3, closed pose; empty if unknown).
     """
 
     kind: str
@@ -50,6 +52,28 @@ class JointFrame:
     front: FloatArray
     lower: float
     upper: float
+    corners: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+
+    @property
+    def is_flap(self) -> bool:
+        """A door hinged on a horizontal axis (oven, dishwasher): it opens downwards."""
+        return self.kind == "revolute" and abs(float(self.axis[2])) < 0.5
+
+    def swept_footprint(
+        self, span: tuple[float, float] | None = None, steps: int = 12
+    ) -> FloatArray:
+        """Floor-plan points (N x 2) of the part's box over joint positions `span` (default its
+        whole range): a door's sweep, a drawer's travel; the handle's path when the part's box
+        is unknown."""
+        points = self.corners if len(self.corners) else self.handle[None, :]
+        low, high = (self.lower, self.upper) if span is None else (min(span), max(span))
+        out = []
+        for q in np.linspace(max(low, self.lower), min(high, self.upper), steps):
+            if self.kind == "prismatic":
+                out.append(points + q * self.axis)
+            else:
+                out.append(self.origin + (points - self.origin) @ self.motion(float(q)).T)
+        return np.concatenate(out)[:, :2]
 
     def position_at(self, fraction: float) -> float:
         """The joint position at an open fraction of the range."""
@@ -104,6 +128,10 @@ def joint_frame(obj: SceneObject, joint: ArticulationJoint, part: ArticulatedPar
         return np.asarray(d / np.linalg.norm(d), dtype=float)
 
     travel = 1.0 if joint.type == "revolute" else float(np.linalg.norm(scale * joint.axis))
+    lo, hi = part.bounds_min, part.bounds_max
+    corners = np.array(
+        [point((x, y, z)) for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )
     return JointFrame(
         kind=joint.type,
         axis=direction(joint.axis),
@@ -112,6 +140,7 @@ def joint_frame(obj: SceneObject, joint: ArticulationJoint, part: ArticulatedPar
         front=direction(obj.articulation.front),
         lower=joint.lower * travel,
         upper=joint.upper * travel,
+        corners=corners,
     )
 
 
@@ -291,3 +320,68 @@ def ring_candidates(frame: JointFrame, q_start: float, q_end: float) -> list[Pos
             yaw = heading + math.pi
             out.append(Pose.of((x, y, 0.0), (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))))
     return out
+
+
+def _facing(position: FloatArray, target: FloatArray) -> Pose:
+    """A floor pose at `position` turned to face `target`."""
+    yaw = math.atan2(float(target[1] - position[1]), float(target[0] - position[0]))
+    return Pose.of(
+        (float(position[0]), float(position[1]), 0.0),
+        (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)),
+    )
+
+
+def beside_candidates(frame: JointFrame, q_start: float, q_end: float) -> list[Pose]:
+    """Robot base poses on either side of a door's sweep, facing the middle of the handle's path.
+
+    A flap (oven, dishwasher) sweeps the floor in front of it out to its own height: from in
+    front the closed handle is out of reach, from inside the sweep the base would be under the
+    open door. Beside the sweep, both ends of the path are within reach.
+
+    Args:
+        frame: the joint.
+        q_start: joint position at the grasp.
+        q_end: joint position at the end of the motion.
+
+    Returns:
+        Candidates 0.3, 0.4 and 0.5 m beyond either side of the sweep, 0.15 to 0.6 m in front
+        of the closed front, nearest side of the handle first.
+    """
+    front = np.array([frame.front[0], frame.front[1], 0.0])
+    front /= np.linalg.norm(front)
+    right = np.array([front[1], -front[0], 0.0])
+    footprint = frame.swept_footprint((q_start, q_end))
+    lateral = (footprint - frame.handle[:2]) @ right[:2]
+    middle = (frame.handle_at(q_start) + frame.handle_at(q_end)) / 2
+    sides = sorted(((float(lateral.max()), 1.0), (float(-lateral.min()), -1.0)))
+    out = []
+    for edge, sign in sides:
+        for beyond in (0.3, 0.4, 0.5):
+            for depth in (0.15, 0.3, 0.45, 0.6):
+                xy = frame.handle + sign * (edge + beyond) * right + depth * front
+                out.append(_facing(xy, middle))
+    return out
+
+
+def sweep_gap(
+    frame: JointFrame, xy: tuple[float, float], span: tuple[float, float] | None = None
+) -> float:
+    """Floor-plan distance from `xy` to the convex hull of the part's sweep over joint
+    positions `span` (default its whole range; 0 inside it)."""
+    points = frame.swept_footprint(span)
+    try:
+        hull = points[ConvexHull(points).vertices]
+    except (QhullError, ValueError):  # a path without area (no part box): its points
+        hull = points
+    p = np.asarray(xy, dtype=float)
+    if len(hull) >= 3:
+        edges = np.roll(hull, -1, axis=0) - hull
+        cross = edges[:, 0] * (p[1] - hull[:, 1]) - edges[:, 1] * (p[0] - hull[:, 0])
+        if (cross >= 0).all() or (cross <= 0).all():
+            return 0.0
+    gaps = []
+    for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+        ab = b - a
+        t = float(np.clip((p - a) @ ab / max(float(ab @ ab), 1e-12), 0.0, 1.0))
+        gaps.append(float(np.linalg.norm(p - (a + t * ab))))
+    return min(gaps)
