@@ -8,8 +8,9 @@ Usage:
 Each case runs the same episode slots (fresh seeds: SEED = --seed, default 61) through the
 job's EpisodeSession (physics, control, rendering of every recorded frame) and writes every
 episode into a part dataset with the job's writer (H.264 videos, lossless depth and
-segmentation columns) behind the simulation as the shard runner does (`write_behind`: episode
-k is written while k+1 is simulated; --in-line writes each episode before the next), so the
+segmentation columns) as the shard runner does (`write_behind`: an RGB episode k is written
+while k+1 is simulated, one with depth or segmentation in line; --in-line writes every episode
+before the next), so the
 figure is what one shard worker sustains. With --workers N, N processes (the job's WORKERS)
 each run --episodes slots of every case at the same time, and ep/h is their sum. Rendering
 uses MUJOCO_GL (egl by default: Mesa llvmpipe on a CPU, the GPU's EGL where there is one).
@@ -92,7 +93,9 @@ def run_case(
             if writer is None:
                 names = [s.name for s in specs]
                 writer = open_part(out, PROVENANCE, names, "h264", recording=record.cameras)
-            behind.submit(lambda w=writer, r=record, s=slot: write(w, r, s))
+            behind.submit(
+                lambda w=writer, r=record, s=slot: write(w, r, s), in_line=record.cameras.has_layers
+            )
             totals["kept"] += 1
             totals["frames"] += record.length
         behind.drain()
@@ -149,7 +152,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp())
     scene_dir = args.scene_dir or write_tabletop_usd(scratch / "tabletop")
     pool = f"{args.workers} worker process(es)" if args.workers > 1 else "one process, no pool"
-    writing = "in line" if args.in_line else "behind the simulation (one writer thread)"
+    writing = "in line" if args.in_line else "RGB-only behind the simulation, layers in line"
     print(f"MUJOCO_GL={os.environ.get('MUJOCO_GL', 'egl')}  "
           f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(Mesa default)')}  "
           f"cpus={os.cpu_count()}  load average {os.getloadavg()}")  # fmt: skip

@@ -16,6 +16,7 @@ from episode_generation_job.cameras import (
     segmentation_key,
 )
 from tools.lerobot import FeatureSpec
+from tools.lerobot.format import LayerInfo
 
 if TYPE_CHECKING:
     from episode_generation_job.backends.base import SimBackend
@@ -36,6 +37,11 @@ class CameraRecording:
     columns: dict[str, NDArray[Any]] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     rgb: tuple[str, ...] = ()
+
+    @property
+    def has_layers(self) -> bool:
+        """Whether the episode carries per-pixel layers (depth or segmentation columns)."""
+        return any(isinstance(spec.info, LayerInfo) for spec in self.features.values())
 
 
 class CameraRecorder:

@@ -169,7 +169,10 @@ def run_shard(
                     )
                 extra = {"episode_key": key, **_columns(record.metadata)}
                 instruction = session.task_for(slot).instruction
-                behind.submit(partial(write_episode, writer, record, instruction, extra))
+                behind.submit(
+                    partial(write_episode, writer, record, instruction, extra),
+                    in_line=record.cameras.has_layers,
+                )
                 summary.frames += record.length
                 tracker.record_success(key, {"attempt": attempt, "part": part.name})
                 in_part += 1

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from episode_generation_job.backends import CameraConfig, open_backend
-from episode_generation_job.camera_recording import CameraRecorder
-from episode_generation_job.cameras import CameraSpec, parse_cameras
+from episode_generation_job.camera_recording import CameraRecorder, CameraRecording
+from episode_generation_job.cameras import CameraSpec, camera_features, parse_cameras
 from episode_generation_job.dataset import open_part, write_episode
 from episode_generation_job.rollout import EpisodeRecord
 from episode_generation_job.success import Verdict
@@ -222,3 +222,11 @@ def test_the_job_writes_a_valid_dataset_from_a_camera_list(tmp_path):
     }  # fmt: skip
     assert set(contents.documents) == {"cameras", "segmentation"}
     assert contents.documents["cameras"]["cameras"]["hand"]["mount"] == "wrist"
+
+
+def test_a_recording_knows_whether_it_carries_pixel_layers():
+    """Layers decide whether the shard runner writes an episode in line (write_behind)."""
+    rgb = CameraSpec(name="scene", mount="scene")
+    depth = CameraSpec(name="wrist", mount="wrist", modalities=("rgb", "depth"))
+    assert not CameraRecording(features=camera_features([rgb])).has_layers
+    assert CameraRecording(features=camera_features([rgb, depth])).has_layers

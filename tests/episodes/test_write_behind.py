@@ -60,3 +60,11 @@ def test_in_line_writes_run_in_submit():
     with WriteBehind(in_line=True) as behind:
         behind.submit(lambda: done.append(threading.current_thread().name))
         assert done == [threading.current_thread().name]
+
+
+def test_a_write_asked_in_line_waits_for_the_one_in_flight_then_runs_here():
+    done: list[str] = []
+    with WriteBehind() as behind:
+        behind.submit(lambda: done.append("behind"))
+        behind.submit(lambda: done.append(threading.current_thread().name), in_line=True)
+        assert done == ["behind", threading.current_thread().name]
