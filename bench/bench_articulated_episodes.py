@@ -11,7 +11,8 @@ open/close), and run `tools.run_local_pipeline --steps episodes --validate` with
 ARTICULATED_TASKS=true, MAX_TASKS 64 (every task), one slot per task (NUM_EPISODES = tasks),
 no cameras and MIN_SUCCESS_RATE 0. Prints per skill: slots, attempts (retries included:
 MAX_ATTEMPTS, default 3) and successes from the shards' summaries and the published dataset,
-the step's validation, and totals over the scenes.
+the step's validation, and totals over the scenes: per skill with the tasks dropped for want of
+a station, and all open/close skills together.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.mock_regen3d.generator import generate_mock_scene
+from tools.tasks.skills import ARTICULATED_SKILLS
 
 MAX_TASKS = 64  # every task of the scene (the step's default keeps 8 of each kind)
 SETTINGS = {"ARTICULATED_TASKS": "true", "CAMERAS": "", "MIN_SUCCESS_RATE": "0",
@@ -158,10 +160,22 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         for skill, figures in row.get("skills", {}).items():
             totals.setdefault(skill, Counter()).update(figures)
+        for key, count in row.get("no_station", {}).items():
+            totals.setdefault(key.split(":")[0], Counter())["no_station"] += count
     for skill, figures in sorted(totals.items()):
         print(
             f"{skill:16s} slots {figures['slots']:3d}  attempts {figures['attempts']:3d}  "
-            f"successes {figures['successes']:3d}"
+            f"successes {figures['successes']:3d}  tasks without a station "
+            f"{figures['no_station']:3d}"
+        )
+    moving: Counter[str] = Counter()
+    for skill in ARTICULATED_SKILLS:
+        moving.update(totals.get(skill, Counter()))
+    if moving["attempts"]:
+        print(
+            f"open/close: {moving['successes']}/{moving['attempts']} attempts "
+            f"({100 * moving['successes'] / moving['attempts']:.0f} %), "
+            f"{moving['slots']} tasks run, {moving['no_station']} without a station"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, sort_keys=True))
