@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from regen3d_ingest_job.placement import FLOOR, PlacedObject
@@ -111,8 +112,9 @@ def place_robot(
     """Stand the robot beside the work surface's long edge so its objects are within reach.
 
     Candidates along both long edges at several stand-offs are ranked: clear of furniture and
-    inside the room first, then by how many targets are within reach of the shoulder (a long
-    counter can hold more than one arm reaches), then by the farthest target's distance.
+    inside the room (its bounds and the room mesh's walls) first, then by how many targets are
+    within reach of the shoulder (a long counter can hold more than one arm reaches), then by
+    the farthest target's distance.
 
     Args:
         objects: every placed object.
@@ -143,6 +145,23 @@ def place_robot(
         centre = footprint(surface).centre
         targets = np.array([[centre[0], centre[1], top]])
     return _best_candidate(surface, targets, objects, room_low, room_high)
+
+
+def _inside_walls(points: Array, objects: Sequence[PlacedObject]) -> NDArray[np.bool_]:
+    """(P,) whether each (P, 2) point is inside the room mesh's floor outline by the base radius.
+
+    The room bounds are axis-aligned: in a room turned on the floor their corners lie behind
+    the walls, and a base there stands in the wall's collider (office 96: 13 cm behind the
+    wall, every planned arm path in it). The outline is the convex hull of the room mesh seen
+    from above: exact for a rectangular room, never tighter than its walls.
+    """
+    rooms = [o for o in objects if o.role is SimRole.BACKGROUND]
+    if not rooms:
+        return np.ones(len(points), dtype=bool)
+    outline = shapely.MultiPoint(np.vstack([o.world_vertices()[:, :2] for o in rooms]))
+    inner = outline.convex_hull.buffer(-BASE_RADIUS_M)
+    inside: NDArray[np.bool_] = shapely.contains_xy(inner, points[:, 0], points[:, 1])
+    return inside
 
 
 def _area(obj: PlacedObject) -> float:
@@ -179,6 +198,7 @@ def _best_candidate(
         clear &= obstacle.distance(points) >= BASE_RADIUS_M - 1e-9
     clear &= (points >= room_low[:2] + BASE_RADIUS_M).all(axis=1)
     clear &= (points <= room_high[:2] - BASE_RADIUS_M).all(axis=1)
+    clear &= _inside_walls(points, objects)
     shoulders = np.column_stack([points, np.full(len(points), FRANKA_SHOULDER_HEIGHT_M)])
     reach = np.linalg.norm(shoulders[:, None, :] - targets[None, :, :], axis=2)
     within_reach = (reach <= FRANKA_REACH_M).sum(axis=1)

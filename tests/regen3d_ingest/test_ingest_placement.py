@@ -173,3 +173,31 @@ def test_robot_avoids_furniture_next_to_the_table() -> None:
     settle(objects)
     robot = place_robot(objects, np.array([-5.0, -5.0, 0.0]), np.array([5.0, 5.0, 3.0]))
     assert robot.position[1] > 0.4
+
+
+def test_robot_stays_inside_the_walls_of_a_room_turned_on_the_floor() -> None:
+    """A room turned 8 degrees: the corners of its axis-aligned bounds lie behind its walls.
+    A desk against one wall, its items near that edge: the base goes to the room side, not
+    into the gap behind the wall that the bounds alone would allow."""
+    yaw = np.radians(8.0)
+    turn = yaw_matrix(yaw)[:2, :2]
+
+    def world(x: float, y: float) -> tuple[float, float, float]:
+        wx, wy = turn @ np.array([x, y])
+        return (float(wx), float(wy), 0.0)
+
+    room = _box("room", (6.0, 6.0, 2.7), (0.0, 0.0, 0.0), SimRole.BACKGROUND, yaw=yaw)
+    desk = _box("desk", (1.4, 0.7, 0.75), world(-1.5, 2.6), yaw=yaw)  # back edge 5 cm off
+    items = [
+        _box(
+            f"item{i}", (0.07, 0.07, 0.1), (*world(-1.5 + dx, 2.65)[:2], 0.75), SimRole.MANIPULABLE
+        )
+        for i, dx in enumerate((-0.3, 0.0, 0.3))
+    ]
+    objects = [room, desk, *items]
+    settle(objects)
+    low, high = room.bounds()
+    robot = place_robot(objects, low, high)
+    along_wall_normal = (turn.T @ robot.position[:2])[1]
+    assert along_wall_normal <= 3.0 - BASE_RADIUS_M + 1e-9
+    assert robot.work_surface == "desk" and robot.reach_fraction == 1.0
