@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import TracebackType
+
+from tools.closing import ClosesOnExit
 
 
-class WriteBehind:
+class WriteBehind(ClosesOnExit):
     """Owns one writer thread; `submit` queues a write, `drain` waits for all of them.
 
     An error of a write is raised by the next `submit` or `drain` (the caller's loop stops
@@ -61,14 +62,3 @@ class WriteBehind:
             pending.exception()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-
-    def __enter__(self) -> WriteBehind:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -7,13 +7,13 @@ import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
+from tools.closing import ClosesOnExit
 from tools.errors import PipelineError
 from tools.sim.render_lod import coarse_builtins, face_budget, render_model
 
@@ -64,7 +64,7 @@ class RenderedLayers:
         return np.take(self.geom_body, self.geom_ids, mode="wrap")  # -1 picks the trailing -1
 
 
-class OffscreenRenderer:
+class OffscreenRenderer(ClosesOnExit):
     """Renders RGB frames of one model; owns a GL context, an MjrContext and an MjvScene.
 
     Shadows, reflections, skybox, haze and MSAA are off (an order of magnitude faster on CPU
@@ -262,17 +262,6 @@ class OffscreenRenderer:
         self._context = None
         self._gl.free()
         self._gl = None
-
-    def __enter__(self) -> OffscreenRenderer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def render_rgb(
