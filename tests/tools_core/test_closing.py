@@ -24,5 +24,8 @@ def test_the_block_closes_and_its_error_propagates():
 
 
 def test_a_subclass_must_say_how_it_closes():
-    with pytest.raises(NotImplementedError):
-        ClosesOnExit().close()
+    class _NoClose(ClosesOnExit):
+        pass
+
+    with pytest.raises(TypeError, match="close"):
+        _NoClose()  # type: ignore[abstract]
