@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mujoco
-
 from episode_generation_job.articulated_motion import MOVE_PHASES, target_fraction
 from episode_generation_job.articulated_rollout import manifest_at_station, scene_joints
+from episode_generation_job.backends.arm_clearance import AllButHeldFurniture, ArmClearance
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
-from episode_generation_job.backends.mujoco_scene import robot_name, scene_from_usd
+from episode_generation_job.backends.mujoco_scene import scene_from_usd
 from episode_generation_job.controller import JointPlan
 from tools.scene_manifest import SceneManifest
-from tools.sim.robots.franka import constants as franka
 from tools.tasks.articulated import ArticulatedTask
 from tools.tasks.geometry import Pose
 
-PENETRATION_M = 0.004  # contacts deeper than this count (the base stands on the floor)
 FRAME_STRIDE = 4  # every 4th control frame (at most ~1 cm of hand travel in between)
 
 
@@ -43,7 +40,10 @@ def part_positions(task: ArticulatedTask, plan: JointPlan) -> list[float]:
 
 
 class PlanClearance:
-    """One robot-carrying model of the scene to pose candidate plans in.
+    """One robot-carrying model of the scene to pose candidate open/close plans in.
+
+    The posing and contact filter are the shared `ArmClearance`; the rule is
+    `AllButHeldFurniture` (the whole robot, fingers allowed on the task's furniture).
 
     Args:
         usd_path: `usd/scene.usda`.
@@ -55,20 +55,15 @@ class PlanClearance:
         self._backend = MujocoBackend(
             scene_from_usd(usd_path, manifest_at_station(manifest, origin))
         )
-        model = self._backend.model
+        model, robot = self._backend.model, self._backend.robot
+        self._robot = robot
         self._joints = scene_joints(self._backend, usd_path)
-        base = model.body(robot_name(franka.BASE_BODY)).id
-        self._root = base
+        self._base = model.body(robot.scoped(robot.base_body)).id
+        self._root = self._base
         while int(model.body_parentid[self._root]) != 0:
             self._root = int(model.body_parentid[self._root])
-        self._base = base
-        self._arm = [int(model.joint(robot_name(j)).qposadr[0]) for j in franka.ARM_JOINTS]
-        self._fingers = [int(model.joint(robot_name(j)).qposadr[0]) for j in franka.FINGER_JOINTS]
-        finger_ids = {model.body(robot_name(b)).id for b in franka.FINGER_BODIES}
-        self._finger_bodies = finger_ids
-        self._robot = {
-            b for b in range(model.nbody) if model.body(b).name.startswith(franka.PREFIX)
-        }
+        self._fingers = frozenset(model.body(robot.scoped(b)).id for b in robot.finger_bodies)
+        self._clearance = ArmClearance(model, robot)
 
     def collision(self, task: ArticulatedTask, base: Pose, plan: JointPlan) -> str | None:
         """The first collision of the plan from `base` ("<phase>: <link> hits <body>"), or
@@ -76,38 +71,25 @@ class PlanClearance:
         joint = self._joints.get(f"{task.object_id}/{task.joint_name}")
         if joint is None:
             return None
-        model, data = self._backend.model, self._backend.data
+        model = self._backend.model
         model.body_pos[self._root] = base.position
         model.body_quat[self._root] = base.quat_wxyz
         carcass = int(model.body_parentid[joint.body_id])
-        furniture = {joint.body_id, carcass}
+        rule = AllButHeldFurniture(
+            self._fingers, frozenset({joint.body_id, carcass}), self._base, model.geom_bodyid
+        )
         parts = part_positions(task, plan)
+        clearance, open_width = self._clearance, self._robot.open_width
+        qpos = model.qpos0.copy()
         for i in range(0, len(plan.phases), FRAME_STRIDE):
-            data.qpos[:] = model.qpos0
-            data.qpos[self._arm] = plan.arm[i]
-            data.qpos[self._fingers] = min(float(plan.gripper[i]), franka.GRIPPER_MAX_WIDTH) / 2
-            data.qpos[joint.qpos_adr] = parts[i]
-            mujoco.mj_forward(model, data)
-            hit = self._robot_contact(furniture)
+            qpos[clearance.arm_qpos] = plan.arm[i]
+            qpos[clearance.gripper_qpos] = self._robot.gripper_qpos(
+                min(float(plan.gripper[i]), open_width)
+            )
+            qpos[joint.qpos_adr] = parts[i]
+            hit = clearance.first_collision(qpos, rule)
             if hit is not None:
-                return f"{plan.phases[i]}: {hit}"
-        return None
-
-    def _robot_contact(self, furniture: set[int]) -> str | None:
-        model, data = self._backend.model, self._backend.data
-        for k in range(data.ncon):
-            contact = data.contact[k]
-            if contact.dist > -PENETRATION_M:
-                continue
-            a, b = int(model.geom_bodyid[contact.geom1]), int(model.geom_bodyid[contact.geom2])
-            if (a in self._robot) == (b in self._robot):
-                continue  # the robot with itself, or two scene bodies
-            link, other = (a, b) if a in self._robot else (b, a)
-            if link == self._base and other == 0:
-                continue  # the base on the floor
-            if link in self._finger_bodies and other in furniture:
-                continue
-            return f"{model.body(link).name} hits {model.body(other).name or 'world'}"
+                return f"{plan.phases[i]}: {hit.link} hits {hit.body}"
         return None
 
     def close(self) -> None:

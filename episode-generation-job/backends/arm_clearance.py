@@ -1,17 +1,22 @@
-"""Whether a planned arm path runs through the furniture or the room, checked in MuJoCo.
+"""Whether a planned arm runs through the scene, checked by posing it in MuJoCo.
 
 The IK that turns a plan into joint targets knows only the arm. A base standing near a wall
-or a shelf bends the elbow into it: the xArm6 of a bench warehouse pushed its upper arm 17 cm
-into the wall behind it for the whole attempt and never lifted the object (21 of 24 attempts
-failed). The check poses the arm at sampled frames of the plan in a scratch copy of the state
-and looks for contacts between the arm's links and static geometry (geoms fixed to the
-world: room, furniture), so such a plan is refused before it is simulated and the attempt draws
-another layout or the task is dropped.
+bends the elbow into it (the xArm6 of a bench warehouse pushed its upper arm 17 cm into the
+wall behind it and never lifted the object); a station in front of an oven reaches the handle
+all the way while the elbow rests on the open door. One checker serves both: it poses the
+robot (and whatever else the caller sets in qpos) in a scratch `MjData`, runs the collision
+pass without stepping, and reports the first deep contact that the task's `ContactRule` counts.
+The rule is what differs between skills: pick-and-place checks the arm's links against the
+static room and furniture only (the hand touches the target and its support on purpose);
+open/close checks the whole robot against everything but lets the fingers touch the
+furniture whose handle they hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 import mujoco
 import numpy as np
@@ -19,74 +24,159 @@ from numpy.typing import NDArray
 
 from tools.sim.robots.base import SimRobot
 
-# A link this deep in static geometry is a collision: contacts inside MuJoCo's margin are not.
-MAX_PENETRATION = 0.005
-CHECK_EVERY = 5  # frames between checked poses (6 per second at 30 fps: a link moves < 3 cm)
+CHECK_EVERY = 5  # frames between checked poses of a pick-and-place plan (< 3 cm of link travel)
+
+
+class Collision(NamedTuple):
+    """One counted contact: the robot link's body, the other geom's body and geom, depth (m)."""
+
+    link: str
+    body: str
+    geom: str
+    depth: float
+
+
+class ContactRule(Protocol):
+    """Which robot-scene contacts are collisions, and how deep one must be to count."""
+
+    @property
+    def max_penetration(self) -> float:
+        """Contacts shallower than this are not collisions (MuJoCo's margins, resting feet)."""
+        ...
+
+    def counts(self, link: int, geom: int) -> bool:
+        """Whether robot body `link` touching scene geom `geom` is a collision."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaticGeometry:
+    """Pick-and-place: the arm's links but the wrist against geoms welded to the world.
+
+    The wrist, hand and fingers approach the support and the target on purpose; free objects
+    may be pushed aside by the forearm, which the episode's judges see anyway.
+    """
+
+    links: frozenset[int]
+    static_geoms: frozenset[int]
+    max_penetration: float = 0.005
+
+    @classmethod
+    def of(
+        cls, model: mujoco.MjModel, robot: SimRobot, ignore_geoms: Sequence[str] = ()
+    ) -> StaticGeometry:
+        """The arm's links of `robot` against the static geoms of `model` but `ignore_geoms`
+        (the pedestal the arm stands on)."""
+        joints = [model.joint(robot.scoped(name)) for name in robot.arm_joints]
+        links = frozenset(int(model.jnt_bodyid[j.id]) for j in joints[:-1])
+        ignored = {model.geom(name).id for name in ignore_geoms}
+        robot_bodies = robot_body_ids(model, robot)
+        welded = model.body_weldid[model.geom_bodyid] == 0  # fixed to the world: cannot move
+        static = {
+            int(g) for g in np.flatnonzero(welded) if int(model.geom_bodyid[g]) not in robot_bodies
+        }
+        return cls(links, frozenset(static - ignored))
+
+    def counts(self, link: int, geom: int) -> bool:
+        return link in self.links and geom in self.static_geoms
+
+
+@dataclass(frozen=True)
+class AllButHeldFurniture:
+    """Open/close: any robot link against anything, but the fingers on the furniture they
+    work (they pinch its handle and reach past the carcass's hulls) and the base on the floor.
+    """
+
+    fingers: frozenset[int]
+    furniture: frozenset[int]
+    base: int
+    geom_body: NDArray[np.int32]
+    max_penetration: float = 0.004
+
+    def counts(self, link: int, geom: int) -> bool:
+        other = int(self.geom_body[geom])
+        if link == self.base and other == 0:
+            return False
+        return not (link in self.fingers and other in self.furniture)
+
+
+def robot_body_ids(model: mujoco.MjModel, robot: SimRobot) -> frozenset[int]:
+    """Every body of `robot` inside `model` (found by its name prefix)."""
+    return frozenset(b for b in range(model.nbody) if model.body(b).name.startswith(robot.prefix))
 
 
 class ArmClearance:
-    """Checks arm poses against static geometry on a model that has the robot attached.
-
-    The links checked are those of the arm joints but the last: the wrist, hand and fingers
-    approach the support and the target on purpose.
+    """Poses a robot in a scratch copy of a model's state and finds counted contacts.
 
     Args:
-        model: the assembled scene model.
+        model: a scene model with `robot` attached.
         robot: the attached arm.
-        ignore_geoms: static geoms the arm may touch (the pedestal it stands on).
     """
 
-    def __init__(
-        self, model: mujoco.MjModel, robot: SimRobot, ignore_geoms: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, model: mujoco.MjModel, robot: SimRobot) -> None:
         self._model = model
         self._data = mujoco.MjData(model)
-        joints = [model.joint(robot.scoped(n)) for n in robot.arm_joints]
-        self._qadr = np.array([j.qposadr[0] for j in joints])
-        self._links = {int(model.jnt_bodyid[j.id]) for j in joints[:-1]}
-        ignored = {model.geom(name).id for name in ignore_geoms}
-        robot_bodies = {
-            b for b in range(model.nbody) if model.body(b).name.startswith(robot.prefix)
-        }
-        welded = model.body_weldid[model.geom_bodyid] == 0  # fixed to the world: cannot move
-        self._static = {
-            int(g) for g in np.flatnonzero(welded) if int(model.geom_bodyid[g]) not in robot_bodies
-        } - ignored
+        self._robot = robot
+        self._bodies = robot_body_ids(model, robot)
+        self.arm_qpos = np.array(
+            [model.joint(robot.scoped(n)).qposadr[0] for n in robot.arm_joints]
+        )
+        self.gripper_qpos = np.array(
+            [model.joint(robot.scoped(n)).qposadr[0] for n in robot.gripper_joints]
+        )
 
-    def collisions(
-        self, qpos: NDArray[np.float64], arm_frames: NDArray[np.float64]
-    ) -> list[tuple[int, str, str, float]]:
-        """Arm links in static geometry over the plan.
+    @property
+    def body_ids(self) -> frozenset[int]:
+        """The robot's bodies in the model."""
+        return self._bodies
 
-        Args:
-            qpos: the scene's full qpos now (objects where they stand).
-            arm_frames: (T, dof) arm joint targets of the plan.
-
-        Returns:
-            (frame, link body, static geom, penetration depth) per collision found, first
-            collision per checked frame only; empty when the path is clear.
-        """
+    def first_collision(self, qpos: NDArray[np.float64], rule: ContactRule) -> Collision | None:
+        """The first contact `rule` counts with the model posed at `qpos`, or None."""
         model, data = self._model, self._data
         data.qpos[:] = qpos
-        found = []
-        frames = [*range(0, len(arm_frames), CHECK_EVERY), len(arm_frames) - 1]
-        for i in frames:
-            data.qpos[self._qadr] = arm_frames[i]
-            mujoco.mj_kinematics(model, data)
-            mujoco.mj_collision(model, data)
-            for contact in data.contact[: data.ncon]:
-                if contact.dist > -MAX_PENETRATION:
-                    continue
-                pair = self._link_and_static(int(contact.geom1), int(contact.geom2))
-                if pair is not None:
-                    link, geom = pair
-                    found.append((i, model.body(link).name, model.geom(geom).name, -contact.dist))
-                    break
-        return found
-
-    def _link_and_static(self, geom1: int, geom2: int) -> tuple[int, int] | None:
-        body = self._model.geom_bodyid
-        for a, b in ((geom1, geom2), (geom2, geom1)):
-            if int(body[a]) in self._links and b in self._static:
-                return int(body[a]), b
+        mujoco.mj_kinematics(model, data)
+        mujoco.mj_collision(model, data)
+        body = model.geom_bodyid
+        for contact in data.contact[: data.ncon]:
+            if contact.dist > -rule.max_penetration:
+                continue
+            for link, geom in ((contact.geom1, contact.geom2), (contact.geom2, contact.geom1)):
+                link_body, other = int(body[link]), int(body[geom])
+                robot_on_scene = link_body in self._bodies and other not in self._bodies
+                if robot_on_scene and rule.counts(link_body, int(geom)):
+                    return Collision(
+                        model.body(link_body).name,
+                        model.body(other).name or "world",
+                        model.geom(int(geom)).name,
+                        -float(contact.dist),
+                    )
         return None
+
+    def path_collisions(
+        self,
+        qpos: NDArray[np.float64],
+        arm_frames: NDArray[np.float64],
+        rule: ContactRule,
+        frames: Collection[int] | None = None,
+    ) -> list[tuple[int, Collision]]:
+        """Counted contacts along an arm path, the first per checked frame.
+
+        Args:
+            qpos: the scene's full qpos (objects where they stand; the arm is overwritten).
+            arm_frames: (T, dof) arm joint targets of the plan.
+            rule: which contacts count.
+            frames: frames to check; every `CHECK_EVERY`th and the last when None.
+
+        Returns:
+            (frame, collision) per checked frame that has one; empty when the path is clear.
+        """
+        if frames is None:
+            frames = sorted({*range(0, len(arm_frames), CHECK_EVERY), len(arm_frames) - 1})
+        posed = np.array(qpos, dtype=float)
+        found = []
+        for i in frames:
+            posed[self.arm_qpos] = arm_frames[i]
+            hit = self.first_collision(posed, rule)
+            if hit is not None:
+                found.append((i, hit))
+        return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from episode_generation_job.backends.arm_clearance import ArmClearance
+from episode_generation_job.backends.arm_clearance import ArmClearance, StaticGeometry
 from episode_generation_job.controller import tcp_yaw, top_down_rotation
 from tools.scene_manifest import SceneManifest
 from tools.sim.robots.base import SimRobot
@@ -36,6 +36,7 @@ def _place(probe: mujoco.MjModel, robot: SimRobot, pose: Pose) -> None:
 
 def _reachable(
     clearance: ArmClearance,
+    rule: StaticGeometry,
     qpos0: np.ndarray,
     robot: SimRobot,
     pose: Pose,
@@ -51,7 +52,7 @@ def _reachable(
         result = kinematics.solve(above, top_down_rotation(yaw), home)
         if result.position_error > _POSITION_TOL or result.rotation_error > _ROTATION_TOL:
             continue
-        if not clearance.collisions(qpos0, result.qpos[None, :]):
+        if not clearance.path_collisions(qpos0, result.qpos[None, :], rule):
             reached += 1
     return reached
 
@@ -82,7 +83,7 @@ def checked_base(
     frame = spec.worldbody.add_frame(pos=list(nominal.position), quat=list(nominal.quat_wxyz))
     spec.attach(robot.build(False), prefix=robot.prefix, frame=frame)
     probe = spec.compile()
-    clearance = ArmClearance(probe, robot)
+    clearance, rule = ArmClearance(probe, robot), StaticGeometry.of(probe, robot)
     qpos0 = probe.qpos0.copy()
     home = np.asarray(robot.home_qpos, dtype=float)[None, :]
     best, best_score, scored = nominal, 0, 0
@@ -90,10 +91,10 @@ def checked_base(
         if len(targets) <= best_score or scored == MAX_CANDIDATES:
             break  # sorted by targets in band (after the nominal): none can score more
         _place(probe, robot, pose)
-        if clearance.collisions(qpos0, home):
+        if clearance.path_collisions(qpos0, home, rule):
             continue  # the arm at home is already in a wall or a cabinet
         scored += 1
-        score = _reachable(clearance, qpos0, robot, pose, targets)
+        score = _reachable(clearance, rule, qpos0, robot, pose, targets)
         if score > best_score:
             best, best_score = pose, score
     return best

@@ -9,7 +9,7 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from episode_generation_job.backends.arm_clearance import ArmClearance
+from episode_generation_job.backends.arm_clearance import ArmClearance, StaticGeometry
 from episode_generation_job.backends.base import (
     CONTROL_HZ,
     PHYSICS_DT,
@@ -111,7 +111,7 @@ class MujocoBackend(SimBackend):
             mount = robot.scoped(robot.wrist_camera) if spec.mount == WRIST_CAMERA else SCENE_CAMERA
             self._camera_ids[spec.name] = self.model.camera(mount).id
         self._closed = False
-        self._clearance: ArmClearance | None = None
+        self._clearance: tuple[ArmClearance, StaticGeometry] | None = None
 
     @property
     def info(self) -> BackendInfo:
@@ -279,8 +279,13 @@ class MujocoBackend(SimBackend):
         if self._clearance is None:
             has_pedestal = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, PEDESTAL_NAME)
             ignore = (PEDESTAL_NAME,) if has_pedestal >= 0 else ()
-            self._clearance = ArmClearance(self.model, self._robot, ignore)
-        return self._clearance.collisions(self.data.qpos, arm_frames)
+            rule = StaticGeometry.of(self.model, self._robot, ignore)
+            self._clearance = ArmClearance(self.model, self._robot), rule
+        clearance, rule = self._clearance
+        return [
+            (i, hit.link, hit.geom, hit.depth)
+            for i, hit in clearance.path_collisions(self.data.qpos, arm_frames, rule)
+        ]
 
     def open_top_depth(self, object_id: str) -> float | None:
         """Depth below the top where a ray down the centre first hits any geom (mj_ray)."""
