@@ -47,7 +47,9 @@ _LAYERS = """
 Each is a lossless `uint16` data column of height x width values (row-major: reshape with
 the feature's `layer.height` and `layer.width`), so lerobot's `LeRobotDataset` returns it
 exactly (an integer tensor per frame) and its tools (`aggregate_datasets`, `split_dataset`,
-`delete_episodes`) keep it like any other feature. Depth is the distance
+`delete_episodes`) keep it like any other feature. Its statistics in `meta/stats.json` have
+one value per pixel, as lerobot's for such a feature, but each is the statistic of all the
+episode's pixels (one normalisation for the whole layer). Depth is the distance
 along the camera's viewing axis in millimetres (metres = value / 1000; 0 = no surface within
 range); it is not a video (lerobot's decoders return 8-bit RGB, which would lose it).
 Segmentation values are instance ids: the layer's `layer.id_map` document maps each id to an

@@ -53,26 +53,33 @@ def vector_stats(values: npt.NDArray[Any], *, integer: bool = False) -> FeatureS
 
 def layer_stats(values: npt.NDArray[Any]) -> FeatureStats:
     """Statistics of a per-pixel uint16 layer (T, H * W) over an episode, pooled over all its
-    pixels into shape (1,), count [T]; per-pixel statistics would put H * W numbers per
-    statistic in stats.json. min and max are exact; mean, std and quantiles come from a
-    65,536-bin histogram of every LAYER_STRIDE-th pixel (a prime stride, so rows are not
-    sampled in one column), as the image statistics sample a grid."""
-    flat = np.asarray(values).reshape(-1)
+    pixels and repeated per pixel: shape (H * W,) as lerobot gives any (H * W,) feature, so its
+    `aggregate_datasets` can mix ours with lerobot-written layers (it stacks stats of equal
+    shapes); a normaliser reading them scales every pixel alike. count is [T]. min and max are
+    exact; mean, std and quantiles come from a 65,536-bin histogram of every LAYER_STRIDE-th
+    pixel (a prime stride, so rows are not sampled in one column), as the image statistics
+    sample a grid; true per-pixel quantiles would sort every pixel's T values."""
+    frames = np.asarray(values)
+    flat = frames.reshape(-1)
+    pixels = flat.size // frames.shape[0]
     counts = np.bincount(flat[::LAYER_STRIDE], minlength=65536).astype(np.float64)
     levels = np.arange(counts.size, dtype=np.float64)
     total = counts.sum()
     mean = float(levels @ counts / total)
     cumulative = np.cumsum(counts)
-    stats: FeatureStats = {
-        "min": np.array([flat.min()], dtype=np.int64),
-        "max": np.array([flat.max()], dtype=np.int64),
-        "mean": np.array([mean]),
-        "std": np.array([float(np.sqrt(((levels - mean) ** 2) @ counts / total))]),
-        "count": np.array([values.shape[0]], dtype=np.int64),
+    pooled = {
+        "min": int(flat.min()),
+        "max": int(flat.max()),
+        "mean": mean,
+        "std": float(np.sqrt(((levels - mean) ** 2) @ counts / total)),
     }
     for name, q in QUANTILES.items():
-        rank = min(int(np.searchsorted(cumulative, q * total, side="left")), counts.size - 1)
-        stats[name] = np.array([float(rank)])
+        pooled[name] = min(int(np.searchsorted(cumulative, q * total, side="left")), 65535)
+    stats: FeatureStats = {
+        name: np.full(pixels, value, dtype=np.int64 if name in ("min", "max") else np.float64)
+        for name, value in pooled.items()
+    }
+    stats["count"] = np.array([frames.shape[0]], dtype=np.int64)
     return stats
 
 

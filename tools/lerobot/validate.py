@@ -21,7 +21,6 @@ from tools.lerobot.format import (
     EPISODE_LENGTH,
     EPISODE_TASKS,
     FROM_INDEX,
-    LAYER_DTYPE,
     STAT_NAMES,
     STATS_PATH,
     TIMESTAMP_TOLERANCE_S,
@@ -280,7 +279,7 @@ def _check_stats(contents: DatasetContents) -> list[str]:
         if not isinstance(values, dict):
             problems.append(f"{STATS_PATH}: no stats for {feature}")
             continue
-        shape = {"video": (3, 1, 1), LAYER_DTYPE: (1,)}.get(spec.dtype, spec.shape)
+        shape = (3, 1, 1) if spec.dtype == "video" else spec.shape
         for stat in STAT_NAMES:
             if stat not in values:
                 problems.append(f"{STATS_PATH}: {feature} lacks {stat}")
