@@ -11,7 +11,12 @@ through `replicator` (which writes `replicator/scene_tasks.json`), then print
   opens it, MAX_TASKS 64: the contract's candidates through the robot filter, then the plan
   check);
 - g2 / g1: the tasks the Genie Sim export keeps for that robot (MAX_TASKS 64), place tasks
-  and pick-ups.
+  and pick-ups;
+- drops: with `--robots`, for each robot why candidates give no task, counted per reason
+  (`drop_reasons`: the feasibility filter's "not_free", "target_out_of_reach", "too_wide",
+  "too_tall", "too_short", "goal_out_of_reach", "no_free_square", then the plan check's
+  "not_graspable", "unreachable", "arm_collision"), and the manipulable objects without any
+  candidate ("no_goal_fits": no receptacle they fit and no work surface).
 A scene whose build fails prints the error. Seeds are printed; pick ones nobody tuned on. To
 compare with an older tree, run its own counting on the same scenes (`--workdir` keeps them).
 """
@@ -84,12 +89,61 @@ def count(scene: Path) -> dict[str, Any]:
     return out
 
 
+def drop_reasons(scene: Path, robot: str) -> dict[str, int]:
+    """Why the scene's candidates give `robot` no task, counted per reason (see the module
+    doc), plus "task:<skill>" (the tasks kept, by skill) and "no_goal_fits" (objects without
+    a candidate)."""
+    from collections import Counter
+
+    from episode_generation_job.backends import open_backend
+    from episode_generation_job.backends.base import EpisodeInit
+    from episode_generation_job.episode_session import _SETTLE_FRAMES, arm_limits
+    from episode_generation_job.rollout import plan_attempt
+    from tools.scene_layout import SCENE_USD_PATH
+    from tools.scene_manifest import SimRole, load_manifest
+    from tools.sim.robots.kinematics import ArmKinematics
+    from tools.tasks.feasibility import feasible_tasks
+    from tools.tasks.rest_scene import scene_rims
+    from tools.tasks.scene_tasks import load_scene_tasks
+
+    manifest = load_manifest(scene)
+    contract = load_scene_tasks(scene, manifest)
+    backend = open_backend("mujoco", scene / SCENE_USD_PATH, manifest, None, robot=robot)
+    try:
+        arm = backend.robot
+        free = backend.free_objects()
+        poses = {o: backend.object_pose(o) for o in free}
+        backend.reset(EpisodeInit(poses, arm.home_qpos, arm.open_width))
+        for _ in range(_SETTLE_FRAMES):
+            backend.step(arm.home_qpos, arm.open_width)
+        rims = scene_rims(scene, manifest)
+        dropped: dict[str, str] = {}
+        tasks = feasible_tasks(
+            contract, manifest, backend.robot_base, free_objects=free,
+            limits=arm_limits(arm.description), max_tasks=10_000, dropped=dropped,
+            rims={oid: rims[oid] for oid in contract.rim_objects if oid in rims},
+        )  # fmt: skip
+        kinematics = ArmKinematics(arm, backend.robot_base.position, backend.robot_base.quat_wxyz)
+        counts = Counter(dropped.values())
+        for task in tasks:
+            verdict = plan_attempt(backend, kinematics, task, arm.open_width)
+            counts[verdict if isinstance(verdict, str) else f"task:{task.skill}"] += 1
+    finally:
+        backend.close()
+    with_candidate = {c.target_id for c in contract.candidates}
+    counts["no_goal_fits"] = sum(
+        o.sim_role is SimRole.MANIPULABLE and o.id not in with_candidate for o in manifest.objects
+    )
+    return dict(sorted(counts.items()))
+
+
 def main() -> None:
     """Parse arguments, build and count every scene, print one line each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenes", default=DEFAULT_SCENES)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--robots", default="", help="ROBOT values: print their drop reasons")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_scene_tasks_"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -110,6 +164,9 @@ def main() -> None:
             f"  {row['g2']:>14} {row['g1']:>14}  {row.get('panda_note', '')}",
             flush=True,
         )
+        for robot in filter(None, args.robots.split(",")):
+            row[f"drops_{robot}"] = drops = drop_reasons(workdir / row["scene"], robot)
+            print(f"    {robot:<13} " + ", ".join(f"{k} {v}" for k, v in drops.items()))
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -23,6 +23,7 @@ from tools.tasks.scene_tasks import (
     render_schema,
     save_scene_tasks,
 )
+from tools.tasks.skills import grasp_refusal
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import ArmLimits
 from tools.testing import sample_manifest_dict
@@ -104,6 +105,34 @@ def test_candidates_are_robot_independent_and_each_robot_filters_them() -> None:
     assert feasible_tasks(contract, manifest, far, free_objects=free) == []
     anywhere = ArmLimits(0.09, None)
     assert feasible_tasks(contract, manifest, far, free_objects=free, limits=anywhere)
+
+
+def test_dropped_candidates_name_their_reason() -> None:
+    """Each candidate the filter drops is named with why: too wide for the gripper, not a
+    free body, out of reach, a goal out of reach, too tall or too flat to pinch."""
+    manifest, boxes = _scene()
+    contract = build_scene_tasks(
+        manifest, boxes, resting_supports(manifest, boxes), closed={"tissue_box_1"}, generator="t"
+    )
+    free = [o.id for o in manifest.objects if o.id != "plate_1"]
+    dropped: dict[str, str] = {}
+    kept = feasible_tasks(contract, manifest, BASE, free_objects=free, dropped=dropped)
+    assert kept and not {t.task_id for t in kept} & set(dropped)
+    assert dropped["mug_1-to-plate_1"] == "too_wide"  # 9 cm across, the Panda pinches 7.6
+    assert dropped["plate_1-to-table_1"] == "not_free"
+    near = ArmLimits(0.09, (0.25, 0.65))  # block at 0.6 m, the bowl at 1.03 m: out of reach
+    dropped.clear()
+    feasible_tasks(contract, manifest, BASE, free_objects=free, limits=near, dropped=dropped)
+    assert dropped["block_1-to-bowl_1"] == "goal_out_of_reach"
+    far = Pose((-3.0, 0.0, TABLE_TOP))
+    dropped.clear()
+    assert not feasible_tasks(contract, manifest, far, free_objects=free, dropped=dropped)
+    assert set(dropped.values()) == {"target_out_of_reach", "not_free"}
+    tall = ObjectBox("bottle", (0.0, 0.0, 1.0), (0.035, 0.035, 0.14), 0.0)
+    flat = ObjectBox("coin", (0.0, 0.0, 1.0), (0.01, 0.01, 0.005), 0.0)
+    assert grasp_refusal(tall, "bottle", 0.076) == "too_tall"
+    assert grasp_refusal(tall, "box", 0.076) == "too_wide"  # straight-sided: only too wide
+    assert grasp_refusal(flat, "coin", 0.076) == "too_short"
 
 
 def test_surface_candidates_become_left_and_right_squares_and_the_cap_interleaves() -> None:

@@ -14,7 +14,7 @@ from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.rims import RimGeometry
 from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
 from tools.tasks.settings import DEFAULT_MAX_TASKS
-from tools.tasks.skills import grasp_skill, instruction_template
+from tools.tasks.skills import grasp_refusal, grasp_skill, instruction_template
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
     PANDA_LIMITS,
@@ -52,6 +52,7 @@ def feasible_tasks(
     max_tasks: int = DEFAULT_MAX_TASKS,
     phrase: Phraser = template_phrase,
     rims: Mapping[str, RimGeometry] | None = None,
+    dropped: dict[str, str] | None = None,
 ) -> list[PickPlaceTask]:
     """The candidates a robot can do, as tasks, capped at `max_tasks`.
 
@@ -70,6 +71,9 @@ def feasible_tasks(
         max_tasks: at most this many tasks.
         phrase: turns (target, goal, the skill's template) into an instruction.
         rims: rim geometry of the contract's rim objects (for rim grasps' planning).
+        dropped: if given, filled with candidate id -> why it was dropped ("not_free",
+            "target_out_of_reach", "goal_out_of_reach", "no_free_square" and
+            `tools.tasks.skills.grasp_refusal`'s reasons); the cap drops none here.
 
     Returns:
         The tasks: object goals, then surface squares by side, targets interleaved.
@@ -77,12 +81,21 @@ def feasible_tasks(
     boxes: dict[str, ObjectBox] = scene_tasks.object_boxes()
     free, rimmed, rims = set(free_objects), set(scene_tasks.rim_objects), rims or {}
 
+    why = dropped if dropped is not None else {}
+
     def grasp_of(c: TaskCandidate) -> str | None:
         target = boxes[c.target_id]
-        if c.target_id not in free or not within_reach(base, target.centre, limits):
+        if c.target_id not in free:
+            why[c.task_id] = "not_free"
+            return None
+        if not within_reach(base, target.centre, limits):
+            why[c.task_id] = "target_out_of_reach"
             return None
         category = manifest.object(c.target_id).category
-        return grasp_skill(target, category, limits.max_grasp_width, c.target_id in rimmed)
+        grasp = grasp_skill(target, category, limits.max_grasp_width, c.target_id in rimmed)
+        if grasp is None:
+            why[c.task_id] = grasp_refusal(target, category, limits.max_grasp_width)
+        return grasp
 
     def name(object_id: str) -> str:
         return describe(manifest.object(object_id))
@@ -111,12 +124,17 @@ def feasible_tasks(
             surface.append((c, grasp))
         elif within_reach(base, boxes[c.goal_id].centre, limits):
             kept.append(task(c, grasp, name(c.goal_id)))
+        else:
+            why[c.task_id] = "goal_out_of_reach"
     if surface:
         surface_id = surface[0][0].goal_id
-        for side, region in surface_regions(surface_id, boxes, base, limits.goal_band):
+        regions = surface_regions(surface_id, boxes, base, limits.goal_band)
+        for side, region in regions:
             goal_name = f"{side} side of the {name(surface_id)}"
             for c, grasp in surface:
                 kept.append(task(c, grasp, goal_name, region, side))
+        if not regions:
+            why.update((c.task_id, "no_free_square") for c, _ in surface)
     return interleave(kept, max_tasks)
 
 

@@ -124,3 +124,14 @@ def grasp_skill(
     if has_rim and MIN_GRASP_HEIGHT <= 2 * box.half_extents[2] <= MAX_GRASP_HEIGHT:
         return RIM
     return None
+
+
+def grasp_refusal(box: ObjectBox, category: str, max_width: float) -> str:
+    """Why `grasp_skill` found no grasp (for the benches' drop counts): "too_short" (under
+    2 cm), "too_tall" (a tapered object over 20 cm, a straight-sided one over 32 cm) or
+    "too_wide" (its narrow side wider than `max_width`, and no rim to pinch)."""
+    height = 2 * box.half_extents[2]
+    if height < MIN_GRASP_HEIGHT:
+        return "too_short"
+    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
+    return "too_tall" if height > tallest else "too_wide"
