@@ -84,7 +84,7 @@ def _prepare_worker_shards(run: Path, count: int) -> None:
 def _run_workers(scene_dir: Path, run: Path, settings: EpisodeSettings) -> None:
     """Run WORKERS shard processes under the Cloud Run task contract, taking slots first-come
     (see `slot_claims`), and wait for them. They die with this process, even by SIGKILL."""
-    count = settings.WORKERS
+    count = settings.worker_count
     _prepare_worker_shards(run, count)
     processes = []
     for index in range(count):
@@ -239,8 +239,8 @@ def run_episodes(ctx: StepContext) -> StepResult:
             provenance = fingerprint.provenance(ctx.scene_dir)
             return {"shard": shard, "merged": False, TASK_PART_ONLY: True, "provenance": provenance}
         return _finish(ctx, settings, fingerprint, count, fallback)
-    if settings.WORKERS > 1:
+    if settings.worker_count > 1:
         _run_workers(ctx.scene_dir, run, settings)
-        return _finish(ctx, settings, fingerprint, settings.WORKERS, fallback)
+        return _finish(ctx, settings, fingerprint, settings.worker_count, fallback)
     run_one_shard(ctx.scene_dir, ctx.storage, settings, 0, 1)
     return _finish(ctx, settings, fingerprint, 1, fallback)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from episode_generation_job.cameras import CameraSpec, parse_cameras
+from episode_generation_job.local_workers import auto_workers
 from tools.config import JobSettings
 from tools.robots import DEFAULT_ROBOT, FRANKA_PANDA, RobotType
 from tools.tasks.settings import TaskSettings
@@ -37,7 +39,13 @@ class EpisodeSettings(JobSettings, TaskSettings):
         "manifest's articulation; Franka Panda on mujoco only)",
     )
     WORKERS: int = Field(
-        default=1, ge=1, le=64, description="local parallel shard processes (not on Cloud Run)"
+        default=0,
+        ge=0,
+        le=64,
+        description="local parallel shard processes; auto (the default, also 0): the CPUs this "
+        "process may use, at most one per 4 episodes and per 2 GiB of free memory, and 1 on "
+        "Cloud Run, with a BUCKET or on isaacsim (see local_workers.py); the output is the "
+        "same whatever the count",
     )
     CAMERAS: str = Field(
         default="scene,wrist",
@@ -78,6 +86,11 @@ class EpisodeSettings(JobSettings, TaskSettings):
     CLOUD_RUN_TASK_INDEX: int = Field(default=0, ge=0, description="set by Cloud Run: this task")
     CLOUD_RUN_TASK_COUNT: int = Field(default=1, ge=1, description="set by Cloud Run: tasks")
 
+    @field_validator("WORKERS", mode="before")
+    @classmethod
+    def _auto_is_zero(cls, value: object) -> object:
+        return 0 if isinstance(value, str) and value.strip().lower() == "auto" else value
+
     @field_validator("CAMERAS")
     @classmethod
     def _camera_list(cls, value: str) -> str:
@@ -116,6 +129,21 @@ class EpisodeSettings(JobSettings, TaskSettings):
                 "not a bucket"
             )
         return self
+
+    @functools.cached_property
+    def worker_count(self) -> int:
+        """Local shard processes: WORKERS, or for auto (0) `local_workers.auto_workers`,
+        resolved once (the free memory it reads changes)."""
+        if self.WORKERS:
+            return self.WORKERS
+        backend = self.BACKEND or ("isaacsim" if self.PRODUCTION_MODE else "mujoco")
+        tasks_are_workers = (
+            self.CLOUD_RUN_TASK_COUNT > 1
+            or self.BUCKET is not None
+            or self.SLOT_ASSIGNMENT == "claim"
+            or backend == "isaacsim"
+        )
+        return auto_workers(self.NUM_EPISODES, single=tasks_are_workers)
 
     @property
     def camera_specs(self) -> tuple[CameraSpec, ...]:

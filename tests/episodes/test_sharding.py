@@ -1,5 +1,7 @@
 """Scale-out: shards own disjoint slots, workers and Cloud Run tasks merge into one dataset."""
 
+import json
+
 import pytest
 
 from episode_generation_job.episode_layout import SHARDS_DIR, claims_dir
@@ -94,12 +96,13 @@ def _tree_bytes(root):
 
 def test_workers_claiming_slots_merge_the_same_dataset_as_one_process(tmp_path):
     """WORKERS=2 takes slots first-come, yet the merged dataset (ordered by slot) is byte for
-    byte the one a single process writes, videos included; every slot was claimed once.
-    (SVT-AV1 encodes bit-reproducibly; libx264 does not when processes compete for cores.)"""
+    byte the one a single process writes, videos (the default H.264, one x264 thread with
+    cpu-independent=1) and depth/segmentation layers included; every slot was claimed once."""
     scene_dir = write_tabletop_usd(tmp_path / "tabletop")
     env = {"SCENE_ID": "tabletop", "SCENE_DIR": str(scene_dir), "NUM_EPISODES": "6"}
-    env |= {"CAMERAS": "wrist", "CAMERA_WIDTH": "32", "CAMERA_HEIGHT": "32"}
-    env |= {"VIDEO_CODEC": "libsvtav1", "PREVIEW_EPISODES": "0", "RANDOMIZATION": "none"}
+    camera = {"name": "wrist", "mount": "wrist", "width": 32, "height": 32}
+    env["CAMERAS"] = json.dumps([{**camera, "modalities": ["rgb", "depth", "segmentation"]}])
+    env |= {"PREVIEW_EPISODES": "0", "RANDOMIZATION": "none"}
     env |= {"FORCE": "true"}
     single = execute_step(STEP, load_settings(EpisodeSettings, {**env, "WORKERS": "1"}))
     assert single.result["episodes_succeeded"] == 6
