@@ -67,6 +67,14 @@ def _validate(check: Callable[[StepContext], Validation], ctx: StepContext) -> V
         return {"ok": False, "checks": [problem | {"problems": [detail]}]}
 
 
+def _failed(report: Validation) -> str:
+    """The failed checks of a validation report in one line: name and detail of each."""
+    failed = [c for c in report.get("checks", []) if not c.get("ok", False)]
+    if not failed:
+        return "no check failed, but the report is not ok"
+    return "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed)
+
+
 def run_pipeline(
     scene_dir: Path,
     *,
@@ -126,7 +134,7 @@ def run_pipeline(
                 validations[name] = report
                 if not report.get("ok", False):
                     summary["ok"] = False
-                    _progress(index, len(order), name, "validation FAILED")
+                    _progress(index, len(order), name, f"validation FAILED: {_failed(report)}")
     if validate:
         report_doc = {
             "scene_id": scene_id,

@@ -146,6 +146,23 @@ def test_validate_writes_report(tmp_path: Path):
     assert summary["ok"] and report["ok"] and report["steps"]["v"]["ok"]
 
 
+def test_failed_validation_names_its_checks(tmp_path: Path, capsys):
+    """A failed validation's progress line names each failed check and its detail."""
+    (tmp_path / "in.txt").write_text("x")
+
+    def check(ctx):
+        checks = [
+            {"name": "tasks", "ok": False, "detail": "no task derived"},
+            {"name": "regions", "ok": True, "detail": "3 regions"},
+        ]
+        return {"ok": False, "checks": checks}
+
+    v = scratch_step("v", _writer("v", []), inputs=("in.txt",), outputs=("v/",), validate=check)
+    assert not run_pipeline(tmp_path, validate=True, specs={"v": v})["ok"]
+    err = capsys.readouterr().err
+    assert "validation FAILED: tasks: no task derived" in err and "regions" not in err
+
+
 def test_cli_unknown_step_exit_code(tmp_path: Path, capsys):
     """The CLI refuses an unknown step with exit code 2 and lists the valid steps."""
     code = main(["--scene-dir", str(tmp_path), "--steps", "nope"])
