@@ -87,8 +87,10 @@ def checked_base(
     qpos0 = probe.qpos0.copy()
     home = np.asarray(robot.home_qpos, dtype=float)[None, :]
     best, best_score, scored = nominal, 0, 0
-    for pose, targets in candidates:
+    for index, (pose, targets) in enumerate(candidates):
         if len(targets) <= best_score or scored == MAX_CANDIDATES:
+            if index == 0:
+                continue  # the nominal reaches nothing in its band: score the others
             break  # sorted by targets in band (after the nominal): none can score more
         _place(probe, robot, pose)
         if clearance.path_collisions(qpos0, home, rule):

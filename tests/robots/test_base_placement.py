@@ -6,10 +6,12 @@ import math
 
 import mujoco
 
+from episode_generation_job.backends.base_choice import checked_base
 from episode_generation_job.backends.mujoco_scene import measure_boxes, object_ids
 from episode_generation_job.testing import TABLE_ID, TABLE_TOP, tabletop_scene
 from tools.robots import XARM6
 from tools.scene_manifest import SceneManifest
+from tools.sim.robots.registry import sim_robot
 from tools.tasks.base_placement import FOOTPRINT_HALF_M, reachable_base
 from tools.tasks.geometry import ObjectBox, Pose
 
@@ -45,3 +47,20 @@ def test_a_base_with_something_in_reach_stays() -> None:
     manifest, boxes = _boxes()
     nominal = Pose.of((0.0, 0.0, TABLE_TOP), (1.0, 0.0, 0.0, 0.0))
     assert reachable_base(manifest, boxes, nominal, XARM6) == nominal
+
+
+def test_a_checked_base_that_reaches_nothing_is_moved_in_the_scene() -> None:
+    """The in-scene check scores the free spots when the ingest pose reaches nothing (it used
+    to stop at the ingest pose, whose empty band ended the search before any spot was scored);
+    far along the table's side, a spot up to 80 cm sideways is found."""
+    robot = sim_robot("xarm6")
+    scene = tabletop_scene()
+    manifest, boxes = _boxes()
+    far = Pose.of((-0.35, 0.0, TABLE_TOP), (1.0, 0.0, 0.0, 0.0))
+    moved = checked_base(scene.spec, robot, manifest, boxes, far)
+    assert moved != far and any(_in_band(moved, b) for k, b in boxes.items() if k != TABLE_ID)
+    aside = Pose.of((0.1, -0.95, TABLE_TOP), (1.0, 0.0, 0.0, 0.0))  # beside the table's end
+    assert not any(_in_band(aside, b) for k, b in boxes.items() if k != TABLE_ID)
+    shifted = reachable_base(manifest, boxes, aside, XARM6)
+    assert abs(shifted.position[1] - aside.position[1]) > 0.3  # beyond the old 30 cm search
+    assert any(_in_band(shifted, b) for k, b in boxes.items() if k != TABLE_ID)

@@ -21,11 +21,18 @@ from tools.scene_manifest import SceneManifest, SimRole
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.skills import MAX_GRASP_HEIGHT, top_graspable
 
-SEARCH_HALF_M = 0.3  # move at most this far along and across the base's heading
+SEARCH_HALF_M = 0.3  # move at most this far along the base's heading (towards the surface)
+# ... and this far across it, sideways along the work surface: mock and real counters are 1.5-
+# 2.5 m long with their objects spread along them, beyond one station's 0.7-0.8 m reach
+# (fresh kitchens 111 and 114 reached none of theirs from the ingest pose +- 30 cm).
+LATERAL_HALF_M = 0.8
 SEARCH_STEP_M = 0.05
 FOOTPRINT_HALF_M = 0.10  # the pedestal is 0.09; 1 cm of margin
 HEIGHT_BAND_M = (-0.1, 0.4)  # objects this far below/above the base count as reachable
 MIN_RIM_HEIGHT_M = 0.04  # lower objects are flat (plates): no rim to pinch
+# A rim pinch carries a mug or pen holder (rims 4-5 cm from the centre) but not a bowl's
+# weight at 7-8 cm (`tools.tasks.rims.MAX_MOMENT_KG_M`): wider ones do not draw the base.
+MAX_RIM_LEVER_M = 0.06
 
 
 def _blocked(x: float, y: float, yaw: float, obstacles: list[ObjectBox], floor: float) -> bool:
@@ -42,7 +49,10 @@ def _pickable(box: ObjectBox, category: str, robot: RobotDescription) -> bool:
     only its collision hulls tell: tall enough to have a wall, not a flat plate)."""
     if top_graspable(box, category, robot.max_grasp_width_m):
         return True
-    return MIN_RIM_HEIGHT_M <= 2 * box.half_extents[2] <= MAX_GRASP_HEIGHT
+    lever = max(box.half_extents[:2])
+    return MIN_RIM_HEIGHT_M <= 2 * box.half_extents[2] <= MAX_GRASP_HEIGHT and (
+        lever <= MAX_RIM_LEVER_M
+    )
 
 
 def _targets(
@@ -94,8 +104,9 @@ def candidate_bases(
 
     spots: list[tuple[int, float, float, float, list[ObjectBox]]] = []
     steps = np.arange(-SEARCH_HALF_M, SEARCH_HALF_M + 1e-9, SEARCH_STEP_M)
+    sideways = np.arange(-LATERAL_HALF_M, LATERAL_HALF_M + 1e-9, SEARCH_STEP_M)
     for along in steps:
-        for lateral in steps:
+        for lateral in sideways:
             if abs(along) < 1e-9 and abs(lateral) < 1e-9:
                 continue
             x = x0 + along * c - lateral * s
