@@ -160,6 +160,7 @@ def episodes_table() -> pa.Table:
             "episode_key": [r[0] for r in rows],
             "tasks": [[r[1]] for r in rows],
             "task_id": [r[2] for r in rows],
+            "skill": ["place_on" if r[2] == "cup-to-plate" else "place_at_height" for r in rows],
             "target_id": [r[2].split("-")[0] for r in rows],
             "goal_id": [r[2].split("-")[-1] for r in rows],
             "goal_region/centre": [[-0.2, 1.6] for _ in rows],

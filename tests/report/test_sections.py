@@ -4,7 +4,12 @@ import json
 from pathlib import Path
 
 from tests.report.conftest import markers
-from tools.report.episodes_section import episodes_view
+from tools.report.episodes_section import (
+    UNKNOWN_SKILL,
+    UNRECORDED_SKILL,
+    _rates,
+    episodes_view,
+)
 from tools.report.provenance_section import geniesim, provenance
 from tools.report.scene_files import SceneFiles
 from tools.report.steps_section import Notice, notices_in, step_rows
@@ -73,8 +78,8 @@ def test_notices_are_found_at_any_depth():
 
 
 def test_episode_success_per_task_and_skill(scene_dir: Path):
-    """Successes come from the episodes table, failed attempts join their slot's task; a lift
-    failure is a failed pick, a later rule a failed place."""
+    """Successes come from the episodes table, failed attempts join their slot's task and
+    skill (the table's `skill`: place_on, place_at_height, ...)."""
     files = _files(scene_dir)
     view = episodes_view(files, files.json_dict("reports/episodes_summary.json"))
     assert view is not None
@@ -83,9 +88,9 @@ def test_episode_success_per_task_and_skill(scene_dir: Path):
         "put the cup on the plate (cup-to-plate)": (2, 3),
         "put the plate on the table (plate-to-table)": (1, 2),
     }
-    pick, place = view.per_skill
-    assert (pick.succeeded, pick.attempts) == (4, 5)
-    assert (place.succeeded, place.attempts) == (3, 4) and round(place.percent or 0) == 75
+    per_skill = {r.label: (r.succeeded, r.attempts) for r in view.per_skill}
+    assert per_skill == {"place_on": (2, 3), "place_at_height": (1, 2)}
+    assert round(view.per_skill[0].percent or 0) == 50  # sorted: place_at_height first
     assert view.failure_reasons == {"not_lifted": 1, "not_upright": 1}
     assert view.ranges == [("light_intensity", 1500.0, 4200.0)]
     assert ("episodes per hour", "250") in view.figures
@@ -93,14 +98,22 @@ def test_episode_success_per_task_and_skill(scene_dir: Path):
 
 
 def test_unsound_simulations_judge_no_skill(tmp_path: Path):
-    """An attempt whose simulation went unsound counts against neither skill, and is shown."""
-    summary = {"shards": [{"failed_attempts": {"ep-000009/attempt-0": "sim_unstable"}}]}
-    view = episodes_view(SceneFiles(LocalStorage(tmp_path)), summary)
+    """An attempt whose simulation went unsound counts against no skill, and is shown; a
+    failed slot that never succeeded has no known skill; a table without skills says so."""
+    failed = {"ep-000009/attempt-0": "sim_unstable", "ep-000008/attempt-0": "not_lifted"}
+    view = episodes_view(
+        SceneFiles(LocalStorage(tmp_path)), {"shards": [{"failed_attempts": failed}]}
+    )
     assert view is not None
-    assert [(r.succeeded, r.attempts) for r in view.per_skill] == [(0, 0), (0, 0), (0, 1)]
+    assert [(r.label, r.succeeded, r.attempts) for r in view.per_skill] == [
+        (UNKNOWN_SKILL, 0, 1),
+        ("simulation sound", 1, 2),
+    ]
     assert view.per_task[0].label == "(task unknown: its slot never succeeded)"
-    assert view.per_skill[0].percent is None
     assert episodes_view(SceneFiles(LocalStorage(tmp_path)), {}) is None
+    old_rows = [{"episode_key": "ep-000000", "task_id": "cup-to-plate"}]
+    _, per_skill = _rates(old_rows, {})
+    assert [(r.label, r.succeeded, r.attempts) for r in per_skill] == [(UNRECORDED_SKILL, 1, 1)]
 
 
 def test_provenance_names_source_code_seeds_and_hashes(scene_dir: Path):

@@ -1,8 +1,9 @@
 """Episodes: success per task and per skill, failure reasons, randomized ranges, throughput.
 
-Successful episodes are rows of the LeRobot episodes table (task, target, goal); failed attempts
-are in the episodes job's summary, keyed `ep-<slot>/attempt-<k>` with the first success rule
-they broke. A failed attempt belongs to its slot's task when that slot succeeded later.
+Successful episodes are rows of the LeRobot episodes table (task, skill, target, goal); failed
+attempts are in the episodes job's summary, keyed `ep-<slot>/attempt-<k>` with the first success
+rule they broke. A failed attempt belongs to its slot's task and skill (place_on, place_in,
+stack, place_at_height, open/close: `tools.tasks.skills`) when that slot succeeded later.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ import pyarrow.parquet as pq
 from tools.report.layout import EPISODES_TABLE_DIR
 from tools.report.scene_files import SceneFiles
 
-# The success rules of the episodes job in order (episode-generation-job/success.py): an
-# attempt that broke the lift rule failed its pick; one that broke a later rule picked the
-# object up and failed to place it. A simulation that went unsound judged no skill.
-PICK_FAILURES = frozenset({"not_lifted"})
+# A simulation that went unsound judged no skill: its attempts count against none.
 NO_SKILL_FAILURES = frozenset({"sim_unstable"})
 UNKNOWN_TASK = "(task unknown: its slot never succeeded)"
+UNKNOWN_SKILL = "(skill unknown: its slot never succeeded)"
+UNRECORDED_SKILL = "pick and place (skill not recorded)"  # datasets written before skills
 _EPISODE_COLUMNS = (
     "episode_key",
     "tasks",
     "task_id",
+    "skill",
     "target_id",
     "goal_id",
     "goal_region/centre",
@@ -97,26 +98,35 @@ def _rates(
     rows: Sequence[Mapping[str, Any]], failed: Mapping[str, str]
 ) -> tuple[list[Rate], list[Rate]]:
     task_of_slot = {str(r.get("episode_key")): _task_label(r) for r in rows}
+    skill_of_slot = {str(r.get("episode_key")): _skill(r) for r in rows}
     successes = Counter(_task_label(r) for r in rows)
     failures: Counter[str] = Counter()
-    for key in failed:
-        failures[task_of_slot.get(key.split("/", 1)[0], UNKNOWN_TASK)] += 1
+    skill_successes = Counter(_skill(r) for r in rows)
+    skill_failures: Counter[str] = Counter()
+    unsound = 0
+    for key, reason in failed.items():
+        slot = key.split("/", 1)[0]
+        failures[task_of_slot.get(slot, UNKNOWN_TASK)] += 1
+        if reason in NO_SKILL_FAILURES:
+            unsound += 1
+        else:
+            skill_failures[skill_of_slot.get(slot, UNKNOWN_SKILL)] += 1
     per_task = [
         Rate(task, successes[task], successes[task] + failures[task])
         for task in sorted(set(successes) | set(failures))
     ]
-    reasons = list(failed.values())
-    judged = len(rows) + sum(1 for r in reasons if r not in NO_SKILL_FAILURES)
-    picked = judged - sum(1 for r in reasons if r in PICK_FAILURES)
     per_skill = [
-        Rate("pick (lift the target 3 cm or more)", picked, judged),
-        Rate("place (on or in the goal, released, upright, at rest)", len(rows), picked),
+        Rate(skill, skill_successes[skill], skill_successes[skill] + skill_failures[skill])
+        for skill in sorted(set(skill_successes) | set(skill_failures))
     ]
-    unsound = sum(1 for r in reasons if r in NO_SKILL_FAILURES)
     if unsound:
-        attempts = len(rows) + len(reasons)
+        attempts = len(rows) + len(failed)
         per_skill.append(Rate("simulation sound", attempts - unsound, attempts))
     return per_task, per_skill
+
+
+def _skill(row: Mapping[str, Any]) -> str:
+    return str(row.get("skill") or UNRECORDED_SKILL)
 
 
 def _figures(summary: Mapping[str, Any], episodes: int) -> list[tuple[str, str]]:
