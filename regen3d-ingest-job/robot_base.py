@@ -12,11 +12,9 @@ from numpy.typing import NDArray
 
 from regen3d_ingest_job.placement import FLOOR, PlacedObject
 from regen3d_ingest_job.poses import yaw_of
-from tools.robots import FRANKA_PANDA
+from tools.robots import DEFAULT_ROBOT, RobotDescription
 from tools.scene_manifest import SimRole
 
-FRANKA_REACH_M = FRANKA_PANDA.datasheet_reach_m  # maximum reach from the shoulder
-FRANKA_SHOULDER_HEIGHT_M = FRANKA_PANDA.shoulder_height_m
 BASE_RADIUS_M = 0.15  # footprint radius kept clear of furniture and walls
 _STANDOFFS_M = np.arange(BASE_RADIUS_M, 0.451, 0.05)  # base centre to the surface edge
 _ALONG_SAMPLES = 13
@@ -107,7 +105,10 @@ def choose_work_surface(objects: Sequence[PlacedObject]) -> PlacedObject | None:
 
 
 def place_robot(
-    objects: Sequence[PlacedObject], room_low: Array, room_high: Array
+    objects: Sequence[PlacedObject],
+    room_low: Array,
+    room_high: Array,
+    robot: RobotDescription = DEFAULT_ROBOT,
 ) -> RobotPlacement:
     """Stand the robot beside the work surface's long edge so its objects are within reach.
 
@@ -120,6 +121,8 @@ def place_robot(
         objects: every placed object.
         room_low: (3,) room bounds minimum.
         room_high: (3,) room bounds maximum.
+        robot: whose reach (its datasheet reach from its shoulder) counts the targets; the
+            default robot's (`tools.robots.DEFAULT_ROBOT`, what an unset ROBOT selects).
 
     Returns:
         The placement.
@@ -144,7 +147,7 @@ def place_robot(
     if len(targets) == 0:
         centre = footprint(surface).centre
         targets = np.array([[centre[0], centre[1], top]])
-    return _best_candidate(surface, targets, objects, room_low, room_high)
+    return _best_candidate(surface, targets, objects, room_low, room_high, robot)
 
 
 def _inside_walls(points: Array, objects: Sequence[PlacedObject]) -> NDArray[np.bool_]:
@@ -174,6 +177,7 @@ def _best_candidate(
     objects: Sequence[PlacedObject],
     room_low: Array,
     room_high: Array,
+    robot: RobotDescription,
 ) -> RobotPlacement:
     rect = footprint(surface)
     long_axis = 0 if rect.half[0] >= rect.half[1] else 1
@@ -199,15 +203,15 @@ def _best_candidate(
     clear &= (points >= room_low[:2] + BASE_RADIUS_M).all(axis=1)
     clear &= (points <= room_high[:2] - BASE_RADIUS_M).all(axis=1)
     clear &= _inside_walls(points, objects)
-    shoulders = np.column_stack([points, np.full(len(points), FRANKA_SHOULDER_HEIGHT_M)])
+    shoulders = np.column_stack([points, np.full(len(points), robot.shoulder_height_m)])
     reach = np.linalg.norm(shoulders[:, None, :] - targets[None, :, :], axis=2)
-    within_reach = (reach <= FRANKA_REACH_M).sum(axis=1)
+    within_reach = (reach <= robot.datasheet_reach_m).sum(axis=1)
     # Clear of furniture first, then as many objects in reach as possible, then the nearest.
     order = np.lexsort((reach.mean(axis=1), reach.max(axis=1), -within_reach, ~clear))
     best = int(order[0])
     xy, side = rows[best]
     facing = -side * across
-    within = float((reach[best] <= FRANKA_REACH_M).mean())
+    within = float((reach[best] <= robot.datasheet_reach_m).mean())
     note = "clear of furniture" if clear[best] else "no collision-free spot: least-bad one used"
     return RobotPlacement(
         np.array([xy[0], xy[1], 0.0]),

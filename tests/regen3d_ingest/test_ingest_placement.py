@@ -21,7 +21,8 @@ from regen3d_ingest_job.placement import (
     separate,
     settle,
 )
-from regen3d_ingest_job.robot_base import BASE_RADIUS_M, FRANKA_REACH_M, footprint, place_robot
+from regen3d_ingest_job.robot_base import BASE_RADIUS_M, footprint, place_robot
+from tools.robots import DEFAULT_ROBOT, FRANKA_PANDA, XARM6
 from tools.rotations import yaw_matrix
 from tools.scene_manifest import PoseSource, SimRole
 
@@ -154,7 +155,7 @@ def test_robot_stands_beside_the_long_edge_facing_the_surface() -> None:
     robot = place_robot(objects, np.array([-5.0, -5.0, 0.0]), np.array([5.0, 5.0, 3.0]))
     assert robot.work_surface == "table"
     assert robot.position[2] == 0.0
-    assert robot.reach_fraction == 1.0 and robot.max_reach_m <= FRANKA_REACH_M
+    assert robot.reach_fraction == 1.0 and robot.max_reach_m <= DEFAULT_ROBOT.datasheet_reach_m
     rect = footprint(table)
     assert rect.distance(robot.position[None, :2])[0] >= BASE_RADIUS_M - 1e-9
     long_axis = rect.axes[0]  # the table is longer along its own X
@@ -162,6 +163,24 @@ def test_robot_stands_beside_the_long_edge_facing_the_surface() -> None:
     heading = np.array([np.cos(robot.yaw), np.sin(robot.yaw)])
     assert abs(heading @ long_axis) < 1e-6
     assert heading @ to_table > 0
+
+
+def test_robot_counts_its_targets_with_the_chosen_arms_reach() -> None:
+    """Reach comes from the robot description (default: the default ROBOT's): two items 0.9 m
+    apart near a table's edge are both within the Panda's 0.855 m of one spot, not within the
+    xArm6's 0.70 (its shoulder is lower, too)."""
+    table = _box("table", (1.6, 0.8, 0.75), (0.0, 0.0, 0.0))
+    items = [
+        _box(f"item{i}", (0.07, 0.07, 0.1), (x, -0.3, 0.75), SimRole.MANIPULABLE)
+        for i, x in enumerate((-0.45, 0.45))
+    ]
+    objects = [table, *items]
+    settle(objects)
+    low, high = np.array([-5.0, -5.0, 0.0]), np.array([5.0, 5.0, 3.0])
+    assert DEFAULT_ROBOT is FRANKA_PANDA
+    assert place_robot(objects, low, high).reach_fraction == 1.0
+    xarm = place_robot(objects, low, high, XARM6)
+    assert xarm.reach_fraction == 0.5 and xarm.max_reach_m > XARM6.datasheet_reach_m
 
 
 def test_robot_avoids_furniture_next_to_the_table() -> None:

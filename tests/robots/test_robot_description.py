@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 import pytest
 
 from tools.errors import ConfigError
-from tools.robots import FRANKA_PANDA, RobotDescription, robot_description
+from tools.robots import DEFAULT_ROBOT, FRANKA_PANDA, RobotDescription, robot_description
 
 
 def test_every_job_reads_the_same_franka_facts() -> None:
@@ -17,8 +18,9 @@ def test_every_job_reads_the_same_franka_facts() -> None:
     from tools.sim.robots.franka import constants
     from tools.tasks import task_specifier
 
-    assert robot_base.FRANKA_REACH_M == FRANKA_PANDA.datasheet_reach_m == 0.855
-    assert robot_base.FRANKA_SHOULDER_HEIGHT_M == constants.SHOULDER_HEIGHT
+    assert FRANKA_PANDA.datasheet_reach_m == 0.855
+    assert FRANKA_PANDA.shoulder_height_m == constants.SHOULDER_HEIGHT
+    assert inspect.signature(robot_base.place_robot).parameters["robot"].default is DEFAULT_ROBOT
     assert FRANKA_PANDA.reach_radius_m == constants.REACH_RADIUS
     assert constants.GRIPPER_MAX_WIDTH == 2 * constants.FINGER_MAX == 0.08
     assert FRANKA_PANDA.goal_band_m == task_specifier.REGION_REACH
