@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from tools.lerobot import STAT_NAMES
-from tools.lerobot.stats import PIXEL_STRIDE, ImageStatsAccumulator, aggregate, vector_stats
+from tools.lerobot.stats import (
+    PIXEL_STRIDE,
+    ImageStatsAccumulator,
+    aggregate,
+    json_text,
+    layer_stats,
+    to_json,
+    vector_stats,
+)
 
 
 def test_vector_stats_are_numpy_statistics():
@@ -57,3 +67,21 @@ def test_aggregate_pools_exactly_except_quantiles():
     np.testing.assert_allclose(pooled["q50"], expected_q50)
     with pytest.raises(ValueError):
         aggregate([])
+
+
+def test_stats_json_text_is_the_json_of_the_stats():
+    """The fast stats.json text (one number repeated for a layer's pooled per-pixel stats)
+    parses to what json.dumps would write, for layers, vectors and images alike."""
+    rng = np.random.default_rng(4)
+    layer = rng.integers(0, 3000, size=(6, 12 * 8), dtype=np.uint16)
+    accumulator = ImageStatsAccumulator()
+    accumulator.update(rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8))
+    stats = {
+        "observation.depth.scene": layer_stats(layer),
+        "observation.state": vector_stats(rng.normal(size=(6, 3))),
+        "observation.images.scene": accumulator.result(),
+    }
+    assert stats["observation.depth.scene"]["mean"].shape == (96,)
+    assert json.loads(json_text(stats)) == json.loads(json.dumps(to_json(stats)))
+    pooled = layer.reshape(-1)
+    assert stats["observation.depth.scene"]["max"][0] == pooled.max()

@@ -281,7 +281,7 @@ class DatasetBuilder:
         tables.write_episodes(self.staging / episodes_path(0, 0), done.rows)
         info = self._build_info()
         totals = stats_mod.aggregate_features(done.stats)
-        tables.write_json_atomic(self.staging / STATS_PATH, stats_mod.to_json(totals))
+        tables.write_text_atomic(self.staging / STATS_PATH, stats_mod.json_text(totals))
         for name, document in self._documents.items():
             tables.write_json_atomic(self.staging / DOCUMENT_PATH.format(name=name), document)
         card = dataset_card(info.to_json(), self._extra.kinds, list(self._documents))

@@ -11,6 +11,7 @@ count-weighted mean of the episodes' quantiles, as lerobot does (only an approxi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -179,13 +180,38 @@ def to_json(stats: Mapping[str, FeatureStats]) -> dict[str, dict[str, Any]]:
     }
 
 
+def json_text(stats: Mapping[str, FeatureStats]) -> str:
+    """meta/stats.json's text: `to_json` as JSON, one feature per line. A statistic whose
+    values are all equal (a layer's pooled statistics, one per pixel) is written as one number
+    repeated: json would format each of its H * W numbers anew (seconds at 256²)."""
+    lines = []
+    for name, values in stats.items():
+        fields = ", ".join(
+            f"{json.dumps(stat)}: {_array_text(np.asarray(values[stat]))}" for stat in STAT_NAMES
+        )
+        lines.append(f"    {json.dumps(name, ensure_ascii=False)}: {{{fields}}}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _array_text(array: npt.NDArray[Any]) -> str:
+    if array.ndim == 1 and array.size > 1 and (array == array[0]).all():
+        return "[" + ", ".join([json.dumps(array[0].item())] * array.size) + "]"
+    return json.dumps(array.tolist())
+
+
 def to_columns(stats: Mapping[str, FeatureStats]) -> dict[str, Any]:
-    """Episode-row columns `stats/<feature>/<stat>` -> nested lists."""
+    """Episode-row columns `stats/<feature>/<stat>` -> values: vectors as numpy arrays (Arrow
+    converts them in bulk: a layer's 65,536 per-pixel values as a list cost ~10x more),
+    image statistics (3, 1, 1) as nested lists."""
     return {
-        stats_column(name, stat): np.asarray(values[stat]).tolist()
+        stats_column(name, stat): _column_value(np.asarray(values[stat]))
         for name, values in stats.items()
         for stat in STAT_NAMES
     }
+
+
+def _column_value(array: npt.NDArray[Any]) -> Any:
+    return array if array.ndim == 1 else array.tolist()
 
 
 def from_columns(row: Mapping[str, Any], features: Iterable[str]) -> dict[str, FeatureStats]:

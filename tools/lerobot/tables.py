@@ -250,9 +250,14 @@ def read_episodes(root: Path) -> list[dict[str, Any]]:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON through a temporary file and a rename (never a half-written file)."""
+    write_text_atomic(path, json.dumps(document, indent=4, ensure_ascii=False) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
