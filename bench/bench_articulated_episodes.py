@@ -12,7 +12,8 @@ ARTICULATED_TASKS=true, MAX_TASKS 64 (every task), one slot per task (NUM_EPISOD
 no cameras and MIN_SUCCESS_RATE 0. Prints per skill: slots, attempts (retries included:
 MAX_ATTEMPTS, default 3) and successes from the shards' summaries and the published dataset,
 the step's validation, and totals over the scenes: per skill with the tasks dropped for want of
-a station, and all open/close skills together.
+a station and the station search's seconds per task, and all open/close skills together (also
+counting the dropped tasks as failed attempts), with the load average.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def _pipeline(scene: Path, steps: str, env: dict[str, str]) -> subprocess.Comple
     )  # fmt: skip
 
 
-def slot_skills(scene: Path) -> tuple[list[str], dict[str, int]]:
-    """The skill of each task the step's session gives the slots, in slot order, and the
-    open/close tasks it dropped for want of a station, by skill and reason."""
+def slot_skills(scene: Path) -> tuple[list[str], dict[str, int], dict[str, list[float]]]:
+    """The skill of each task the step's session gives the slots, in slot order, the
+    open/close tasks it dropped for want of a station, by skill and reason, and the seconds
+    each open/close task's station search took, by skill."""
     from episode_generation_job.job import bundle_config
     from episode_generation_job.settings import EpisodeSettings
     from episode_generation_job.shard_work import _open_session
@@ -63,11 +65,14 @@ def slot_skills(scene: Path) -> tuple[list[str], dict[str, int]]:
     session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
     try:
         dropped: Counter[str] = Counter()
+        search: dict[str, list[float]] = {}
         if session.articulated is not None:
             skill = {t.task_id: t.skill for t in derive_articulated_tasks(load_manifest(scene))}
             for task_id, reason in session.articulated.refused.items():
                 dropped[f"{skill[task_id]}:{reason}"] += 1
-        return [task.skill for task in session.slot_tasks], dict(dropped)
+            for task_id, log in session.articulated.searches.items():
+                search.setdefault(skill[task_id], []).append(round(log.seconds, 2))
+        return [task.skill for task in session.slot_tasks], dict(dropped), search
     finally:
         session.close()
 
@@ -122,7 +127,7 @@ def bench_scene(workdir: Path, environment: str, seed: int, reuse: bool) -> dict
         built = _pipeline(scene, "replicator", {})
         if built.returncode != 0:
             return {"scene": scene_id, "error": built.stderr.strip().splitlines()[-1:]}
-    skills, dropped = slot_skills(scene)
+    skills, dropped, search = slot_skills(scene)
     started = time.monotonic()
     run = _pipeline(scene, "episodes", {**SETTINGS, "NUM_EPISODES": str(len(skills))})
     (scene / "bench_articulated.log").write_text(run.stdout + run.stderr)
@@ -133,11 +138,29 @@ def bench_scene(workdir: Path, environment: str, seed: int, reuse: bool) -> dict
         "scene": scene_id,
         "tasks": dict(Counter(skills)),
         "no_station": dropped,
+        "search_seconds": search,
         "skills": _per_skill(scene, skills),
         "validation_ok": validation,
         "returncode": run.returncode,
         "seconds": round(time.monotonic() - started, 1),
     }
+
+
+def _search_line(seconds: list[float]) -> str:
+    """Station search seconds per task: mean and max."""
+    if not seconds:
+        return ""
+    return f"  search s/task mean {sum(seconds) / len(seconds):5.1f} max {max(seconds):5.1f}"
+
+
+def _tasks_succeeded(rows: list[dict[str, Any]]) -> int:
+    """Open/close tasks with a successful attempt (a slot per task: successes per skill)."""
+    return sum(
+        figures.get("successes", 0)
+        for row in rows
+        for skill, figures in row.get("skills", {}).items()
+        if skill in ARTICULATED_SKILLS
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row, sort_keys=True), flush=True)
         rows.append(row)
     totals: dict[str, Counter[str]] = {}
+    searches: dict[str, list[float]] = {}
     for row in rows:
+        for skill, seconds in row.get("search_seconds", {}).items():
+            searches.setdefault(skill, []).extend(seconds)
         for skill, figures in row.get("skills", {}).items():
             totals.setdefault(skill, Counter()).update(figures)
         for key, count in row.get("no_station", {}).items():
@@ -166,17 +192,23 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{skill:16s} slots {figures['slots']:3d}  attempts {figures['attempts']:3d}  "
             f"successes {figures['successes']:3d}  tasks without a station "
-            f"{figures['no_station']:3d}"
+            f"{figures['no_station']:3d}{_search_line(searches.get(skill, []))}"
         )
     moving: Counter[str] = Counter()
     for skill in ARTICULATED_SKILLS:
         moving.update(totals.get(skill, Counter()))
     if moving["attempts"]:
+        tasks = moving["slots"] + moving["no_station"]
         print(
             f"open/close: {moving['successes']}/{moving['attempts']} attempts "
             f"({100 * moving['successes'] / moving['attempts']:.0f} %), "
-            f"{moving['slots']} tasks run, {moving['no_station']} without a station"
+            f"{moving['slots']} tasks run, {moving['no_station']} without a station; "
+            f"counting those as failures {moving['successes']}/"
+            f"{moving['attempts'] + moving['no_station']} "
+            f"({100 * moving['successes'] / (moving['attempts'] + moving['no_station']):.0f} %), "
+            f"tasks succeeded {_tasks_succeeded(rows)}/{tasks}"
         )
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, sort_keys=True))
     return 0

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_rollout import (
-    choose_station,
     manifest_at_station,
     run_articulated_episode,
     scene_joints,
 )
+from episode_generation_job.articulated_stations import choose_station
 from episode_generation_job.backends.base import CameraConfig
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import scene_from_usd

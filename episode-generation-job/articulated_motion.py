@@ -34,7 +34,7 @@ FLAP_VIA_OUT = 0.3  # an open flap's grasp is approached from this far beyond it
 MOVE_SPEED = 0.08  # m/s of handle travel while moving the part
 GRIPPER_OPEN = franka.GRIPPER_MAX_WIDTH
 GRIPPER_CLOSED = 0.0
-# "press": a side door closed by pressing its outer face with the closed fingers, no grasp.
+# "press": a door moved by pressing a face with the closed fingers, no grasp.
 MOVE_PHASES = frozenset({"pull", "push", "press"})
 COMPLIANT_PHASES = MOVE_PHASES | {"release"}
 PRESS_RADIUS_SHARE = 0.55  # the press point's share of the handle's distance from the hinge
@@ -97,14 +97,16 @@ def _move(start: Waypoint, goal: Waypoint, duration: float, frames: list[Waypoin
 
 
 def presses(task: ArticulatedTask) -> bool:
-    """Whether the task closes a side door by pressing its outer face (not by its handle).
+    """Whether the task closes a door by pressing its outer face (not by its handle).
 
     Held by the handle, an open door's hand must follow the handle's whole arc (1.2 m for a
     fridge door from 77 deg), more than the Panda reaches from one station; a point nearer
-    the hinge travels a shorter arc, and pressing needs no grasp.
+    the hinge travels a shorter arc, and pressing needs no grasp. An open flap (oven,
+    dishwasher) is pushed up from under its outer face: a grasp of its handle from below
+    brought the hand into the flap's sweep and the carcass.
     """
     frame = task.frame
-    return frame.kind == "revolute" and not frame.is_flap and not task.opens
+    return frame.kind == "revolute" and not task.opens
 
 
 def contact_task(task: ArticulatedTask) -> ArticulatedTask:

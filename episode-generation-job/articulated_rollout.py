@@ -1,20 +1,17 @@
 """Run one open or close attempt on the MuJoCo backend and judge it from the joint position.
 
-The robot stands at a station in front of the furniture (`choose_station`: the first candidate
-base pose whose whole motion solves by IK); the joint starts where the task says (closed to
-open, open to close); the arm follows `articulated_motion`'s plan with lowered gains while it
-moves the part; the verdict reads only the joint's final open fraction and whether any robot
+The robot stands at a station in front of the furniture (`articulated_stations`); the joint
+starts where the task says (closed to open, open to close); the arm follows the plan
+(`articulated_motion`, `articulated_door_stages`) with lowered gains while it moves the part;
+the verdict reads only the joint's final open fraction and whether any robot
 geom still touches the part.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 import mujoco
 import numpy as np
@@ -23,8 +20,7 @@ from pxr import Usd
 
 from episode_generation_job.articulated_motion import (
     COMPLIANT_PHASES,
-    articulated_plans,
-    contact_task,
+    MOVE_PHASES,
     exit_waypoints,
     retreat_direction,
     solve_waypoints,
@@ -39,20 +35,13 @@ from episode_generation_job.final_state import SETTLE_FRAMES
 from episode_generation_job.rollout import EpisodeRecord
 from episode_generation_job.success import Verdict
 from tools.rotations import matrix_to_quat
-from tools.scene_manifest import RoomBounds, SceneManifest, Transform
+from tools.scene_manifest import SceneManifest, Transform
 from tools.sim import JointHandle
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
 from tools.sim.usd_joints import joint_handles
-from tools.tasks.articulated import (
-    ArticulatedTask,
-    beside_candidates,
-    judge_fraction,
-    ring_candidates,
-    station_candidates,
-    sweep_gap,
-)
-from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.articulated import ArticulatedTask, judge_fraction
+from tools.tasks.geometry import Pose
 
 COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
 # While the hand holds a handle it grips by force, as the Franka Hand's grasp action does: a
@@ -62,124 +51,9 @@ COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while movi
 FIRM_GRIP_KP = 10.0 * franka.GRIPPER_KP
 GRIP_PHASES = frozenset({"close", "pull", "push"})
 HELD_MOVES = frozenset({"pull", "push"})  # moving the part by its handle: the grip can be lost
-
-
-@dataclass(frozen=True)
-class Station:
-    """Where the robot stands for a task and the plan it follows from there."""
-
-    base: Pose
-    plan: JointPlan
-    flip: bool = False
-
-
-STATION_CLEARANCE = 0.25  # no other object's footprint within this of the robot's base
-OWN_CLEARANCE = 0.2  # nor the furniture's own, nor a door's sweep
-WALL_CLEARANCE = 0.35  # the base stays this far inside the room's bounds
 GRIP_CHECK_AFTER = 10  # frames into the move before a lost grip ends it
 LOST_WIDTH = 0.004  # the pads closed on nothing
 PRIED_WIDTH = 0.05  # the pads forced apart by a handle turning between them
-
-
-def _gap(x: float, y: float, box: ObjectBox) -> float:
-    c, s = math.cos(box.yaw), math.sin(box.yaw)
-    dx, dy = x - box.centre[0], y - box.centre[1]
-    u, v = abs(c * dx + s * dy), abs(-s * dx + c * dy)
-    return math.hypot(max(0.0, u - box.half_extents[0]), max(0.0, v - box.half_extents[1]))
-
-
-def _clear(
-    base: Pose, boxes: Mapping[str, ObjectBox], task: ArticulatedTask, room: RoomBounds | None
-) -> bool:
-    """Whether the base keeps clear of the walls, other objects, its own furniture and the
-    part's sweep over the task's motion (a door's sector about its hinge)."""
-    x, y = base.position[0], base.position[1]
-    if room is not None:
-        inside = (room.min[0] + WALL_CLEARANCE <= x <= room.max[0] - WALL_CLEARANCE) and (
-            room.min[1] + WALL_CLEARANCE <= y <= room.max[1] - WALL_CLEARANCE
-        )
-        if not inside:
-            return False
-    for object_id, box in boxes.items():
-        own = object_id == task.object_id
-        if _gap(x, y, box) < (OWN_CLEARANCE if own else STATION_CLEARANCE):
-            return False
-    frame = task.frame
-    if frame.kind != "revolute":
-        return True
-    # The door's sweep over the task's own motion: a door is pressed shut from where it
-    # would be at a wider angle.
-    span = (frame.position_at(task.start_fraction), frame.position_at(target_fraction(task)))
-    return sweep_gap(frame, (x, y), span) >= OWN_CLEARANCE
-
-
-class Clearance(Protocol):
-    """Says whether a plan from a base keeps the arm off the scene (None: clear)."""
-
-    def collision(self, task: ArticulatedTask, base: Pose, plan: JointPlan) -> str | None: ...
-
-
-def choose_station(
-    task: ArticulatedTask,
-    boxes: Mapping[str, ObjectBox],
-    room: RoomBounds | None = None,
-    *,
-    skip: int = 0,
-    clearance: Clearance | None = None,
-) -> Station | str:
-    """The first candidate base pose clear of other objects from which every frame of the
-    motion is reachable (and, with `clearance`, collision-free).
-
-    Args:
-        task: what to open or close.
-        boxes: every object's box at rest (robot-free scene).
-        room: the room's bounds (the robot's links hit a wall closer than `WALL_CLEARANCE`).
-        skip: pass over this many reachable stations first (a retry stands elsewhere); with
-            fewer, the first reachable one.
-        clearance: poses each reachable plan in the scene (`PlanClearance`); a plan whose arm
-            hits anything is passed over.
-
-    Returns:
-        The station, or "no_clear_station" / "unreachable" / "collides".
-    """
-    task = contact_task(task)  # a pressed door: stations round the press point's path
-    frame = task.frame
-    # A drawer's robot stands before the closed front; an open door's before its outer face.
-    q0 = frame.position_at(task.start_fraction) if frame.kind == "revolute" else frame.lower
-    shift = 0.0
-    if frame.kind == "revolute" and task.opens:  # stand beside the door's sweep
-        right = np.array([frame.front[1], -frame.front[0], 0.0])
-        shift = 0.15 * float(np.sign(np.dot(frame.handle - frame.origin, right)))
-    start, end = frame.position_at(task.start_fraction), frame.position_at(target_fraction(task))
-    ring = ring_candidates(frame, start, end)
-    front = station_candidates(frame, q0, shift)
-    beside = beside_candidates(frame, start, end) if frame.kind == "revolute" else []
-    # A flap is worked from beside its sweep, a door closed from around it; else the front first.
-    if frame.is_flap:
-        candidates = beside + front + ring
-    elif frame.kind == "revolute" and not task.opens:
-        candidates = ring + beside + front
-    else:
-        candidates = front + ring + beside
-    clear = [b for b in candidates if _clear(b, boxes, task, room)]
-    if not clear:
-        return "no_clear_station"
-    first: Station | None = None
-    reached = False
-    for base in clear:
-        kinematics = FrankaKinematics(base.position, base.quat_wxyz)
-        for found in articulated_plans(kinematics, task, franka.HOME_QPOS):
-            reached = True
-            if clearance is None or clearance.collision(task, base, found[0]) is None:
-                break
-        else:
-            continue
-        plan, flip = found
-        if skip == 0:
-            return Station(base, plan, flip)
-        skip -= 1
-        first = first or Station(base, plan, flip)
-    return first or ("collides" if reached else "unreachable")
 
 
 def manifest_at_station(manifest: SceneManifest, base: Pose) -> SceneManifest:
@@ -278,16 +152,18 @@ def set_joint(backend: MujocoBackend, joint: JointHandle, fraction: float) -> No
 
 
 def _exit_from_here(
-    backend: MujocoBackend, task: ArticulatedTask, joint: JointHandle
+    backend: MujocoBackend, task: ArticulatedTask, joint: JointHandle, pressed: bool
 ) -> JointPlan | None:
     """Release and retreat planned from the measured hand pose, backing out along the part's
-    measured outward normal (None if that has no IK path)."""
+    measured outward normal, or back along the fingers from a face they `pressed` (None if
+    that has no IK path)."""
     base = backend.robot_base
     kinematics = FrankaKinematics(base.position, base.quat_wxyz)
     q = backend.arm_qpos()
     position, rotation = kinematics.forward(q)
     part = float(backend.data.qpos[joint.qpos_adr])
-    outward = retreat_direction(task.frame.motion(part) @ task.frame.front, task.frame.front)
+    normal = -rotation[:, 2] if pressed else task.frame.motion(part) @ task.frame.front
+    outward = retreat_direction(normal, task.frame.front)
     try:
         return solve_waypoints(kinematics, exit_waypoints(position, rotation, outward), q)
     except UnreachableError:
@@ -340,6 +216,10 @@ def run_articulated_episode(
     envs: list[NDArray[np.float32]] = []
     goal = handle_pose(task, target_fraction(task))
     cameras = CameraRecorder(backend)
+    # A staged open lets go between its pull and its push: only the last release is replanned.
+    moves = [k for k, phase in enumerate(phases) if phase in MOVE_PHASES]
+    last_move = phases[moves[-1]] if moves else ""
+    final_release = moves[-1] if moves else 0
     exited = False
     i = 0
     with _arm_gains(backend) as ids, fingers_reach_front(backend, joint):
@@ -348,11 +228,13 @@ def run_articulated_episode(
             moving = i < len(arm) and phases[i] in HELD_MOVES
             # The exit is planned from where the hand is: at the planned release, or as soon
             # as the grip is lost while moving (the rest of the move would only drag the part).
-            if not exited and i < len(arm) and (phases[i] == "release" or (
+            released_here = phases[i] == "release" and i > final_release if i < len(arm) else False
+            if not exited and i < len(arm) and (released_here or (
                 moving and phases[i - GRIP_CHECK_AFTER] in HELD_MOVES and _grip_lost(backend)
             )):  # fmt: skip
                 exited = True
-                replanned = _exit_from_here(backend, task, joint)
+                pressed = last_move == "press"
+                replanned = _exit_from_here(backend, task, joint, pressed)
                 if replanned is not None:
                     arm = arm[:i] + list(replanned.arm)
                     gripper = gripper[:i] + list(replanned.gripper)

@@ -19,12 +19,11 @@ import numpy as np
 
 from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_rollout import (
-    Station,
-    choose_station,
     manifest_at_station,
     run_articulated_episode,
     scene_joints,
 )
+from episode_generation_job.articulated_stations import SearchLog, Station, choose_station
 from episode_generation_job.backends.base import CameraConfig
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import scene_from_usd
@@ -67,12 +66,14 @@ class ArticulatedTasks:
         self._boxes = dict(boxes)
         self.stations: dict[tuple[str, int], Station] = {}  # (task id, attempt) -> station
         self.refused: dict[str, str] = {}  # task id -> why it has no station
+        self.searches: dict[str, SearchLog] = {}  # task id -> what its station search cost
         self.tasks: list[ArticulatedTask] = []
         tasks = derive_articulated_tasks(manifest)
         self._clearance = PlanClearance(usd_path, manifest) if tasks else None
         for task in tasks:
+            log = self.searches.setdefault(task.task_id, SearchLog())
             station = choose_station(
-                task, boxes, manifest.room_bounds, clearance=self._clearance
+                task, boxes, manifest.room_bounds, clearance=self._clearance, log=log
             )  # fmt: skip
             if isinstance(station, str):
                 self.refused[task.task_id] = station

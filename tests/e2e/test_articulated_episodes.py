@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from episode_generation_job.articulated_episodes import run_articulated_tasks
-from episode_generation_job.articulated_rollout import choose_station
+from episode_generation_job.articulated_stations import choose_station
 from tests.articulated_scenes import build_articulated_scene
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest

@@ -23,12 +23,11 @@ from episode_generation_job.articulated_motion import (
     wrist_follows,
 )
 from episode_generation_job.articulated_rollout import (
-    Station,
-    choose_station,
     manifest_at_station,
     run_articulated_episode,
     scene_joints,
 )
+from episode_generation_job.articulated_stations import Station, choose_station
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import scene_from_usd
 from tests.usd_assembly.conftest import _box_physics, _z_rotation, build_articulated_scene

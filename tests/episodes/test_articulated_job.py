@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from episode_generation_job.articulated_rollout import Station, choose_station
+from episode_generation_job.articulated_stations import Station, choose_station
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.validation import check_articulated, validate_episodes

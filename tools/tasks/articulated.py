@@ -283,7 +283,7 @@ def station_candidates(frame: JointFrame, q: float, opens_towards: float) -> lis
         right = np.array([front[1], -front[0], 0.0])
         yaw = math.atan2(-front[1], -front[0])
         quat = (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
-        for standoff in (0.7, 0.6, 0.8):
+        for standoff in (0.7, 0.6, 0.8, 0.5):
             for lateral in laterals:
                 xy = handle[:2] + standoff * front[:2] + lateral * right[:2]
                 out.append(Pose.of((float(xy[0]), float(xy[1]), 0.0), quat))
