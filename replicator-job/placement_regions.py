@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import shapely
@@ -262,6 +262,8 @@ def compute_regions(
     robot = manifest.robot.base_pose.position
     blockers.append(robot_base_blocker(robot, params.robot_radius_m, params.robot_height_m))
     ceiling = manifest.room_bounds.max[2]
+    low, high = manifest.room_bounds.min, manifest.room_bounds.max
+    room = shapely.box(low[0], low[1], high[0], high[1])
     drafts: list[_Draft] = []
     for g in static:
         own = [b for b in blockers if b.owner == g.object_id]
@@ -269,6 +271,8 @@ def compute_regions(
             floor = (
                 roles[g.object_id] == SimRole.BACKGROUND and abs(patch.height) <= FLOOR_TOLERANCE_M
             )
+            if floor:  # the usd step's floor box reaches beyond the room: keep what is inside
+                patch = replace(patch, footprint=patch.footprint.intersection(room))
             kept = [
                 (polygon, clearance, source)
                 for piece, clearance, source in _pieces(patch, blockers, ceiling, params)

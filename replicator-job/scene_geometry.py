@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from pxr import Usd, UsdGeom, UsdPhysics
 
 from tools.errors import InputError
+from tools.scene_manifest import SimRole
 from tools.sim import usd_layout as layout
 from tools.usd_stage import open_usd_stage
 
@@ -90,8 +91,52 @@ def read_object_geometry(stage: Usd.Stage) -> list[ObjectGeometry]:
                 triangles.append(_triangles(mesh, world))
         role = str(prim.GetCustomDataByKey(layout.SIM_ROLE_KEY) or "")
         stacked = np.concatenate(triangles) if triangles else np.zeros((0, 3, 3))
+        if role == SimRole.BACKGROUND.value and len(floor := floor_triangles(stage, cache)):
+            stacked = floor
         found.append(ObjectGeometry(object_id, str(prim.GetPath()), role, stacked, tuple(hulls)))
     return found
+
+
+def floor_triangles(stage: Usd.Stage, cache: UsdGeom.XformCache | None = None) -> Array:
+    """World triangles of the floor colliders `/World/Room` names (the room's floor slab, or
+    the usd step's floor box), empty when it names none.
+
+    Objects stand on these, not on the room's visual mesh: a reconstructed room is a noisy
+    Poisson surface whose floor bulges by centimetres (regions on it were up to 2.8 cm off
+    the surface under them, and its bumps could lift the floor patch out of the floor band),
+    while the colliders are the plane fitted to it, at z = 0.
+    """
+    room = stage.GetPrimAtPath(layout.ROOM_PATH)
+    paths = room.GetCustomDataByKey(layout.FLOOR_COLLIDERS_KEY) if room else None
+    cache = cache or UsdGeom.XformCache()
+    triangles: list[Array] = []
+    for path in paths or ():
+        prim = stage.GetPrimAtPath(str(path))
+        if prim and prim.IsA(UsdGeom.Mesh):
+            mesh = UsdGeom.Mesh(prim)
+            triangles.append(_triangles(mesh, _world_points(mesh, cache)))
+        elif prim and prim.IsA(UsdGeom.Cube):
+            triangles.append(_cube_triangles(UsdGeom.Cube(prim), cache))
+    return np.concatenate(triangles) if triangles else np.zeros((0, 3, 3))
+
+
+# The 12 triangles of a unit cube's faces as corner indices (corner bits: x, y, z), outward.
+_CUBE_FACES = np.array(
+    [
+        [0, 2, 1], [1, 2, 3], [4, 5, 6], [5, 7, 6],  # bottom (-z), top (+z)
+        [0, 1, 4], [1, 5, 4], [2, 6, 3], [3, 6, 7],  # -y, +y
+        [0, 4, 2], [2, 4, 6], [1, 3, 5], [3, 7, 5],  # -x, +x
+    ]
+)  # fmt: skip
+
+
+def _cube_triangles(cube: UsdGeom.Cube, cache: UsdGeom.XformCache) -> Array:
+    half = float(cube.GetSizeAttr().Get() or 2.0) / 2.0
+    bits = np.array([[(i >> k) & 1 for k in range(3)] for i in range(8)], dtype=np.float64)
+    corners = (bits * 2.0 - 1.0) * half
+    matrix = np.asarray(cache.GetLocalToWorldTransform(cube.GetPrim()), dtype=np.float64)
+    world = corners @ matrix[:3, :3] + matrix[3, :3]
+    return np.asarray(world[_CUBE_FACES], dtype=np.float64)
 
 
 def open_scene_stage(usd_path: Path) -> Usd.Stage:
