@@ -3,7 +3,7 @@ cameras (scene, wrist) at 128² and 256², measured side by side in one run.
 
 Usage:
     python bench/bench_render_datasets.py [--scene-dir DIR] [--episodes N] [--seed S]
-                                          [--sizes 128,256] [--workers N] [--in-line]
+                                          [--sizes 128,256] [--workers 1,auto] [--in-line]
 
 Each case runs the same episode slots (fresh seeds: SEED = --seed, default 61) through the
 job's EpisodeSession (physics, control, rendering of every recorded frame) and writes every
@@ -12,7 +12,9 @@ segmentation columns) as the shard runner does (`write_behind`: an RGB episode k
 while k+1 is simulated, one with depth or segmentation in line; --in-line writes every episode
 before the next), so the
 figure is what one shard worker sustains. With --workers N, N processes (the job's WORKERS)
-each run --episodes slots of every case at the same time, and ep/h is their sum. Rendering
+each run --episodes slots of every case at the same time, and ep/h is their sum; `auto` is the
+job's default (WORKERS=auto for its default 12 episodes: `local_workers.auto_workers`), and a
+comma list (default `1,auto`) measures each pool in turn, then prints ep/h side by side. Rendering
 uses MUJOCO_GL (egl by default: Mesa llvmpipe on a CPU, the GPU's EGL where there is one).
 Prints per case: episodes/h (wall, and per CPU-second of the worker processes), seconds per
 episode of simulation+render and of writing (on the writer thread), frames per episode (one
@@ -38,8 +40,11 @@ from episode_generation_job.backends import CameraConfig, open_backend
 from episode_generation_job.cameras import CameraSpec, Modality
 from episode_generation_job.dataset import open_part, write_episode
 from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.local_workers import auto_workers
+from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.testing import write_tabletop_usd
 from episode_generation_job.write_behind import WriteBehind
+from tools.cpus import available_cpus
 from tools.lerobot import LeRobotDatasetWriter, Provenance
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
@@ -146,19 +151,22 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=3, help="slots per case and worker")
     parser.add_argument("--seed", type=int, default=61)
     parser.add_argument("--sizes", default="128,256")
-    parser.add_argument("--workers", type=int, default=1, help="processes (the job's WORKERS)")
+    parser.add_argument(
+        "--workers", default="1,auto", help="comma list of pools: N processes or auto"
+    )
     parser.add_argument("--in-line", action="store_true", help="write each episode in line")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp())
     scene_dir = args.scene_dir or write_tabletop_usd(scratch / "tabletop")
-    pool = f"{args.workers} worker process(es)" if args.workers > 1 else "one process, no pool"
+    default_workers = auto_workers(EpisodeSettings.model_fields["NUM_EPISODES"].default)
+    pools = [default_workers if w == "auto" else int(w) for w in args.workers.split(",")]
     writing = "in line" if args.in_line else "RGB-only behind the simulation, layers in line"
     print(f"MUJOCO_GL={os.environ.get('MUJOCO_GL', 'egl')}  "
           f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(Mesa default)')}  "
-          f"cpus={os.cpu_count()}  load average {os.getloadavg()}")  # fmt: skip
-    print(f"pool: {pool}; writing: {writing}; {args.episodes} slot(s) per case and process")
-    print(f"{'case':>22} {'ep/h wall':>10} {'ep/h CPU':>9} {'sim+render s':>13}"
-          f" {'write s':>8} {'frames/ep':>10} {'MB/episode':>11} {'kept':>5}")  # fmt: skip
+          f"cpus={os.cpu_count()} (usable {available_cpus()})  "
+          f"load average {os.getloadavg()}")  # fmt: skip
+    print(f"pools: {pools} (auto = {default_workers}); writing: {writing}; "
+          f"{args.episodes} slot(s) per case and process")  # fmt: skip
     cases: list[tuple[str, tuple[CameraSpec, ...]]] = [("no cameras", ())]
     for size in (int(s) for s in args.sizes.split(",")):
         for name, modalities in CASES.items():
@@ -167,11 +175,22 @@ def main() -> None:
                 for c in ("scene", "wrist")
             )
             cases.append((f"2 x {size}² {name}", specs))
-    for label, specs in cases:
-        r = run_pooled(args.workers, scene_dir, specs, args, scratch)
-        print(f"{label:>22} {3600 / r['wall']:>10.0f} {3600 / r['cpu']:>9.0f} {r['sim']:>13.2f}"
-              f" {r['write']:>8.2f} {r['frames']:>10.0f} {r['bytes'] / 1e6:>11.2f}"
-              f" {int(r['kept']):>5}", flush=True)  # fmt: skip
+    per_pool: dict[int, list[float]] = {}
+    for workers in dict.fromkeys(pools):
+        pool = f"{workers} worker process(es)" if workers > 1 else "one process, no pool"
+        print(f"\n{pool}, load average {os.getloadavg()}")
+        print(f"{'case':>22} {'ep/h wall':>10} {'ep/h CPU':>9} {'sim+render s':>13}"
+              f" {'write s':>8} {'frames/ep':>10} {'MB/episode':>11} {'kept':>5}")  # fmt: skip
+        for label, specs in cases:
+            r = run_pooled(workers, scene_dir, specs, args, scratch)
+            per_pool.setdefault(workers, []).append(3600 / r["wall"])
+            print(f"{label:>22} {3600 / r['wall']:>10.0f} {3600 / r['cpu']:>9.0f}"
+                  f" {r['sim']:>13.2f} {r['write']:>8.2f} {r['frames']:>10.0f}"
+                  f" {r['bytes'] / 1e6:>11.2f} {int(r['kept']):>5}", flush=True)  # fmt: skip
+    print("\nepisodes/h (wall), side by side:")
+    print(f"{'case':>22}" + "".join(f" {f'{w} process(es)':>15}" for w in per_pool))
+    for row, (label, _) in enumerate(cases):
+        print(f"{label:>22}" + "".join(f" {v[row]:>15.0f}" for v in per_pool.values()))
     print(f"load average after {os.getloadavg()}")
     shutil.rmtree(scratch, ignore_errors=True)
 
