@@ -1,28 +1,40 @@
-"""ARTICULATED_TASKS=true: the episodes step also opens drawers, recorded in the same dataset."""
+"""ARTICULATED_TASKS=true: the episodes step also opens drawers, recorded in the same dataset;
+and a scripted pick-and-place into the opened drawer of the same scene."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from episode_generation_job.articulated_rollout import manifest_at_station, scene_joints
 from episode_generation_job.articulated_stations import Station, choose_station
+from episode_generation_job.backends.base import EpisodeInit
+from episode_generation_job.backends.mujoco_backend import MujocoBackend
+from episode_generation_job.backends.mujoco_scene import scene_from_usd
+from episode_generation_job.drawer_placement_episode import run_drawer_placement
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.validation import check_articulated, validate_episodes
-from tests.articulated_scenes import build_articulated_scene
+from tests.articulated_scenes import NIGHTSTAND, build_articulated_scene
 from tools.config import load_settings
 from tools.errors import ConfigError
 from tools.job_runner import execute_step
 from tools.lerobot import open_dataset, validate_dataset
-from tools.scene_layout import LEROBOT_DIR
+from tools.scene_layout import LEROBOT_DIR, SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
+from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.franka import constants as franka
 from tools.steps import StepContext
 from tools.storage import LocalStorage
 from tools.tasks.articulated import OPEN_MIN_FRACTION, derive_articulated_tasks
+from tools.tasks.drawer_placement import drawer_placement_tasks
+from tools.tasks.geometry import Pose
 
 CAMERA = {"name": "scene", "mount": "scene", "width": 32, "height": 32,
           "modalities": ["rgb", "depth"]}  # fmt: skip
@@ -98,3 +110,36 @@ def test_a_retry_stands_at_the_next_reachable_station(run: tuple[Path, EpisodeSe
     second = choose_station(task, {}, manifest.room_bounds, skip=1)
     assert isinstance(first, Station) and isinstance(second, Station)
     assert second.base != first.base
+
+
+CUBE = "cube_1"
+# Beside the opened drawer (the nightstand's front faces -X at x = 1.525, the drawer spans
+# y 0.95 to 1.45), facing between the cube on the nightstand's top and the drawer: a Panda on
+# the floor reaches top-down at 0.7 m height within ~0.45 m.
+YAW = 1.15
+STATION = Pose.of((1.3, 0.72, 0.0), (math.cos(YAW / 2), 0.0, 0.0, math.sin(YAW / 2)))
+ON_TOP = Pose.of((1.6, 1.05, 0.601), (1.0, 0.0, 0.0, 0.0))
+
+
+def test_the_panda_puts_a_cube_into_the_open_drawer(run: tuple[Path, EpisodeSettings]) -> None:
+    """The cube ends at rest inside the drawer's part volume, let go; the instruction names
+    both; a shut drawer leaves nothing to place into (a scripted pick-and-place episode)."""
+    scene = run[0]
+    manifest = load_manifest(scene)
+    (task,) = drawer_placement_tasks(manifest, {CUBE: NIGHTSTAND})
+    assert task.instruction == "put the cube in the open drawer of the nightstand"
+    usd = scene / SCENE_USD_PATH
+    backend = MujocoBackend(scene_from_usd(usd, manifest_at_station(manifest, STATION)))
+    try:
+        joint = scene_joints(backend, usd)[f"{NIGHTSTAND}/{task.joint_name}"]
+        kinematics = FrankaKinematics(STATION.position, STATION.quat_wxyz)
+        init = EpisodeInit({CUBE: ON_TOP}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH)
+        outcome = run_drawer_placement(backend, kinematics, task, joint, init)
+        assert outcome.success, (outcome.reason, outcome.checks)
+        assert outcome.checks["in_tray"] is True and outcome.checks["released"] is True
+        assert abs(float(outcome.checks["bottom_above_floor_m"])) < 0.02  # on the tray floor
+        shut = dataclasses.replace(task, open_fraction=0.0)
+        refused = run_drawer_placement(backend, kinematics, shut, joint, init)
+        assert (refused.success, refused.reason, refused.frames) == (False, "drawer_closed", 0)
+    finally:
+        backend.close()

@@ -1,0 +1,104 @@
+"""One scripted pick-and-place into an opened drawer on the MuJoCo backend, judged from the
+simulated state (`tools.tasks.drawer_placement`).
+
+The drawer starts where the task says (open), the object where the episode's initial
+conditions put it; the grasp and the top-down motion are pick-and-place's (`plan_grasp`,
+`plan_pick_place`: the drawer's exposed tray is an "in" goal, so the fingertips stay above its
+rim and the object drops a short way onto the tray floor); the verdict reads the drawer's joint
+position and the object's box, speed and contacts after the settle frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from episode_generation_job.articulated_rollout import set_joint
+from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit
+from episode_generation_job.backends.mujoco_backend import MujocoBackend
+from episode_generation_job.controller import JointPlan, UnreachableError, plan_joints
+from episode_generation_job.final_state import SETTLE_FRAMES
+from episode_generation_job.grasp import plan_grasp
+from episode_generation_job.motion import plan_pick_place
+from tools.sim import JointHandle
+from tools.sim.robots.kinematics import ArmKinematics
+from tools.tasks.drawer_placement import DrawerPlacementTask, exposed_region, judge_in_drawer
+
+
+@dataclass(frozen=True)
+class DrawerPlacementOutcome:
+    """The verdict of one attempt and what it read."""
+
+    success: bool
+    reason: str
+    checks: dict[str, float | bool]
+    frames: int
+
+
+def plan_drawer_placement(
+    backend: MujocoBackend,
+    kinematics: ArmKinematics,
+    task: DrawerPlacementTask,
+    q: float,
+    gripper: float,
+) -> JointPlan | str:
+    """The joint plan from the backend's current state with the drawer at `q`, or why there is
+    none ("not_graspable", "unreachable", "drawer_closed")."""
+    boxes = backend.object_boxes()
+    target = boxes[task.target_id]
+    support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
+    try:
+        region = exposed_region(task.frame, q)
+    except ValueError:
+        return "drawer_closed"
+    # The furniture is the goal and (often) the support: the "in" goal's rim keeps the hand
+    # over it; other objects standing higher than the support are cleared.
+    obstacles = {
+        k: b for k, b in boxes.items()
+        if k not in (task.target_id, task.support_id, task.object_id) and b.top > support_top
+    }  # fmt: skip
+    base = backend.robot_base
+    grasp = plan_grasp(target, support_top, base.yaw, obstacles, robot=kinematics.robot.description)
+    if grasp is None:
+        return "not_graspable"
+    segments = plan_pick_place(grasp, target, region, obstacles, support_top=support_top)
+    try:
+        return plan_joints(kinematics, segments, backend.arm_qpos(), gripper, CONTROL_HZ)
+    except UnreachableError:
+        return "unreachable"
+
+
+def run_drawer_placement(
+    backend: MujocoBackend,
+    kinematics: ArmKinematics,
+    task: DrawerPlacementTask,
+    joint: JointHandle,
+    init: EpisodeInit,
+) -> DrawerPlacementOutcome:
+    """Reset, open the drawer to the task's fraction, plan, execute, settle, judge.
+
+    Args:
+        backend: the scene with the robot where `kinematics` says.
+        kinematics: the arm at the backend's base pose.
+        task: what to put where.
+        joint: the drawer's joint in the backend's model.
+        init: initial conditions (object poses, arm).
+
+    Returns:
+        The outcome; a refused plan has no frames and its reason.
+    """
+    backend.reset(init)
+    set_joint(backend, joint, task.open_fraction)
+    q = float(backend.data.qpos[joint.qpos_adr])
+    plan = plan_drawer_placement(backend, kinematics, task, q, init.gripper_width)
+    if isinstance(plan, str):
+        return DrawerPlacementOutcome(False, plan, {}, 0)
+    frames = len(plan) + SETTLE_FRAMES
+    for i in range(frames):
+        command = min(i, len(plan) - 1)
+        backend.step(plan.arm[command].tolist(), float(plan.gripper[command]))
+    final = float(backend.data.qpos[joint.qpos_adr])
+    box = backend.object_boxes()[task.target_id]
+    speeds = backend.object_speeds(task.target_id)
+    held = backend.fingers_touch(task.target_id)
+    success, reason, checks = judge_in_drawer(task.frame, final, box, speeds, held)
+    return DrawerPlacementOutcome(success, reason, checks, frames)
