@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import mujoco
@@ -16,6 +17,27 @@ import mujoco
 # Keep the URDF's visual meshes and static bodies: the renderer and the names rely on them.
 _COMPILER = 'strippath="false" discardvisual="false" fusestatic="false"'
 _PAD_RGBA = (0.2, 0.2, 0.2, 1.0)
+
+
+@dataclass(frozen=True)
+class PadContact:
+    """How a finger pad meets what it grasps (MuJoCo's per-geom contact parameters).
+
+    Attributes:
+        solref: (time constant s, damping ratio): how fast a penetration is pushed back.
+        solimp: (dmin, dmax, width m, midpoint, power): how hard the contact is as it deepens.
+        priority: above the object's, the pad's friction and softness alone apply (no mixing).
+    """
+
+    solref: tuple[float, float]
+    solimp: tuple[float, float, float, float, float]
+    priority: int = 1
+
+
+# MuJoCo Menagerie's finger pads (ufactory_xarm7, robotiq_2f85): a stiff (4 ms), critically
+# damped, hard contact. With MuJoCo's default softness (20 ms) a pinched can or apple crept
+# round the pinch axis while carried and left the pads, and a released stapler kept rocking.
+STIFF_PAD_CONTACT = PadContact((0.004, 1.0), (0.95, 0.99, 0.001, 0.5, 2.0))
 
 
 def load_urdf_spec(
@@ -58,6 +80,7 @@ def add_pad(
     half_size: Sequence[float],
     pos: Sequence[float],
     friction: Sequence[float],
+    contact: PadContact | None = None,
 ) -> None:
     """Add a finger pad: a flat, high-friction box that alone touches grasped objects.
 
@@ -67,8 +90,9 @@ def add_pad(
         half_size: box half extents, metres.
         pos: box centre in the finger's frame, metres.
         friction: sliding, torsional, rolling.
+        contact: the pad's own contact softness (None: MuJoCo's defaults).
     """
-    body.add_geom(
+    geom = body.add_geom(
         name=name,
         type=mujoco.mjtGeom.mjGEOM_BOX,
         size=list(half_size),
@@ -78,6 +102,10 @@ def add_pad(
         rgba=list(_PAD_RGBA),
         group=3,
     )
+    if contact is not None:
+        geom.solref = list(contact.solref)
+        geom.solimp = list(contact.solimp)
+        geom.priority = contact.priority
 
 
 def add_arm_actuators(

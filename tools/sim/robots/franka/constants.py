@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from tools.robots import FRANKA_PANDA
+from tools.sim.robots.urdf_spec import STIFF_PAD_CONTACT
 
 DESCRIPTION: Final = FRANKA_PANDA  # reach, gripper and joint facts: tools/robots
 ROBOT_TYPE: Final = FRANKA_PANDA.robot_type
@@ -51,3 +52,4 @@ GRIPPER_KP: Final = 800.0
 GRIPPER_KV: Final = 40.0
 GRIPPER_FORCE: Final = 40.0  # newtons per finger
 PAD_FRICTION: Final = (1.5, 0.03, 0.001)  # sliding, torsional (patch ~3 cm), rolling
+PAD_CONTACT: Final = STIFF_PAD_CONTACT  # the pads' own contact softness

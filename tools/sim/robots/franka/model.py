@@ -36,7 +36,9 @@ def _add_pads(spec: mujoco.MjSpec) -> None:
         franka.FINGER_BODIES, franka.FINGER_PAD_GEOMS, (1.0, -1.0), strict=True
     ):
         pos = (0.0, sign * _PAD_HALF[1], _PAD_CENTRE_Z)
-        urdf_spec.add_pad(spec.body(body_name), pad, _PAD_HALF, pos, franka.PAD_FRICTION)
+        urdf_spec.add_pad(
+            spec.body(body_name), pad, _PAD_HALF, pos, franka.PAD_FRICTION, franka.PAD_CONTACT
+        )
 
 
 def build_franka_spec(wrist_camera: bool = True) -> mujoco.MjSpec:

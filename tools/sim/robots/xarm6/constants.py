@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from tools.robots import XARM6
+from tools.sim.robots.urdf_spec import STIFF_PAD_CONTACT
 
 DESCRIPTION: Final = XARM6  # reach, gripper and joint facts: tools/robots
 ROBOT_TYPE: Final = XARM6.robot_type
@@ -60,3 +61,4 @@ GRIPPER_KP: Final = 30.0  # N m / rad on the drive joint
 GRIPPER_KV: Final = 1.0
 GRIPPER_FORCE: Final = 3.0  # N m on the drive joint: about 30 N per pad (measured on the model)
 PAD_FRICTION: Final = (1.5, 0.03, 0.001)
+PAD_CONTACT: Final = STIFF_PAD_CONTACT  # the pads' own contact softness

@@ -36,7 +36,9 @@ def _add_pads(spec: mujoco.MjSpec) -> None:
     ):
         # The left finger hangs at +y: its inner face looks to -y, the pad lies outside it.
         pos = (0.0, sign * (-xarm.PAD_INNER_Y + xarm.PAD_HALF[1]), xarm.PAD_CENTRE_Z)
-        urdf_spec.add_pad(spec.body(body_name), pad, xarm.PAD_HALF, pos, xarm.PAD_FRICTION)
+        urdf_spec.add_pad(
+            spec.body(body_name), pad, xarm.PAD_HALF, pos, xarm.PAD_FRICTION, xarm.PAD_CONTACT
+        )
 
 
 def build_xarm6_spec(wrist_camera: bool = True) -> mujoco.MjSpec:
