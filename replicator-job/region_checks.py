@@ -13,6 +13,7 @@ from pxr import Usd
 from shapely.geometry import Polygon
 
 from replicator_job.scene_geometry import Array, ObjectGeometry
+from replicator_job.support_surfaces import UNION_GRID_M
 from tools.randomization.layout import DISTRACTOR_ROOT_PRIM
 from tools.randomization.regions import PlacementRegion
 from tools.usd_stage import open_usd_stage
@@ -114,7 +115,7 @@ def footprint_near(triangles: Array, bounds: tuple[float, ...]) -> Any:
     )
     shadows = shapely.polygons(shadows_2d[near])
     shadows = shadows[shapely.area(shadows) > 1e-12]
-    return shapely.union_all(shadows).buffer(1e-3)
+    return shapely.union_all(shadows, grid_size=UNION_GRID_M).buffer(1e-3)
 
 
 def collect_prim_paths(value: Any) -> set[str]:

@@ -12,6 +12,10 @@ from shapely.geometry.base import BaseGeometry
 
 from replicator_job.scene_geometry import Array, ObjectGeometry
 
+# Unions of many small triangles snap to this grid. GEOS's floating overlay dropped a 6 x 4 cm
+# piece of a realistic table top from the union of its 17,552 noisy triangles; snap-rounding
+# at a micrometre is exact at our scale and robust.
+UNION_GRID_M = 1e-6
 _MIN_TRIANGLE_AREA_M2 = 1e-9
 _CLOSING_M = 2e-4  # fuses the hairline gaps between adjacent triangles of one surface
 _SIMPLIFY_M = 1e-3
@@ -95,7 +99,8 @@ def upward_patches(geometry: ObjectGeometry, params: SurfaceParams) -> list[Surf
     for members in _clusters(chosen[:, :, 2].mean(axis=1), params.height_tolerance_m):
         group = chosen[members]
         shapes = [Polygon(t[:, :2]) for t in group]
-        merged = shapely.union_all([s for s in shapes if s.area > _MIN_TRIANGLE_AREA_M2])
+        kept = [s for s in shapes if s.area > _MIN_TRIANGLE_AREA_M2]
+        merged = shapely.union_all(kept, grid_size=UNION_GRID_M)
         footprint = merged.buffer(_CLOSING_M, join_style="mitre").buffer(
             -_CLOSING_M, join_style="mitre"
         )
