@@ -9,10 +9,12 @@ where they are used.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,15 @@ from episode_generation_job.episode_layout import (
 from episode_generation_job.run_fingerprint import RunFingerprint, run_fingerprint
 from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.stale_runs import remove_stale_runs
+from episode_generation_job.worker import WORKER_ERROR_ENV
 from tools.child_processes import killed_with_parent
-from tools.errors import InputError, PartialFailureError, TransientError
+from tools.errors import (
+    EXIT_BAD_INPUT,
+    InputError,
+    PartialFailureError,
+    PipelineError,
+    TransientError,
+)
 from tools.randomization import BundleConfig, load_bundle_config
 from tools.steps import TASK_PART_ONLY, StepContext, StepResult
 from tools.storage import LocalStorage, Storage
@@ -86,6 +95,7 @@ def _run_workers(scene_dir: Path, run: Path, settings: EpisodeSettings) -> None:
     (see `slot_claims`), and wait for them. They die with this process, even by SIGKILL."""
     count = settings.worker_count
     _prepare_worker_shards(run, count)
+    reports = Path(tempfile.mkdtemp(prefix="episode-workers-"))
     processes = []
     for index in range(count):
         env = dict(os.environ)
@@ -105,6 +115,7 @@ def _run_workers(scene_dir: Path, run: Path, settings: EpisodeSettings) -> None:
             }
         )
         env.pop("BUCKET", None)
+        env[WORKER_ERROR_ENV] = str(reports / f"worker-{index}.json")
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", WORKER_MODULE], env=env, preexec_fn=killed_with_parent()
@@ -120,8 +131,36 @@ def _run_workers(scene_dir: Path, run: Path, settings: EpisodeSettings) -> None:
         raise
     finally:
         shutil.rmtree(claims_dir(run), ignore_errors=True)
+        messages = _worker_messages(reports, count)
+        shutil.rmtree(reports, ignore_errors=True)
     if any(codes):
-        raise TransientError(f"shard workers exited with {codes}; rerun to resume")
+        raise _workers_failed(codes, messages)
+
+
+def _worker_messages(reports: Path, count: int) -> list[str]:
+    """The distinct error messages the workers left, in worker order."""
+    messages: list[str] = []
+    for index in range(count):
+        path = reports / f"worker-{index}.json"
+        if path.is_file():
+            message = str(json.loads(path.read_text(encoding="utf-8")).get("message", ""))
+            if message and message not in messages:
+                messages.append(message)
+    return messages
+
+
+def _workers_failed(codes: list[int], messages: list[str]) -> PipelineError:
+    """The step's error for failed workers: their own message; retryable unless every failed
+    worker said its input or configuration is unusable (exit 2: no attempt can help)."""
+    detail = "; ".join(messages) or "no error message left (killed?)"
+    failed = [code for code in codes if code]
+    if all(code == EXIT_BAD_INPUT for code in failed) and messages:
+        return WorkersRefused(f"shard workers exited with {codes}: {detail}")
+    return TransientError(f"shard workers exited with {codes}: {detail}; rerun to resume")
+
+
+class WorkersRefused(PipelineError):
+    """Every failed shard worker refused its input or configuration (not retryable)."""
 
 
 def _shard_summaries(

@@ -11,7 +11,7 @@ from episode_generation_job.slot_claims import SlotClaims, reset_claims
 from episode_generation_job.step import STEP
 from episode_generation_job.testing import tabletop_env, write_tabletop_usd
 from tools.config import load_settings
-from tools.errors import ConfigError
+from tools.errors import ConfigError, PipelineError
 from tools.job_runner import execute_step
 from tools.lerobot import open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
@@ -144,3 +144,22 @@ def test_an_attempt_repeated_by_another_worker_counts_once():
     assert summary["failed_attempts"] == 2
     assert summary["failure_reasons"] == {"dropped": 1, "not lifted": 1}
     assert summary["success_rate"] == round(4 / 6, 4)
+
+
+def test_workers_refusing_their_input_fail_the_step_with_their_message(tmp_path):
+    """WORKERS=2 on a scene with no graspable object: the step fails with the workers' own
+    one-line reason and exit code 2 (no attempt can help), not a bare list of exit codes."""
+    scene_dir = write_tabletop_usd(tmp_path / "tabletop")
+    manifest_path = scene_dir / "assets" / "scene_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for obj in manifest["objects"]:
+        if obj["sim_role"] in ("manipulable", "distractor"):
+            obj["sim_role"] = "static"
+    manifest_path.write_text(json.dumps(manifest))
+    env = tabletop_env(scene_dir, 4, WORKERS="2", PREVIEW_EPISODES="0", CAMERAS="")
+    with pytest.raises(PipelineError) as info:
+        execute_step(STEP, load_settings(EpisodeSettings, env))
+    assert info.value.exit_code == 2 and not info.value.retryable
+    assert "shard workers exited with [2, 2]: " in str(info.value)
+    assert "no feasible pick-and-place task" in str(info.value)
+    assert "rerun to resume" not in str(info.value)
