@@ -78,28 +78,32 @@ def slot_skills(scene: Path) -> tuple[list[str], dict[str, int], dict[str, list[
 
 
 def _per_skill(scene: Path, skills: list[str]) -> dict[str, dict[str, int]]:
-    """slots / attempts / successes per skill from the shard summaries of the run."""
+    """slots / attempts / successes per skill from the shard summaries of the run (the
+    shards' failed attempts and given-up slots together: each slot is counted once)."""
     table: dict[str, Counter[str]] = {}
     summaries = sorted((scene / "episodes").rglob("summary.json"))
     if summaries:  # the latest run's shards only (a run folder per fingerprint)
         latest = max(summaries, key=lambda p: p.stat().st_mtime).parents[1]
         summaries = [p for p in summaries if p.parents[1] == latest]
+    failed: Counter[str] = Counter()
+    given_up: set[str] = set()
+    ran = False
     for path in summaries:
         summary = json.loads(path.read_text())
         if "failed_attempts" not in summary:
             continue
-        failed = Counter(key.split("/")[0] for key in summary["failed_attempts"])
-        slots = {int(k.split("-")[1]) for k in failed}
-        given_up = set(summary.get("given_up", []))
-        for slot in range(len(skills)):
-            key = f"ep-{slot:06d}"
-            if slot not in slots and key not in given_up and not _kept(scene, key):
-                continue
-            row = table.setdefault(skills[slot % len(skills)], Counter())
-            row["slots"] += 1
-            succeeded = key not in given_up and _kept(scene, key)
-            row["attempts"] += failed[key] + int(succeeded)
-            row["successes"] += int(succeeded)
+        ran = True
+        failed.update(key.split("/")[0] for key in summary["failed_attempts"])
+        given_up.update(summary.get("given_up", []))
+    for slot in range(len(skills) if ran else 0):
+        key = f"ep-{slot:06d}"
+        succeeded = key not in given_up and _kept(scene, key)
+        if not (succeeded or failed[key] or key in given_up):
+            continue
+        row = table.setdefault(skills[slot % len(skills)], Counter())
+        row["slots"] += 1
+        row["attempts"] += failed[key] + int(succeeded)
+        row["successes"] += int(succeeded)
     return {skill: dict(row) for skill, row in sorted(table.items())}
 
 
