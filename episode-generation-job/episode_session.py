@@ -28,6 +28,7 @@ from tools.tasks.geometry import ObjectBox
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
+from tools.tasks.skills import STACK
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
     ArmLimits,
@@ -57,6 +58,24 @@ def closed_containers(backend: SimBackend, manifest: SceneManifest) -> frozenset
             if depth is not None and depth < MIN_OPEN_DEPTH:
                 closed.add(obj.id)
     return frozenset(closed)
+
+
+def sinks_into_goal(backend: SimBackend, task: PickPlaceTask) -> bool:
+    """Whether a stacked target would drop into its goal's opening rather than stand on it.
+
+    A tape roll's top is a ring: a ray down its centre falls through to the workbench. A
+    soda can no wider than the roll went through the hole and stood on the bench inside it,
+    or leant in it (a bench warehouse: 6 of 6 can-on-roll attempts failed). A target wider
+    than the goal's narrow side rests on its wall (roll on roll).
+    """
+    if task.skill != STACK:
+        return False
+    depth = backend.open_top_depth(task.goal_id)
+    if depth is None or depth < MIN_OPEN_DEPTH:
+        return False  # a closed top to stand on
+    boxes = backend.object_boxes()
+    narrow = min(boxes[task.target_id].half_extents[:2])
+    return narrow <= min(boxes[task.goal_id].half_extents[:2])
 
 
 def arm_limits(robot: RobotDescription) -> ArmLimits:
@@ -159,12 +178,14 @@ class EpisodeSession:
             phrase=phrase,
             rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
         )
-        # Reachability before trying, then the cap: keep the tasks whose whole plan has IK
-        # solutions at rest (capping first let unreachable candidates take every slot).
+        # Reachability before trying, then the cap: keep the tasks with a goal to stand on and
+        # whose whole plan has IK solutions at rest (capping first let unreachable candidates
+        # take every slot).
         reachable = [
             t
             for t in candidates
-            if not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
+            if not sinks_into_goal(backend, t)
+            and not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
         ]
         self.tasks: list[PickPlaceTask] = interleave(reachable, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
