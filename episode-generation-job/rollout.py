@@ -24,11 +24,12 @@ from episode_generation_job.final_state import (
 from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.rim_grasp import plan_rim_grasp
+from episode_generation_job.side_attempt import plan_side_attempt
 from episode_generation_job.skill_judges import judge_skill
 from episode_generation_job.success import Verdict
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
-from tools.tasks.skills import RIM
+from tools.tasks.skills import RIM, SIDE
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ def plan_attempt(
         ("not_graspable": no grasp, or its pads would close above the target;
         "unreachable"; "arm_collision": a link would run into the room or the furniture).
     """
+    if task.grasp == SIDE:
+        return plan_side_attempt(backend, kinematics, task, gripper)
     boxes = backend.object_boxes()
     target = boxes[task.target_id]
     support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom

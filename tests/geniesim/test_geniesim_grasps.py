@@ -13,6 +13,7 @@ import trimesh
 
 from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.rim_grasp import plan_rim_grasp
+from episode_generation_job.side_grasp import plan_side_grasp
 from episode_generation_job.testing import cup_hulls
 from genie_sim_export_job.grasps import max_object_width
 from genie_sim_export_job.raycast import first_hits
@@ -22,7 +23,7 @@ from tools.robots import FRANKA_PANDA
 from tools.scene_layout import GENIESIM_EXPORT_DIR
 from tools.scene_manifest import load_manifest
 from tools.tasks.geometry import ObjectBox
-from tools.tasks.object_grasps import MAX_DEPTH_BELOW_TOP, object_grasp_poses
+from tools.tasks.object_grasps import MAX_DEPTH_BELOW_TOP, SIDE_HEADINGS, object_grasp_poses
 from tools.tasks.rims import rim_from_hulls
 
 PANDA = (FRANKA_PANDA.max_grasp_width_m, FRANKA_PANDA.gripper_max_width_m)
@@ -81,10 +82,35 @@ def test_wide_objects_get_no_pinch_and_rims_only_when_listed() -> None:
     assert np.min(np.linalg.norm(world - np.asarray(grasp.position), axis=1)) < 1e-6
 
 
+@pytest.mark.parametrize("yaw", [0.0, 0.4])
+def test_side_grasps_are_the_episodes_side_grasp(yaw: float) -> None:
+    """A 26 cm bottle (too tall to pinch from the top): horizontal approaches all round,
+    closing horizontally, 35 % up the bottle; the episodes' side grasp is one of them."""
+    half = (0.0325, 0.0325, 0.13)
+    found = object_grasp_poses(half, "bottle", *PANDA)
+    assert len(found) == 2 * SIDE_HEADINGS
+    assert np.allclose(found.poses[:, 2, 0], 0.0) and np.allclose(found.poses[:, 2, 1], 0.0)
+    assert np.allclose(found.poses[:, :3, 3], (0.0, 0.0, 0.35 * 0.26 - 0.13))
+    box = ObjectBox("bottle", (0.5, 0.2, 0.88), half, yaw)
+    grasp = plan_side_grasp(box, 0.75, (0.0, 0.0), FRANKA_PANDA)
+    assert grasp is not None
+    turn = np.array(
+        [[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]]
+    )
+    world = np.asarray(box.centre) + found.poses[:, :3, 3] @ turn.T
+    approach = found.poses[:, :3, 0] @ turn.T
+    heading = (math.cos(grasp.heading), math.sin(grasp.heading), 0.0)
+    match = np.isclose(approach @ heading, 1.0) & np.all(np.isclose(world, grasp.position), 1)
+    assert match.any()
+    assert grasp.opening == pytest.approx(found.openings[0])
+    carton = object_grasp_poses((0.05, 0.03, 0.12), "carton", *PANDA)  # along its long side
+    assert len(carton) == 4 and np.allclose(np.abs(carton.poses[:, 0, 0]), 1.0)
+
+
 def test_the_exported_pickle_holds_the_episodes_grasps(exported_scene: Path) -> None:
     """Read back: each grasp_pose.pkl holds exactly the shared source's grasps of the object's
-    exported box for the G2 gripper, at 3.5 cm below its top (or its rim), straight down; every
-    task's target has them."""
+    exported box for the G2 gripper, at 3.5 cm below its top (or its rim) straight down, or
+    from the side (horizontal) on a tall object; every task's target has them."""
     root = exported_scene / GENIESIM_EXPORT_DIR
     index = json.loads((root / fmt.ASSET_INDEX).read_text())
     manifest = load_manifest(exported_scene)
@@ -103,7 +129,8 @@ def test_the_exported_pickle_holds_the_episodes_grasps(exported_scene: Path) -> 
         if len(expected):  # a pinch across the box; otherwise a rim pinch from the hulls
             assert np.allclose(poses, expected.poses, atol=1e-6)
             assert np.allclose(widths, expected.openings, atol=1e-6)
-        assert np.allclose(poses[:, :3, 0], (0.0, 0.0, -1.0))
+        down = np.isclose(poses[:, 2, 0], -1.0)
+        assert np.all(down | np.isclose(poses[:, 2, 0], 0.0)), "straight down or horizontal"
         assert np.all(poses[:, 2, 3] < size[2] / 2) and np.all(widths <= robot.gripper_max_width_m)
         read.add(entry["object_id"])
     assert read and {t["target"] for t in index["tasks"]} <= read

@@ -23,7 +23,7 @@ from tools.tasks.scene_tasks import (
     render_schema,
     save_scene_tasks,
 )
-from tools.tasks.skills import grasp_refusal
+from tools.tasks.skills import grasp_refusal, grasp_skill
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import ArmLimits
 from tools.testing import sample_manifest_dict
@@ -128,10 +128,12 @@ def test_dropped_candidates_name_their_reason() -> None:
     dropped.clear()
     assert not feasible_tasks(contract, manifest, far, free_objects=free, dropped=dropped)
     assert set(dropped.values()) == {"target_out_of_reach", "not_free"}
-    tall = ObjectBox("bottle", (0.0, 0.0, 1.0), (0.035, 0.035, 0.14), 0.0)
+    tall = ObjectBox("bottle", (0.0, 0.0, 1.0), (0.035, 0.035, 0.24), 0.0)  # over 40 cm
+    jug = ObjectBox("jug", (0.0, 0.0, 1.0), (0.06, 0.06, 0.14), 0.0)
     flat = ObjectBox("coin", (0.0, 0.0, 1.0), (0.01, 0.01, 0.005), 0.0)
+    assert grasp_skill(tall, "bottle", 0.076) is None
     assert grasp_refusal(tall, "bottle", 0.076) == "too_tall"
-    assert grasp_refusal(tall, "box", 0.076) == "too_wide"  # straight-sided: only too wide
+    assert grasp_refusal(jug, "bottle", 0.076) == "too_wide"
     assert grasp_refusal(flat, "coin", 0.076) == "too_short"
 
 

@@ -1,8 +1,10 @@
 """The grasps tasks use, in an object's own frame: one source for the episodes and the export.
 
 The episodes pinch an object top-down across the narrow side of its box (`box_pinches`,
-placed in the world by `episode_generation_job.grasp`) or by its rim (`tools.tasks.rims`);
-which of the two is `tools.tasks.skills.grasp_skill`'s decision. `object_grasp_poses` gives
+placed in the world by `episode_generation_job.grasp`), by its rim (`tools.tasks.rims`) or,
+a tall narrow one, from the side across its body (`side_headings`, at `SIDE_HEIGHT_FRACTION`
+of its height: `episode_generation_job.side_grasp`); which is `tools.tasks.skills.grasp_skill`'s
+decision. `object_grasp_poses` gives
 the same grasps as Genie Sim grasp poses (`grasp_pose.pkl`) for the Genie Sim export.
 
 Genie Sim's convention (GraspNet-style): each 4x4 pose is in the asset frame; its x axis is
@@ -21,13 +23,15 @@ from numpy.typing import NDArray
 
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.rims import RimGeometry
-from tools.tasks.skills import RIM, TOP, grasp_skill
+from tools.tasks.skills import RIM, SIDE, TOP, grasp_skill
 
 FloatArray = NDArray[np.float64]
 MAX_DEPTH_BELOW_TOP = 0.035  # a pinch holds at most this far below the object's top
 OPENING_MARGIN = 0.025  # open this much wider than the object, not fully: spares neighbours
 SQUARE_TOLERANCE = 0.01  # footprints this close to square can be pinched either way
 RIM_FINGER_CLEARANCE = 0.012  # each finger opens this far clear of a rim's wall
+SIDE_HEIGHT_FRACTION = 0.35  # a side grasp closes this far up the object: below its centre
+SIDE_HEADINGS = 8  # approach directions of a round (near-square) object's side grasps
 _FLIP = np.diag([1.0, -1.0, -1.0, 1.0])  # the same pinch, fingers swapped
 
 
@@ -72,6 +76,25 @@ def box_pinches(
     depth = min(MAX_DEPTH_BELOW_TOP, hz)
     opening = min(gripper_width, width + OPENING_MARGIN)
     return [BoxPinch(angle, depth, width, opening) for angle in angles]
+
+
+def side_headings(half_extents: Sequence[float]) -> list[float]:
+    """Approach directions (in the box's frame) of side grasps closing across its narrow
+    side: along its long side both ways, or all round a near-square footprint."""
+    hx, hy = float(half_extents[0]), float(half_extents[1])
+    if abs(hx - hy) <= SQUARE_TOLERANCE:
+        return [2 * math.pi * k / SIDE_HEADINGS for k in range(SIDE_HEADINGS)]
+    along = 0.0 if hx > hy else math.pi / 2
+    return [along, along + math.pi]
+
+
+def _side_pose(position: Sequence[float], heading: float) -> FloatArray:
+    pose = np.eye(4)
+    approach = np.array([math.cos(heading), math.sin(heading), 0.0])
+    closing = np.array([-math.sin(heading), math.cos(heading), 0.0])
+    pose[:3, 0], pose[:3, 1], pose[:3, 2] = approach, closing, np.cross(approach, closing)
+    pose[:3, 3] = position
+    return pose
 
 
 @dataclass(frozen=True)
@@ -124,6 +147,12 @@ def object_grasp_poses(
         for pinch in box_pinches(half_extents, max_width, gripper_width):
             poses.append(_pose((0.0, 0.0, hz - pinch.depth), pinch.angle))
             openings.append(pinch.opening)
+    elif kind == SIDE:
+        height = (2 * SIDE_HEIGHT_FRACTION - 1.0) * hz  # from the centre: 35 % up the object
+        opening = min(gripper_width, 2 * min(hx, hy) + OPENING_MARGIN)
+        for heading in side_headings(half_extents):
+            poses.append(_side_pose((0.0, 0.0, height), heading))
+            openings.append(opening)
     elif kind == RIM and rim is not None:
         rim_poses, rim_openings = rim.grasp_poses(RIM_FINGER_CLEARANCE)
         for pose, opening in zip(rim_poses, rim_openings, strict=True):

@@ -7,7 +7,8 @@ candidates are derived (`tools.tasks.candidates`) and each skill has its own jud
 so a pinch across the whole object holds only narrow things; mugs, cups, pen holders, bowls
 and bins are wider but open on top, and their wall can be pinched at the rim (one finger
 inside, one outside). Whether an object has a rim that fits is read from its collision
-geometry (`tools.tasks.rims`).
+geometry (`tools.tasks.rims`). A tall narrow object (a bottle) is held from the side, across
+its body (`episode_generation_job.side_grasp`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from tools.tasks.geometry import ObjectBox
 # How the target is held.
 TOP: Final = "pinch"  # top-down, across the narrow horizontal side
 RIM: Final = "rim"  # one finger inside the rim, one outside
-GRASPS: Final = (TOP, RIM)
+SIDE: Final = "side"  # from the side, across a tall object's body (a bottle, a carton)
+GRASPS: Final = (TOP, RIM, SIDE)
 # What a pick-and-place task asks (one judge each).
 PLACE_ON: Final = "place_on"  # onto a flat receptacle or the work surface, at the same level
 PLACE_IN: Final = "place_in"  # into a container (bowl, box, bin, basket, pot)
@@ -52,6 +54,10 @@ MIN_GRASP_HEIGHT = 0.02
 MAX_GRASP_HEIGHT = 0.2  # taller objects are held only by their (usually tapered) tops
 MAX_GRASP_HEIGHT_PRISM = 0.32  # straight-sided objects may be taller
 PRISM_CATEGORIES = frozenset({"box", "book"})
+# Held from the side, a tall object is pinched across its body at a third of its height (the
+# side grasp of `episode_generation_job.side_grasp`, in MuJoCo for both arms); taller ones
+# would topple as they are set down.
+MAX_SIDE_HEIGHT = 0.40
 
 
 def instruction_for(skill: str, object_label: str) -> str:
@@ -108,7 +114,8 @@ def top_graspable(box: ObjectBox, category: str, max_width: float) -> bool:
 def grasp_skill(
     box: ObjectBox, category: str, max_width: float, has_rim: bool = False
 ) -> str | None:
-    """How to hold an object: a pinch across it when it fits, else its rim.
+    """How to hold an object: a pinch across it when it fits, else its rim, else from the
+    side when it is tall and narrow.
 
     Args:
         box: the object's box.
@@ -117,21 +124,31 @@ def grasp_skill(
         has_rim: its collision geometry has a pinchable rim (`tools.tasks.rims`).
 
     Returns:
-        `TOP`, `RIM`, or None when neither fits.
+        `TOP`, `RIM`, `SIDE`, or None when none fits.
     """
     if top_graspable(box, category, max_width):
         return TOP
     if has_rim and MIN_GRASP_HEIGHT <= 2 * box.half_extents[2] <= MAX_GRASP_HEIGHT:
         return RIM
+    if side_graspable(box, category, max_width):
+        return SIDE
     return None
+
+
+def side_graspable(box: ObjectBox, category: str, max_width: float) -> bool:
+    """Whether a side grasp holds the object: narrow enough across, too tall to be pinched
+    from the top (`top_graspable`), at most `MAX_SIDE_HEIGHT` tall."""
+    narrow = 2 * min(box.half_extents[0], box.half_extents[1])
+    height = 2 * box.half_extents[2]
+    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
+    return narrow <= max_width and tallest < height <= MAX_SIDE_HEIGHT
 
 
 def grasp_refusal(box: ObjectBox, category: str, max_width: float) -> str:
     """Why `grasp_skill` found no grasp (for the benches' drop counts): "too_short" (under
-    2 cm), "too_tall" (a tapered object over 20 cm, a straight-sided one over 32 cm) or
-    "too_wide" (its narrow side wider than `max_width`, and no rim to pinch)."""
-    height = 2 * box.half_extents[2]
-    if height < MIN_GRASP_HEIGHT:
+    2 cm), "too_wide" (its narrow side wider than `max_width`, and no rim to pinch) or
+    "too_tall" (narrow, but taller than a side grasp holds upright)."""
+    if 2 * box.half_extents[2] < MIN_GRASP_HEIGHT:
         return "too_short"
-    tallest = MAX_GRASP_HEIGHT_PRISM if category in PRISM_CATEGORIES else MAX_GRASP_HEIGHT
-    return "too_tall" if height > tallest else "too_wide"
+    narrow = 2 * min(box.half_extents[0], box.half_extents[1])
+    return "too_wide" if narrow > max_width else "too_tall"
