@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from episode_generation_job.skill_judges import judge_skill
 from episode_generation_job.success import Verdict
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
+from tools.tasks.receptacles import MIN_OPEN_DEPTH
 from tools.tasks.skills import RIM, SIDE
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
@@ -132,6 +133,21 @@ def _pads_reach(target: ObjectBox, grasp: Grasp) -> bool:
     return target.top - pad_bottom >= MIN_PAD_OVERLAP
 
 
+def landing_region(backend: SimBackend, task: PickPlaceTask, region: GoalRegion) -> GoalRegion:
+    """The region the motion sets the target down on: a dished receptacle's floor, not its rim.
+
+    A plate's top is its rim; its centre lies up to `MIN_OPEN_DEPTH` lower. Released at the
+    rim's height an apple fell about 2 cm into the dish and rolled over (kitchen 116, xArm6:
+    3 of 9 attempts not_upright). The judge still measures from the rim.
+    """
+    if region.relation != "on" or task.goal_id not in backend.free_objects():
+        return region  # a container (lowered inside already) or the fixed work surface
+    depth = backend.open_top_depth(task.goal_id)
+    if depth is None or not 0.0 < depth < MIN_OPEN_DEPTH:
+        return region
+    return replace(region, surface_z=region.surface_z - depth)
+
+
 def plan_attempt(
     backend: SimBackend, kinematics: ArmKinematics, task: PickPlaceTask, gripper: float
 ) -> tuple[JointPlan, GoalRegion, ObjectBox, float] | str:
@@ -165,7 +181,8 @@ def plan_attempt(
     if grasp is None or not _pads_reach(target, grasp):
         return "not_graspable"
     region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
-    segments = plan_pick_place(grasp, target, region, obstacles, support_top=support_top)
+    landing = landing_region(backend, task, region)
+    segments = plan_pick_place(grasp, target, landing, obstacles, support_top=support_top)
     try:
         plan = plan_joints(kinematics, segments, backend.arm_qpos(), gripper, CONTROL_HZ)
     except UnreachableError:
