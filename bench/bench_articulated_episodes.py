@@ -95,31 +95,33 @@ def _per_skill(scene: Path, skills: list[str]) -> dict[str, dict[str, int]]:
         ran = True
         failed.update(key.split("/")[0] for key in summary["failed_attempts"])
         given_up.update(summary.get("given_up", []))
+    kept = _kept_skills(scene)
     for slot in range(len(skills) if ran else 0):
         key = f"ep-{slot:06d}"
-        succeeded = key not in given_up and _kept(scene, key)
+        succeeded = key not in given_up and key in kept
         if not (succeeded or failed[key] or key in given_up):
             continue
-        row = table.setdefault(skills[slot % len(skills)], Counter())
+        # A kept episode names its skill; a given-up slot's is the session's slot order.
+        row = table.setdefault(kept.get(key) or skills[slot % len(skills)], Counter())
         row["slots"] += 1
         row["attempts"] += failed[key] + int(succeeded)
         row["successes"] += int(succeeded)
     return {skill: dict(row) for skill, row in sorted(table.items())}
 
 
-_KEPT: dict[Path, set[str]] = {}
+def _kept_skills(scene: Path) -> dict[str, str]:
+    """Episode key -> skill of every episode in the published dataset."""
+    from tools.lerobot import open_dataset
 
-
-def _kept(scene: Path, key: str) -> bool:
-    if scene not in _KEPT:
-        from tools.lerobot import open_dataset
-
-        root = scene / "episodes/lerobot"
-        contents = open_dataset(root) if (root / "meta/info.json").is_file() else None
-        _KEPT[scene] = set() if contents is None else {
-            str(contents.extra_metadata(row)["episode_key"]) for row in contents.episodes
-        }  # fmt: skip
-    return key in _KEPT[scene]
+    root = scene / "episodes/lerobot"
+    if not (root / "meta/info.json").is_file():
+        return {}
+    contents = open_dataset(root)
+    out = {}
+    for row in contents.episodes:
+        metadata = contents.extra_metadata(row)
+        out[str(metadata["episode_key"])] = str(metadata.get("skill", ""))
+    return out
 
 
 def bench_scene(workdir: Path, environment: str, seed: int, reuse: bool) -> dict[str, Any]:
