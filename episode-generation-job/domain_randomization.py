@@ -105,7 +105,9 @@ def fit_task(
     if task.region is not None and task.side is not None:
         boxes = backend.object_boxes()
         band = kinematics.robot.description.goal_band_m
-        region = nearest_free_square(task.goal_id, boxes, base, task.side, task.region.centre, band)
+        region = nearest_free_square(
+            task.goal_id, boxes, base, task.side, task.region.centre, band, task.target_id
+        )
         if region is None:
             return "goal_occupied"
         task = replace(task, region=region)

@@ -176,6 +176,7 @@ def free_squares(
     boxes: Mapping[str, ObjectBox],
     base: Pose,
     band: tuple[float, float] = REGION_REACH,
+    moving_id: str | None = None,
 ) -> list[tuple[float, GoalRegion]]:
     """Free squares of the work surface within reach (no object's footprint within 2 cm).
 
@@ -184,13 +185,22 @@ def free_squares(
         boxes: every object's box now.
         base: the robot base pose.
         band: distances from the base the squares lie within (the robot's goal band).
+        moving_id: the object the task will pick up (None: none). Its spot is vacated before
+            the set-down, so it needs no clearance: it only bars the squares its footprint
+            overlaps (the target must leave the square it is put in). Counting it like a
+            neighbour barred every square within 10 cm of a tall bottle, i.e. its whole side.
 
     Returns:
         (lateral offset from the robot's heading, positive to its left; region) pairs, in a
         fixed scan order.
     """
     surface = boxes[surface_id]
-    others = [b for k, b in boxes.items() if k != surface_id and b.top > surface.top + 0.005]
+    others = [
+        b
+        for k, b in boxes.items()
+        if k not in (surface_id, moving_id) and b.top > surface.top + 0.005
+    ]
+    moving = boxes.get(moving_id) if moving_id is not None else None
     heading = base.yaw
     c, s = math.cos(heading), math.sin(heading)
     candidates: list[tuple[float, GoalRegion]] = []
@@ -206,6 +216,11 @@ def free_squares(
             if any(
                 rectangles_overlap((x, y), grown, heading, o.centre, o.half_extents, o.yaw)
                 for o in others
+            ):
+                continue
+            half = (REGION_HALF, REGION_HALF)
+            if moving is not None and rectangles_overlap(
+                (x, y), half, heading, moving.centre, moving.half_extents, moving.yaw
             ):
                 continue
             region = GoalRegion((x, y), (REGION_HALF, REGION_HALF), heading, surface.top)
@@ -250,6 +265,7 @@ def nearest_free_square(
     side: str,
     near: Sequence[float],
     band: tuple[float, float] = REGION_REACH,
+    moving_id: str | None = None,
 ) -> GoalRegion | None:
     """The free square on one side of the work surface closest to a point.
 
@@ -262,6 +278,7 @@ def nearest_free_square(
         side: "left" or "right" (seen from the robot).
         near: the preferred (x, y).
         band: distances from the base the squares lie within.
+        moving_id: the object the task picks up (`free_squares`).
 
     Returns:
         The square, or None when that side has no free square.
@@ -269,7 +286,7 @@ def nearest_free_square(
     sign = 1.0 if side == "left" else -1.0
     on_side = [
         region
-        for lateral, region in free_squares(surface_id, boxes, base, band)
+        for lateral, region in free_squares(surface_id, boxes, base, band, moving_id)
         if sign * lateral >= SIDE_MIN_LATERAL
     ]
     return min(on_side, key=lambda r: math.dist(r.centre, near[:2]), default=None)
