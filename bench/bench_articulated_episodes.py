@@ -7,7 +7,8 @@ Usage:
 For each scene: generate it with the mock generator (`--appliances`: fridges, ovens,
 dishwashers, cabinets with doors and drawers), run the pipeline through the replicator, count
 the tasks the episodes step's session derives with ARTICULATED_TASKS=true (pick-and-place, then
-open/close), and run `tools.run_local_pipeline --steps episodes --validate` with
+open/close, then place_in_drawer: one per drawer that a station reaches with an object), and
+run `tools.run_local_pipeline --steps episodes --validate` with
 ARTICULATED_TASKS=true, MAX_TASKS 64 (every task), one slot per task (NUM_EPISODES = tasks),
 no cameras and MIN_SUCCESS_RATE 0. Prints per skill: slots, attempts (retries included:
 MAX_ATTEMPTS, default 3) and successes from the shards' summaries and the published dataset,
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.mock_regen3d.generator import generate_mock_scene
-from tools.tasks.skills import ARTICULATED_SKILLS
+from tools.tasks.skills import ARTICULATED_SKILLS, PLACE_IN_DRAWER
 
 MAX_TASKS = 64  # every task of the scene (the step's default keeps 8 of each kind)
 SETTINGS = {"ARTICULATED_TASKS": "true", "CAMERAS": "", "MIN_SUCCESS_RATE": "0",
@@ -69,9 +70,13 @@ def slot_skills(scene: Path) -> tuple[list[str], dict[str, int], dict[str, list[
         if session.articulated is not None:
             skill = {t.task_id: t.skill for t in derive_articulated_tasks(load_manifest(scene))}
             for task_id, reason in session.articulated.refused.items():
-                dropped[f"{skill[task_id]}:{reason}"] += 1
+                # A drawer without a placement task: `<object>/<joint>/place_in_drawer`.
+                name = skill.get(task_id) or task_id.rsplit("/", 1)[-1]
+                dropped[f"{name}:{reason}"] += 1
             for task_id, log in session.articulated.searches.items():
                 search.setdefault(skill[task_id], []).append(round(log.seconds, 2))
+            for log in session.articulated.placement_searches.values():
+                search.setdefault(PLACE_IN_DRAWER, []).append(round(log.seconds, 2))
         return [task.skill for task in session.slot_tasks], dict(dropped), search
     finally:
         session.close()

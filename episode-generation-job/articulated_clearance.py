@@ -10,16 +10,22 @@ task's furniture (they pinch its handle and reach past the carcass's hulls, see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+import mujoco
+import numpy as np
+from numpy.typing import NDArray
 
 from episode_generation_job.articulated_motion import MOVE_PHASES, target_fraction
 from episode_generation_job.articulated_rollout import manifest_at_station, scene_joints
 from episode_generation_job.backends.arm_clearance import AllButHeldFurniture, ArmClearance
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
-from episode_generation_job.backends.mujoco_scene import scene_from_usd
+from episode_generation_job.backends.mujoco_scene import object_ids, scene_from_usd
 from episode_generation_job.controller import JointPlan
 from tools.scene_manifest import SceneManifest
 from tools.tasks.articulated import ArticulatedTask
+from tools.tasks.drawer_placement import DrawerPlacementTask
 from tools.tasks.geometry import Pose
 
 FRAME_STRIDE = 4  # every 4th control frame (at most ~1 cm of hand travel in between)
@@ -39,6 +45,34 @@ def part_positions(task: ArticulatedTask, plan: JointPlan) -> list[float]:
     return out
 
 
+def _descends(model: mujoco.MjModel, body: int, ancestor: int) -> bool:
+    while body > 0:
+        if body == ancestor:
+            return True
+        body = int(model.body_parentid[body])
+    return False
+
+
+@dataclass(frozen=True)
+class HandOnTaskBodies:
+    """Pick-and-place into a drawer: any robot link against anything, but the hand on the
+    task's bodies (target, support, drawer and carcass), the carried target and the base on
+    the floor."""
+
+    hand: frozenset[int]
+    allowed: frozenset[int]
+    target: int
+    base: int
+    geom_body: NDArray[np.int32]
+    max_penetration: float = 0.004
+
+    def counts(self, link: int, geom: int) -> bool:
+        other = int(self.geom_body[geom])
+        if other == self.target or (link == self.base and other == 0):
+            return False
+        return not (link in self.hand and other in self.allowed)
+
+
 class PlanClearance:
     """One robot-carrying model of the scene to pose candidate open/close plans in.
 
@@ -52,10 +86,11 @@ class PlanClearance:
 
     def __init__(self, usd_path: Path, manifest: SceneManifest) -> None:
         origin = Pose.of((0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0))
-        self._backend = MujocoBackend(
-            scene_from_usd(usd_path, manifest_at_station(manifest, origin))
-        )
+        scene = scene_from_usd(usd_path, manifest_at_station(manifest, origin))
+        self._backend = MujocoBackend(scene)
         model, robot = self._backend.model, self._backend.robot
+        ids = object_ids(model, scene.objects, scene.manifest).items()
+        self._bodies = {k: v.body for k, v in ids if v.body >= 0}  # object id -> its body
         self._robot = robot
         self._joints = scene_joints(self._backend, usd_path)
         self._base = model.body(robot.scoped(robot.base_body)).id
@@ -64,6 +99,9 @@ class PlanClearance:
             self._root = int(model.body_parentid[self._root])
         self._fingers = frozenset(model.body(robot.scoped(b)).id for b in robot.finger_bodies)
         self._clearance = ArmClearance(model, robot)
+        # The hand: the last arm joint's body and every body under it (fingers included).
+        wrist = int(model.jnt_bodyid[model.joint(robot.scoped(robot.arm_joints[-1])).id])
+        self._hand = frozenset(b for b in range(model.nbody) if _descends(model, b, wrist))
 
     def collision(self, task: ArticulatedTask, base: Pose, plan: JointPlan) -> str | None:
         """The first collision of the plan from `base` ("<phase>: <link> hits <body>"), or
@@ -87,6 +125,39 @@ class PlanClearance:
                 min(float(plan.gripper[i]), open_width)
             )
             qpos[joint.qpos_adr] = parts[i]
+            hit = clearance.first_collision(qpos, rule)
+            if hit is not None:
+                return f"{plan.phases[i]}: {hit.link} hits {hit.body}"
+        return None
+
+    def placement_collision(
+        self, task: DrawerPlacementTask, q: float, base: Pose, plan: JointPlan
+    ) -> str | None:
+        """The first collision of a pick-and-place plan into a drawer held at `q` from `base`,
+        or None when it is clear. The hand (the last arm link and what it carries) may touch
+        the target, its support and the drawer's furniture; the target's own body is ignored
+        (it rides in the hand; the model keeps it where it stands)."""
+        joint = self._joints.get(f"{task.object_id}/{task.joint_name}")
+        if joint is None:
+            return None
+        model = self._backend.model
+        model.body_pos[self._root] = base.position
+        model.body_quat[self._root] = base.quat_wxyz
+        allowed = {joint.body_id, int(model.body_parentid[joint.body_id])}
+        if task.support_id in self._bodies:
+            allowed.add(self._bodies[task.support_id])
+        target = self._bodies.get(task.target_id, -1)
+        rule = HandOnTaskBodies(
+            self._hand, frozenset(allowed), target, self._base, model.geom_bodyid
+        )
+        clearance, open_width = self._clearance, self._robot.open_width
+        qpos = model.qpos0.copy()
+        qpos[joint.qpos_adr] = q
+        for i in range(0, len(plan.phases), FRAME_STRIDE):
+            qpos[clearance.arm_qpos] = plan.arm[i]
+            qpos[clearance.gripper_qpos] = self._robot.gripper_qpos(
+                min(float(plan.gripper[i]), open_width)
+            )
             hit = clearance.first_collision(qpos, rule)
             if hit is not None:
                 return f"{plan.phases[i]}: {hit.link} hits {hit.body}"

@@ -18,24 +18,29 @@ from pathlib import Path
 import numpy as np
 
 from episode_generation_job.articulated_clearance import PlanClearance
+from episode_generation_job.articulated_placement import derive_placement_tasks, placement_record
 from episode_generation_job.articulated_rollout import (
     manifest_at_station,
     run_articulated_episode,
     scene_joints,
 )
 from episode_generation_job.articulated_stations import SearchLog, Station, choose_station
-from episode_generation_job.backends.base import CameraConfig
+from episode_generation_job.backends.base import CameraConfig, EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import scene_from_usd
+from episode_generation_job.drawer_placement_episode import run_drawer_placement
 from episode_generation_job.randomization_record import RECORD_COLUMN
 from episode_generation_job.rollout import EpisodeRecord
 from episode_generation_job.success import Verdict
 from tools.scene_manifest import SceneManifest
+from tools.sim.robots.franka import FrankaKinematics
+from tools.sim.robots.franka import constants as franka
 from tools.tasks.articulated import ArticulatedTask, derive_articulated_tasks
+from tools.tasks.drawer_placement import PLACE_IN_DRAWER, DrawerPlacementTask
 from tools.tasks.geometry import ObjectBox, Pose
 
 
-def _refused(task: ArticulatedTask, reason: str) -> EpisodeRecord:
+def _refused(task: ArticulatedTask | DrawerPlacementTask, reason: str) -> EpisodeRecord:
     empty = np.zeros((0, 8), dtype=np.float32)
     return EpisodeRecord(
         empty, empty, np.zeros((0, 14), dtype=np.float32), {}, Verdict(False, reason),
@@ -67,7 +72,8 @@ class ArticulatedTasks:
         self.stations: dict[tuple[str, int], Station] = {}  # (task id, attempt) -> station
         self.refused: dict[str, str] = {}  # task id -> why it has no station
         self.searches: dict[str, SearchLog] = {}  # task id -> what its station search cost
-        self.tasks: list[ArticulatedTask] = []
+        self.placement_searches: dict[str, SearchLog] = {}  # drawer -> its placement search
+        self.tasks: list[ArticulatedTask | DrawerPlacementTask] = []
         tasks = derive_articulated_tasks(manifest)
         self._clearance = PlanClearance(usd_path, manifest) if tasks else None
         for task in tasks:
@@ -82,11 +88,22 @@ class ArticulatedTasks:
             self.tasks.append(task)
             if len(self.tasks) >= max_tasks:
                 break
+        placements, no_placement = derive_placement_tasks(
+            manifest, boxes, manifest.room_bounds, self._clearance, self.placement_searches
+        )
+        for drawer, reason in no_placement.items():
+            self.refused[f"{drawer}/{PLACE_IN_DRAWER}"] = reason
+        for placement, station in placements[:max_tasks]:
+            self.stations[placement.task_id, 0] = station
+            self.tasks.append(placement)
         self._open: tuple[Pose, MujocoBackend] | None = None
 
-    def station(self, task: ArticulatedTask, attempt: int) -> Station:
-        """The station of an attempt: the task's first reachable one, then the next ones."""
+    def station(self, task: ArticulatedTask | DrawerPlacementTask, attempt: int) -> Station:
+        """The station of an attempt: the task's first reachable one, then the next ones (a
+        placement retries from its one station)."""
         key = (task.task_id, attempt)
+        if isinstance(task, DrawerPlacementTask):
+            return self.stations[task.task_id, 0]
         if key not in self.stations:
             found = choose_station(
                 task, self._boxes, self._manifest.room_bounds, skip=attempt,
@@ -105,7 +122,9 @@ class ArticulatedTasks:
         self._open = (base, backend)
         return backend
 
-    def attempt(self, task: ArticulatedTask, attempt: int, *, render: bool) -> EpisodeRecord:
+    def attempt(
+        self, task: ArticulatedTask | DrawerPlacementTask, attempt: int, *, render: bool
+    ) -> EpisodeRecord:
         """Run one attempt of a task from its station; the randomization record says "none"
         and names the station (the joint starts where the task says, the robot at home).
 
@@ -117,12 +136,25 @@ class ArticulatedTasks:
         joint = scene_joints(backend, self._usd).get(f"{task.object_id}/{task.joint_name}")
         if joint is None:
             return _refused(task, "joint_not_in_model")
-        record = run_articulated_episode(backend, task, joint, station.plan, render=render)
+        if isinstance(task, DrawerPlacementTask):
+            kinematics = FrankaKinematics(station.base.position, station.base.quat_wxyz)
+            init = EpisodeInit({}, franka.HOME_QPOS, franka.GRIPPER_MAX_WIDTH)
+            outcome = run_drawer_placement(backend, kinematics, task, joint, init, render=render)
+            record = placement_record(task, outcome)
+            start = task.open_fraction
+        else:
+            record = run_articulated_episode(backend, task, joint, station.plan, render=render)
+            start = task.start_fraction
         station_record = {"base": [round(float(v), 6) for v in station.base.as_array()]}
         record.metadata[RECORD_COLUMN] = json.dumps(
             {
                 "mode": "none",
-                "articulated": {"start_fraction": task.start_fraction, **station_record},
+                # The joint is set at reset (the replicator's joint randomization stands in).
+                "articulated": {
+                    "start_fraction": start,
+                    "joint_set_at_reset": True,
+                    **station_record,
+                },
             },
             sort_keys=True,
             separators=(",", ":"),

@@ -39,7 +39,7 @@ from tools.robots import FRANKA_PANDA
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import load_manifest
 from tools.sim.robots.registry import sim_robot
-from tools.tasks.skills import ARTICULATED_SKILLS
+from tools.tasks.skills import STATION_SKILLS
 
 TOLERANCE = 1e-6  # the certificate's target on the same machine and library versions
 
@@ -148,12 +148,13 @@ class Replayer:
         return [int(row["episode_index"]) for row in self.contents.episodes]
 
     def replayable_indices(self) -> list[int]:
-        """The episodes a replay certificate covers: all but the open/close ones, which record
-        none (each stood its robot at its own station, not the scene's base pose)."""
+        """The episodes a replay certificate covers: all but the open/close and drawer
+        placement ones, which record none (each stood its robot at its own station, not the
+        scene's base pose)."""
         return [
             int(row["episode_index"])
             for row in self.contents.episodes
-            if self.contents.extra_metadata(row).get("skill") not in ARTICULATED_SKILLS
+            if self.contents.extra_metadata(row).get("skill") not in STATION_SKILLS
         ]
 
     def replay(self, episode_index: int) -> ReplayResult:

@@ -15,7 +15,8 @@ from tools.lerobot import InvalidDatasetError, open_dataset, validate_dataset
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import Check, StepContext, Validation
 from tools.tasks.articulated import judge_fraction
-from tools.tasks.skills import ARTICULATED_SKILLS, OPEN_DOOR, OPEN_DRAWER
+from tools.tasks.drawer_placement import recheck_in_drawer
+from tools.tasks.skills import OPEN_DOOR, OPEN_DRAWER, PLACE_IN_DRAWER, STATION_SKILLS
 from tools.tasks.task_specifier import GoalRegion
 
 ENV_STATE = "observation.environment_state"
@@ -67,8 +68,9 @@ def check_episode(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
 
 
 def is_articulated(extra: dict[str, Any]) -> bool:
-    """Whether an episode opened or closed a door or drawer (its `skill` column)."""
-    return extra.get("skill") in ARTICULATED_SKILLS
+    """Whether an episode opened or closed a door or drawer, or placed into an opened drawer
+    (its `skill` column): judged from the joint or the tray, not a final-state record."""
+    return extra.get("skill") in STATION_SKILLS
 
 
 def check_articulated(env_state: np.ndarray, extra: dict[str, Any]) -> list[str]:
@@ -143,7 +145,9 @@ def check_outcomes(root: Any) -> tuple[int, list[str]]:
         column: pa.ChunkedArray = table.column(ENV_STATE)
         env_state = np.array(column.to_pylist(), dtype=float)
         extra = contents.extra_metadata(row)
-        if is_articulated(extra):
+        if extra.get("skill") == PLACE_IN_DRAWER:
+            found = recheck_in_drawer(env_state, extra)
+        elif is_articulated(extra):
             found = check_articulated(env_state, extra)
         else:
             found = check_episode(env_state, extra) + check_final_state(env_state, extra)

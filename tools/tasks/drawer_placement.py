@@ -10,9 +10,10 @@ volume at the joint's final position, at rest, not held (`judge_in_drawer`).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -20,9 +21,9 @@ from tools.scene_manifest import SceneManifest
 from tools.tasks.articulated import ArticulatedTask, JointFrame, derive_articulated_tasks
 from tools.tasks.geometry import FloatArray, ObjectBox
 from tools.tasks.skills import OPEN_DRAWER
+from tools.tasks.skills import PLACE_IN_DRAWER as PLACE_IN_DRAWER  # re-exported with its task
 from tools.tasks.task_specifier import GoalRegion
 
-PLACE_IN_DRAWER: Final = "place_in_drawer"
 INSTRUCTION: Final = "put the {target} in the open drawer of the {furniture}"
 OPEN_FRACTION: Final = 0.85  # how far the drawer stands open when the episode starts
 PANEL_M: Final = 0.025  # the front panel's thickness (behind it the tray begins)
@@ -56,6 +57,11 @@ class DrawerPlacementTask:
     instruction: str
     open_fraction: float
     frame: JointFrame
+
+    @property
+    def skill(self) -> str:
+        """The skill recorded with its episodes."""
+        return PLACE_IN_DRAWER
 
 
 def _axes(frame: JointFrame) -> tuple[FloatArray, FloatArray]:
@@ -176,3 +182,50 @@ def drawer_placement_tasks(
         for drawer in drawers
         for target, support in sorted(targets.items())
     ]
+
+
+def tray_record(frame: JointFrame, q: float) -> str:
+    """The tray's volume at joint position `q` as stored with an episode (JSON): the outward
+    and lateral directions and the (min, max) along them and z, the floor and the rim."""
+    out, lateral = _axes(frame)
+    (back, front), (left, right), (bottom, top) = part_extents(frame, q)
+    box = {
+        "out": [float(out[0]), float(out[1])], "lateral": [float(lateral[0]), float(lateral[1])],
+        "along": [back, front - PANEL_M], "across": [left, right],
+        "floor": bottom + WALL_M, "rim": top,
+    }  # fmt: skip
+    return json.dumps(box, sort_keys=True)
+
+
+def recheck_in_drawer(env_state: FloatArray, extra: dict[str, Any]) -> list[str]:
+    """Judge a kept place-in-drawer episode again from its recorded frames: the target's last
+    recorded centre inside the stored tray volume (above its floor, below its rim), moved
+    from where it started, let go and at rest.
+
+    Args:
+        env_state: (T, 14) target pose then goal pose per frame.
+        extra: the episode's columns (`tray`, `checks/released`, `checks/at_rest`).
+
+    Returns:
+        Human-readable problems (empty: the stored success holds).
+    """
+    raw = extra.get("tray")
+    if not isinstance(raw, str) or len(env_state) < 2:
+        return ["no tray record or frames"]
+    tray = json.loads(raw)
+    centre = np.asarray(env_state[-1, :3], dtype=float)
+    along = float(centre[:2] @ np.asarray(tray["out"]))
+    across = float(centre[:2] @ np.asarray(tray["lateral"]))
+    problems = []
+    inside = tray["along"][0] < along < tray["along"][1]
+    if not (inside and tray["across"][0] < across < tray["across"][1]):
+        problems.append("re-judged from its frames: target not over the tray")
+    if not tray["floor"] - FLOOR_TOLERANCE_M < centre[2] < tray["rim"]:
+        problems.append(
+            f"re-judged from its frames: target centre z {centre[2]:.3f} not in the tray"
+        )
+    if float(np.linalg.norm(env_state[-1, :3] - env_state[0, :3])) < 0.05:
+        problems.append("the target did not move")
+    if extra.get("checks/released") is not True or extra.get("checks/at_rest") is not True:
+        problems.append("not recorded let go and at rest")
+    return problems

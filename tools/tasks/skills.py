@@ -35,6 +35,10 @@ CLOSE_DRAWER: Final = "close_drawer"
 OPEN_DOOR: Final = "open_door"
 CLOSE_DOOR: Final = "close_door"
 ARTICULATED_SKILLS: Final = (OPEN_DRAWER, CLOSE_DRAWER, OPEN_DOOR, CLOSE_DOOR)
+PLACE_IN_DRAWER: Final = "place_in_drawer"  # into an opened drawer (`tools.tasks.drawer_placement`)
+# Run with the robot at the task's own station, judged from the joint or the tray: no replay
+# record, no final-state record.
+STATION_SKILLS: Final = (*ARTICULATED_SKILLS, PLACE_IN_DRAWER)
 PLACE_TEMPLATES: Final = {
     PLACE_ON: "put the {target} on the {goal}",
     PLACE_IN: "put the {target} in the {goal}",
