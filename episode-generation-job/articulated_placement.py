@@ -11,6 +11,7 @@ opened by setting its joint at reset, standing in for the replicator's joint ran
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -41,6 +42,7 @@ from tools.tasks.drawer_placement import (
     tray_record,
 )
 from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.rims import RimGeometry
 
 MAX_TARGETS = 3  # per drawer: the nearest graspable objects (each costs a station search)
 TARGET_RANGE_M = 1.6  # and no further than this from the drawer's handle (one station's reach)
@@ -182,9 +184,10 @@ def derive_placement_tasks(
     room: RoomBounds | None,
     clearance: PlanClearance | None,
     logs: dict[str, SearchLog],
+    rims: Mapping[str, RimGeometry] | None = None,
 ) -> tuple[list[tuple[DrawerPlacementTask, Station]], dict[str, str]]:
     """One task per drawer: its nearest graspable object that a station reaches together with
-    the opened tray.
+    the opened tray (an object with a pinchable rim in `rims` is held by it).
 
     Returns:
         (task, station) pairs in drawer order, and drawer -> why it has none (its last
@@ -195,6 +198,7 @@ def derive_placement_tasks(
     by_drawer: dict[str, list[DrawerPlacementTask]] = {}
     for task in drawer_placement_tasks(manifest, placement_targets(manifest, boxes)):
         if task.target_id in boxes:
+            task = dataclasses.replace(task, rim=(rims or {}).get(task.target_id))
             by_drawer.setdefault(f"{task.object_id}/{task.joint_name}", []).append(task)
     for drawer, tasks in by_drawer.items():
         handle = tasks[0].frame.handle[:2]

@@ -38,6 +38,7 @@ from tools.sim.robots.franka import constants as franka
 from tools.tasks.articulated import ArticulatedTask, derive_articulated_tasks
 from tools.tasks.drawer_placement import PLACE_IN_DRAWER, DrawerPlacementTask
 from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.rest_scene import scene_rims
 
 
 def _refused(task: ArticulatedTask | DrawerPlacementTask, reason: str) -> EpisodeRecord:
@@ -88,8 +89,9 @@ class ArticulatedTasks:
             self.tasks.append(task)
             if len(self.tasks) >= max_tasks:
                 break
+        rims = scene_rims(usd_path.parent.parent, manifest)  # usd/scene.usda's scene folder
         placements, no_placement = derive_placement_tasks(
-            manifest, boxes, manifest.room_bounds, self._clearance, self.placement_searches
+            manifest, boxes, manifest.room_bounds, self._clearance, self.placement_searches, rims
         )
         for drawer, reason in no_placement.items():
             self.refused[f"{drawer}/{PLACE_IN_DRAWER}"] = reason

@@ -24,6 +24,7 @@ from episode_generation_job.controller import JointPlan, UnreachableError, plan_
 from episode_generation_job.final_state import SETTLE_FRAMES
 from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.motion import plan_pick_place
+from episode_generation_job.rim_grasp import plan_rim_grasp
 from tools.sim import JointHandle
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.drawer_placement import DrawerPlacementTask, exposed_region, judge_in_drawer
@@ -92,7 +93,13 @@ def placement_plan(
         k: b for k, b in boxes.items()
         if k not in (task.target_id, task.support_id, task.object_id) and b.top > support_top
     }  # fmt: skip
-    grasp = plan_grasp(target, support_top, base.yaw, obstacles, robot=kinematics.robot.description)
+    arm = kinematics.robot.description
+    if task.rim is not None:  # wider than the pinch, open on top: held by its rim
+        grasp = plan_rim_grasp(
+            target, task.rim, support_top, base.position, base.yaw, obstacles, robot=arm
+        )
+    else:
+        grasp = plan_grasp(target, support_top, base.yaw, obstacles, robot=arm)
     if grasp is None:
         return "not_graspable"
     segments = plan_pick_place(grasp, target, region, obstacles, support_top=support_top)

@@ -20,6 +20,7 @@ import numpy as np
 from tools.scene_manifest import SceneManifest
 from tools.tasks.articulated import ArticulatedTask, JointFrame, derive_articulated_tasks
 from tools.tasks.geometry import FloatArray, ObjectBox
+from tools.tasks.rims import RimGeometry
 from tools.tasks.skills import OPEN_DRAWER
 from tools.tasks.skills import PLACE_IN_DRAWER as PLACE_IN_DRAWER  # re-exported with its task
 from tools.tasks.task_specifier import GoalRegion
@@ -47,6 +48,7 @@ class DrawerPlacementTask:
         instruction: the natural-language instruction.
         open_fraction: the drawer's open fraction at the start.
         frame: the drawer's joint in the world.
+        rim: the target's pinchable rim (a mug, a pen holder: held by it), else None.
     """
 
     task_id: str
@@ -57,6 +59,7 @@ class DrawerPlacementTask:
     instruction: str
     open_fraction: float
     frame: JointFrame
+    rim: RimGeometry | None = None
 
     @property
     def skill(self) -> str:
