@@ -13,6 +13,7 @@ from episode_generation_job.backends.base import SimBackend
 from episode_generation_job.domain_randomization import EpisodeRandomizer
 from episode_generation_job.episode_layout import episode_key, part_dir, shard_dir
 from episode_generation_job.job import bundle_config
+from episode_generation_job.layout_probe import keeps_layouts
 from episode_generation_job.randomization import episode_seed, sample_init
 from episode_generation_job.run_fingerprint import run_dir_for
 from episode_generation_job.settings import EpisodeSettings
@@ -30,6 +31,7 @@ from tools.run_local_pipeline import run_pipeline
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext
 from tools.storage import LocalStorage
+from tools.tasks.task_specifier import GoalRegion
 
 
 def _settings(scene_dir, **extra):
@@ -212,3 +214,16 @@ def test_a_scene_without_a_bundle_fails_clearly_or_runs_with_randomization_none(
     assert record["robot"]["home_qpos"] == list(init.arm_qpos)
     cube = record["objects"]["cube_0"]["position"]
     assert cube == list(init.object_poses["cube_0"].position)
+
+
+def test_a_task_whose_layouts_are_never_feasible_is_left_out(session):
+    """The layout probe keeps the session's tasks and refuses one no layout can serve: a
+    surface goal on an object too small to hold a free square (goal_occupied every draw)."""
+    task = session.task_for(0)
+    args = (session.randomizer, session.backend, session.kinematics)
+    assert keeps_layouts(*args, task, session.rest, 0)
+    square = GoalRegion((0.0, 0.0), (0.06, 0.06), 0.0, 0.9)
+    no_square = replace(task, goal_id=task.target_id, region=square, side="left")
+    assert not keeps_layouts(*args, no_square, session.rest, 0)
+    plain = EpisodeRandomizer(None, session.randomizer.manifest)
+    assert keeps_layouts(plain, session.backend, session.kinematics, no_square, session.rest, 0)
