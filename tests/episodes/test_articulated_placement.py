@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 
 from episode_generation_job.articulated_clearance import PlanClearance
-from episode_generation_job.articulated_placement import derive_placement_tasks
+from episode_generation_job.articulated_placement import (
+    choose_placement_station,
+    derive_placement_tasks,
+)
 from episode_generation_job.articulated_stations import Station
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import scene_from_usd
@@ -96,7 +99,7 @@ def test_the_step_puts_the_cube_into_the_opened_drawer(run: Path) -> None:
 
 def test_no_task_when_no_station_reaches_object_and_tray(run: Path) -> None:
     """The cube on the table, 1.6 m from the drawer: no placement task, with the reason; on
-    the nightstand: one, whose plan the clearance check passed."""
+    the nightstand: one, whose plan the clearance check passed; a shut drawer: no station."""
     manifest = load_manifest(run)
     usd = run / SCENE_USD_PATH
     backend = MujocoBackend(scene_from_usd(usd, manifest))
@@ -115,5 +118,9 @@ def test_no_task_when_no_station_reaches_object_and_tray(run: Path) -> None:
             manifest, {**boxes, CUBE: away}, manifest.room_bounds, clearance, {}
         )
         assert found == [] and refused == {f"{NIGHTSTAND}/{task.joint_name}": "no_target"}
+        shut = dataclasses.replace(task, open_fraction=0.0)
+        assert choose_placement_station(shut, boxes, manifest.room_bounds, clearance) == (
+            "drawer_closed"
+        )
     finally:
         clearance.close()
