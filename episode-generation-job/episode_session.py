@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
 from episode_generation_job.domain_randomization import EpisodeRandomizer, RestState
+from episode_generation_job.layout_probe import keeps_layouts
 from episode_generation_job.randomization import episode_seed
 from episode_generation_job.randomization_record import RECORD_COLUMN, VALUES_COLUMN
 from episode_generation_job.rollout import (
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from episode_generation_job.replay_record import ReplayRecorder
     from tools.randomization import BundleConfig
     from tools.tasks.articulated import ArticulatedTask
+    from tools.tasks.drawer_placement import DrawerPlacementTask
 
 
 _SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
@@ -187,10 +189,13 @@ class EpisodeSession:
             if not sinks_into_goal(backend, t)
             and not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
         ]
-        self.tasks: list[PickPlaceTask] = interleave(reachable, max_tasks)
+        self.tasks: list[PickPlaceTask] = self._with_layouts(reachable, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
         extra = [] if self.articulated is None else self.articulated.tasks
-        self.slot_tasks: list[PickPlaceTask | ArticulatedTask] = [*self.tasks, *extra]
+        self.slot_tasks: list[PickPlaceTask | ArticulatedTask | DrawerPlacementTask] = [
+            *self.tasks,
+            *extra,
+        ]
         if not self.slot_tasks:
             raise InputError(
                 MANIFEST_PATH,
@@ -199,7 +204,22 @@ class EpisodeSession:
                 hint="check robot.base_pose / robot.work_surface and the manipulable objects",
             )
 
-    def task_for(self, slot: int) -> PickPlaceTask | ArticulatedTask:
+    def _with_layouts(self, tasks: list[PickPlaceTask], max_tasks: int) -> list[PickPlaceTask]:
+        """Up to `max_tasks` of the tasks, in slot order, leaving out those whose randomized
+        layouts are rarely feasible (`layout_probe`: they would only spend attempts)."""
+        kept: list[PickPlaceTask] = []
+        for index, task in enumerate(interleave(tasks, len(tasks))):
+            if len(kept) == max_tasks:
+                break
+            if keeps_layouts(
+                self.randomizer, self.backend, self.kinematics, task, self.rest, index
+            ):
+                kept.append(task)
+        robot = self.backend.robot
+        self.backend.reset(EpisodeInit(dict(self.rest_poses), robot.home_qpos, robot.open_width))
+        return interleave(kept, max_tasks)
+
+    def task_for(self, slot: int) -> PickPlaceTask | ArticulatedTask | DrawerPlacementTask:
         """The task of an episode slot (round-robin over the pick-and-place tasks, then the
         open/close ones)."""
         return self.slot_tasks[slot % len(self.slot_tasks)]
