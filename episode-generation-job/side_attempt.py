@@ -116,4 +116,3 @@ def plan_side_attempt(
             continue
         return plan, region, target, grasp.width
     return reason
-    return plan, region, target, grasp.width
