@@ -10,6 +10,7 @@ task's furniture (they pinch its handle and reach past the carcass's hulls, see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,11 @@ from numpy.typing import NDArray
 
 from episode_generation_job.articulated_motion import MOVE_PHASES, target_fraction
 from episode_generation_job.articulated_rollout import manifest_at_station, scene_joints
-from episode_generation_job.backends.arm_clearance import AllButHeldFurniture, ArmClearance
+from episode_generation_job.backends.arm_clearance import (
+    AllButHeldFurniture,
+    ArmClearance,
+    ContactRule,
+)
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import object_ids, scene_from_usd
 from episode_generation_job.controller import JointPlan
@@ -116,19 +121,7 @@ class PlanClearance:
         rule = AllButHeldFurniture(
             self._fingers, frozenset({joint.body_id, carcass}), self._base, model.geom_bodyid
         )
-        parts = part_positions(task, plan)
-        clearance, open_width = self._clearance, self._robot.open_width
-        qpos = model.qpos0.copy()
-        for i in range(0, len(plan.phases), FRAME_STRIDE):
-            qpos[clearance.arm_qpos] = plan.arm[i]
-            qpos[clearance.gripper_qpos] = self._robot.gripper_qpos(
-                min(float(plan.gripper[i]), open_width)
-            )
-            qpos[joint.qpos_adr] = parts[i]
-            hit = clearance.first_collision(qpos, rule)
-            if hit is not None:
-                return f"{plan.phases[i]}: {hit.link} hits {hit.body}"
-        return None
+        return self._first_hit(plan, rule, joint.qpos_adr, part_positions(task, plan))
 
     def placement_collision(
         self, task: DrawerPlacementTask, q: float, base: Pose, plan: JointPlan
@@ -150,14 +143,21 @@ class PlanClearance:
         rule = HandOnTaskBodies(
             self._hand, frozenset(allowed), target, self._base, model.geom_bodyid
         )
+        return self._first_hit(plan, rule, joint.qpos_adr, [q] * len(plan.phases))
+
+    def _first_hit(
+        self, plan: JointPlan, rule: ContactRule, part_adr: int, parts: Sequence[float]
+    ) -> str | None:
+        """Every FRAME_STRIDE-th frame of `plan` posed (arm, fingers, the part's joint at
+        `parts[i]`): the first contact `rule` counts, as "<phase>: <link> hits <body>"."""
         clearance, open_width = self._clearance, self._robot.open_width
-        qpos = model.qpos0.copy()
-        qpos[joint.qpos_adr] = q
+        qpos = self._backend.model.qpos0.copy()
         for i in range(0, len(plan.phases), FRAME_STRIDE):
             qpos[clearance.arm_qpos] = plan.arm[i]
             qpos[clearance.gripper_qpos] = self._robot.gripper_qpos(
                 min(float(plan.gripper[i]), open_width)
             )
+            qpos[part_adr] = parts[i]
             hit = clearance.first_collision(qpos, rule)
             if hit is not None:
                 return f"{plan.phases[i]}: {hit.link} hits {hit.body}"
