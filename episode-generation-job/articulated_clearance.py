@@ -29,6 +29,7 @@ from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import object_ids, scene_from_usd
 from episode_generation_job.controller import JointPlan
 from tools.scene_manifest import SceneManifest
+from tools.sim import JointHandle
 from tools.tasks.articulated import ArticulatedTask
 from tools.tasks.drawer_placement import DrawerPlacementTask
 from tools.tasks.geometry import Pose
@@ -111,12 +112,10 @@ class PlanClearance:
     def collision(self, task: ArticulatedTask, base: Pose, plan: JointPlan) -> str | None:
         """The first collision of the plan from `base` ("<phase>: <link> hits <body>"), or
         None when it is clear (or the joint is not in the model: nothing to check against)."""
-        joint = self._joints.get(f"{task.object_id}/{task.joint_name}")
+        joint = self._joint_at(task.object_id, task.joint_name, base)
         if joint is None:
             return None
         model = self._backend.model
-        model.body_pos[self._root] = base.position
-        model.body_quat[self._root] = base.quat_wxyz
         carcass = int(model.body_parentid[joint.body_id])
         rule = AllButHeldFurniture(
             self._fingers, frozenset({joint.body_id, carcass}), self._base, model.geom_bodyid
@@ -130,12 +129,10 @@ class PlanClearance:
         or None when it is clear. The hand (the last arm link and what it carries) may touch
         the target, its support and the drawer's furniture; the target's own body is ignored
         (it rides in the hand; the model keeps it where it stands)."""
-        joint = self._joints.get(f"{task.object_id}/{task.joint_name}")
+        joint = self._joint_at(task.object_id, task.joint_name, base)
         if joint is None:
             return None
         model = self._backend.model
-        model.body_pos[self._root] = base.position
-        model.body_quat[self._root] = base.quat_wxyz
         allowed = {joint.body_id, int(model.body_parentid[joint.body_id])}
         if task.support_id in self._bodies:
             allowed.add(self._bodies[task.support_id])
@@ -144,6 +141,16 @@ class PlanClearance:
             self._hand, frozenset(allowed), target, self._base, model.geom_bodyid
         )
         return self._first_hit(plan, rule, joint.qpos_adr, [q] * len(plan.phases))
+
+    def _joint_at(self, object_id: str, joint_name: str, base: Pose) -> JointHandle | None:
+        """The task's joint in the model with the robot's root moved to `base` (None when the
+        joint is not in the model: nothing to check against)."""
+        joint = self._joints.get(f"{object_id}/{joint_name}")
+        if joint is not None:
+            model = self._backend.model
+            model.body_pos[self._root] = base.position
+            model.body_quat[self._root] = base.quat_wxyz
+        return joint
 
     def _first_hit(
         self, plan: JointPlan, rule: ContactRule, part_adr: int, parts: Sequence[float]
