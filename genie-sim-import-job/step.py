@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from genie_sim_import_job.importer import LEROBOT_SUBDIR, STEP_NAME, ImportOptions, import_results
 from genie_sim_import_job.settings import GenieSimImportSettings
+from tools.config import JobSettings
 from tools.geniesim_format.results import DEFAULT_RESULTS_PATH
 from tools.lerobot import validate_dataset
 from tools.scene_layout import GENIESIM_IMPORT_DIR, SCENE_USD_PATH
@@ -34,6 +35,12 @@ def validate_import(ctx: StepContext) -> Validation:
     return checks_report([check])
 
 
+def results_archive(settings: JobSettings) -> str:
+    """The results archive the step waits for: Genie Sim writes it, not the pipeline."""
+    assert isinstance(settings, GenieSimImportSettings)
+    return settings.GENIESIM_RESULTS
+
+
 STEP = StepSpec(
     name=STEP_NAME,
     job="genie-sim-import-job",
@@ -45,4 +52,5 @@ STEP = StepSpec(
     validate=validate_import,
     description="Genie Sim results archive -> LeRobot v3.0 dataset (geniesim/import/lerobot)",
     order=70,
+    awaits=results_archive,
 )

@@ -67,6 +67,19 @@ def _validate(check: Callable[[StepContext], Validation], ctx: StepContext) -> V
         return {"ok": False, "checks": [problem | {"problems": [detail]}]}
 
 
+def _awaited(spec: StepSpec, settings: JobSettings, scene_dir: Path) -> str | None:
+    """Why a step waits (its delivered input is missing), or None when it can run."""
+    if spec.awaits is None:
+        return None
+    path = spec.awaits(settings)
+    if (scene_dir / path).exists():
+        return None
+    return (
+        f"waiting for {path} (delivered outside the pipeline); "
+        f"run --steps {spec.name} once it is there"
+    )
+
+
 def _failed(report: Validation) -> str:
     """The failed checks of a validation report in one line: name and detail of each."""
     failed = [c for c in report.get("checks", []) if not c.get("ok", False)]
@@ -86,7 +99,9 @@ def run_pipeline(
 ) -> dict[str, Any]:
     """Run the requested steps (and their dependencies) in order; returns a run summary.
 
-    A failing step stops its dependants; independent steps still run.
+    A failing step stops its dependants; independent steps still run. Where every step runs
+    (`steps` None), a step whose delivered input (`StepSpec.awaits`: Genie Sim's results) is
+    not there yet is reported as waiting, not failed, and its dependants are not run.
 
     Args:
         scene_dir: the scene folder.
@@ -110,9 +125,15 @@ def run_pipeline(
                 _progress(index, len(order), name, "not run (a dependency failed)")
                 summary["steps"][name] = {"status": "blocked"}
                 continue
-            _progress(index, len(order), name, "running…")
             try:
                 settings = _settings_for(spec.settings_cls, scene_id, scene_dir)
+                awaited = _awaited(spec, settings, scene_dir) if steps is None else None
+                if awaited is not None:
+                    _progress(index, len(order), name, awaited)
+                    summary["steps"][name] = {"status": "waiting", "detail": awaited}
+                    blocked |= dependants(name, order, specs)
+                    continue
+                _progress(index, len(order), name, "running…")
                 outcome = execute_step(spec, settings, force=force or settings.FORCE)
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt | JobTerminatedError):

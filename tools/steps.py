@@ -117,6 +117,10 @@ class StepSpec:
         output_fingerprint: optional digest of everything else the step's output depends on
             (e.g. hashes of files it reads that a dependency's marker does not stand for, or
             of assets outside the scene); part of the skip decision.
+        awaits: optional scene-relative file, from the step's settings, that no step of the
+            pipeline writes and someone else delivers (Genie Sim's results). Where the local
+            runner runs every step and the file is not there yet, the step is reported as
+            waiting for it, not failed; named with `--steps` it runs (and fails) as usual.
     """
 
     name: str
@@ -131,6 +135,7 @@ class StepSpec:
     description: str = ""
     order: int = 100
     output_fingerprint: Callable[[Path, JobSettings], str] | None = None
+    awaits: Callable[[JobSettings], str] | None = None
 
 
 def registered_steps() -> dict[str, StepSpec]:

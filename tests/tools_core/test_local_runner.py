@@ -1,5 +1,6 @@
 """The local runner: dependency graph, skipping, --force, failure handling and validation."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -208,3 +209,32 @@ def test_steps_sharing_a_file_settle_into_skipping(tmp_path: Path):
     summary = run_pipeline(tmp_path, specs=specs)
     assert {s["status"] for s in summary["steps"].values()} == {"skipped"}
     assert (tmp_path / "shared/manifest.txt").read_text() == "first+second"
+
+
+def test_a_step_awaiting_a_delivered_input_waits_in_a_full_run(tmp_path: Path):
+    """Running every step, a step whose delivered input (Genie Sim's results) is missing is
+    reported as waiting with the path, not failed, and the run exits 0; named with --steps it
+    runs and fails as usual; once the file is there it runs."""
+    (tmp_path / "in.txt").write_text("v1:")
+    calls: list[str] = []
+    specs = _chain(calls)
+    specs["d"] = dataclasses.replace(specs["d"], awaits=lambda settings: "delivered/results.tar")
+    summary = run_pipeline(tmp_path, specs=specs)
+    assert summary["ok"] and calls == ["a", "b", "c"]
+    waiting = summary["steps"]["d"]
+    assert waiting["status"] == "waiting"
+    assert "delivered/results.tar" in waiting["detail"] and "--steps d" in waiting["detail"]
+    (tmp_path / "delivered").mkdir()
+    (tmp_path / "delivered" / "results.tar").write_bytes(b"x")
+    assert run_pipeline(tmp_path, specs=specs)["steps"]["d"]["status"] == "completed"
+    assert calls[-1] == "d"
+
+
+def test_the_import_step_waits_for_genie_sim_results_in_a_full_local_run(tmp_path: Path):
+    """The registered Genie Sim import step names its results archive as delivered input."""
+    from tools.config import load_settings
+
+    spec = registered_steps()["geniesim-import"]
+    assert spec.awaits is not None
+    settings = load_settings(spec.settings_cls, {"SCENE_ID": "s", "SCENE_DIR": str(tmp_path)})
+    assert spec.awaits(settings) == "geniesim/results.tar.gz"

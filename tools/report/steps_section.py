@@ -213,6 +213,8 @@ def step_rows(
         )
         checks = _checks(validations.get(name, {}))
         notices = notices_in(result) + notices_in(validations.get(name, {}))
+        if status == "waiting":  # the runner's reason: an input delivered from outside
+            notices.insert(0, Notice("waiting", "", str(this_run.get("detail", ""))))
         duration = complete.get("duration_s") if status != "failed" else None
         rows.append(
             StepRow(
