@@ -1,0 +1,1 @@
+"""Grasps from geometry: a 6-DoF antipodal sampler on collision hulls and its cache."""
