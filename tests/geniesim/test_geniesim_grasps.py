@@ -15,7 +15,7 @@ from episode_generation_job.grasp import plan_grasp
 from episode_generation_job.rim_grasp import plan_rim_grasp
 from episode_generation_job.side_grasp import plan_side_grasp
 from episode_generation_job.testing import cup_hulls
-from genie_sim_export_job.grasps import max_object_width
+from genie_sim_export_job.grasps import max_object_width, sampled_grasps
 from genie_sim_export_job.raycast import first_hits
 from tools.geniesim_format import ROBOTS
 from tools.geniesim_format import assets as fmt
@@ -108,29 +108,43 @@ def test_side_grasps_are_the_episodes_side_grasp(yaw: float) -> None:
 
 
 def test_the_exported_pickle_holds_the_episodes_grasps(exported_scene: Path) -> None:
-    """Read back: each grasp_pose.pkl holds exactly the shared source's grasps of the object's
-    exported box for the G2 gripper, at 3.5 cm below its top (or its rim) straight down, or
-    from the side (horizontal) on a tall object; every task's target has them."""
+    """Read back: each grasp_pose.pkl starts with exactly the shared source's grasps of the
+    object's exported box for the G2 gripper, at 3.5 cm below its top (or its rim) straight
+    down, or from the side (horizontal) on a tall object; the sampler's best grasps of its
+    hulls follow, in both finger orders; every task's target has them."""
     root = exported_scene / GENIESIM_EXPORT_DIR
     index = json.loads((root / fmt.ASSET_INDEX).read_text())
     manifest = load_manifest(exported_scene)
     robot = ROBOTS[index["robot_id"]]
-    read = set()
+    read, sampled_seen = set(), 0
     for entry in index["objects"]:
         if entry["grasp_pose"] is None:
             continue
         data = pickle.loads((root / entry["grasp_pose"]).read_bytes())
         poses, widths = np.asarray(data["grasp_pose"]), np.asarray(data["width"])
         size = json.loads((root / entry["object_parameters"]).read_text())["size"]
-        category = manifest.object(entry["object_id"]).category
+        obj = manifest.object(entry["object_id"])
         expected = object_grasp_poses(
-            np.asarray(size) / 2, category, max_object_width(robot), robot.gripper_max_width_m
+            np.asarray(size) / 2, obj.category, max_object_width(robot), robot.gripper_max_width_m
         )
-        if len(expected):  # a pinch across the box; otherwise a rim pinch from the hulls
-            assert np.allclose(poses, expected.poses, atol=1e-6)
-            assert np.allclose(widths, expected.openings, atol=1e-6)
-        down = np.isclose(poses[:, 2, 0], -1.0)
-        assert np.all(down | np.isclose(poses[:, 2, 0], 0.0)), "straight down or horizontal"
+        ours = len(expected)  # a pinch across the box; otherwise a rim or side grasp first
+        assert np.allclose(poses[:ours], expected.poses, atol=1e-6)
+        assert np.allclose(widths[:ours], expected.openings, atol=1e-6)
+        down = np.isclose(poses[:ours, 2, 0], -1.0)
+        assert np.all(down | np.isclose(poses[:ours, 2, 0], 0.0)), "straight down or horizontal"
         assert np.all(poses[:, 2, 3] < size[2] / 2) and np.all(widths <= robot.gripper_max_width_m)
+        sampled = sampled_grasps(exported_scene, obj, robot)
+        extra = poses[ours:]
+        if ours and sampled is not None and len(extra):
+            assert len(extra) <= fmt.MAX_GRASPS - ours and len(extra) % 2 == 0
+            # The sampler's ranked grasps in order (those inside the exported box), each
+            # followed by its finger swap.
+            ranked = iter(sampled.poses[:, :3, :3])
+            assert all(
+                any(np.allclose(r, p, atol=1e-6) for p in ranked) for r in extra[::2, :3, :3]
+            )
+            assert np.allclose(extra[1::2, :3, 1], -extra[::2, :3, 1])
+            sampled_seen += 1
         read.add(entry["object_id"])
     assert read and {t["target"] for t in index["tasks"]} <= read
+    assert sampled_seen > 0

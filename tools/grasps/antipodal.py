@@ -48,11 +48,11 @@ class SamplerSettings:
     coefficient (the object's material or 0.5), how many ranked grasps to keep."""
 
     surface_points: int = 300
-    approaches: int = 12
+    approaches: int = 8
     seed: int = 0
     friction: float = 0.5
     max_grasps: int = 48
-    check_points: int = 1000
+    check_points: int = 800
 
     def __post_init__(self) -> None:
         if self.surface_points < 1 or self.approaches < 1 or self.max_grasps < 1:
@@ -132,13 +132,19 @@ def box_distances(local: FloatArray, box: FloatArray) -> FloatArray:
 
 
 def _box_probes(boxes: FloatArray) -> FloatArray:
-    """Centres and corners of the gripper boxes (in the grasp frame), to test for burial."""
-    probes = []
-    for low, high in boxes:
-        corners = [[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1])
-                   for z in (low[2], high[2])]  # fmt: skip
-        probes.extend([(low + high) / 2, *corners])
-    return np.asarray(probes)
+    """Points of the gripper boxes (grasp frame) that must not lie inside the solid: each
+    box's centre and the fingertips' (where a finger buried in a thick part shows; the object's
+    surface points inside a box catch the rest)."""
+    centres = (boxes[:, 0] + boxes[:, 1]) / 2
+    tips = centres[:2].copy()
+    tips[:, 0] = boxes[:2, 1, 0]
+    return np.concatenate([centres, tips])
+
+
+def _box_corners(boxes: FloatArray) -> FloatArray:
+    """The 8 corners of each box (grasp frame), (8 * boxes, 3)."""
+    picks = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)])
+    return np.concatenate([box[picks, [0, 1, 2]] for box in boxes])
 
 
 def _object_checks(
@@ -233,7 +239,7 @@ def sample_grasps(
     # Check the poses best first; stop once enough free ones outscore any left unchecked.
     order = np.argsort(-fixed, kind="stable")
     scores = np.full(len(poses), -np.inf)
-    wanted = 2 * settings.max_grasps
+    wanted = settings.max_grasps + settings.max_grasps // 2
     for start in range(0, len(order), _CHUNK):
         part = order[start : start + _CHUNK]
         free, clearance = _object_checks(hulls, check, poses[part], openings[part], gripper)
@@ -285,7 +291,7 @@ def scene_clear(
     keep = np.ones(len(grasps), dtype=bool)
     for i, (pose, opening) in enumerate(zip(world, grasps.openings, strict=True)):
         boxes = gripper.boxes(float(opening))
-        corners = pose[:3, 3] + _box_probes(boxes) @ pose[:3, :3].T
+        corners = pose[:3, 3] + _box_corners(boxes) @ pose[:3, :3].T
         if support_top is not None and corners[:, 2].min() < support_top + margin:
             keep[i] = False
             continue

@@ -1,0 +1,138 @@
+"""Grasps bench: antipodal grasps per object, sampling time and cache hit time, on fresh mock
+scenes, next to the box rules' verdict (`tools.tasks.skills.grasp_skill`).
+
+Usage:
+    python bench/bench_grasps.py [--scenes kitchen:190,office:191,warehouse:192]
+                                 [--robots franka_panda,xarm6] [--workdir DIR]
+
+For each scene: generate it (`fixtures.generate_mock_regen3d`'s generator), ingest it and run
+simready (its collision hulls, mass and friction), then for every manipulable object and robot
+gripper sample its grasps (`tools.grasps`) into an empty cache folder (a miss: the sampling
+time), read them back from disk in a fresh in-process cache (a hit), keep those clear of the
+support it stands on, and print per object the grasps by approach (top/angled/side), the box
+rules' grasp of its upright oriented box (pinch/rim/side or -), and per scene and robot:
+objects, held by the rules, held by the sampler, held only by the sampler (the rules say too
+wide or too tall), sampling and hit time. Seeds are printed; pick ones nobody tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from fixtures.mock_regen3d import generate_mock_scene
+from regen3d_ingest_job.ingest import IngestOptions, ingest_scene
+from simready_job.simready import run_simready
+from tools.grasps.antipodal import DEFAULT_SETTINGS, scene_clear
+from tools.grasps.cache import cached_grasps, forget_memory, load_hull_vertices
+from tools.grasps.gripper_model import GRIPPERS
+from tools.robots import robot_description
+from tools.scene_manifest import SceneObject, SimRole, load_manifest
+from tools.tasks.geometry import ObjectBox
+from tools.tasks.rims import load_rim
+from tools.tasks.skills import grasp_skill
+
+FREE = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)
+
+
+def _build(root: Path, environment: str, seed: int) -> Path:
+    scene = generate_mock_scene(f"{environment}_{seed}", root, environment, seed=seed)
+    ingest_scene(scene, IngestOptions(seed=seed))
+    run_simready(scene)
+    return scene
+
+
+def _rule(scene: Path, obj: SceneObject, hulls: list[np.ndarray], robot: str) -> str | None:
+    """The box rules' grasp of the hulls' upright oriented box (None: none fits)."""
+    every = np.vstack(hulls)
+    _, extents = trimesh.bounds.oriented_bounds_2D(every[:, :2])
+    height = float(every[:, 2].max() - every[:, 2].min())
+    half = (float(extents[0]) / 2, float(extents[1]) / 2, height / 2)
+    box = ObjectBox(obj.id, (0.0, 0.0, 0.0), half, 0.0)
+    rim = load_rim(scene, obj.asset.collision_paths)
+    width = robot_description(robot).max_grasp_width_m
+    return grasp_skill(box, obj.category, width, has_rim=rim is not None)
+
+
+def _scene(scene: Path, robots: list[str], cache_root: Path) -> list[dict[str, float]]:
+    manifest = load_manifest(scene)
+    rows = []
+    for robot in robots:
+        gripper = GRIPPERS[robot]
+        stats = {"objects": 0, "rules": 0, "sampler": 0, "only_sampler": 0, "only_rules": 0}
+        cold, hits, counts = [], [], []
+        for obj in manifest.objects:
+            hulls = load_hull_vertices(scene, obj.asset.collision_paths)
+            if obj.sim_role not in FREE or not hulls:
+                continue
+            com = obj.physics.center_of_mass if obj.physics is not None else None
+            folder = cache_root / robot
+            forget_memory()
+            start = time.perf_counter()
+            grasps, hit = cached_grasps(hulls, gripper, com, DEFAULT_SETTINGS, folder)
+            cold.append(time.perf_counter() - start)
+            forget_memory()
+            start = time.perf_counter()
+            again, hit_again = cached_grasps(hulls, gripper, com, DEFAULT_SETTINGS, folder)
+            hits.append(time.perf_counter() - start)
+            assert not hit and hit_again and len(again) == len(grasps)
+            # Standing on its support (the hulls' bottom): grasps into the support go.
+            bottom = float(np.vstack(hulls)[:, 2].min())
+            grasps = scene_clear(grasps, gripper, np.eye(4), np.zeros((0, 3)), bottom)
+            rule = _rule(scene, obj, hulls, robot)
+            stats["objects"] += 1
+            stats["rules"] += rule is not None
+            stats["sampler"] += len(grasps) > 0
+            stats["only_sampler"] += rule is None and len(grasps) > 0
+            stats["only_rules"] += rule is not None and len(grasps) == 0
+            counts.append(len(grasps))
+            kinds = " ".join(f"{k} {v}" for k, v in grasps.counts().items())
+            print(f"    {robot:13s} {obj.id:28s} {obj.category:12s} rules {rule or '-':5s} "
+                  f"grasps {len(grasps):3d} ({kinds})  sample {cold[-1]:5.2f} s  "
+                  f"hit {1000 * hits[-1]:5.1f} ms")  # fmt: skip
+        if not counts:
+            continue
+        print(f"  {scene.name} {robot}: {stats['objects']} objects, rules hold {stats['rules']}, "
+              f"sampler holds {stats['sampler']} (only the sampler {stats['only_sampler']}, only "
+              f"the rules {stats['only_rules']}); grasps/object {statistics.mean(counts):.1f}; "
+              f"sample {statistics.mean(cold):.2f} s mean, {max(cold):.2f} s max; cache hit "
+              f"{1000 * statistics.mean(hits):.1f} ms mean")  # fmt: skip
+        rows.append({**stats, "sample_s": sum(cold), "hit_s": sum(hits), "n": len(cold)})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenes", default="kitchen:190,office:191,warehouse:192")
+    parser.add_argument("--robots", default="franka_panda,xarm6")
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="bench_grasps_"))
+    robots = args.robots.split(",")
+    print(f"scenes {args.scenes}; robots {args.robots}; settings {DEFAULT_SETTINGS}; in {root}")
+    total: list[dict[str, float]] = []
+    for item in args.scenes.split(","):
+        environment, seed = item.split(":")
+        scene = _build(root, environment, int(seed))
+        total.extend(_scene(scene, robots, root / f"grasp-cache-{scene.name}"))
+    n = sum(r["n"] for r in total)
+    if n:
+        print(f"all: {n} object x robot samplings, held by the rules "
+              f"{sum(r['rules'] for r in total):.0f}, by the sampler "
+              f"{sum(r['sampler'] for r in total):.0f} (only the sampler "
+              f"{sum(r['only_sampler'] for r in total):.0f}, only the rules "
+              f"{sum(r['only_rules'] for r in total):.0f}); sample "
+              f"{sum(r['sample_s'] for r in total) / n:.2f} s/object, cache hit "
+              f"{1000 * sum(r['hit_s'] for r in total) / n:.1f} ms/object")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
