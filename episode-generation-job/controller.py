@@ -1,4 +1,5 @@
-"""Turn motion segments into per-frame joint targets with damped least-squares IK."""
+"""Turn motion segments into per-frame joint targets with damped least-squares IK, each segment
+slowed down where the arm's joint velocity or acceleration limits ask (`time_scaling`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from episode_generation_job.motion import Segment
+from episode_generation_job.time_scaling import retime
 from tools.sim.robots.kinematics import ArmKinematics
 
 FloatArray = NDArray[np.float64]
@@ -43,11 +45,13 @@ def _min_jerk(tau: float) -> float:
 
 @dataclass(frozen=True)
 class JointPlan:
-    """Per-frame commands: arm joint targets (T, dof), gripper widths (T,), phase names (T,)."""
+    """Per-frame commands: arm joint targets (T, dof), gripper widths (T,), phase names (T,);
+    `stretched_segments`: how many segments the joint limits made last longer than planned."""
 
     arm: FloatArray
     gripper: FloatArray
     phases: tuple[str, ...]
+    stretched_segments: int = 0
 
     def __len__(self) -> int:
         return len(self.phases)
@@ -60,7 +64,8 @@ def plan_joints(
     start_gripper: float,
     control_hz: int,
 ) -> JointPlan:
-    """Interpolate the TCP between key poses (minimum jerk) and solve IK at every frame.
+    """Interpolate the TCP between key poses (minimum jerk) and solve IK at every frame; a
+    segment whose joints would exceed the robot's `motion_limits` lasts longer (same profile).
 
     Solving the whole plan before simulating is the reachability check: an attempt with an
     unreachable pose is refused without spending simulation time.
@@ -85,16 +90,14 @@ def plan_joints(
     gripper: list[float] = []
     phases: list[str] = []
     previous_gripper = start_gripper
-    speed_limit = kinematics.robot.max_joint_speed
+    limits = kinematics.robot.description.motion_limits
+    stretched = 0
     for segment in segments:
-        frames = max(1, round(segment.duration * control_hz))
-        joints = _segment_joints(kinematics, segment, position, yaw, q, frames)
-        if speed_limit is not None:
-            # Slow the segment down until no joint steps faster than the arm can follow.
-            fastest = float(np.abs(np.diff(np.vstack([q, joints]), axis=0)).max()) * control_hz
-            if fastest > speed_limit:
-                frames = math.ceil(frames * fastest / speed_limit)
-                joints = _segment_joints(kinematics, segment, position, yaw, q, frames)
+        planned = max(1, round(segment.duration * control_hz))
+        joints = _segment_joints(kinematics, segment, position, yaw, q, planned)
+        joints = retime(np.vstack([q, joints]), control_hz, limits)
+        frames = len(joints)
+        stretched += frames > planned
         for k in range(1, frames + 1):
             q = joints[k - 1]
             arm.append(q.copy())
@@ -103,7 +106,7 @@ def plan_joints(
             phases.append(segment.phase)
         position, yaw = np.asarray(segment.position, dtype=float), segment.yaw
         previous_gripper = segment.gripper
-    return JointPlan(np.array(arm), np.array(gripper), tuple(phases))
+    return JointPlan(np.array(arm), np.array(gripper), tuple(phases), stretched)
 
 
 def _segment_joints(

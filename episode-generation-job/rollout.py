@@ -276,6 +276,7 @@ def run_episode(
         "goal_region": region_dict(final_region),
         "target_bottom_offset": observation.target_bottom_offset,
         "grasp_width": grasp_width,
+        "limit_stretched_segments": plan.stretched_segments,
         "checks": verdict.checks,
         FINAL_STATE_COLUMN: encode(
             observation_record(task.target_id, task.goal_id, observation, task.skill)

@@ -9,9 +9,11 @@ from episode_generation_job.settings import EpisodeSettings
 from episode_generation_job.step import STEP
 from episode_generation_job.testing import write_tabletop_usd
 from episode_generation_job.validation import check_episode, validate_episodes
+from tests.joint_rates import limit_shares
 from tools.config import load_settings
 from tools.job_runner import execute_step
 from tools.lerobot import open_dataset, validate_dataset
+from tools.robots import FRANKA_PANDA
 from tools.scene_layout import LEROBOT_DIR
 from tools.steps import StepContext
 from tools.storage import LocalStorage
@@ -65,6 +67,19 @@ def test_every_kept_episode_lifted_and_placed_in_its_goal(scene):
     assert checked == 3
     verbs = ("put the ", "stack the ", "move the ")  # the skills' templates
     assert len(contents.tasks) >= 1 and all(t.startswith(verbs) for t in contents.tasks)
+
+
+def test_actions_keep_the_pandas_joint_limits(scene):
+    """Joint targets stay within the Panda's motion limits at 30 fps (finite differences of
+    the recorded actions); the episode records how many segments the limits stretched."""
+    scene_dir, _, _ = scene
+    limits = FRANKA_PANDA.motion_limits
+    contents = open_dataset(scene_dir / LEROBOT_DIR)
+    for row, table in contents.iter_episode_tables():
+        actions = np.array(table.column("action").to_pylist())[:, :7]
+        velocity, acceleration = limit_shares(actions, 30, limits)
+        assert velocity <= 1.03 and acceleration <= 1.03
+        assert contents.extra_metadata(row)["limit_stretched_segments"] >= 0
 
 
 def test_step_validation_and_reports(scene):

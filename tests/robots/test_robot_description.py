@@ -8,7 +8,13 @@ import inspect
 import pytest
 
 from tools.errors import ConfigError
-from tools.robots import DEFAULT_ROBOT, FRANKA_PANDA, RobotDescription, robot_description
+from tools.robots import (
+    DEFAULT_ROBOT,
+    FRANKA_PANDA,
+    XARM6,
+    RobotDescription,
+    robot_description,
+)
 
 
 def test_every_job_reads_the_same_franka_facts() -> None:
@@ -41,6 +47,21 @@ def test_bands_stay_inside_the_usable_reach() -> None:
         dataclasses.replace(FRANKA_PANDA, reach_radius_m=0.9)
     with pytest.raises(ValueError, match="joint limits"):
         dataclasses.replace(FRANKA_PANDA, arm_upper=(0.0,))
+
+
+def test_motion_limits_are_a_documented_share_of_the_makers_limits() -> None:
+    """The Panda's datasheet joint limits, halved for data collection; one value a joint."""
+    limits = FRANKA_PANDA.motion_limits
+    assert FRANKA_PANDA.max_joint_velocity == (2.175,) * 4 + (2.61,) * 3
+    assert FRANKA_PANDA.max_joint_acceleration == (15.0, 7.5, 10.0, 12.5, 15.0, 20.0, 20.0)
+    assert limits.velocity[0] == pytest.approx(1.0875) and limits.acceleration[1] == 3.75
+    assert len(XARM6.motion_limits.velocity) == len(XARM6.arm_lower) == 6
+    with pytest.raises(ValueError, match="max_joint_velocity must be one positive value"):
+        dataclasses.replace(FRANKA_PANDA, max_joint_velocity=(2.0,) * 6)
+    with pytest.raises(ValueError, match="max_joint_acceleration must be one positive value"):
+        dataclasses.replace(FRANKA_PANDA, max_joint_acceleration=(0.0,) * 7)
+    with pytest.raises(ValueError, match="motion_limit_fraction must be in"):
+        dataclasses.replace(FRANKA_PANDA, motion_limit_fraction=1.5)
 
 
 def test_shoulder_distance_is_measured_from_the_shoulder() -> None:

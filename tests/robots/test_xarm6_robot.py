@@ -24,12 +24,15 @@ def _urdf_joint(name: str) -> ET.Element:
 
 
 def test_description_joint_limits_are_the_urdfs() -> None:
-    """Joint limits and shoulder height in the description are the URDF's own numbers."""
+    """Joint limits, joint speeds and shoulder height in the description are the URDF's own
+    numbers."""
     limits = [_urdf_joint(name).find("limit") for name in xarm.ARM_JOINTS]
     assert all(lim is not None for lim in limits)
     bounds = [(lim.get("lower", ""), lim.get("upper", "")) for lim in limits if lim is not None]
     assert XARM6.arm_lower == tuple(float(low) for low, _ in bounds)
     assert XARM6.arm_upper == tuple(float(high) for _, high in bounds)
+    velocity = tuple(float(lim.get("velocity", "")) for lim in limits if lim is not None)
+    assert XARM6.max_joint_velocity == velocity
     shoulder = _urdf_joint("joint1").find("origin")
     assert shoulder is not None
     assert float(shoulder.get("xyz", "").split()[2]) == XARM6.shoulder_height_m

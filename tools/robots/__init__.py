@@ -10,6 +10,7 @@ from tools.robots.description import (
     FRANKA_PANDA,
     ROBOTS,
     XARM6,
+    JointLimits,
     RobotDescription,
     robot_description,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "FRANKA_PANDA",
     "ROBOTS",
     "XARM6",
+    "JointLimits",
     "RobotDescription",
     "RobotType",
     "known_robot_type",

@@ -11,6 +11,14 @@ from tools.errors import ConfigError
 
 
 @dataclass(frozen=True)
+class JointLimits:
+    """Per-joint magnitudes a motion may use: velocity (rad/s), acceleration (rad/s²)."""
+
+    velocity: tuple[float, ...]
+    acceleration: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class RobotDescription:
     """Reach, gripper and joint facts of one arm on its base, in metres and radians.
 
@@ -32,6 +40,10 @@ class RobotDescription:
         grasp_clearance_m: the open fingers need this much more than the object's width.
         arm_lower: lower joint limits.
         arm_upper: upper joint limits.
+        max_joint_velocity: the maker's joint speed limits, rad/s.
+        max_joint_acceleration: the maker's joint acceleration limits, rad/s².
+        motion_limit_fraction: the share of those limits planned motions use (data collection
+            keeps a margin: demonstrations at a real arm's limits are jerky and hard to replay).
     """
 
     robot_type: str
@@ -47,6 +59,9 @@ class RobotDescription:
     grasp_clearance_m: float
     arm_lower: tuple[float, ...]
     arm_upper: tuple[float, ...]
+    max_joint_velocity: tuple[float, ...]
+    max_joint_acceleration: tuple[float, ...]
+    motion_limit_fraction: float
 
     def __post_init__(self) -> None:
         if not self.min_reach_m < self.reach_radius_m <= self.datasheet_reach_m:
@@ -56,11 +71,28 @@ class RobotDescription:
                 raise ValueError(f"{self.robot_type}: {name} band outside the usable reach")
         if len(self.arm_lower) != len(self.arm_upper):
             raise ValueError(f"{self.robot_type}: joint limits of different lengths")
+        for name, limits in (
+            ("max_joint_velocity", self.max_joint_velocity),
+            ("max_joint_acceleration", self.max_joint_acceleration),
+        ):
+            if len(limits) != len(self.arm_lower) or min(limits) <= 0.0:
+                raise ValueError(f"{self.robot_type}: {name} must be one positive value a joint")
+        if not 0.0 < self.motion_limit_fraction <= 1.0:
+            raise ValueError(f"{self.robot_type}: motion_limit_fraction must be in (0, 1]")
 
     @property
     def max_grasp_width_m(self) -> float:
         """The widest object a grasp across it may hold."""
         return self.gripper_max_width_m - self.grasp_clearance_m
+
+    @property
+    def motion_limits(self) -> JointLimits:
+        """The joint velocity and acceleration planned motions stay within."""
+        share = self.motion_limit_fraction
+        return JointLimits(
+            tuple(share * v for v in self.max_joint_velocity),
+            tuple(share * a for a in self.max_joint_acceleration),
+        )
 
     def asset_dir(self) -> Path:
         """Folder of the arm's URDF and meshes in the installed package (engine-free: the
@@ -96,6 +128,10 @@ FRANKA_PANDA = RobotDescription(
     grasp_clearance_m=0.004,
     arm_lower=(-2.9671, -1.8326, -2.9671, -3.1416, -2.9671, -0.0873, -2.9671),
     arm_upper=(2.9671, 1.8326, 2.9671, 0.0, 2.9671, 3.8223, 2.9671),
+    # Franka Emika Panda datasheet ("Robot and interface specifications": joint space limits).
+    max_joint_velocity=(2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61),
+    max_joint_acceleration=(15.0, 7.5, 10.0, 12.5, 15.0, 20.0, 20.0),
+    motion_limit_fraction=0.5,
 )
 
 XARM6 = RobotDescription(
@@ -115,6 +151,14 @@ XARM6 = RobotDescription(
     # URDF <limit>s of joint1..joint6 (tests read them back from the URDF).
     arm_lower=(-6.28318530718, -2.059, -3.927, -6.28318530718, -1.69297, -6.28318530718),
     arm_upper=(6.28318530718, 2.0944, 0.19198, 6.28318530718, 3.14159265359, 6.28318530718),
+    # Speed: the URDF <limit velocity="3.14"> of every joint (the xArm6 manual's 180 deg/s).
+    # Acceleration: the xArm Python SDK's joint acceleration ceiling, 20 rad/s²
+    # (`xarm/x3/base.py` `_max_joint_acc`); UFactory publish no per-joint figure.
+    max_joint_velocity=(3.14,) * 6,
+    max_joint_acceleration=(20.0,) * 6,
+    # 0.45 keeps joints under the 1.5 rad/s the model's 32 N m wrist joints follow: near the
+    # wrist's singular poses a 0.5 m/s TCP move asks 3 rad/s of them.
+    motion_limit_fraction=0.45,
 )
 
 ROBOTS: dict[str, RobotDescription] = {r.robot_type: r for r in (FRANKA_PANDA, XARM6)}

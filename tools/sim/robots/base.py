@@ -37,8 +37,6 @@ class SimRobot:
         gripper_ctrl: finger opening (m) -> the gripper actuator's command.
         gripper_qpos: finger opening (m) -> positions of `gripper_joints`.
         gripper_width: positions of `gripper_joints` -> finger opening (m).
-        max_joint_speed: rad/s no planned joint may exceed (segments are slowed down to it);
-            None: the plan's Cartesian speeds are kept as they are.
     """
 
     description: RobotDescription
@@ -58,7 +56,6 @@ class SimRobot:
     gripper_ctrl: Callable[[float], float]
     gripper_qpos: Callable[[float], tuple[float, ...]]
     gripper_width: Callable[[Sequence[float]], float]
-    max_joint_speed: float | None = None
 
     @property
     def name(self) -> str:

@@ -54,9 +54,6 @@ ARM_KP: Final = (3000.0, 3000.0, 2500.0, 1500.0, 1500.0, 1000.0)
 ARM_KV: Final = (300.0, 300.0, 250.0, 150.0, 150.0, 100.0)
 ARM_FORCE: Final = (50.0, 50.0, 32.0, 32.0, 32.0, 20.0)  # URDF efforts
 ARM_ARMATURE: Final = 0.1
-# Planned joint speeds stay below this (URDF velocity limit 3.14 rad/s): near the wrist's
-# singular poses a 0.5 m/s TCP move asks 3 rad/s of a joint whose 32 N m cannot follow.
-MAX_JOINT_SPEED: Final = 1.5
 GRIPPER_KP: Final = 30.0  # N m / rad on the drive joint
 GRIPPER_KV: Final = 1.0
 GRIPPER_FORCE: Final = 3.0  # N m on the drive joint: about 30 N per pad (measured on the model)

@@ -48,5 +48,4 @@ XARM6_ROBOT = SimRobot(
     gripper_ctrl=drive_angle,
     gripper_qpos=_qpos,
     gripper_width=_width,
-    max_joint_speed=xarm.MAX_JOINT_SPEED,
 )
