@@ -9,10 +9,12 @@ For each scene: generate it (`fixtures.generate_mock_regen3d`'s generator), inge
 simready (its collision hulls, mass and friction), then for every manipulable object and robot
 gripper sample its grasps (`tools.grasps`) into an empty cache folder (a miss: the sampling
 time), read them back from disk in a fresh in-process cache (a hit), keep those clear of the
-support it stands on, and print per object the grasps by approach (top/angled/side), the box
-rules' grasp of its upright oriented box (pinch/rim/side or -), and per scene and robot:
-objects, held by the rules, held by the sampler, held only by the sampler (the rules say too
-wide or too tall), sampling and hit time. Seeds are printed; pick ones nobody tuned on.
+support it stands on, and print per object the grasps by approach (top/angled/side), how many
+stay where it stands (clear of neighbours within 40 cm and of its support, reachable with IK
+from the scene's robot base: `tools.grasps.reach`), the box rules' grasp of its upright
+oriented box (pinch/rim/side or -), and per scene and robot: objects, held by the rules, held
+by the sampler, held only by the sampler (the rules say too wide or too tall), with a grasp in
+the scene, sampling, hit and scene-check time. Seeds are printed; pick ones nobody tuned on.
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ from simready_job.simready import run_simready
 from tools.grasps.antipodal import DEFAULT_SETTINGS, scene_clear
 from tools.grasps.cache import cached_grasps, forget_memory, load_hull_vertices
 from tools.grasps.gripper_model import GRIPPERS
+from tools.grasps.reach import ik_reachable, object_pose, world_points
 from tools.robots import robot_description
-from tools.scene_manifest import SceneObject, SimRole, load_manifest
+from tools.scene_manifest import SceneManifest, SceneObject, SimRole, load_manifest
+from tools.sim.robots.kinematics import ArmKinematics
+from tools.sim.robots.registry import sim_robot
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.rims import load_rim
 from tools.tasks.skills import grasp_skill
@@ -61,16 +66,30 @@ def _rule(scene: Path, obj: SceneObject, hulls: list[np.ndarray], robot: str) ->
     return grasp_skill(box, obj.category, width, has_rim=rim is not None)
 
 
+def _neighbour_points(scene: Path, manifest: SceneManifest) -> dict[str, np.ndarray]:
+    """Every object's world surface points (unscaled objects with OBJ hulls)."""
+    points = {}
+    for obj in manifest.objects:
+        hulls = load_hull_vertices(scene, obj.asset.collision_paths)
+        if hulls and all(abs(v - 1.0) < 1e-9 for v in obj.transform.scale):
+            points[obj.id] = world_points(hulls, object_pose(obj.transform))
+    return points
+
+
 def _scene(scene: Path, robots: list[str], cache_root: Path) -> list[dict[str, float]]:
     manifest = load_manifest(scene)
+    everyone = _neighbour_points(scene, manifest)
+    base = manifest.robot.base_pose
     rows = []
     for robot in robots:
         gripper = GRIPPERS[robot]
-        stats = {"objects": 0, "rules": 0, "sampler": 0, "only_sampler": 0, "only_rules": 0}
-        cold, hits, counts = [], [], []
+        reachable = ik_reachable(ArmKinematics(sim_robot(robot), base.position, base.rotation_wxyz))
+        stats = {"objects": 0, "rules": 0, "sampler": 0, "only_sampler": 0, "only_rules": 0,
+                 "in_scene": 0, "near_base": 0}  # fmt: skip
+        cold, hits, counts, ik = [], [], [], []
         for obj in manifest.objects:
             hulls = load_hull_vertices(scene, obj.asset.collision_paths)
-            if obj.sim_role not in FREE or not hulls:
+            if obj.sim_role not in FREE or obj.id not in everyone:
                 continue
             com = obj.physics.center_of_mass if obj.physics is not None else None
             folder = cache_root / robot
@@ -87,6 +106,18 @@ def _scene(scene: Path, robots: list[str], cache_root: Path) -> list[dict[str, f
             bottom = float(np.vstack(hulls)[:, 2].min())
             grasps = scene_clear(grasps, gripper, np.eye(4), np.zeros((0, 3)), bottom)
             rule = _rule(scene, obj, hulls, robot)
+            # Where it stands: neighbours within 40 cm, its support, the arm's IK from its base.
+            pose = object_pose(obj.transform)
+            near = [p for k, p in everyone.items() if k != obj.id
+                    and np.linalg.norm(p.mean(axis=0) - pose[:3, 3]) < 0.4]  # fmt: skip
+            obstacles = np.vstack(near) if near else np.zeros((0, 3))
+            start = time.perf_counter()
+            support = float(everyone[obj.id][:, 2].min())
+            placed = scene_clear(grasps, gripper, pose, obstacles, support, reachable)
+            ik.append(time.perf_counter() - start)
+            stats["in_scene"] += len(placed) > 0
+            away = float(np.hypot(*(pose[:2, 3] - np.asarray(base.position[:2]))))
+            stats["near_base"] += away <= robot_description(robot).reach_radius_m
             stats["objects"] += 1
             stats["rules"] += rule is not None
             stats["sampler"] += len(grasps) > 0
@@ -95,15 +126,19 @@ def _scene(scene: Path, robots: list[str], cache_root: Path) -> list[dict[str, f
             counts.append(len(grasps))
             kinds = " ".join(f"{k} {v}" for k, v in grasps.counts().items())
             print(f"    {robot:13s} {obj.id:28s} {obj.category:12s} rules {rule or '-':5s} "
-                  f"grasps {len(grasps):3d} ({kinds})  sample {cold[-1]:5.2f} s  "
+                  f"grasps {len(grasps):3d} ({kinds}), in the scene {len(placed):2d}  "
+                  f"sample {cold[-1]:5.2f} s  "
                   f"hit {1000 * hits[-1]:5.1f} ms")  # fmt: skip
         if not counts:
             continue
         print(f"  {scene.name} {robot}: {stats['objects']} objects, rules hold {stats['rules']}, "
               f"sampler holds {stats['sampler']} (only the sampler {stats['only_sampler']}, only "
-              f"the rules {stats['only_rules']}); grasps/object {statistics.mean(counts):.1f}; "
+              f"the rules {stats['only_rules']}), with a grasp clear and in reach where it stands "
+              f"{stats['in_scene']} (of {stats['near_base']} within the arm's reach radius of "
+              f"the base); grasps/object {statistics.mean(counts):.1f}; "
               f"sample {statistics.mean(cold):.2f} s mean, {max(cold):.2f} s max; cache hit "
-              f"{1000 * statistics.mean(hits):.1f} ms mean")  # fmt: skip
+              f"{1000 * statistics.mean(hits):.1f} ms mean; scene+IK check "
+              f"{statistics.mean(ik):.2f} s mean")  # fmt: skip
         rows.append({**stats, "sample_s": sum(cold), "hit_s": sum(hits), "n": len(cold)})
     return rows
 
@@ -128,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(r['rules'] for r in total):.0f}, by the sampler "
               f"{sum(r['sampler'] for r in total):.0f} (only the sampler "
               f"{sum(r['only_sampler'] for r in total):.0f}, only the rules "
-              f"{sum(r['only_rules'] for r in total):.0f}); sample "
+              f"{sum(r['only_rules'] for r in total):.0f}), clear and in reach where they stand "
+              f"{sum(r['in_scene'] for r in total):.0f} (of "
+              f"{sum(r['near_base'] for r in total):.0f} within the reach radius); sample "
               f"{sum(r['sample_s'] for r in total) / n:.2f} s/object, cache hit "
               f"{1000 * sum(r['hit_s'] for r in total) / n:.1f} ms/object")  # fmt: skip
     return 0
