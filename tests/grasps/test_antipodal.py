@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -153,3 +154,21 @@ def test_ray_exits_follow_overlapping_hulls_and_miss_outside() -> None:
     distances, normals = ray_exits(hulls, origins, right)
     assert distances[0] == pytest.approx(0.07) and np.allclose(normals[0], (1, 0, 0))
     assert np.isinf(distances[1])
+
+
+def test_bad_gripper_or_settings_name_the_field() -> None:
+    """A zero size or fingers shorter than their reach past the grasp point, and empty or
+    frictionless settings, are refused with the field named."""
+    with pytest.raises(ValueError, match="pad_half_width must be > 0"):
+        replace(FRANKA_GRIPPER, pad_half_width=0.0)
+    with pytest.raises(ValueError, match="finger_length must exceed tip_ahead"):
+        replace(FRANKA_GRIPPER, finger_length=0.01)
+    with pytest.raises(ValueError, match="friction must be > 0"):
+        SamplerSettings(friction=0.0)
+    with pytest.raises(ValueError, match="surface_points"):
+        SamplerSettings(surface_points=0)
+    assert sample_grasps([np.zeros((3, 3))], FRANKA_GRIPPER, settings=QUICK).counts() == {
+        "top": 0,
+        "angled": 0,
+        "side": 0,
+    }
