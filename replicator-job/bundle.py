@@ -154,7 +154,9 @@ def build_bundle(
     )
     write_regions_usd(scene_dir / REGIONS_USD_PATH, regions, scene_id)
     prims = {g.object_id: g.prim_path for g in geometry}
-    facts = SceneFacts(manifest, regions, stage, prims, scene_tasks.supports)
+    facts = SceneFacts(
+        manifest, regions, stage, prims, scene_tasks.supports, scene_tasks.object_boxes()
+    )
     configs = policy_configs(facts, options.bundle)
     accepted = suggest(llm, manifest, sorted(configs))
     if accepted is not None and accepted.distractor_labels:

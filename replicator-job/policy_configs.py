@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pxr import Usd
 
@@ -33,6 +33,7 @@ from tools.randomization.layout import (
 from tools.randomization.regions import PlacementRegion
 from tools.scene_layout import SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole
+from tools.tasks.geometry import ObjectBox
 
 DISTRACTOR_CATEGORY = "distractor"
 MAX_FILL = 0.35  # scattered footprints cover at most this share of the scatter regions
@@ -71,6 +72,9 @@ class SceneFacts:
     stage: Usd.Stage
     prims: dict[str, str]
     supports: Mapping[str, str | None]
+    # Each object's box around its collision hulls at rest (the contract's boxes): where a
+    # scattered object's real bottom is.
+    rest_boxes: Mapping[str, ObjectBox] = field(default_factory=dict)
 
 
 def work_surface(facts: SceneFacts) -> str | None:
@@ -133,12 +137,22 @@ def _scatter(
         if not fitting or _footprint_area(obj) > budget:
             continue
         budget -= _footprint_area(obj)
+        box = facts.rest_boxes.get(obj.id)
+        at_rest = (
+            {}
+            if box is None
+            else {
+                "rest_bottom_m": round(box.bottom - obj.transform.position[2], 6),
+                "rest_height_m": round(box.top - box.bottom, 6),
+            }
+        )
         entries.append(
             ScatterObject(
                 object_id=obj.id,
                 prim_path=facts.prims[obj.id],
                 category=obj.category,
                 regions=fitting,
+                **at_rest,
             )
         )
     return ScatterConfig(objects=tuple(sorted(entries, key=lambda e: e.object_id)))

@@ -168,3 +168,65 @@ def test_a_long_thin_object_still_fits_a_narrow_long_region():
         [Item("stick", stick, IDENTITY, (region,))], [], params, np.random.default_rng(2)
     )
     assert [p.key for p in placed] == ["stick"]
+
+
+def test_scattered_objects_are_set_down_on_their_collision_hulls_bottom(bundle_scene):
+    """The bundle records each scattered object's hull bottom and height at rest (the contract's
+    boxes), and the sampler sets it down by them: the box corners of a slanted round object
+    (an orange reconstructed at a tilt) lie below its real bottom, and it dropped that far."""
+    from tools.rotations import quat_multiply
+    from tools.tasks.scene_tasks import load_scene_tasks
+
+    config = load_bundle_config(bundle_scene, "pick_and_place")
+    manifest = load_manifest(bundle_scene)
+    boxes = load_scene_tasks(bundle_scene, manifest).object_boxes()
+    scatter = config.randomizers.object_scatter
+    assert scatter.objects
+    for entry in scatter.objects:
+        box, z = boxes[entry.object_id], manifest.object(entry.object_id).transform.position[2]
+        assert entry.rest_bottom_m == pytest.approx(box.bottom - z, abs=1e-5)
+        assert entry.rest_height_m == pytest.approx(box.top - box.bottom, abs=1e-5)
+    episode = sample_episode_randomization(config, manifest, np.random.default_rng(7))
+    entries = {e.object_id: e for e in scatter.objects}
+    assert episode.placements
+    for placed in episode.placements:
+        bottom = entries[placed.object_id].rest_bottom_m
+        assert bottom is not None
+        surface = config.region(placed.region_id).contact_height_m + scatter.drop_height_m
+        assert placed.pose.position[2] == pytest.approx(surface - bottom, abs=1e-9)
+    # Slant one object 30 degrees: by its box corners it would float above its hull bottom.
+    first = scatter.objects[0]
+    tilt = (float(np.cos(np.pi / 12)), float(np.sin(np.pi / 12)), 0.0, 0.0)
+    obj = manifest.object(first.object_id)
+    slanted = obj.model_copy(
+        update={
+            "transform": obj.transform.model_copy(
+                update={"rotation_wxyz": quat_multiply(tilt, obj.transform.rotation_wxyz)}
+            )
+        }
+    )
+    tilted = manifest.model_copy(
+        update={"objects": [slanted if o.id == obj.id else o for o in manifest.objects]}
+    )
+    by_box = config.model_copy(
+        update={
+            "randomizers": config.randomizers.model_copy(
+                update={
+                    "object_scatter": scatter.model_copy(
+                        update={
+                            "objects": tuple(
+                                e.model_copy(update={"rest_bottom_m": None, "rest_height_m": None})
+                                for e in scatter.objects
+                            )
+                        }
+                    )
+                }
+            )
+        }
+    )
+    heights = []
+    for cfg in (config, by_box):
+        sample = sample_episode_randomization(cfg, tilted, np.random.default_rng(7))
+        spot = next(p for p in sample.placements if p.object_id == first.object_id)
+        heights.append(spot.pose.position[2] - config.region(spot.region_id).contact_height_m)
+    assert heights[1] > heights[0] + 0.005

@@ -34,6 +34,16 @@ class ScatterObject(_Frozen):
     prim_path: str
     category: str
     regions: tuple[str, ...] = Field(min_length=1)
+    # From the collision hulls at rest (the replicator's contract boxes). Without them the
+    # sampler takes the asset box's turned corners, which for a tilted round object (an orange
+    # reconstructed at a slant) lie centimetres below its real bottom: it was set down that
+    # high and dropped when settling.
+    rest_bottom_m: float | None = Field(
+        default=None, description="lowest collision point below the origin, at rest"
+    )
+    rest_height_m: float | None = Field(
+        default=None, gt=0, description="vertical extent of the collision hulls, at rest"
+    )
 
 
 class Workspace(_Frozen):

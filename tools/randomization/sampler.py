@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -77,6 +78,10 @@ def _layout(
     for entry in moved.values():
         obj = manifest.object(entry.object_id)
         footprint = box_footprint(_extents(obj), obj.transform.rotation_wxyz)
+        if entry.rest_bottom_m is not None and entry.rest_height_m is not None:
+            # Set down by its collision hulls' real bottom; the box's outline stays the
+            # (conservative) footprint.
+            footprint = replace(footprint, bottom=entry.rest_bottom_m, height=entry.rest_height_m)
         regions = tuple(config.region(r) for r in entry.regions)
         items.append(Item(obj.id, footprint, obj.transform.rotation_wxyz, regions))
     items.sort(key=lambda item: -float(np.ptp(item.footprint.hull, axis=0).prod()))
