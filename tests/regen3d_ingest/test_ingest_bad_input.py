@@ -236,3 +236,16 @@ def test_invalid_options_are_config_errors(kwargs) -> None:
     """Options that cannot be right fail on construction."""
     with pytest.raises(ConfigError):
         IngestOptions(**kwargs)
+
+
+def test_ingest_validation_checks_the_ingest_alone(fresh_mock_scene) -> None:
+    """A later step's manifest layer left stale by a rerun ingest is that step's to redo: the
+    ingest's validation passes (it failed and the run exited non-zero before)."""
+    scene_dir = fresh_mock_scene()
+    ingest_scene(scene_dir, IngestOptions())
+    layer = {"step": "simready", "based_on_sha256": "0" * 64, "objects": {}}
+    (scene_dir / "assets" / "simready.json").write_text(json.dumps(layer))
+    with pytest.raises(InputError, match="stale"):
+        load_manifest(scene_dir)
+    report = validate_ingest(SimpleNamespace(scene_dir=scene_dir))  # type: ignore[arg-type]
+    assert report["ok"], report
