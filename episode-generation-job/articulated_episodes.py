@@ -8,9 +8,9 @@ from pathlib import Path
 
 from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_rollout import (
-    manifest_at_station,
     run_articulated_episode,
     scene_joints,
+    station_scene,
 )
 from episode_generation_job.articulated_stations import choose_station
 from episode_generation_job.backends.base import CameraConfig
@@ -79,8 +79,7 @@ def run_articulated_tasks(
         if isinstance(station, str):
             yield ArticulatedOutcome(task, None, station)
             continue
-        at_station = manifest_at_station(manifest, station.base)
-        backend = MujocoBackend(scene_from_usd(usd_path, at_station), cameras)
+        backend = MujocoBackend(station_scene(usd_path, manifest, station.base), cameras)
         try:
             joint = scene_joints(backend, usd_path).get(f"{task.object_id}/{task.joint_name}")
             if joint is None:

@@ -25,6 +25,7 @@ from episode_generation_job.articulated_stations import (
     WALL_CLEARANCE,
     SearchLog,
     Station,
+    raised,
     within_reach,
 )
 from episode_generation_job.drawer_placement_episode import DrawerPlacementOutcome, placement_plan
@@ -163,7 +164,7 @@ def choose_placement_station(
     clear = [b for b in clear if _horizontal(b, points[0]) >= MIN_GRASP_REACH_M]
     log.candidates += len(clear)
     reached, found = False, None
-    for base in (b for b in clear if within_reach(b, points)):
+    for base in (b for b in raised(clear) if within_reach(b, points)):
         log.within_reach += 1
         kinematics = FrankaKinematics(base.position, base.quat_wxyz)
         plan = placement_plan(

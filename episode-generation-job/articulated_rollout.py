@@ -28,7 +28,12 @@ from episode_generation_job.articulated_motion import (
 )
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
-from episode_generation_job.backends.mujoco_scene import robot_name
+from episode_generation_job.backends.mujoco_scene import (
+    PEDESTAL_NAME,
+    MujocoScene,
+    robot_name,
+    scene_from_usd,
+)
 from episode_generation_job.camera_recording import CameraRecorder
 from episode_generation_job.controller import JointPlan, UnreachableError
 from episode_generation_job.final_state import SETTLE_FRAMES
@@ -42,6 +47,7 @@ from tools.sim.robots.franka import constants as franka
 from tools.sim.usd_joints import joint_handles
 from tools.tasks.articulated import ArticulatedTask, judge_fraction
 from tools.tasks.geometry import Pose
+from tools.tasks.robot_mount import pedestal
 
 COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
 # While the hand holds a handle it grips by force, as the Franka Hand's grasp action does: a
@@ -57,13 +63,30 @@ PRIED_WIDTH = 0.05  # the pads forced apart by a handle turning between them
 
 
 def manifest_at_station(manifest: SceneManifest, base: Pose) -> SceneManifest:
-    """The manifest with the robot standing on the floor at `base` (no work surface)."""
+    """The manifest with the robot standing at `base` (no work surface; a raised station's
+    pedestal is added by `station_scene`)."""
     pose = Transform(
         position=tuple(float(v) for v in base.position),
         rotation_wxyz=tuple(float(v) for v in base.quat_wxyz),
     )
     robot = manifest.robot.model_copy(update={"base_pose": pose, "work_surface": None})
     return manifest.model_copy(update={"robot": robot})
+
+
+def station_scene(usd_path: Path, manifest: SceneManifest, base: Pose) -> MujocoScene:
+    """The scene without a robot for a station at `base`, with the pedestal under a raised
+    base (its floor is the manifest's base height)."""
+    scene = scene_from_usd(usd_path, manifest_at_station(manifest, base))
+    stand = pedestal(manifest, base)
+    if stand is not None:
+        scene.spec.worldbody.add_geom(
+            name=PEDESTAL_NAME,
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=list(stand.half_extents),
+            pos=list(stand.centre),
+            rgba=[0.25, 0.25, 0.28, 1.0],
+        )
+    return scene
 
 
 def scene_joints(backend: MujocoBackend, usd_path: Path) -> dict[str, JointHandle]:

@@ -20,14 +20,13 @@ import numpy as np
 from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_placement import derive_placement_tasks, placement_record
 from episode_generation_job.articulated_rollout import (
-    manifest_at_station,
     run_articulated_episode,
     scene_joints,
+    station_scene,
 )
 from episode_generation_job.articulated_stations import SearchLog, Station, choose_station
 from episode_generation_job.backends.base import CameraConfig, EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
-from episode_generation_job.backends.mujoco_scene import scene_from_usd
 from episode_generation_job.drawer_placement_episode import run_drawer_placement
 from episode_generation_job.randomization_record import RECORD_COLUMN
 from episode_generation_job.rollout import EpisodeRecord
@@ -119,7 +118,7 @@ class ArticulatedTasks:
         if self._open is not None and self._open[0] == base:
             return self._open[1]
         self.close()
-        scene = scene_from_usd(self._usd, manifest_at_station(self._manifest, base))
+        scene = station_scene(self._usd, self._manifest, base)
         backend = MujocoBackend(scene, self._cameras)
         self._open = (base, backend)
         return backend

@@ -62,6 +62,12 @@ REACH_BOUND_M = 0.85
 # A side door whose open target (`target_fraction`) is out of reach is also tried to this
 # fraction, still clear of the judge's threshold.
 NEAR_OPEN_FRACTION = 0.7
+# Pedestal heights a station may stand on, lowest first (m). A floor-standing Panda's
+# shoulder is at 0.33 m: a microwave's handle over a counter (~1.05 m high, 0.2 m behind the
+# counter's edge, which keeps the base off) is beyond its horizontal-fingered reach; raised,
+# the handle comes to shoulder height, as a mobile manipulator lifts its torso. Every floor
+# station is tried before any raised one.
+STATION_HEIGHTS = (0.0, 0.25, 0.45)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,17 @@ def _candidates(task: ArticulatedTask) -> list[Pose]:
     return front + ring + beside
 
 
+def raised(bases: list[Pose], heights: tuple[float, ...] | None = None) -> list[Pose]:
+    """Each base at each pedestal height (default `STATION_HEIGHTS`), every base at the
+    lowest height first."""
+    heights = STATION_HEIGHTS if heights is None else heights
+    return [
+        Pose.of((b.position[0], b.position[1], b.position[2] + h), b.quat_wxyz)
+        for h in heights
+        for b in bases
+    ]
+
+
 def _one_motion(
     kinematics: FrankaKinematics, task: ArticulatedTask
 ) -> Iterator[tuple[JointPlan, bool, Pieces]]:
@@ -228,7 +245,7 @@ def choose_station(
     first: Station | None = None
     reached = False
     for plans, points in searches:
-        for base in (b for b in clear if within_reach(b, points)):
+        for base in (b for b in raised(clear) if within_reach(b, points)):
             log.within_reach += 1
             kinematics = FrankaKinematics(base.position, base.quat_wxyz)
             found = None
