@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
 from episode_generation_job.domain_randomization import EpisodeRandomizer, RestState
 from episode_generation_job.layout_probe import keeps_layouts
+from episode_generation_job.pick_stations import StationSearch, further_stations
 from episode_generation_job.randomization import episode_seed
 from episode_generation_job.randomization_record import RECORD_COLUMN, VALUES_COLUMN
 from episode_generation_job.rollout import (
@@ -25,7 +27,7 @@ from tools.scene_manifest import SceneManifest
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.candidates import build_scene_tasks
 from tools.tasks.feasibility import feasible_tasks, interleave
-from tools.tasks.geometry import ObjectBox
+from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
 
 _SETTLE_FRAMES = 15  # half a second: let imported objects come to rest before measuring
+_LOG = logging.getLogger(__name__)
 
 
 def closed_containers(backend: SimBackend, manifest: SceneManifest) -> frozenset[str]:
@@ -123,6 +126,10 @@ class EpisodeSession:
         articulated: opens the scene's open/close tasks (ARTICULATED_TASKS) from the boxes
             at rest; slots take them round-robin after the pick-and-place tasks.
 
+    The mounted base's pick-and-place tasks come first, as they always did; where they leave
+    room under `max_tasks`, further stations (`pick_stations`) add tasks for targets out of
+    its reach, each task run with the robot standing at its own station (`task_bases`).
+
     Raises:
         InputError: the scene offers no feasible task.
     """
@@ -145,7 +152,8 @@ class EpisodeSession:
         self.replay = _replay_recorder(backend, self.randomizer.bundle)
         base = backend.robot_base
         robot = backend.robot
-        self.kinematics = ArmKinematics(robot, base.position, base.quat_wxyz)
+        self._kinematics: dict[Pose, ArmKinematics] = {}
+        self.kinematics = self._kinematics_at(base)
         free = backend.free_objects()
         backend.reset(
             EpisodeInit(
@@ -189,7 +197,24 @@ class EpisodeSession:
             if not sinks_into_goal(backend, t)
             and not isinstance(plan_attempt(backend, self.kinematics, t, robot.open_width), str)
         ]
+        self._probed = 0  # tasks probed so far: the next probe's seeds
         self.tasks: list[PickPlaceTask] = self._with_layouts(reachable, max_tasks)
+        self.task_bases: list[Pose] = [base] * len(self.tasks)  # where each task stands
+        self.station_search = StationSearch()
+        self.stations_note: str | None = None  # why no station beyond the mount was searched
+        if len(self.tasks) < max_tasks:
+
+            def tasks_at(station: Pose, covered: frozenset[str]) -> list[PickPlaceTask]:
+                found = feasible_tasks(
+                    scene_tasks, manifest, station, free_objects=free,
+                    limits=arm_limits(robot.description),
+                    max_tasks=len(scene_tasks.candidates) * 2, phrase=phrase,
+                    rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
+                )  # fmt: skip
+                others = [t for t in found if t.target_id not in covered]
+                return self._planned_at(station, others)
+
+            self._add_stations(manifest, tasks_at, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
         extra = [] if self.articulated is None else self.articulated.tasks
         self.slot_tasks: list[PickPlaceTask | ArticulatedTask | DrawerPlacementTask] = [
@@ -204,13 +229,70 @@ class EpisodeSession:
                 hint="check robot.base_pose / robot.work_surface and the manipulable objects",
             )
 
+    def _kinematics_at(self, base: Pose) -> ArmKinematics:
+        if base not in self._kinematics:
+            robot = self.backend.robot
+            self._kinematics[base] = ArmKinematics(robot, base.position, base.quat_wxyz)
+        return self._kinematics[base]
+
+    def _planned_at(self, base: Pose, tasks: list[PickPlaceTask]) -> list[PickPlaceTask]:
+        """The tasks whose plan solves with the robot standing at `base` (moved there), with
+        layouts feasible often enough."""
+        robot = self.backend.robot
+        self.backend.reset(EpisodeInit(dict(self.rest_poses), robot.home_qpos, robot.open_width))
+        self.kinematics = self._kinematics_at(base)
+        reachable = [
+            t
+            for t in tasks
+            if not sinks_into_goal(self.backend, t)
+            and not isinstance(
+                plan_attempt(self.backend, self.kinematics, t, robot.open_width), str
+            )
+        ]
+        return self._with_layouts(reachable, len(reachable))
+
+    def _add_stations(
+        self,
+        manifest: SceneManifest,
+        tasks_at: Callable[[Pose, frozenset[str]], list[PickPlaceTask]],
+        max_tasks: int,
+    ) -> None:
+        """Append the tasks of further stations (`pick_stations`), then stand the robot back
+        at its mounted base."""
+        mounted = self.backend.robot_base
+        if not self.backend.move_robot_base(mounted):
+            self.stations_note = (
+                f"the {self.backend.info.name} backend cannot move the robot's base: "
+                "pick-and-place tasks from its mounted base only"
+            )
+            _LOG.info(self.stations_note)
+            return
+        covered = {t.target_id for t in self.tasks}
+        room = max_tasks - len(self.tasks)
+        stations = further_stations(
+            self.backend, manifest, self.rest_boxes, covered, tasks_at, room, self.station_search
+        )
+        for station, tasks in stations:
+            self.tasks.extend(tasks)
+            self.task_bases.extend([station] * len(tasks))
+        self._stand(mounted)
+        robot = self.backend.robot
+        self.backend.reset(EpisodeInit(dict(self.rest_poses), robot.home_qpos, robot.open_width))
+
+    def _stand(self, base: Pose) -> None:
+        """Put the robot at `base` (a no-op where it stands there already)."""
+        if base != self.backend.robot_base:
+            self.backend.move_robot_base(base)
+        self.kinematics = self._kinematics_at(base)
+
     def _with_layouts(self, tasks: list[PickPlaceTask], max_tasks: int) -> list[PickPlaceTask]:
         """Up to `max_tasks` of the tasks, in slot order, leaving out those whose randomized
         layouts are rarely feasible (`layout_probe`: they would only spend attempts)."""
         kept: list[PickPlaceTask] = []
-        for index, task in enumerate(interleave(tasks, len(tasks))):
+        for task in interleave(tasks, len(tasks)):
             if len(kept) == max_tasks:
                 break
+            index, self._probed = self._probed, self._probed + 1
             if keeps_layouts(
                 self.randomizer, self.backend, self.kinematics, task, self.rest, index
             ):
@@ -241,11 +323,13 @@ class EpisodeSession:
         """
         seed = episode_seed(base_seed, slot, attempt)
         task = self.task_for(slot)
+        index = slot % len(self.slot_tasks)
         if not isinstance(task, PickPlaceTask):
             assert self.articulated is not None  # its tasks come only from it
             record = self.articulated.attempt(task, attempt, render=render)
             record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
             return record
+        self._stand(self.task_bases[index])
         conditions = self.randomizer.conditions(
             self.backend, self.kinematics, task, self.rest, seed, render=render
         )
@@ -261,8 +345,12 @@ class EpisodeSession:
                 on_frame=conditions.on_frame,
                 recorder=self.replay,
             )
+            station = {
+                "index": self._station_index(index),
+                "base": _rounded(self.backend.robot_base),
+            }
             record.metadata[RECORD_COLUMN] = json.dumps(
-                conditions.record, sort_keys=True, separators=(",", ":")
+                {**conditions.record, "station": station}, sort_keys=True, separators=(",", ":")
             )
             record.metadata[VALUES_COLUMN] = conditions.values
             if self.replay is not None:
@@ -270,8 +358,20 @@ class EpisodeSession:
         record.metadata.update({"slot": slot, "attempt": attempt, "seed": seed})
         return record
 
+    def _station_index(self, index: int) -> int:
+        """The station of the task at `index`: 0 the mounted base, then in the order found."""
+        stations: list[Pose] = []
+        for base in self.task_bases[: index + 1]:
+            if base not in stations:
+                stations.append(base)
+        return len(stations) - 1
+
     def close(self) -> None:
         """Release the backends (safe to call twice)."""
         if self.articulated is not None:
             self.articulated.close()
         self.backend.close()
+
+
+def _rounded(base: Pose) -> list[float]:
+    return [round(float(v), 6) for v in base.as_array()]

@@ -32,23 +32,12 @@ from numpy.typing import NDArray
 
 from episode_generation_job.backends.base import SimBackend
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
+from episode_generation_job.backends.mujoco_station import model_arrays as model_arrays
 from tools.randomization import BundleConfig
 
 REPLAY_COLUMN = "replay"
 FORMAT = 1
 STATE_SPEC = mujoco.mjtState.mjSTATE_INTEGRATION
-
-
-def model_arrays(model: mujoco.MjModel) -> dict[str, NDArray[Any]]:
-    """Every array field of a compiled model, by name (views: writing them edits the model)."""
-    arrays: dict[str, NDArray[Any]] = {}
-    for name in dir(model):
-        if name.startswith("_"):
-            continue
-        value = getattr(model, name)
-        if isinstance(value, np.ndarray):
-            arrays[name] = value
-    return arrays
 
 
 def model_fingerprint(model: mujoco.MjModel) -> str:

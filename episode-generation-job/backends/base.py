@@ -247,6 +247,18 @@ class SimBackend(ABC):
         """
         return False
 
+    def move_robot_base(self, base: Pose) -> bool:
+        """Stand the robot at `base` (a pick-and-place station, `pick_stations`) until the
+        next call; the scene camera follows it. State is reset: call `reset` next.
+
+        Args:
+            base: the base pose (the mounted base's height and heading).
+
+        Returns:
+            Whether the engine moved it (this default: no; the robot stays at its mount).
+        """
+        return False
+
     def set_scene_camera(self, pose: Pose) -> bool:
         """Move the scene camera (jitter), until the next `randomize`.
 

@@ -36,6 +36,7 @@ from episode_generation_job.backends.mujoco_scene import (
     measure_boxes,
     object_ids,
 )
+from episode_generation_job.backends.mujoco_station import model_arrays, move_robot
 from episode_generation_job.backends.panda_drive import SETTLE_STEPS
 from episode_generation_job.cameras import (
     CAMERAS_DOCUMENT,
@@ -112,6 +113,9 @@ class MujocoBackend(SimBackend):
             self._camera_ids[spec.name] = self.model.camera(mount).id
         self._closed = False
         self._clearance: tuple[ArmClearance, StaticGeometry] | None = None
+        # The model as mounted, before any randomization: every station starts from it.
+        nominal = {k: v.copy() for k, v in model_arrays(self.model).items()}
+        self._mounted: tuple[Pose, dict[str, NDArray[Any]]] = self._base, nominal
 
     @property
     def info(self) -> BackendInfo:
@@ -214,6 +218,21 @@ class MujocoBackend(SimBackend):
         """
         self.model.cam_pos[self._scene_camera] = pose.position
         self.model.cam_quat[self._scene_camera] = pose.quat_wxyz
+        return True
+
+    def move_robot_base(self, base: Pose) -> bool:
+        """Stand the robot at `base`: the nominal model (as mounted) with the root body,
+        pedestal, scene camera and key light moved (`mujoco_station`), whatever station came
+        before, so every shard simulates the same model at a station. State is reset."""
+        mounted, nominal = self._mounted
+        for name, array in model_arrays(self.model).items():
+            array[...] = nominal[name]
+        if base != mounted:
+            move_robot(self.model, self._robot, base, PEDESTAL_NAME)
+            mujoco.mj_setConst(self.model, self.data)
+        self._defaults = ModelDefaults(self.model)
+        self._base, self._clearance = base, None
+        self._place({}, self._robot.home_qpos, self._robot.open_width)
         return True
 
     def _command(self, arm_targets: Sequence[float], gripper_width: float) -> None:

@@ -1,0 +1,140 @@
+"""Pick-and-place tasks from a second station: a can beyond the mounted base's reach becomes a
+task with the robot standing elsewhere along the table, its episode succeeds in MuJoCo, every
+session derives the same stations, and the episode replays from its record."""
+
+from __future__ import annotations
+
+import json
+
+import mujoco
+import numpy as np
+import pytest
+
+from episode_generation_job.backends.mujoco_backend import MujocoBackend
+from episode_generation_job.backends.mujoco_scene import PEDESTAL_NAME, MujocoScene
+from episode_generation_job.backends.mujoco_station import model_arrays
+from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.randomization_record import RECORD_COLUMN
+from episode_generation_job.replay_record import REPLAY_COLUMN, decode_array, model_fingerprint
+from episode_generation_job.replay_sim import Replayer, apply_record
+from episode_generation_job.testing import TABLE_ID, TabletopItem, tabletop_scene
+from tools.tasks.geometry import Pose
+
+FAR = "far_can"
+SEED = 3
+
+
+def _long_table_scene() -> MujocoScene:
+    """The tabletop with its table 2.6 m long across the robot's heading and a can near its
+    far end, 1.05 m from the mounted base (the Panda's band ends at 0.7 m)."""
+    far = TabletopItem(
+        FAR, "soda can", "cylinder", (0.066, 0.066, 0.12), (0.45, 0.95), 0.0, 0.3, "green",
+        (0.2, 0.8, 0.3, 1.0),
+    )  # fmt: skip
+    scene = tabletop_scene((far,))
+    table = scene.spec.geom(f"{TABLE_ID}/geom")
+    table.size = [0.6, 1.3, table.size[2]]
+    return scene
+
+
+def _session(backend: MujocoBackend) -> EpisodeSession:
+    return EpisodeSession(backend, _long_table_scene().manifest, max_tasks=12)
+
+
+class _Fixed(MujocoBackend):
+    """An engine that cannot move the robot (as Isaac Sim's backend)."""
+
+    def move_robot_base(self, base: Pose) -> bool:
+        return False
+
+
+@pytest.fixture(scope="module")
+def opened():
+    backend = MujocoBackend(_long_table_scene())
+    session = _session(backend)
+    yield session, backend.robot_base
+    session.close()
+
+
+def _far_slot(session: EpisodeSession) -> int:
+    return next(i for i, t in enumerate(session.tasks) if t.target_id == FAR)
+
+
+def test_an_out_of_reach_target_gets_a_task_at_a_second_station_and_succeeds(opened):
+    session, mounted = opened
+    first = [i for i, base in enumerate(session.task_bases) if base != mounted]
+    assert first and min(first) == len(session.tasks) - len(first)  # the mount's tasks first
+    assert {session.tasks[i].target_id for i in first} == {FAR}
+    slot = _far_slot(session)
+    station = session.task_bases[slot]
+    assert station.position[2] == mounted.position[2] and station.quat_wxyz == mounted.quat_wxyz
+
+    record = session.attempt(slot, 0, SEED, render=False)
+    assert record.verdict.success, record.verdict.reason
+    written = json.loads(record.metadata[RECORD_COLUMN])["station"]
+    assert written["index"] == 1
+    assert np.allclose(written["base"], station.as_array(), atol=1e-6)
+
+    backend = session.backend
+    assert backend.robot_base == station
+    root = backend.model.body(backend.robot.scoped(backend.robot.base_body)).id
+    assert np.allclose(backend.data.xpos[root], station.position)
+    pedestal = backend.model.geom(PEDESTAL_NAME).id
+    assert np.allclose(backend.data.geom_xpos[pedestal][:2], station.position[:2])
+
+    session.attempt(0, 0, SEED, render=False)  # the mount's task stands back at the mount
+    assert backend.robot_base == mounted
+    assert np.allclose(backend.data.xpos[root], mounted.position)
+
+
+def test_stations_and_attempts_do_not_depend_on_the_session_history(opened):
+    """A second session (another shard) derives the same tasks and stations; the station's
+    attempt run first there draws the same actions as after a mount attempt here."""
+    session, _ = opened
+    other = _session(MujocoBackend(_long_table_scene()))
+    try:
+        assert [(t.task_id, b) for t, b in zip(other.tasks, other.task_bases, strict=True)] == [
+            (t.task_id, b) for t, b in zip(session.tasks, session.task_bases, strict=True)
+        ]
+        slot = _far_slot(session)
+        session.attempt(0, 0, SEED, render=False)
+        here = session.attempt(slot, 1, SEED, render=False)
+        there = other.attempt(slot, 1, SEED, render=False)
+        assert np.array_equal(here.action, there.action)
+        assert here.metadata[REPLAY_COLUMN] == there.metadata[REPLAY_COLUMN]
+    finally:
+        other.close()
+
+
+def test_an_episode_at_a_second_station_replays_exactly(opened):
+    """The record's model changes carry the station: a model built at the mount, with them
+    applied, re-simulates the episode to the recorded end."""
+    session, _ = opened
+    slot = _far_slot(session)
+    record = session.attempt(slot, 2, SEED, render=False)
+    replay = json.loads(record.metadata[REPLAY_COLUMN])
+    assert "body_pos" in replay["model_changes"]
+
+    fresh = MujocoBackend(_long_table_scene())
+    try:
+        assert model_fingerprint(fresh.model) == replay["model_fingerprint"]
+        nominal = {k: v.copy() for k, v in model_arrays(fresh.model).items()}
+        apply_record(fresh.model, fresh.data, nominal, replay)
+        Replayer._run(fresh, replay, record.action)
+        assert np.abs(fresh.data.qpos - decode_array(replay["final_qpos"])).max() < 1e-9
+        mujoco.mj_kinematics(fresh.model, fresh.data)
+        root = fresh.model.body(fresh.robot.scoped(fresh.robot.base_body)).id
+        assert np.allclose(fresh.data.xpos[root], session.task_bases[slot].position)
+    finally:
+        fresh.close()
+
+
+def test_an_engine_that_cannot_move_the_robot_keeps_the_mounts_tasks_and_says_why():
+    backend = _Fixed(_long_table_scene())
+    session = _session(backend)
+    try:
+        assert all(base == backend.robot_base for base in session.task_bases)
+        assert FAR not in {t.target_id for t in session.tasks}
+        assert session.stations_note is not None and "cannot move" in session.stations_note
+    finally:
+        session.close()
