@@ -84,8 +84,8 @@ def fit_task(
     """The task fitted to the backend's current (reset) layout, or why it cannot be done.
 
     The target must start within the robot's target band of the base. A surface goal ("the
-    right side of the table") moves to the free square of its side nearest to its nominal spot, so
-    scattered objects never occupy it; object goals follow their object.
+    right side of the table", a shelf board) moves to the free square of its side nearest to
+    its nominal spot, so scattered objects never occupy it; object goals follow their object.
 
     Args:
         backend: the scene after `reset`.
@@ -105,8 +105,9 @@ def fit_task(
     if task.region is not None and task.side is not None:
         boxes = backend.object_boxes()
         band = kinematics.robot.description.goal_band_m
+        surface = task.surface or task.goal_id  # a shelf board, or the goal's box top
         region = nearest_free_square(
-            task.goal_id, boxes, base, task.side, task.region.centre, band, task.target_id
+            surface, boxes, base, task.side, task.region.centre, band, task.target_id
         )
         if region is None:
             return "goal_occupied"

@@ -268,3 +268,24 @@ def test_a_scripted_attempt_of_each_skill_is_kept():
             assert rejudge(record.metadata["final_state"]) == record.verdict
     finally:
         session.close()
+
+
+def test_a_target_goes_up_onto_another_piece_of_furniture():
+    """Besides the work surface, the static counter 15 cm above the table is a goal surface:
+    the box on the table is moved up onto a free square of it (place_at_height, the
+    instruction names the counter), and the attempt is a kept success that re-judges."""
+    scene = skills_scene()
+    session = EpisodeSession(MujocoBackend(scene), scene.manifest, max_tasks=64)
+    try:
+        slot, task = next(
+            (i, t) for i, t in enumerate(session.tasks) if t.task_id == "box_0-to-counter_0-left"
+        )
+        assert task.skill == PLACE_AT_HEIGHT and task.goal_id == COUNTER_ID
+        assert task.instruction == "move the brown small box up onto the left side of the counter"
+        assert task.region is not None and task.region.surface_z == pytest.approx(COUNTER_TOP)
+        record = session.attempt(slot, 0, 0, render=False)
+        assert record.verdict.success, record.verdict
+        assert record.verdict.checks["level_change_m"] == pytest.approx(0.15, abs=0.01)
+        assert rejudge(record.metadata["final_state"]) == record.verdict
+    finally:
+        session.close()

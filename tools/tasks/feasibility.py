@@ -16,6 +16,7 @@ from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
 from tools.tasks.settings import DEFAULT_MAX_TASKS
 from tools.tasks.skills import grasp_refusal, grasp_skill, instruction_template
 from tools.tasks.supports import resting_supports
+from tools.tasks.surfaces import GoalSurface
 from tools.tasks.task_specifier import (
     PANDA_LIMITS,
     ArmLimits,
@@ -58,9 +59,9 @@ def feasible_tasks(
 
     A candidate is kept when its target is a free body in the consumer's simulation, a grasp
     of the robot's gripper fits it (a pinch across it, or of its rim when the contract
-    lists one), and target and goal object lie within the robot's reach. A work-surface
-    candidate becomes one task per side (left, right) that has a free square in the robot's
-    goal band.
+    lists one), and target and goal object lie within the robot's reach. A surface candidate
+    becomes one task per side (left, right) of its surface that has a free square in the
+    robot's goal band and reach, when the hand fits under what hangs over the surface.
 
     Args:
         scene_tasks: the contract.
@@ -72,11 +73,12 @@ def feasible_tasks(
         phrase: turns (target, goal, the skill's template) into an instruction.
         rims: rim geometry of the contract's rim objects (for rim grasps' planning).
         dropped: if given, filled with candidate id -> why it was dropped ("not_free",
-            "target_out_of_reach", "goal_out_of_reach", "no_free_square" and
+            "target_out_of_reach", "goal_out_of_reach", "no_free_square", "no_headroom" and
             `tools.tasks.skills.grasp_refusal`'s reasons); the cap drops none here.
 
     Returns:
-        The tasks: object goals, then surface squares by side, targets interleaved.
+        The tasks: object goals, then surface squares by surface and side, targets
+        interleaved.
     """
     boxes: dict[str, ObjectBox] = scene_tasks.object_boxes()
     free, rimmed, rims = set(free_objects), set(scene_tasks.rim_objects), rims or {}
@@ -100,41 +102,57 @@ def feasible_tasks(
     def name(object_id: str) -> str:
         return describe(manifest.object(object_id))
 
+    def surface_name(surface: GoalSurface) -> str:
+        shelf = surface.shelf
+        furniture = name(surface.object_id)
+        return furniture if shelf is None else f"{_ordinal(shelf)} shelf of the {furniture}"
+
     def task(
         c: TaskCandidate,
         grasp: str,
         goal_name: str,
         region: GoalRegion | None = None,
         side: str | None = None,
+        surface: GoalSurface | None = None,
     ) -> PickPlaceTask:
         template = instruction_template(c.skill, c.height_change_m)
         return PickPlaceTask(
             c.task_id if side is None else f"{c.task_id}-{side}", c.target_id, c.support_id,
             c.goal_id, region, phrase(name(c.target_id), goal_name, template), side,
-            c.relation, c.skill, grasp, rims.get(c.target_id), c.height_change_m,
+            c.relation, c.skill, grasp, rims.get(c.target_id), c.height_change_m, surface,
         )  # fmt: skip
 
+    faces = scene_tasks.goal_surfaces()
     kept: list[PickPlaceTask] = []
-    surface: list[tuple[TaskCandidate, str]] = []
+    by_surface: dict[str, list[tuple[TaskCandidate, str]]] = {}
     for c in scene_tasks.candidates:
         grasp = grasp_of(c)
         if grasp is None:
             continue
         if c.goal == "surface":
-            surface.append((c, grasp))
+            by_surface.setdefault(c.surface_id or c.goal_id, []).append((c, grasp))
         elif within_reach(base, boxes[c.goal_id].centre, limits):
             kept.append(task(c, grasp, name(c.goal_id)))
         else:
             why[c.task_id] = "goal_out_of_reach"
-    if surface:
-        surface_id = surface[0][0].goal_id
-        regions = surface_regions(surface_id, boxes, base, limits.goal_band)
+    for surface_id, queued in by_surface.items():
+        face = faces.get(surface_id) or GoalSurface.top_of(boxes[queued[0][0].goal_id])
+        squares = surface_regions(face, boxes, base, limits.goal_band)
+        regions = [
+            (side, region)
+            for side, region in squares
+            if within_reach(base, (*region.centre, face.level), limits)
+        ]
+        if not regions:  # none free in the band, or free ones too high or low to reach
+            reason = "goal_out_of_reach" if squares else "no_free_square"
+            why.update((c.task_id, reason) for c, _ in queued)
         for side, region in regions:
-            goal_name = f"{side} side of the {name(surface_id)}"
-            for c, grasp in surface:
-                kept.append(task(c, grasp, goal_name, region, side))
-        if not regions:
-            why.update((c.task_id, "no_free_square") for c, _ in surface)
+            goal_name = f"{side} side of the {surface_name(face)}"
+            for c, grasp in queued:
+                if face.holds(boxes[c.target_id]):
+                    kept.append(task(c, grasp, goal_name, region, side, face))
+                else:
+                    why[c.task_id] = "no_headroom"
     return interleave(kept, max_tasks)
 
 
@@ -185,3 +203,9 @@ def derive_tasks(
         phrase=phrase,
         rims=rims,
     )
+
+
+def _ordinal(k: int) -> str:
+    """1 -> "bottom", 2 -> "second", ... (shelf boards counted from the floor)."""
+    names = {1: "bottom", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+    return names.get(k, f"{k}th")

@@ -23,6 +23,7 @@ from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rims import RimGeometry, load_rim
 from tools.tasks.scene_tasks import SceneTasks
 from tools.tasks.supports import resting_supports
+from tools.tasks.surfaces import hull_surfaces
 
 FloatArray = NDArray[np.float64]
 RAY_START_M = 0.01  # the ray starts this far above the box top (as the backend's mj_ray)
@@ -139,7 +140,7 @@ def scene_tasks_at_rest(
         generator: the step writing it.
 
     Returns:
-        The contract (boxes, supports, closed containers, rims, candidates).
+        The contract (boxes, supports, closed containers, rims, goal surfaces, candidates).
     """
     boxes = hull_boxes(manifest, hulls)
     return build_scene_tasks(
@@ -148,5 +149,6 @@ def scene_tasks_at_rest(
         resting_supports(manifest, boxes),
         closed=closed_containers(manifest, boxes, hulls),
         rim_objects=tuple(scene_rims(scene_dir, manifest)),
+        surfaces=hull_surfaces(manifest, hulls),
         generator=generator,
     )

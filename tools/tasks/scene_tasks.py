@@ -21,8 +21,11 @@ from tools.scene_manifest.loader import format_validation_errors
 from tools.storage import LocalStorage, Storage
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.skills import PlaceSkill
+from tools.tasks.surfaces import GoalSurface
 
-SCHEMA_VERSION: Literal["1.1"] = "1.1"  # 1.1: each candidate's skill and height change
+# 1.1: each candidate's skill and height change; 1.2: goal surfaces of every piece of
+# furniture (tops and shelf boards), named by surface candidates.
+SCHEMA_VERSION: Literal["1.2"] = "1.2"
 SCHEMA_FILE = Path(__file__).with_name("scene_tasks.schema.json")  # `python -m` this module
 Vec3 = tuple[float, float, float]
 
@@ -54,12 +57,46 @@ class BoxRecord(_Frozen):
         return cls(centre=box.centre, half_extents=box.half_extents, yaw=box.yaw)
 
 
+class SurfaceRecord(_Frozen):
+    """A goal surface: a free horizontal face of furniture (`tools.tasks.surfaces`)."""
+
+    object_id: str = Field(description="the furniture")
+    box: BoxRecord = Field(description="the face's footprint; centre z is its height")
+    headroom_m: float | None = Field(
+        ge=0, description="free height above it up to the next board (None: open above)"
+    )
+    obstacles: tuple[BoxRecord, ...] = Field(
+        default=(), description="the furniture's parts rising through it (posts)"
+    )
+
+    def surface(self, surface_id: str) -> GoalSurface:
+        """As the tasks' `GoalSurface`."""
+        return GoalSurface(
+            surface_id,
+            self.object_id,
+            self.box.box(self.object_id),
+            self.headroom_m,
+            tuple(o.box(self.object_id) for o in self.obstacles),
+        )
+
+    @classmethod
+    def of(cls, surface: GoalSurface) -> SurfaceRecord:
+        """From a `GoalSurface`."""
+        return cls(
+            object_id=surface.object_id,
+            box=BoxRecord.of(surface.box),
+            headroom_m=surface.headroom,
+            obstacles=tuple(BoxRecord.of(o) for o in surface.obstacles),
+        )
+
+
 class TaskCandidate(_Frozen):
     """One robot-independent pick-and-place candidate: `target_id` on or in `goal_id`.
 
-    `goal` is "object" (the goal's footprint) or "surface": a free square of the work surface
-    on the left or right of the robot, found by each consumer for its own robot's station and
-    goal band (`tools.tasks.feasibility`).
+    `goal` is "object" (the goal's footprint) or "surface": a free square of a goal surface of
+    the furniture `goal_id` (`surface_id`: its top or one of its shelf boards) on the left or
+    right of the robot, found by each consumer for its own robot's station and goal band
+    (`tools.tasks.feasibility`).
     """
 
     task_id: str = Field(description="`<target>-to-<goal>`; surface goals add `-<side>` later")
@@ -74,13 +111,16 @@ class TaskCandidate(_Frozen):
     height_change_m: float = Field(
         description="the goal surface's height minus the surface the target starts on, metres"
     )
+    surface_id: str | None = Field(
+        default=None, description='the goal surface (`surfaces` key) of a "surface" goal'
+    )
 
 
 class SceneTasks(_Frozen):
     """The written contract: boxes at rest, supports, container facts and candidates."""
 
-    schema_version: Literal["1.1"] = Field(
-        description="contract version (1.0 files: rerun the replicator step)"
+    schema_version: Literal["1.2"] = Field(
+        description="contract version (older files: rerun the replicator step)"
     )
     scene_id: str = Field(min_length=1, description="the scene")
     generator: str = Field(description="the step that wrote it")
@@ -93,6 +133,9 @@ class SceneTasks(_Frozen):
     )
     rim_objects: tuple[str, ...] = Field(
         default=(), description="objects with a pinchable rim light enough to carry by it"
+    )
+    surfaces: dict[str, SurfaceRecord] = Field(
+        default_factory=dict, description="surface id -> a goal surface of the furniture"
     )
     candidates: tuple[TaskCandidate, ...] = Field(description="every candidate, stable order")
 
@@ -110,6 +153,18 @@ class SceneTasks(_Frozen):
                 for name, value in (("target_id", c.target_id), ("goal_id", c.goal_id))
                 if value not in self.boxes
             ]
+            record = self.surfaces.get(c.surface_id or "")
+            if c.goal == "surface" and (record is None or record.object_id != c.goal_id):
+                problems.append(
+                    f"candidates.{i}.surface_id: {c.surface_id} is not a surface of {c.goal_id}"
+                )
+            if c.goal == "object" and c.surface_id is not None:
+                problems.append(f"candidates.{i}.surface_id: an object goal names no surface")
+        problems += [
+            f"surfaces.{k}.object_id: {v.object_id} has no box"
+            for k, v in self.surfaces.items()
+            if v.object_id not in self.boxes
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -117,6 +172,10 @@ class SceneTasks(_Frozen):
     def object_boxes(self) -> dict[str, ObjectBox]:
         """Every box as an `ObjectBox`, by id."""
         return {oid: record.box(oid) for oid, record in self.boxes.items()}
+
+    def goal_surfaces(self) -> dict[str, GoalSurface]:
+        """Every goal surface as a `GoalSurface`, by surface id."""
+        return {sid: record.surface(sid) for sid, record in self.surfaces.items()}
 
 
 def parse_scene_tasks(data: Any, source: str = SCENE_TASKS_PATH) -> SceneTasks:

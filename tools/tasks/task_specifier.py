@@ -17,6 +17,7 @@ from tools.scene_manifest import SceneObject
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.rims import RimGeometry
 from tools.tasks.skills import PLACE_ON, TOP, grasp_skill, instruction_template
+from tools.tasks.surfaces import GoalSurface
 
 # The default robot's (`tools.robots.DEFAULT_ROBOT`); each consumer passes its own `ArmLimits`.
 GRASP_CLEARANCE = DEFAULT_ROBOT.grasp_clearance_m
@@ -25,6 +26,10 @@ REGION_HALF = 0.06  # half size of a free square on the work surface used as a g
 REGION_REACH = DEFAULT_ROBOT.goal_band_m  # distances from the base for surface goals
 REACH_MARGIN = 0.05  # tasks stay this far inside a robot's usable reach
 SIDE_MIN_LATERAL = 0.1  # a left/right goal lies at least this far off the robot's heading
+# The left/right goal is the free square nearest this far off the heading (the work surface's
+# ends within reach); squares are looked for further out too, where furniture beside the
+# robot (a counter, a shelf next to the desk) lies.
+SIDE_LATERAL = 0.35
 _COLOURS = {
     "red", "green", "blue", "yellow", "orange", "purple", "pink", "brown", "black", "white",
     "grey", "gray", "silver", "beige",
@@ -112,6 +117,7 @@ class PickPlaceTask:
         grasp: how the target is held (`tools.tasks.skills`: a pinch across it or of its rim).
         rim: the target's rim geometry (rim pinches only).
         height_change: the goal surface's height minus the start surface's, metres.
+        surface: the furniture face of a region goal (None: the goal object's box top).
     """
 
     task_id: str
@@ -126,6 +132,7 @@ class PickPlaceTask:
     grasp: str = TOP
     rim: RimGeometry | None = None
     height_change: float = 0.0
+    surface: GoalSurface | None = None
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
@@ -172,16 +179,17 @@ def template_phrase(target: str, goal: str, template: str = instruction_template
 
 
 def free_squares(
-    surface_id: str,
+    surface: GoalSurface | str,
     boxes: Mapping[str, ObjectBox],
     base: Pose,
     band: tuple[float, float] = REGION_REACH,
     moving_id: str | None = None,
 ) -> list[tuple[float, GoalRegion]]:
-    """Free squares of the work surface within reach (no object's footprint within 2 cm).
+    """Free squares of a goal surface within reach (no object's footprint within 2 cm).
 
     Args:
-        surface_id: the work surface.
+        surface: a furniture face (`tools.tasks.surfaces`), or an object whose box top it is
+            (the work surface).
         boxes: every object's box now.
         base: the robot base pose.
         band: distances from the base the squares lie within (the robot's goal band).
@@ -194,51 +202,62 @@ def free_squares(
         (lateral offset from the robot's heading, positive to its left; region) pairs, in a
         fixed scan order.
     """
-    surface = boxes[surface_id]
+    face = GoalSurface.top_of(boxes[surface]) if isinstance(surface, str) else surface
+    # What stands over the face below the board above it, and the furniture's posts.
     others = [
-        b
-        for k, b in boxes.items()
-        if k not in (surface_id, moving_id) and b.top > surface.top + 0.005
+        b for k, b in boxes.items() if k not in (face.object_id, moving_id) and face.blocked_by(b)
     ]
+    others += face.obstacles
     moving = boxes.get(moving_id) if moving_id is not None else None
     heading = base.yaw
     c, s = math.cos(heading), math.sin(heading)
+    grown, half = (REGION_HALF + 0.02, REGION_HALF + 0.02), (REGION_HALF, REGION_HALF)
+
+    def free(along: float, lateral: float) -> GoalRegion | None:
+        if not band[0] <= math.hypot(along, lateral) <= band[1]:
+            return None
+        x = base.position[0] + along * c - lateral * s
+        y = base.position[1] + along * s + lateral * c
+        if not face.box.contains_xy((x, y), margin=REGION_HALF + 0.02):
+            return None
+        if any(
+            rectangles_overlap((x, y), grown, heading, o.centre, o.half_extents, o.yaw)
+            for o in others
+        ):
+            return None
+        if moving is not None and rectangles_overlap(
+            (x, y), half, heading, moving.centre, moving.half_extents, moving.yaw
+        ):
+            return None
+        return GoalRegion((x, y), half, heading, face.level)
+
+    # Ahead of the band's near edge (a work surface in front); only if none is free there,
+    # nearer along the heading, where squares well to the side lie within the band
+    # (furniture beside the robot).
+    laterals = np.arange(-band[1], band[1] + 1e-9, 0.05)
     candidates: list[tuple[float, GoalRegion]] = []
-    for along in np.arange(band[0], band[1] + 1e-9, 0.05):
-        for lateral in np.arange(-0.35, 0.35 + 1e-9, 0.05):
-            if math.hypot(along, lateral) > band[1]:
-                continue
-            x = base.position[0] + along * c - lateral * s
-            y = base.position[1] + along * s + lateral * c
-            if not surface.contains_xy((x, y), margin=REGION_HALF + 0.02):
-                continue
-            grown = (REGION_HALF + 0.02, REGION_HALF + 0.02)
-            if any(
-                rectangles_overlap((x, y), grown, heading, o.centre, o.half_extents, o.yaw)
-                for o in others
-            ):
-                continue
-            half = (REGION_HALF, REGION_HALF)
-            if moving is not None and rectangles_overlap(
-                (x, y), half, heading, moving.centre, moving.half_extents, moving.yaw
-            ):
-                continue
-            region = GoalRegion((x, y), (REGION_HALF, REGION_HALF), heading, surface.top)
-            candidates.append((float(lateral), region))
+    for rows in (np.arange(band[0], band[1] + 1e-9, 0.05), np.arange(band[0] - 0.05, 0, -0.05)):
+        for along in rows:
+            for lateral in laterals:
+                region = free(float(along), float(lateral))
+                if region is not None:
+                    candidates.append((float(lateral), region))
+        if candidates:
+            break
     return candidates
 
 
 def surface_regions(
-    surface_id: str,
+    surface: GoalSurface | str,
     boxes: Mapping[str, ObjectBox],
     base: Pose,
     band: tuple[float, float] = REGION_REACH,
 ) -> list[tuple[str, GoalRegion]]:
-    """The leftmost and rightmost free squares of the work surface within reach, seen from the
-    robot (free: no object's footprint within 2 cm).
+    """On each side of the robot's heading, the free square of a goal surface within reach
+    nearest `SIDE_LATERAL` off it (free: no object's footprint within 2 cm).
 
     Args:
-        surface_id: the work surface.
+        surface: the face, or the object whose box top it is (`free_squares`).
         boxes: every object's box now.
         base: the robot base pose.
         band: distances from the base the squares lie within.
@@ -246,20 +265,18 @@ def surface_regions(
     Returns:
         ("left" | "right", region) pairs, for the sides that have a free square.
     """
-    candidates = free_squares(surface_id, boxes, base, band)
+    candidates = free_squares(surface, boxes, base, band)
     out = []
-    if candidates:
-        left = max(candidates, key=lambda item: item[0])
-        right = min(candidates, key=lambda item: item[0])
-        if left[0] >= SIDE_MIN_LATERAL:
-            out.append(("left", left[1]))
-        if right[0] <= -SIDE_MIN_LATERAL:
-            out.append(("right", right[1]))
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        on_side = [(sign * lat, r) for lat, r in candidates if sign * lat >= SIDE_MIN_LATERAL]
+        if on_side:
+            best = min(on_side, key=lambda item: (round(abs(item[0] - SIDE_LATERAL), 6), item[0]))
+            out.append((side, best[1]))
     return out
 
 
 def nearest_free_square(
-    surface_id: str,
+    surface: GoalSurface | str,
     boxes: Mapping[str, ObjectBox],
     base: Pose,
     side: str,
@@ -267,12 +284,12 @@ def nearest_free_square(
     band: tuple[float, float] = REGION_REACH,
     moving_id: str | None = None,
 ) -> GoalRegion | None:
-    """The free square on one side of the work surface closest to a point.
+    """The free square on one side of a goal surface closest to a point.
 
     Keeps a surface goal near its nominal spot when objects are scattered around it.
 
     Args:
-        surface_id: the work surface.
+        surface: the face, or the object whose box top it is (`free_squares`).
         boxes: every object's box now.
         base: the robot base pose.
         side: "left" or "right" (seen from the robot).
@@ -286,7 +303,7 @@ def nearest_free_square(
     sign = 1.0 if side == "left" else -1.0
     on_side = [
         region
-        for lateral, region in free_squares(surface_id, boxes, base, band, moving_id)
+        for lateral, region in free_squares(surface, boxes, base, band, moving_id)
         if sign * lateral >= SIDE_MIN_LATERAL
     ]
     return min(on_side, key=lambda r: math.dist(r.centre, near[:2]), default=None)
