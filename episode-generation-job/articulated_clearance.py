@@ -5,7 +5,8 @@ elbow stays off an open oven door or the wrist off the floor under it. This chec
 planned arm and the planned part position in one MuJoCo model of the scene (the robot's root
 moved to each candidate station) and looks for contacts. Only the fingers may touch the
 task's furniture (they pinch its handle and reach past the carcass's hulls, see
-`fingers_reach_front`); any other robot link in contact with anything is a collision.
+`fingers_reach_front`), the whole hand when it presses a door shut; any other robot link in
+contact with anything is a collision.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from episode_generation_job.articulated_motion import MOVE_PHASES, target_fraction
+from episode_generation_job.articulated_motion import MOVE_PHASES, presses, target_fraction
 from episode_generation_job.articulated_rollout import manifest_at_station, scene_joints
 from episode_generation_job.backends.arm_clearance import (
     AllButHeldFurniture,
@@ -117,8 +118,11 @@ class PlanClearance:
             return None
         model = self._backend.model
         carcass = int(model.body_parentid[joint.body_id])
+        # A pressed door is pushed by the hand's outside as much as by the fingertips: the
+        # whole hand may touch the door and its carcass (any contact pushes it shut).
+        hand = self._hand if presses(task) else self._fingers
         rule = AllButHeldFurniture(
-            self._fingers, frozenset({joint.body_id, carcass}), self._base, model.geom_bodyid
+            hand, frozenset({joint.body_id, carcass}), self._base, model.geom_bodyid
         )
         return self._first_hit(plan, rule, joint.qpos_adr, part_positions(task, plan))
 

@@ -138,9 +138,13 @@ def wrist_follows(task: ArticulatedTask) -> tuple[float, ...]:
     A side door's hand turns with it (the pinch would twist about the bar). A flap's hinge is
     parallel to the pinch axis, so the pads can turn on the bar's sides: a hand that keeps its
     heading keeps the wrist off the floor, and turning it made the pads slip off the bar
-    half-way down (mock ovens); half and full turns are the fallbacks.
+    half-way down (mock ovens); half and full turns are the fallbacks. A side door pressed
+    shut is not held: the hand may turn half as far, its closed fingertips meeting the face
+    at a slant (a fridge door from 77 deg was out of reach with the hand square to it).
     """
-    return (0.0, 0.5, 1.0) if task.frame.is_flap else (1.0,)
+    if task.frame.is_flap:
+        return (0.0, 0.5, 1.0)
+    return (1.0, 0.5) if presses(task) else (1.0,)
 
 
 def held_pose(

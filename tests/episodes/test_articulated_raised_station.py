@@ -1,5 +1,5 @@
 """Raised stations: a handle over a counter (a microwave's) is worked from a pedestal, and the
-station's scene stands the robot on it."""
+station's scene stands the robot on it; a side door pressed shut may be pressed slanted."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from episode_generation_job import articulated_stations
+from episode_generation_job.articulated_motion import presses, wrist_follows
 from episode_generation_job.articulated_rollout import station_scene
 from episode_generation_job.articulated_stations import STATION_HEIGHTS, choose_station, raised
 from episode_generation_job.backends.mujoco_scene import PEDESTAL_NAME
@@ -18,7 +19,7 @@ from tests.articulated_scenes import build_articulated_scene
 from tools.scene_manifest import load_manifest
 from tools.tasks.articulated import ArticulatedTask, JointFrame
 from tools.tasks.geometry import ObjectBox, Pose
-from tools.tasks.skills import OPEN_DOOR
+from tools.tasks.skills import CLOSE_DOOR, OPEN_DOOR
 
 COUNTER_TOP = 0.9
 # A 0.6 m deep counter whose front edge is at y = -0.3; the microwave's front 0.2 m behind it.
@@ -75,3 +76,14 @@ def test_a_raised_station_stands_on_a_pedestal(tmp_path: Path) -> None:
     assert geom.pos[2] - geom.size[2] == pytest.approx(0.0, abs=1e-6)
     assert geom.pos[2] + geom.size[2] == pytest.approx(0.25, abs=0.005)
     np.testing.assert_allclose(geom.pos[:2], (0.5, 0.5))
+
+
+def test_a_side_door_pressed_shut_may_be_pressed_with_a_half_turned_hand() -> None:
+    """Held by its handle the hand turns with the door; pressed shut, half as far is tried
+    after the full turn."""
+    opening = _microwave_door()
+    closing = ArticulatedTask("m", CLOSE_DOOR, "microwave", "j", "door_0", "close it", 0.7,
+                              opening.frame)  # fmt: skip
+    assert presses(closing) and not presses(opening)
+    assert wrist_follows(opening) == (1.0,)
+    assert wrist_follows(closing) == (1.0, 0.5)
