@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -91,15 +92,19 @@ def _scene(scene: Path, robots: list[str], cache_root: Path) -> list[dict[str, f
             hulls = load_hull_vertices(scene, obj.asset.collision_paths)
             if obj.sim_role not in FREE or obj.id not in everyone:
                 continue
-            com = obj.physics.center_of_mass if obj.physics is not None else None
+            com, settings = None, DEFAULT_SETTINGS
+            if obj.physics is not None:  # as the Genie Sim export samples it
+                com = obj.physics.center_of_mass
+                friction = max(obj.physics.static_friction, 0.05)
+                settings = replace(settings, friction=friction, mass_kg=obj.physics.mass_kg)
             folder = cache_root / robot
             forget_memory()
             start = time.perf_counter()
-            grasps, hit = cached_grasps(hulls, gripper, com, DEFAULT_SETTINGS, folder)
+            grasps, hit = cached_grasps(hulls, gripper, com, settings, folder)
             cold.append(time.perf_counter() - start)
             forget_memory()
             start = time.perf_counter()
-            again, hit_again = cached_grasps(hulls, gripper, com, DEFAULT_SETTINGS, folder)
+            again, hit_again = cached_grasps(hulls, gripper, com, settings, folder)
             hits.append(time.perf_counter() - start)
             assert not hit and hit_again and len(again) == len(grasps)
             # Standing on its support (the hulls' bottom): grasps into the support go.

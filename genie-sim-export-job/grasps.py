@@ -55,7 +55,7 @@ def sampled_grasps(
     scene_dir: Path, obj: SceneObject, robot: GenieSimRobot
 ) -> AntipodalGrasps | None:
     """The sampler's grasps of an object's OBJ collision hulls (asset frame) for the robot's
-    gripper, with its material's friction and centre of mass (None: no hulls, or scaled)."""
+    gripper, with its material's friction, mass and centre of mass (None: no hulls, or scaled)."""
     if any(abs(s - 1.0) >= 1e-9 for s in obj.transform.scale):
         return None  # the hulls are the unscaled asset's
     hulls = load_hull_vertices(scene_dir, obj.asset.collision_paths)
@@ -64,7 +64,8 @@ def sampled_grasps(
     gripper = generic_gripper(robot.robot_id, robot.gripper_max_width_m, GRASP_CLEARANCE)
     settings, com = DEFAULT_SETTINGS, None
     if obj.physics is not None:
-        settings = replace(settings, friction=max(obj.physics.static_friction, 0.05))
+        friction = max(obj.physics.static_friction, 0.05)
+        settings = replace(settings, friction=friction, mass_kg=obj.physics.mass_kg)
         com = obj.physics.center_of_mass
     return cached_grasps(hulls, gripper, com, settings)[0]
 

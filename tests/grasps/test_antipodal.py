@@ -172,3 +172,18 @@ def test_bad_gripper_or_settings_name_the_field() -> None:
         "angled": 0,
         "side": 0,
     }
+
+
+def test_heavy_wide_container_loses_its_rim_pinches_light_one_keeps_them() -> None:
+    """A 16 cm bowl-like cup pinched at its rim holds its weight 8 cm off the pads: at 0.55 kg
+    (the bowls that slipped in simulation) no rim pinch is kept, at 0.1 kg they are; a light
+    or unknown mass changes nothing for a can pinched through its axis."""
+    cup = cup_hulls((0.16, 0.16, 0.08))
+    light = sample_grasps(cup, FRANKA_GRIPPER, settings=replace(QUICK, mass_kg=0.1))
+    heavy = sample_grasps(cup, FRANKA_GRIPPER, settings=replace(QUICK, mass_kg=0.55))
+    rim = np.isclose(light.widths, 0.006, atol=0.002)
+    assert rim.any()
+    assert not np.isclose(heavy.widths, 0.006, atol=0.002).any()
+    can = [trimesh.creation.cylinder(0.033, 0.12, sections=24).vertices]
+    top = sample_grasps(can, FRANKA_GRIPPER, settings=replace(QUICK, mass_kg=0.4))
+    assert top.counts()["top"] > 0

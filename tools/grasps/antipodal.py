@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from tools.grasps.gripper_model import GripperModel
 from tools.grasps.hulls import Hull, build_hulls, contains, ray_exits, sample_surface
+from tools.tasks.rims import MAX_MOMENT_KG_M  # measured on rim pinches: heavier loads slip
 
 FloatArray = NDArray[np.float64]
 SAMPLER_VERSION = 1  # part of the cache key: bump when the sampling or ranking changes
@@ -45,7 +46,8 @@ _CHUNK = 128  # poses tested against the object points at once
 @dataclass(frozen=True)
 class SamplerSettings:
     """How densely to sample: surface points, approaches per axis, the seed, the friction
-    coefficient (the object's material or 0.5), how many ranked grasps to keep."""
+    coefficient (the object's material or 0.5), how many ranked grasps to keep, the object's
+    mass (None: unknown) and the heaviest load moment a pinch carries about its closing axis."""
 
     surface_points: int = 300
     approaches: int = 8
@@ -53,6 +55,8 @@ class SamplerSettings:
     friction: float = 0.5
     max_grasps: int = 48
     check_points: int = 800
+    mass_kg: float | None = None
+    max_moment_kg_m: float = MAX_MOMENT_KG_M
 
     def __post_init__(self) -> None:
         if self.surface_points < 1 or self.approaches < 1 or self.max_grasps < 1:
@@ -238,6 +242,9 @@ def sample_grasps(
     )
     # Check the poses best first; stop once enough free ones outscore any left unchecked.
     order = np.argsort(-fixed, kind="stable")
+    if settings.mass_kg is not None:  # the weight's lever about the pads (rims.py's measure)
+        lever_xy = np.hypot(*(com[:2] - origins[:, :2]).T)
+        order = order[settings.mass_kg * lever_xy[order] <= settings.max_moment_kg_m]
     scores = np.full(len(poses), -np.inf)
     wanted = settings.max_grasps + settings.max_grasps // 2
     for start in range(0, len(order), _CHUNK):
