@@ -214,7 +214,8 @@ class EpisodeSession:
                 others = [t for t in found if t.target_id not in covered]
                 return self._planned_at(station, others)
 
-            self._add_stations(manifest, tasks_at, max_tasks)
+            targets = {c.target_id for c in scene_tasks.candidates}
+            self._add_stations(manifest, targets, tasks_at, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
         extra = [] if self.articulated is None else self.articulated.tasks
         self.slot_tasks: list[PickPlaceTask | ArticulatedTask | DrawerPlacementTask] = [
@@ -254,6 +255,7 @@ class EpisodeSession:
     def _add_stations(
         self,
         manifest: SceneManifest,
+        targets: set[str],
         tasks_at: Callable[[Pose, frozenset[str]], list[PickPlaceTask]],
         max_tasks: int,
     ) -> None:
@@ -270,8 +272,9 @@ class EpisodeSession:
         covered = {t.target_id for t in self.tasks}
         room = max_tasks - len(self.tasks)
         stations = further_stations(
-            self.backend, manifest, self.rest_boxes, covered, tasks_at, room, self.station_search
-        )
+            self.backend, manifest, self.rest_boxes, covered, targets, tasks_at, room,
+            self.station_search,
+        )  # fmt: skip
         for station, tasks in stations:
             self.tasks.extend(tasks)
             self.task_bases.extend([station] * len(tasks))

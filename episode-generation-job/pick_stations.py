@@ -73,6 +73,7 @@ def further_stations(
     manifest: SceneManifest,
     boxes: Mapping[str, ObjectBox],
     covered: Collection[str],
+    targets: Collection[str],
     tasks_at: TasksAt,
     room_for: int,
     search: StationSearch | None = None,
@@ -86,6 +87,7 @@ def further_stations(
         manifest: the scene contract (roles, room bounds, floor height).
         boxes: every object's box at rest.
         covered: targets the mounted base already has tasks for.
+        targets: every task candidate's target (what a spot's reach is counted by).
         tasks_at: the tasks a base gives the targets it is not passed (the session's own
             feasibility, plan and layout checks, with the robot standing there).
         room_for: at most this many tasks in all.
@@ -97,7 +99,7 @@ def further_stations(
     search = search if search is not None else StationSearch()
     robot = backend.robot
     mounted = backend.robot_base
-    spots = candidate_bases(manifest, boxes, mounted, robot.description)[1:]
+    spots = candidate_bases(manifest, boxes, mounted, robot.description, targets)[1:]
     background = {o.id for o in manifest.objects if o.sim_role is SimRole.BACKGROUND}
     floor = manifest.robot.base_pose.position[2]
     home = np.asarray(robot.home_qpos, dtype=float)[None, :]
@@ -105,12 +107,16 @@ def further_stations(
     found: list[tuple[Pose, list[PickPlaceTask]]] = []
     tried: set[int] = set()
     near = [False] * len(spots)
+    seen: set[str] = set()  # targets in reach of a spot already tried
     while room_for > 0 and len(found) < MAX_STATIONS and search.tried < MAX_TRIED:
-        best, best_new = -1, 0
-        for index, (_, in_band) in enumerate(spots):  # most uncovered targets; ties: nearest
-            new = sum(b.object_id not in done for b in in_band)
-            if index not in tried and not near[index] and new > best_new:
-                best, best_new = index, new
+        # Most uncovered targets no tried spot had in reach (a too-wide box stays uncovered
+        # wherever the robot stands), then most uncovered; ties: nearest.
+        best, best_key = -1, (0, 0)
+        for index, (_, in_band) in enumerate(spots):
+            ids = {b.object_id for b in in_band} - done
+            key = (len(ids - seen), len(ids))
+            if index not in tried and not near[index] and key[1] and key > best_key:
+                best, best_key = index, key
         if best < 0:
             break
         tried.add(best)
@@ -120,6 +126,7 @@ def further_stations(
             continue
         near = [n or _apart(p, base) < SPREAD_M for n, (p, _) in zip(near, spots, strict=True)]
         search.tried += 1
+        seen.update(b.object_id for b in in_band)
         backend.move_robot_base(base)
         if backend.arm_path_collisions(home):
             search.refuse("arm_not_clear")

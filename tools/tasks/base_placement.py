@@ -12,7 +12,7 @@ walls and furniture, IK above each object); `reachable_base` is the choice witho
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -72,6 +72,7 @@ def candidate_bases(
     boxes: Mapping[str, ObjectBox],
     nominal: Pose,
     robot: RobotDescription,
+    targets: Collection[str] | None = None,
 ) -> list[tuple[Pose, list[ObjectBox]]]:
     """Free spots near `nominal` for `robot`, each with the graspable objects in its band.
 
@@ -80,12 +81,18 @@ def candidate_bases(
         boxes: measured object boxes at the authored poses.
         nominal: the mounted base pose for the ingest pose (`robot_mount.mount_pose`).
         robot: the arm to place.
+        targets: the objects that count (default: those a top-down or rim pinch may pick;
+            a caller with the scene's task candidates passes their targets, side grasps too).
 
     Returns:
         The nominal pose first, then the spots that reach at least one object, most objects
         first, nearest to the nominal pose among equals (same height and heading).
     """
-    targets = _targets(manifest, boxes, robot)
+    counted = (
+        _targets(manifest, boxes, robot)
+        if targets is None
+        else [boxes[k] for k in sorted(targets) if k in boxes]
+    )
     roles = {o.id: o.sim_role for o in manifest.objects}
     fixed = [b for k, b in boxes.items() if roles.get(k) in (SimRole.STATIC, SimRole.ARTICULATED)]
     floor = manifest.robot.base_pose.position[2]
@@ -97,7 +104,7 @@ def candidate_bases(
     def reached(x: float, y: float) -> list[ObjectBox]:
         return [
             b
-            for b in targets
+            for b in counted
             if low <= math.hypot(b.centre[0] - x, b.centre[1] - y) <= high
             and HEIGHT_BAND_M[0] <= b.centre[2] - z <= HEIGHT_BAND_M[1]
         ]
