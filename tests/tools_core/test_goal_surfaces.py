@@ -16,6 +16,7 @@ from tools.scene_manifest import SceneManifest
 from tools.tasks.candidates import build_scene_tasks
 from tools.tasks.feasibility import feasible_tasks
 from tools.tasks.geometry import ObjectBox, Pose
+from tools.tasks.receptacles import is_stack_base
 from tools.tasks.rest_scene import hull_boxes
 from tools.tasks.scene_tasks import parse_scene_tasks, save_scene_tasks
 from tools.tasks.skills import PLACE_AT_HEIGHT, PLACE_ON
@@ -176,3 +177,23 @@ def test_a_target_on_a_board_stays_on_its_board_within_the_unit() -> None:
     )
     goals = {c.surface_id for c in contract.candidates if c.target_id == "box_1"}
     assert goals == {"shelf_1-shelf2", "table_1"}
+
+
+def test_a_tall_box_measured_closed_is_a_stack_base_an_unmeasured_crate_is_not() -> None:
+    """A 30 cm cereal box 13 cm deep, closed on top, takes a stacked object; as deep as a
+    third of its height it would topple (not a base); a 28 cm crate is not measured closed
+    (an open one would swallow the target): 15 cm at most, as before."""
+    data = sample_manifest_dict()
+    data["objects"] += [
+        _object("cereal_1", "box", "manipulable", "cereal box"),
+        _object("crate_1", "crate", "manipulable", "plastic crate"),
+    ]
+    manifest = SceneManifest.model_validate(data)
+    cereal = ObjectBox("cereal_1", (0, 0, 0.9), (0.10, 0.064, 0.15), 0.0)
+    thin = ObjectBox("cereal_1", (0, 0, 0.9), (0.10, 0.05, 0.15), 0.0)
+    crate = ObjectBox("crate_1", (0, 0, 0.9), (0.22, 0.16, 0.14), 0.0)
+    box, crate_obj = manifest.object("cereal_1"), manifest.object("crate_1")
+    assert is_stack_base(box, cereal, closed={"cereal_1"})
+    assert not is_stack_base(box, thin, closed={"cereal_1"})
+    assert not is_stack_base(box, cereal)  # not measured closed: a container, not a base
+    assert not is_stack_base(crate_obj, crate, closed={"cereal_1"})
