@@ -3,7 +3,7 @@ scenes, next to the box rules' verdict (`tools.tasks.skills.grasp_skill`).
 
 Usage:
     python bench/bench_grasps.py [--scenes kitchen:190,office:191,warehouse:192]
-                                 [--robots franka_panda,xarm6] [--workdir DIR]
+                                 [--robots franka_panda,xarm6] [--workdir DIR] [--reuse]
 
 For each scene: generate it (`fixtures.generate_mock_regen3d`'s generator), ingest it and run
 simready (its collision hulls, mass and friction), then for every manipulable object and robot
@@ -14,7 +14,8 @@ stay where it stands (clear of neighbours within 40 cm and of its support, reach
 from the scene's robot base: `tools.grasps.reach`), the box rules' grasp of its upright
 oriented box (pinch/rim/side or -), and per scene and robot: objects, held by the rules, held
 by the sampler, held only by the sampler (the rules say too wide or too tall), with a grasp in
-the scene, sampling, hit and scene-check time. Seeds are printed; pick ones nobody tuned on.
+the scene, sampling, hit and scene-check time. `--reuse` skips building scenes the workdir
+already holds (simready done). Seeds are printed; pick ones nobody tuned on.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tools.grasps.cache import cached_grasps, forget_memory, load_hull_vertices
 from tools.grasps.gripper_model import GRIPPERS
 from tools.grasps.reach import ik_reachable, object_pose, world_points
 from tools.robots import robot_description
+from tools.scene_layout import SIMREADY_LAYER_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole, load_manifest
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.sim.robots.registry import sim_robot
@@ -48,7 +50,9 @@ from tools.tasks.skills import grasp_skill
 FREE = (SimRole.MANIPULABLE, SimRole.DISTRACTOR)
 
 
-def _build(root: Path, environment: str, seed: int) -> Path:
+def _build(root: Path, environment: str, seed: int, reuse: bool) -> Path:
+    if reuse and (root / f"{environment}_{seed}" / SIMREADY_LAYER_PATH).is_file():
+        return root / f"{environment}_{seed}"
     scene = generate_mock_scene(f"{environment}_{seed}", root, environment, seed=seed)
     ingest_scene(scene, IngestOptions(seed=seed))
     run_simready(scene)
@@ -63,8 +67,10 @@ def _rule(scene: Path, obj: SceneObject, hulls: list[np.ndarray], robot: str) ->
     half = (float(extents[0]) / 2, float(extents[1]) / 2, height / 2)
     box = ObjectBox(obj.id, (0.0, 0.0, 0.0), half, 0.0)
     rim = load_rim(scene, obj.asset.collision_paths)
+    mass = obj.physics.mass_kg if obj.physics is not None else None
+    held = rim is not None and mass is not None and rim.holds(mass)  # as tools.tasks.rest_scene
     width = robot_description(robot).max_grasp_width_m
-    return grasp_skill(box, obj.category, width, has_rim=rim is not None)
+    return grasp_skill(box, obj.category, width, has_rim=held)
 
 
 def _neighbour_points(scene: Path, manifest: SceneManifest) -> dict[str, np.ndarray]:
@@ -153,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenes", default="kitchen:190,office:191,warehouse:192")
     parser.add_argument("--robots", default="franka_panda,xarm6")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="reuse scenes built in --workdir")
     args = parser.parse_args(argv)
     root = args.workdir or Path(tempfile.mkdtemp(prefix="bench_grasps_"))
     robots = args.robots.split(",")
@@ -160,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     total: list[dict[str, float]] = []
     for item in args.scenes.split(","):
         environment, seed = item.split(":")
-        scene = _build(root, environment, int(seed))
+        scene = _build(root, environment, int(seed), args.reuse)
         total.extend(_scene(scene, robots, root / f"grasp-cache-{scene.name}"))
     n = sum(r["n"] for r in total)
     if n:
