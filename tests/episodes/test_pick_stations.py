@@ -14,11 +14,12 @@ from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.backends.mujoco_scene import PEDESTAL_NAME, MujocoScene
 from episode_generation_job.backends.mujoco_station import model_arrays
 from episode_generation_job.episode_session import EpisodeSession
+from episode_generation_job.pick_stations import _clear_of_floor_objects
 from episode_generation_job.randomization_record import RECORD_COLUMN
 from episode_generation_job.replay_record import REPLAY_COLUMN, decode_array, model_fingerprint
 from episode_generation_job.replay_sim import Replayer, apply_record
 from episode_generation_job.testing import TABLE_ID, TabletopItem, tabletop_scene
-from tools.tasks.geometry import Pose
+from tools.tasks.geometry import ObjectBox, Pose
 
 FAR = "far_can"
 SEED = 3
@@ -138,3 +139,14 @@ def test_an_engine_that_cannot_move_the_robot_keeps_the_mounts_tasks_and_says_wh
         assert session.stations_note is not None and "cannot move" in session.stations_note
     finally:
         session.close()
+
+
+def test_a_spot_over_an_object_on_the_floor_is_barred():
+    """`candidate_bases` keeps clear of the furniture only; a crate on the floor under the
+    pedestal's footprint bars the spot, one on a table top above it does not."""
+    base = Pose.of((1.0, 1.0, 0.75), (1.0, 0.0, 0.0, 0.0))
+    crate = ObjectBox("crate", (1.05, 1.0, 0.15), (0.2, 0.2, 0.15), 0.0)
+    high = ObjectBox("cup", (1.05, 1.0, 0.8), (0.04, 0.04, 0.05), 0.0)
+    assert not _clear_of_floor_objects(base, {"crate": crate}, (), 0.0)
+    assert _clear_of_floor_objects(base, {"crate": crate}, ("crate",), 0.0)  # the room shell
+    assert _clear_of_floor_objects(base, {"cup": high}, (), 0.0)
