@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.spatial.transform import Rotation
 
 from episode_generation_job.motion import Segment
 from episode_generation_job.time_scaling import retime
@@ -86,6 +87,9 @@ def plan_joints(
     q = np.asarray(start_qpos, dtype=float)
     position, rotation = kinematics.forward(q)
     yaw = tcp_yaw(rotation)
+    # The jittered home pose tilts the hand off top-down: the first segment levels it along its
+    # path (snapping it level in one frame asked 14x the Panda's acceleration limit).
+    tilt = Rotation.from_matrix(top_down_rotation(yaw).T @ rotation).as_rotvec()
     arm: list[FloatArray] = []
     gripper: list[float] = []
     phases: list[str] = []
@@ -94,7 +98,8 @@ def plan_joints(
     stretched = 0
     for segment in segments:
         planned = max(1, round(segment.duration * control_hz))
-        joints = _segment_joints(kinematics, segment, position, yaw, q, planned)
+        joints = _segment_joints(kinematics, segment, position, yaw, q, planned, tilt)
+        tilt = np.zeros(3)
         joints = retime(np.vstack([q, joints]), control_hz, limits)
         frames = len(joints)
         stretched += frames > planned
@@ -116,8 +121,10 @@ def _segment_joints(
     start_yaw: float,
     start_q: FloatArray,
     frames: int,
+    tilt: FloatArray,
 ) -> FloatArray:
-    """IK of one segment's minimum-jerk TCP path over `frames` frames, (frames, dof)."""
+    """IK of one segment's minimum-jerk TCP path over `frames` frames, (frames, dof); the
+    hand's `tilt` off top-down (a rotation vector in the hand's frame) fades out on the way."""
     goal_pos = np.asarray(segment.position, dtype=float)
     q = start_q
     out = []
@@ -125,7 +132,10 @@ def _segment_joints(
         s = _min_jerk(k / frames)
         target = start_pos + s * (goal_pos - start_pos)
         target_yaw = start_yaw + s * (segment.yaw - start_yaw)
-        result = kinematics.solve(target, top_down_rotation(target_yaw), q, iterations=10)
+        level = top_down_rotation(target_yaw)
+        if tilt.any():
+            level = level @ Rotation.from_rotvec((1.0 - s) * tilt).as_matrix()
+        result = kinematics.solve(target, level, q, iterations=10)
         if result.position_error > _IK_POSITION_TOL or result.rotation_error > _IK_ROTATION_TOL:
             raise UnreachableError(segment.phase, result.position_error)
         q = result.qpos

@@ -81,3 +81,22 @@ def test_plans_keep_each_robots_limits_and_count_stretched_segments(robot_type: 
     assert velocity <= TOLERANCE and acceleration <= TOLERANCE
     position, _ = kinematics.forward(plan.arm[plan.phases.index("settle") - 1])
     np.testing.assert_allclose(position, sweep.position, atol=0.01)
+
+
+def test_a_tilted_start_is_levelled_along_the_first_segment() -> None:
+    """From a jittered home pose (hand off top-down) the hand levels on the way, not in the
+    first frame: no stretch, small first steps, top-down at the segment's end."""
+    robot = sim_robot("franka_panda")
+    kinematics = ArmKinematics(robot, (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0))
+    start = np.asarray(robot.home_qpos) + np.array([0.05, -0.05, 0.05, 0.05, -0.05, 0.05, -0.05])
+    position, _ = kinematics.forward(start)
+    x, y, z = (float(v) for v in position)
+    goal = Segment("approach", (x + 0.05, y, z - 0.05), 0.3, 0.08, 1.4)
+    plan = plan_joints(kinematics, [goal], start, 0.08, HZ)
+    assert plan.stretched_segments == 0 and len(plan) == 42
+    velocity, acceleration = limit_shares(
+        np.vstack([start, plan.arm]), HZ, robot.description.motion_limits
+    )
+    assert velocity < 0.5 and acceleration < 1.0
+    _, rotation = kinematics.forward(plan.arm[-1])
+    assert rotation[2, 2] == pytest.approx(-1.0, abs=1e-3)  # the fingers point straight down
