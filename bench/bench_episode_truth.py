@@ -43,6 +43,11 @@ DEFAULT_SCENES = [f"{env}:{seed}" for env in ENVIRONMENTS for seed in range(11, 
 FPS = 30
 WINDOW = 15  # frames: the last half second
 MAX_TILT_DEG, MAX_SPEED, MAX_ANGULAR, MIN_LIFT = 15.0, 0.01, 0.25, 0.03
+ROUND = {
+    "apple", "orange", "lemon", "lime", "peach", "plum", "apricot", "nectarine", "tangerine",
+    "mandarin", "grapefruit", "tomato", "onion", "fruit", "ball", "tennis_ball", "baseball",
+    "golf_ball",
+}  # fmt: skip
 
 
 def _up(q: np.ndarray) -> np.ndarray:
@@ -58,8 +63,34 @@ def _inside(record: dict[str, Any], xy: np.ndarray) -> bool:
     return bool(np.all(local <= np.asarray(region["half_extents"]) + 1e-9))
 
 
-def independent_problems(env: np.ndarray, record: dict[str, Any]) -> list[str]:
-    """Why a kept episode is not a real success, from its frames and final-state record."""
+def round_objects(scene: Path) -> set[str]:
+    """Objects with no base to stand on, decided here from the manifest alone (not from the
+    step's record): round fruit and balls (category or label) whose three dimensions agree
+    within 25 %."""
+    path = scene / "assets" / "scene_manifest.json"
+    if not path.is_file():
+        return set()
+    found = set()
+    for obj in json.loads(path.read_text()).get("objects", []):
+        dims = [
+            float(d) * float(s)
+            for d, s in zip(obj["dimensions"], obj["transform"]["scale"], strict=True)
+        ]
+        names = (obj.get("category", ""), (obj.get("semantics") or {}).get("label", ""))
+        if (
+            {str(n).lower().replace(" ", "_") for n in names} & ROUND
+            and min(dims) > 0
+            and max(dims) / min(dims) <= 1.25
+        ):
+            found.add(obj["id"])
+    return found
+
+
+def independent_problems(
+    env: np.ndarray, record: dict[str, Any], round_targets: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """Why a kept episode is not a real success, from its frames and final-state record (a
+    round target's tilt is not a failure: it has no base)."""
     problems = []
     target, goal = record["target_id"], record["goal_id"]
     if env[:, 2].max() - env[0, 2] < MIN_LIFT:
@@ -67,7 +98,7 @@ def independent_problems(env: np.ndarray, record: dict[str, Any]) -> list[str]:
     tilt = math.degrees(math.acos(float(np.clip(_up(env[0, 3:7]) @ _up(env[-1, 3:7]), -1, 1))))
     end = np.asarray(record["end"][target])
     tilt_end = math.degrees(math.acos(float(np.clip(_up(env[0, 3:7]) @ _up(end[3:7]), -1, 1))))
-    if max(tilt, tilt_end) > MAX_TILT_DEG:
+    if max(tilt, tilt_end) > MAX_TILT_DEG and target not in round_targets:
         problems.append(f"tilted {max(tilt, tilt_end):.1f} deg")
     for name, cols in (("target", slice(0, 3)), ("goal", slice(7, 10))):
         steps = np.linalg.norm(np.diff(env[-WINDOW - 1 :, cols], axis=0), axis=1) * FPS
@@ -103,6 +134,7 @@ def rejudge_dataset(root: Path) -> tuple[int, list[str], dict[str, int]]:
         [pq.read_table(p) for p in sorted((root / "data").rglob("*.parquet"))]
     )
     index = np.asarray(frames.column("episode_index").to_pylist())
+    round_targets = round_objects(root.parent.parent)  # <scene>/episodes/lerobot
     env_all = np.asarray(frames.column("observation.environment_state").to_pylist(), dtype=float)
     false, relations = [], {"in": 0, "on": 0}
     for row in episodes:
@@ -113,7 +145,7 @@ def rejudge_dataset(root: Path) -> tuple[int, list[str], dict[str, int]]:
             continue
         record = json.loads(raw)
         relations[record["goal_region"]["relation"]] += 1
-        problems = independent_problems(env, record)
+        problems = independent_problems(env, record, round_targets)
         if problems:
             task = row["tasks"][0]
             false.append(f"episode {row['episode_index']} ({task}): {'; '.join(problems)}")

@@ -104,6 +104,7 @@ def observe_final_state(
         goal_motion=goal_motion,
         target_contacts=backend.contacts_with(target_id),
         goal_contacts=tuple(sorted(backend.contacts_with(goal_id))),
+        target_rolls=task.rolls,
     )
 
 
@@ -163,6 +164,7 @@ def observation_record(
         },
         "target_contacts": dict(sorted(obs.target_contacts.items())),
         "goal_contacts": sorted(obs.goal_contacts),
+        "target_rolls": obs.target_rolls,
     }
 
 
@@ -203,6 +205,8 @@ def observation_from_record(record: Mapping[str, Any]) -> tuple[str, str, Episod
         goal_motion=window(record["goal_speeds"]),
         target_contacts={str(k): float(v) for k, v in record["target_contacts"].items()},
         goal_contacts=tuple(str(k) for k in record["goal_contacts"]),
+        # Records written before round targets were told apart judged every tilt.
+        target_rolls=bool(record.get("target_rolls", False)),
     )
     return str(record["target_id"]), str(record["goal_id"]), observation
 

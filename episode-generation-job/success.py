@@ -79,6 +79,8 @@ class EpisodeObservation:
         target_contacts: objects touching the target at the end -> total normal force, N
             ("robot" for the Panda, "world" for geometry outside the manifest).
         goal_contacts: objects touching the goal at the end (what a container holds).
+        target_rolls: the target is round (`tools.tasks.round_objects`): every orientation is
+            a rest pose, so its tilt is not judged.
     """
 
     start: Mapping[str, Pose]
@@ -93,6 +95,7 @@ class EpisodeObservation:
     goal_motion: MotionWindow = field(default_factory=MotionWindow)
     target_contacts: Mapping[str, float] = field(default_factory=dict)
     goal_contacts: tuple[str, ...] = ()
+    target_rolls: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ def judge(target_id: str, goal_id: str, obs: EpisodeObservation) -> Verdict:
 
     Rules: a sound simulation; lifted >= 3 cm; released (no finger contact); centre inside the
     goal region; bottom on the goal surface ("on") or inside the container ("in"); supported
-    by the goal (or by what a container already holds); upright within 15 degrees of its start;
+    by the goal (or by what a container already holds); upright within 15 degrees of its start
+    (not judged for a round target: an orange has no base);
     target and goal at rest over the final window; no other object tilted over or fallen.
 
     Args:
@@ -164,6 +168,7 @@ def judge(target_id: str, goal_id: str, obs: EpisodeObservation) -> Verdict:
         "max_angular_speed_rps": round(min(obs.target_motion.max_angular, 1e3), 4),
         "goal_max_speed_mps": round(min(obs.goal_motion.max_linear, 1e3), 4),
         "others_disturbed": len(disturbed),
+        "target_rolls": obs.target_rolls,
     }
     rules = (
         ("sim_unstable", obs.healthy),
@@ -172,7 +177,7 @@ def judge(target_id: str, goal_id: str, obs: EpisodeObservation) -> Verdict:
         ("not_in_goal_region", in_region),
         ("not_in_container" if region.relation == "in" else "not_resting_on_goal", height_ok),
         ("not_supported_by_goal", supported),
-        ("not_upright", tilt <= MAX_TILT),
+        ("not_upright", obs.target_rolls or tilt <= MAX_TILT),
         ("not_at_rest", obs.target_motion.at_rest()),
         ("goal_not_at_rest", obs.goal_motion.at_rest()),
         ("scene_disturbed", not disturbed),

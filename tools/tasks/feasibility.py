@@ -12,6 +12,7 @@ from tools.scene_manifest import SceneManifest
 from tools.tasks.candidates import build_scene_tasks
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.rims import RimGeometry
+from tools.tasks.round_objects import rolls
 from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
 from tools.tasks.settings import DEFAULT_MAX_TASKS
 from tools.tasks.skills import grasp_refusal, grasp_skill, instruction_template
@@ -28,6 +29,11 @@ from tools.tasks.task_specifier import (
     template_phrase,
     within_reach,
 )
+
+
+def _names(manifest: SceneManifest, object_id: str) -> tuple[str, str]:
+    obj = manifest.object(object_id)
+    return obj.category, obj.semantics.label
 
 
 def interleave(tasks: Sequence[PickPlaceTask], max_tasks: int) -> list[PickPlaceTask]:
@@ -120,6 +126,7 @@ def feasible_tasks(
             c.task_id if side is None else f"{c.task_id}-{side}", c.target_id, c.support_id,
             c.goal_id, region, phrase(name(c.target_id), goal_name, template), side,
             c.relation, c.skill, grasp, rims.get(c.target_id), c.height_change_m, surface,
+            rolls(boxes[c.target_id], *_names(manifest, c.target_id)),
         )  # fmt: skip
 
     faces = scene_tasks.goal_surfaces()

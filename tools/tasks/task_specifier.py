@@ -118,6 +118,7 @@ class PickPlaceTask:
         rim: the target's rim geometry (rim pinches only).
         height_change: the goal surface's height minus the start surface's, metres.
         surface: the furniture face of a region goal (None: the goal object's box top).
+        rolls: the target is round (`tools.tasks.round_objects`): its tilt is not judged.
     """
 
     task_id: str
@@ -133,6 +134,7 @@ class PickPlaceTask:
     rim: RimGeometry | None = None
     height_change: float = 0.0
     surface: GoalSurface | None = None
+    rolls: bool = False
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
