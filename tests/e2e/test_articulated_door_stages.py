@@ -1,5 +1,6 @@
-"""The Panda opens a fridge door in two motions and closes an oven's open flap by pressing it
-up, each planned from a collision-checked station and judged from the joint in MuJoCo.
+"""The Panda opens a fridge door in two motions, presses it shut, and closes an oven's open
+flap by pressing it up, each planned from a collision-checked station and judged from the
+joint in MuJoCo.
 
 End-to-end (a scene assembled through simready and usd assembly, a station search over the
 candidates with IK and the clearance check, ~1000 simulated frames per attempt): ~1 min.
@@ -16,9 +17,9 @@ import trimesh
 from episode_generation_job import articulated_stations
 from episode_generation_job.articulated_clearance import PlanClearance
 from episode_generation_job.articulated_rollout import (
-    manifest_at_station,
     run_articulated_episode,
     scene_joints,
+    station_scene,
 )
 from episode_generation_job.articulated_stations import SearchLog, Station, choose_station
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
@@ -53,7 +54,7 @@ def _attempt(scene: Path, task: ArticulatedTask) -> tuple[Station, dict[str, flo
     finally:
         clearance.close()
     assert isinstance(station, Station), (station, log)
-    backend = MujocoBackend(scene_from_usd(usd, manifest_at_station(manifest, station.base)))
+    backend = MujocoBackend(station_scene(usd, manifest, station.base))
     try:
         joint = scene_joints(backend, usd)[f"{task.object_id}/{task.joint_name}"]
         record = run_articulated_episode(backend, task, joint, station.plan)
@@ -79,6 +80,19 @@ def test_the_panda_opens_a_fridge_door_by_pulling_then_pushing(
     station, checks = _attempt(scene, task)
     assert "pull" in station.plan.phases and "press" in station.plan.phases
     assert checks["open_fraction"] >= OPEN_MIN_FRACTION and checks["released"] is True
+
+
+def test_the_panda_presses_a_fridge_door_shut(tmp_path: Path) -> None:
+    """From 70 % open (77 deg) closed fingers press the outer face shut, the hand turned with
+    the door or half as far, without a grasp."""
+    scene = build_articulated_scene(tmp_path / "scene", fridge=True)
+    task = next(
+        t for t in derive_articulated_tasks(load_manifest(scene))
+        if t.object_id == FRIDGE and t.skill == CLOSE_DOOR
+    )  # fmt: skip
+    station, checks = _attempt(scene, task)
+    assert "press" in station.plan.phases and "close" not in station.plan.phases
+    assert checks["open_fraction"] <= CLOSED_MAX_FRACTION and checks["released"] is True
 
 
 def _oven_mesh() -> trimesh.Trimesh:
