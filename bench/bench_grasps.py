@@ -11,11 +11,11 @@ gripper sample its grasps (`tools.grasps`) into an empty cache folder (a miss: t
 time), read them back from disk in a fresh in-process cache (a hit), keep those clear of the
 support it stands on, and print per object the grasps by approach (top/angled/side), how many
 stay where it stands (clear of neighbours within 40 cm and of its support, reachable with IK
-from the scene's robot base: `tools.grasps.reach`), the box rules' grasp of its upright
-oriented box (pinch/rim/side or -), and per scene and robot: objects, held by the rules, held
-by the sampler, held only by the sampler (the rules say too wide or too tall), with a grasp in
-the scene, sampling, hit and scene-check time. `--reuse` skips building scenes the workdir
-already holds (simready done). Seeds are printed; pick ones nobody tuned on.
+from the scene's robot base on its pedestal, `tools.grasps.reach`), the rules' grasp of its
+upright oriented box (pinch/rim/side or -), and per scene and robot: objects, held by the
+rules, held by the sampler, held only by the sampler (the rules say too wide or too tall),
+with a grasp in the scene, sampling, hit and scene-check time. `--reuse` skips building
+scenes the workdir already holds (simready done). Seeds are printed; pick ones nobody tuned on.
 """
 
 from __future__ import annotations
@@ -87,10 +87,17 @@ def _scene(scene: Path, robots: list[str], cache_root: Path) -> list[dict[str, f
     manifest = load_manifest(scene)
     everyone = _neighbour_points(scene, manifest)
     base = manifest.robot.base_pose
+    # On a pedestal flush with its work surface, as the episodes mount it (tools.tasks.robot_mount).
+    surface = manifest.robot.work_surface
+    height = base.position[2]
+    if surface in everyone:
+        height = max(height, float(everyone[surface][:, 2].max()))
+    base_position = (base.position[0], base.position[1], height)
     rows = []
     for robot in robots:
         gripper = GRIPPERS[robot]
-        reachable = ik_reachable(ArmKinematics(sim_robot(robot), base.position, base.rotation_wxyz))
+        kinematics = ArmKinematics(sim_robot(robot), base_position, base.rotation_wxyz)
+        reachable = ik_reachable(kinematics)
         stats = {"objects": 0, "rules": 0, "sampler": 0, "only_sampler": 0, "only_rules": 0,
                  "in_scene": 0, "near_base": 0}  # fmt: skip
         cold, hits, counts, ik = [], [], [], []

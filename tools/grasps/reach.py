@@ -14,6 +14,8 @@ from tools.scene_manifest import Transform
 from tools.sim.robots.kinematics import ArmKinematics
 
 FloatArray = NDArray[np.float64]
+IK_ITERATIONS = 150  # from home, a wrist turned half round needs more than the planner's 60
+_SWAP = np.diag([-1.0, -1.0, 1.0])  # TCP half a turn about its z (the approach)
 
 
 def tcp_rotation(grasp_pose: FloatArray) -> FloatArray:
@@ -30,12 +32,17 @@ def ik_reachable(
     rotation_tol: float = 0.05,
 ) -> Callable[[FloatArray], bool]:
     """An IK check of world grasp poses for `antipodal.scene_clear`: the TCP at the grasp
-    point with the grasp's rotation, solved from `start_qpos` (the arm's home pose)."""
+    point with the grasp's rotation, or the fingers swapped (turned half a turn about the
+    approach), solved from `start_qpos` (the arm's home pose)."""
     start = np.asarray(kinematics.robot.home_qpos if start_qpos is None else start_qpos)
 
     def reachable(pose: FloatArray) -> bool:
-        result = kinematics.solve(pose[:3, 3], tcp_rotation(pose), start)
-        return result.converged(position_tol, rotation_tol)
+        rotation = tcp_rotation(pose)
+        for turned in (rotation, rotation @ _SWAP):  # a parallel gripper's two finger orders
+            result = kinematics.solve(pose[:3, 3], turned, start, iterations=IK_ITERATIONS)
+            if result.converged(position_tol, rotation_tol):
+                return True
+        return False
 
     return reachable
 
