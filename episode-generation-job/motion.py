@@ -6,7 +6,17 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, hand_collides
+from episode_generation_job.container_descent import (
+    ContainerInside,
+    fingers_clear_at,
+    release_height_inside,
+)
+from episode_generation_job.grasp import (
+    FINGERTIP_BELOW_TCP,
+    HAND_BOTTOM_ABOVE_TCP,
+    Grasp,
+    hand_collides,
+)
 from episode_generation_job.path_clearance import segment_box_distance_xy
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.task_specifier import GoalRegion
@@ -21,21 +31,29 @@ NEAR_GRASP = 0.12
 PLACE_ABOVE = 0.008  # release the object this far above the goal surface
 INNER_FLOOR = 0.02  # "in": lower the target's bottom to this above a container's outer bottom
 RIM_CLEARANCE = 0.01  # "in": the fingertips stay this far above a container's rim
+INSIDE_CLEARANCE = 0.008  # "in": fingertips and object this far above the inside measured
 FREE_SPEED = 0.5  # m/s, peak TCP speed without a load
 CARRY_SPEED = 0.45  # m/s, peak TCP speed with the object: tall objects swing otherwise
 _MIN_JERK_PEAK = 1.875  # peak speed of a minimum-jerk move = 1.875 * distance / duration
 
 
-def _place_height(grasp: Grasp, region: GoalRegion) -> float:
+def _place_height(grasp: Grasp, region: GoalRegion, inside: ContainerInside | None) -> float:
     """TCP height at release: just above a flat goal; lowered into a container as far as the
-    fingertips can go without touching its rim, so the target drops a short way, upright."""
+    fingertips and the object can go without touching it (measured `inside`; without it,
+    fingertips above the rim), so the target drops a short way, upright."""
     above_surface = region.surface_z + grasp.drop + PLACE_ABOVE
     if region.relation != "in":
         return above_surface
-    into = max(
-        region.floor_z + INNER_FLOOR + grasp.drop,
-        region.surface_z + FINGERTIP_BELOW_TCP + RIM_CLEARANCE,
-    )
+    if inside is None:
+        into = max(
+            region.floor_z + INNER_FLOOR + grasp.drop,
+            region.surface_z + FINGERTIP_BELOW_TCP + RIM_CLEARANCE,
+        )
+    else:
+        into = max(
+            release_height_inside(grasp, inside, INSIDE_CLEARANCE),
+            region.surface_z + RIM_CLEARANCE - HAND_BOTTOM_ABOVE_TCP,  # the palm over the rim
+        )
     return min(above_surface, into)
 
 
@@ -99,6 +117,29 @@ def _place_pose(
     return first
 
 
+def _release_opening(
+    grasp: Grasp,
+    region: GoalRegion,
+    place: tuple[float, float, float],
+    yaw: float,
+    obstacles: Mapping[str, ObjectBox],
+    inside: ContainerInside | None,
+    widest: float | None,
+) -> float:
+    """The opening to let go with: `widest` where the open fingers stay clear, else the
+    grasp's. Opened just past the object, a rim-held cup that had turned 14 degrees in the
+    pads stayed wedged between them and rose with the hand (kitchen 200, not_released)."""
+    if widest is None or widest <= grasp.opening:
+        return grasp.opening
+    if region.relation == "in":
+        clear = inside is not None and fingers_clear_at(
+            inside.under_wide_fingers, place[2], INSIDE_CLEARANCE
+        )
+    else:
+        clear = not hand_collides(place, yaw, widest, obstacles)
+    return widest if clear else grasp.opening
+
+
 def plan_pick_place(
     grasp: Grasp,
     target: ObjectBox,
@@ -106,6 +147,8 @@ def plan_pick_place(
     obstacles: Mapping[str, ObjectBox],
     *,
     support_top: float,
+    inside: ContainerInside | None = None,
+    widest: float | None = None,
 ) -> list[Segment]:
     """Key poses of a top-down pick and place.
 
@@ -116,12 +159,15 @@ def plan_pick_place(
         obstacles: boxes of everything the carried object must clear (not its support,
             not the work surface).
         support_top: height of the surface the target stands on.
+        inside: a container goal's inner surfaces (`container_descent`), measured.
+        widest: the gripper's full opening: the release opens this wide where the fingers
+            stay clear of the neighbours (and of a container's inside, measured).
 
     Returns:
         Segments in order: approach, descend, close, lift, transport, lower, release, retreat.
     """
     gx, gy, gz = grasp.position
-    place_z = _place_height(grasp, region)
+    place_z = _place_height(grasp, region, inside)
     px, py = region.centre
     near_grasp = [
         b.top for b in obstacles.values()
@@ -137,13 +183,15 @@ def plan_pick_place(
     yaw = grasp.yaw
     carry = grasp.carry_speed or CARRY_SPEED
     px, py, place_yaw = _place_pose(grasp, target, region, place_z, obstacles)
-    opening = grasp.opening
+    opening = _release_opening(
+        grasp, region, (px, py, place_z), place_yaw, obstacles, inside, widest
+    )
     above_grasp, grasp_pose = (gx, gy, approach_z), (gx, gy, gz)
     lifted, above_place = (gx, gy, cruise), (px, py, cruise)
     place, retreat = (px, py, place_z), (px, py, place_z + APPROACH_ABOVE)
     return [
-        Segment("approach", above_grasp, yaw, opening, 1.4),
-        Segment("descend", grasp_pose, yaw, opening, 0.8),
+        Segment("approach", above_grasp, yaw, grasp.opening, 1.4),
+        Segment("descend", grasp_pose, yaw, grasp.opening, 0.8),
         Segment("close", grasp_pose, yaw, CLOSED, 0.5),
         Segment("lift", lifted, yaw, CLOSED, _duration(grasp_pose, lifted, carry, 0.8)),
         Segment(

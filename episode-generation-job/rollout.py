@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
 from episode_generation_job.camera_recording import CameraRecorder, CameraRecording
+from episode_generation_job.container_descent import measure_inside
 from episode_generation_job.controller import JointPlan, UnreachableError, plan_joints
 from episode_generation_job.final_state import (
     FINAL_STATE_COLUMN,
@@ -182,7 +183,13 @@ def plan_attempt(
         return "not_graspable"
     region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
     landing = landing_region(backend, task, region)
-    segments = plan_pick_place(grasp, target, landing, obstacles, support_top=support_top)
+    widest = arm.gripper_max_width_m
+    inside = None
+    if region.relation == "in":
+        inside = measure_inside(backend, region, target, grasp, task.target_id, widest)
+    segments = plan_pick_place(
+        grasp, target, landing, obstacles, support_top=support_top, inside=inside, widest=widest
+    )
     try:
         plan = plan_joints(kinematics, segments, backend.arm_qpos(), gripper, CONTROL_HZ)
     except UnreachableError:

@@ -51,15 +51,19 @@ class ContactRule(Protocol):
 
 @dataclass(frozen=True)
 class StaticGeometry:
-    """Pick-and-place: the arm's links but the wrist against geoms welded to the world.
+    """Pick-and-place: the arm's links but the wrist against geoms welded to the world and,
+    when given, the free objects' geoms but the held one's (`free_geoms`, `held_geoms`).
 
-    The wrist, hand and fingers approach the support and the target on purpose; free objects
-    may be pushed aside by the forearm, which the episode's judges see anyway.
+    The wrist, hand and fingers approach the support and the target on purpose. A forearm on
+    a free neighbour is a collision too: it stalled the Franka 5 cm above a bowl on a cereal
+    box beside it, and the apple, released there, fell onto the rim (kitchen 200).
     """
 
     links: frozenset[int]
     static_geoms: frozenset[int]
     max_penetration: float = 0.005
+    free_geoms: frozenset[int] = frozenset()
+    held_geoms: frozenset[int] = frozenset()
 
     @classmethod
     def of(
@@ -78,7 +82,10 @@ class StaticGeometry:
         return cls(links, frozenset(static - ignored))
 
     def counts(self, link: int, geom: int) -> bool:
-        return link in self.links and geom in self.static_geoms
+        if link not in self.links:
+            return False
+        free = geom in self.free_geoms and geom not in self.held_geoms
+        return free or geom in self.static_geoms
 
 
 @dataclass(frozen=True)

@@ -214,12 +214,15 @@ class SimBackend(ABC):
         removed = {"distractors": (), "light": None, "colors": (), "camera": None, "physics": ()}
         return sample.model_copy(update=removed)
 
-    def arm_path_collisions(self, arm_frames: FloatArray) -> list[tuple[int, str, str, float]]:
+    def arm_path_collisions(
+        self, arm_frames: FloatArray, held: str | None = None
+    ) -> list[tuple[int, str, str, float]]:
         """Where the arm, following planned joint targets from the current state, would run
-        into static geometry (walls, furniture).
+        into static geometry (walls, furniture) and, with `held`, into the free objects but it.
 
         Args:
             arm_frames: (T, dof) arm joint targets.
+            held: the object the hand carries (None: free objects are not checked).
 
         Returns:
             (frame, link, obstacle, depth) per collision; empty when clear or when this engine
@@ -233,6 +236,24 @@ class SimBackend(ABC):
 
         Returns:
             Metres, or None when this engine cannot tell (this default).
+        """
+        return None
+
+    def heights_below(
+        self, points_xy: Sequence[tuple[float, float]], top: float, skip: str | None = None
+    ) -> list[float] | None:
+        """Height of the first surface a ray straight down from `top` meets at each point,
+        looking through the robot and the object `skip` (the held one): a container's inside
+        under the fingers and the object at release.
+
+        Args:
+            points_xy: world (x, y) of each ray.
+            top: height the rays start from.
+            skip: an object the rays pass through.
+
+        Returns:
+            One height per point (-inf where nothing is below), or None when this engine
+            cannot tell (this default).
         """
         return None
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import mujoco
@@ -293,14 +295,24 @@ class MujocoBackend(SimBackend):
         qvel = self.data.qvel[adr : adr + 6]
         return float(np.linalg.norm(qvel[:3])), float(np.linalg.norm(qvel[3:]))
 
-    def arm_path_collisions(self, arm_frames: FloatArray) -> list[tuple[int, str, str, float]]:
-        """Arm links in the room or the furniture along planned joint targets (`ArmClearance`)."""
+    def arm_path_collisions(
+        self, arm_frames: FloatArray, held: str | None = None
+    ) -> list[tuple[int, str, str, float]]:
+        """Arm links in the room or the furniture (and, with `held`, in the free objects but
+        it) along planned joint targets (`ArmClearance`)."""
         if self._clearance is None:
             has_pedestal = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, PEDESTAL_NAME)
             ignore = (PEDESTAL_NAME,) if has_pedestal >= 0 else ()
             rule = StaticGeometry.of(self.model, self._robot, ignore)
             self._clearance = ArmClearance(self.model, self._robot), rule
         clearance, rule = self._clearance
+        if held is not None:
+            free = (ids.geoms for k, ids in self._objects.items() if k in self._body_ids)
+            rule = replace(
+                rule,
+                free_geoms=frozenset(int(g) for geoms in free for g in geoms),
+                held_geoms=frozenset(int(g) for g in self._objects[held].geoms),
+            )
         return [
             (i, hit.link, hit.geom, hit.depth)
             for i, hit in clearance.path_collisions(self.data.qpos, arm_frames, rule)
@@ -314,6 +326,31 @@ class MujocoBackend(SimBackend):
         distance = mujoco.mj_ray(self.model, self.data, start, np.array([0.0, 0.0, -1.0]),
                                  None, True, -1, hit)  # fmt: skip
         return None if distance < 0 else float(distance - 0.01)
+
+    def heights_below(
+        self, points_xy: Sequence[tuple[float, float]], top: float, skip: str | None = None
+    ) -> list[float]:
+        """First surface under each point (mj_ray down from `top`), through the robot and
+        `skip`'s body."""
+        robot = self._robot.prefix
+        exclude = self._body_ids.get(skip, -1) if skip is not None else -1
+        down, hit = np.array([0.0, 0.0, -1.0]), np.zeros(1, dtype=np.int32)
+        heights = []
+        for x, y in points_xy:
+            z = top
+            while True:
+                distance = mujoco.mj_ray(self.model, self.data, np.array([x, y, z]), down,
+                                         None, True, exclude, hit)  # fmt: skip
+                if distance < 0:
+                    z = -math.inf
+                    break
+                z -= distance
+                body = self.model.body(int(self.model.geom_bodyid[hit[0]])).name
+                if not body.startswith(robot):
+                    break
+                z -= 1e-4  # a robot link: look on below it
+            heights.append(z)
+        return heights
 
     def _geom_owner(self, geom: int) -> str:
         for object_id, ids in self._objects.items():
