@@ -31,7 +31,7 @@ from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
-from tools.tasks.skills import STACK
+from tools.tasks.skills import STACK, grasp_skill
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
     ArmLimits,
@@ -214,7 +214,22 @@ class EpisodeSession:
                 others = [t for t in found if t.target_id not in covered]
                 return self._planned_at(station, others)
 
-            targets = {c.target_id for c in scene_tasks.candidates}
+            # Only what this robot's gripper can hold draws a station: plates and wide jars
+            # counted too spent every try round a table whose objects none fit (kitchen 220).
+            width = arm_limits(robot.description).max_grasp_width
+            rimmed = set(scene_tasks.rim_objects)
+            targets = {
+                c.target_id
+                for c in scene_tasks.candidates
+                if c.target_id in self.rest_boxes
+                and grasp_skill(
+                    self.rest_boxes[c.target_id],
+                    manifest.object(c.target_id).category,
+                    width,
+                    c.target_id in rimmed,
+                )
+                is not None
+            }
             self._add_stations(manifest, targets, tasks_at, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
         extra = [] if self.articulated is None else self.articulated.tasks

@@ -6,7 +6,8 @@ candidates dropped as "target_out_of_reach" / "goal_out_of_reach" (kitchen 170: 
 a bowl 0.8 and 1.2 m along the counter from the Franka's base). The session keeps the mounted
 base's tasks as they were, then stands the robot at further free floor spots
 (`tools.tasks.base_placement.candidate_bases`: pedestal clear of the furniture, same height
-and heading), most still-uncovered targets in reach first, and keeps a spot when the arm at
+and heading; and `facing_bases`: spots facing each target wherever in the room it stands),
+most still-uncovered targets in reach first, and keeps a spot when the arm at
 home is clear of the room and furniture and some uncovered target gets a task whose whole
 plan solves from there. Everything is a pure function of the scene at rest, so every shard
 and a resumed run derive the same stations in the same order.
@@ -22,12 +23,12 @@ import numpy as np
 
 from episode_generation_job.backends.base import SimBackend
 from tools.scene_manifest import SceneManifest, SimRole
-from tools.tasks.base_placement import FOOTPRINT_HALF_M, candidate_bases
+from tools.tasks.base_placement import FOOTPRINT_HALF_M, candidate_bases, facing_bases
 from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.task_specifier import PickPlaceTask
 
-MAX_TRIED = 6  # spots checked per session (each: a home clearance check, a plan per task)
-MAX_STATIONS = 3  # stations kept beyond the mounted base
+MAX_TRIED = 10  # spots checked per session (each: a home clearance check, a plan per task)
+MAX_STATIONS = 4  # stations kept beyond the mounted base
 LOW_OBJECT_M = 0.3  # an object whose bottom is below this (above the floor) bars the spot
 # Spots this close to one already tried reach about the same: skipped, so the tries spread
 # along the surface (kitchen 170: five spots 5-20 cm apart gave nothing the first did not).
@@ -99,7 +100,10 @@ def further_stations(
     search = search if search is not None else StationSearch()
     robot = backend.robot
     mounted = backend.robot_base
-    spots = candidate_bases(manifest, boxes, mounted, robot.description, targets)[1:]
+    spots = [
+        *candidate_bases(manifest, boxes, mounted, robot.description, targets)[1:],
+        *facing_bases(manifest, boxes, mounted, robot.description, targets),
+    ]
     background = {o.id for o in manifest.objects if o.sim_role is SimRole.BACKGROUND}
     floor = manifest.robot.base_pose.position[2]
     home = np.asarray(robot.home_qpos, dtype=float)[None, :]

@@ -150,3 +150,40 @@ def test_a_spot_over_an_object_on_the_floor_is_barred():
     assert not _clear_of_floor_objects(base, {"crate": crate}, (), 0.0)
     assert _clear_of_floor_objects(base, {"crate": crate}, ("crate",), 0.0)  # the room shell
     assert _clear_of_floor_objects(base, {"cup": high}, (), 0.0)
+
+
+def test_facing_spots_stand_in_the_band_of_their_target_facing_it_clear_of_the_table(opened):
+    """`facing_bases` (targets anywhere in the room): every spot has its target in the robot's
+    band, is turned towards it, keeps the pedestal off the table, and keeps the base height;
+    the order is a pure function of the scene."""
+    import dataclasses
+    import math
+
+    from tools.robots import robot_description
+    from tools.tasks.base_placement import FOOTPRINT_HALF_M, facing_bases
+    from tools.tasks.geometry import rectangles_overlap
+
+    session, mounted = opened
+    manifest = _long_table_scene().manifest
+    boxes = dict(session.rest_boxes)
+    robot = robot_description("franka_panda")
+    spots = facing_bases(manifest, boxes, mounted, robot, {FAR})
+    assert spots and spots == facing_bases(manifest, boxes, mounted, robot, {FAR})
+    can, table = boxes[FAR], boxes[TABLE_ID]
+    low, high = robot.target_band_m
+    for pose, in_band in spots:
+        dx, dy = can.centre[0] - pose.position[0], can.centre[1] - pose.position[1]
+        assert low <= math.hypot(dx, dy) <= high and [b.object_id for b in in_band] == [FAR]
+        assert abs(math.remainder(math.atan2(dy, dx) - pose.yaw, math.tau)) < 1e-6
+        assert pose.position[2] == mounted.position[2]
+        half = (FOOTPRINT_HALF_M, FOOTPRINT_HALF_M)
+        assert not rectangles_overlap(
+            pose.position[:2], half, pose.yaw, table.centre, table.half_extents, table.yaw
+        )
+    # A target far beyond the mounted pose's search still gets spots round it.
+    moved = dataclasses.replace(can, centre=(can.centre[0], can.centre[1] + 1.2, can.centre[2]))
+    far_spots = facing_bases(manifest, {**boxes, FAR: moved}, mounted, robot, {FAR})
+    assert far_spots and all(
+        math.hypot(p.position[0] - moved.centre[0], p.position[1] - moved.centre[1]) <= high
+        for p, _ in far_spots
+    )

@@ -151,3 +151,72 @@ def reachable_base(
     if candidates[0][1] or len(candidates) == 1:
         return nominal
     return candidates[1][0]
+
+
+FACING_STEP_DEG = 30  # spots on a circle round each target, this far apart
+FACING_SHARES = (0.45, 0.75, 0.95)  # ... at these shares of the way through the target band
+
+
+def facing_bases(
+    manifest: SceneManifest,
+    boxes: Mapping[str, ObjectBox],
+    nominal: Pose,
+    robot: RobotDescription,
+    targets: Collection[str],
+) -> list[tuple[Pose, list[ObjectBox]]]:
+    """Free floor spots facing each target, wherever in the room it stands.
+
+    `candidate_bases` searches round the mounted pose (along the work surface); objects on
+    another counter or a cupboard across the room lie beyond it (fresh kitchen 220: every
+    object the Panda could pick stood 1.3-2 m from its table). Here each target gets spots on
+    circles round it, inside the target band, turned to face it, pedestal clear of the
+    furniture (same height as `nominal`).
+
+    Args:
+        manifest: roles, room bounds and the floor base pose.
+        boxes: object boxes at rest.
+        nominal: the mounted base pose (its height is kept).
+        robot: the arm.
+        targets: the objects that count (the scene's task candidates' targets).
+
+    Returns:
+        Spots with the counted objects in their band, most objects first, then by target id
+        and angle (a pure function of the scene).
+    """
+    counted = [boxes[k] for k in sorted(targets) if k in boxes]
+    roles = {o.id: o.sim_role for o in manifest.objects}
+    fixed = [b for k, b in boxes.items() if roles.get(k) in (SimRole.STATIC, SimRole.ARTICULATED)]
+    floor = manifest.robot.base_pose.position[2]
+    z = nominal.position[2]
+    room = manifest.room_bounds
+    low, high = robot.target_band_m
+    spots: list[tuple[int, int, tuple[float, float, float], list[ObjectBox]]] = []
+    for order, target in enumerate(counted):
+        if not HEIGHT_BAND_M[0] <= target.centre[2] - z <= HEIGHT_BAND_M[1]:
+            continue
+        for share in FACING_SHARES:
+            radius = low + share * (high - low)
+            for step in range(0, 360, FACING_STEP_DEG):
+                angle = math.radians(step)
+                x = target.centre[0] + radius * math.cos(angle)
+                y = target.centre[1] + radius * math.sin(angle)
+                yaw = angle + math.pi  # facing the target
+                margin = FOOTPRINT_HALF_M
+                inside = (
+                    room.min[0] + margin <= x <= room.max[0] - margin
+                    and room.min[1] + margin <= y <= room.max[1] - margin
+                )
+                if not inside or _blocked(x, y, yaw, fixed, floor):
+                    continue
+                in_band = [
+                    b
+                    for b in counted
+                    if low <= math.hypot(b.centre[0] - x, b.centre[1] - y) <= high
+                    and HEIGHT_BAND_M[0] <= b.centre[2] - z <= HEIGHT_BAND_M[1]
+                ]
+                spots.append((-len(in_band), order, (x, y, yaw), in_band))
+    spots.sort(key=lambda spot: spot[:2])
+    return [
+        (Pose.of((x, y, z), (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))), in_band)
+        for _, _, (x, y, yaw), in_band in spots
+    ]
