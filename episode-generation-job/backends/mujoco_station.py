@@ -4,8 +4,8 @@ A pick-and-place task may need the robot elsewhere than the scene's base (`pick_
 Recompiling the scene per station costs a USD import and a compile; moving the robot's root
 body, its pedestal, the scene camera and the key light in the compiled model costs nothing,
 and a replay record (a diff of every model array against the nominal model) then carries the
-station by itself. Same height and heading as the nominal base (the stations keep them), so
-the pedestal only slides.
+station by itself. Same height as the nominal base; a station facing its target may turn,
+and the pedestal turns with it.
 """
 
 from __future__ import annotations
@@ -44,14 +44,15 @@ def _named(model: mujoco.MjModel, kind: mujoco.mjtObj, name: str) -> int:
 def move_robot(model: mujoco.MjModel, robot: SimRobot, base: Pose, pedestal: str) -> None:
     """Move the robot's root body, and what stands with it, to `base`.
 
-    The pedestal (a world geom named `pedestal`, if any) slides under the base; the scene
+    The pedestal (a world geom named `pedestal`, if any) moves under the base, turned to its
+    heading; the scene
     camera and the key light keep their placement relative to it. The caller recomputes
     the derived constants (`mj_setConst`).
 
     Args:
         model: the compiled model (edited in place).
         robot: the mounted arm.
-        base: the new base pose (same height as the mounted one).
+        base: the new base pose (same height as the mounted one, any heading).
         pedestal: the pedestal geom's name.
     """
     root = model.body(robot.scoped(robot.base_body)).id
@@ -59,7 +60,11 @@ def move_robot(model: mujoco.MjModel, robot: SimRobot, base: Pose, pedestal: str
     model.body_quat[root] = base.quat_wxyz
     stand = _named(model, mujoco.mjtObj.mjOBJ_GEOM, pedestal)
     if stand >= 0:
+        # Turned with the base: a station facing its target has its own heading, and its
+        # footprint was checked clear of the furniture turned so (`base_placement._blocked`).
         model.geom_pos[stand][:2] = base.position[:2]
+        half_yaw = base.yaw / 2
+        model.geom_quat[stand] = (np.cos(half_yaw), 0.0, 0.0, np.sin(half_yaw))
     camera = _named(model, mujoco.mjtObj.mjOBJ_CAMERA, SCENE_CAMERA)
     if camera >= 0:
         pose = scene_camera_pose(base)

@@ -82,6 +82,8 @@ def test_an_out_of_reach_target_gets_a_task_at_a_second_station_and_succeeds(ope
     assert np.allclose(backend.data.xpos[root], station.position)
     pedestal = backend.model.geom(PEDESTAL_NAME).id
     assert np.allclose(backend.data.geom_xpos[pedestal][:2], station.position[:2])
+    heading = backend.data.geom_xmat[pedestal].reshape(3, 3)[:, 0]
+    assert np.allclose(heading[:2], [np.cos(station.yaw), np.sin(station.yaw)], atol=1e-9)
 
     session.attempt(0, 0, SEED, render=False)  # the mount's task stands back at the mount
     assert backend.robot_base == mounted
