@@ -197,3 +197,24 @@ def test_a_tall_box_measured_closed_is_a_stack_base_an_unmeasured_crate_is_not()
     assert not is_stack_base(box, thin, closed={"cereal_1"})
     assert not is_stack_base(box, cereal)  # not measured closed: a container, not a base
     assert not is_stack_base(crate_obj, crate, closed={"cereal_1"})
+
+
+def test_an_articulated_counters_worktop_hides_the_top_of_its_carcass():
+    """The work surface is a counter with drawers (articulated); its worktop hull hangs 3 cm
+    over its carcass's top, which is no shelf (kitchen 221 offered it, and every set-down
+    there landed on the worktop)."""
+    data = sample_manifest_dict()
+    data["objects"] = [_object("counter_1", "counter", "articulated")]
+    data["robot"]["work_surface"] = "counter_1"
+    try:
+        manifest = SceneManifest.model_validate(data)
+    except ManifestError:  # the contract may want parts for an articulated object
+        pytest.skip("an articulated object needs its parts in this contract version")
+    hulls = {
+        "counter_1": [
+            _slab((0.0, 0.0, 0.0), (1.2, 0.6, 0.83)),  # the carcass
+            _slab((0.0, -0.02, 0.86), (1.2, 0.62, 0.90)),  # the worktop over it
+        ]
+    }
+    surfaces = hull_surfaces(manifest, hulls)
+    assert [round(s.level, 2) for s in surfaces] == [0.9]

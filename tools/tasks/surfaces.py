@@ -202,10 +202,13 @@ def hull_surfaces(
         the work surface's box top if its hulls show no face.
     """
     work = manifest.robot.work_surface
+    # Articulated furniture too: a kitchen counter with drawers is one, and its own worktop
+    # hangs over the top of its carcass (fresh kitchen 221: that hidden face, 6.5 cm under the
+    # worktop, was offered as a shelf, and every set-down there landed on the worktop).
     static = [
         (o.id, _box_of(o.id, h, _yaw(o)))
         for o in manifest.objects
-        if o.sim_role is SimRole.STATIC
+        if o.sim_role in (SimRole.STATIC, SimRole.ARTICULATED)
         for h in hulls.get(o.id, ())
         if len(h)
     ]
