@@ -55,6 +55,19 @@ def _pickable(box: ObjectBox, category: str, robot: RobotDescription) -> bool:
     )
 
 
+def _in_band(
+    boxes: list[ObjectBox], base: tuple[float, float, float], band: tuple[float, float]
+) -> list[ObjectBox]:
+    """The boxes a base at `base` reaches: within the band across, within HEIGHT_BAND_M up."""
+    x, y, z = base
+    return [
+        b
+        for b in boxes
+        if band[0] <= math.hypot(b.centre[0] - x, b.centre[1] - y) <= band[1]
+        and HEIGHT_BAND_M[0] <= b.centre[2] - z <= HEIGHT_BAND_M[1]
+    ]
+
+
 def _targets(
     manifest: SceneManifest, boxes: Mapping[str, ObjectBox], robot: RobotDescription
 ) -> list[ObjectBox]:
@@ -99,15 +112,9 @@ def candidate_bases(
     x0, y0, z = nominal.position
     c, s = math.cos(nominal.yaw), math.sin(nominal.yaw)
     room = manifest.room_bounds
-    low, high = robot.target_band_m
 
     def reached(x: float, y: float) -> list[ObjectBox]:
-        return [
-            b
-            for b in counted
-            if low <= math.hypot(b.centre[0] - x, b.centre[1] - y) <= high
-            and HEIGHT_BAND_M[0] <= b.centre[2] - z <= HEIGHT_BAND_M[1]
-        ]
+        return _in_band(counted, (x, y, z), robot.target_band_m)
 
     spots: list[tuple[int, float, float, float, list[ObjectBox]]] = []
     steps = np.arange(-SEARCH_HALF_M, SEARCH_HALF_M + 1e-9, SEARCH_STEP_M)
@@ -208,12 +215,7 @@ def facing_bases(
                 )
                 if not inside or _blocked(x, y, yaw, fixed, floor):
                     continue
-                in_band = [
-                    b
-                    for b in counted
-                    if low <= math.hypot(b.centre[0] - x, b.centre[1] - y) <= high
-                    and HEIGHT_BAND_M[0] <= b.centre[2] - z <= HEIGHT_BAND_M[1]
-                ]
+                in_band = _in_band(counted, (x, y, z), robot.target_band_m)
                 spots.append((-len(in_band), order, (x, y, yaw), in_band))
     spots.sort(key=lambda spot: spot[:2])
     return [
