@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from episode_generation_job.antipodal_attempt import plan_antipodal_attempt
 from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
 from episode_generation_job.camera_recording import CameraRecorder, CameraRecording
 from episode_generation_job.container_descent import measure_inside
@@ -25,13 +26,14 @@ from episode_generation_job.final_state import (
 from episode_generation_job.grasp import FINGERTIP_BELOW_TCP, Grasp, plan_grasp
 from episode_generation_job.motion import plan_pick_place
 from episode_generation_job.rim_grasp import plan_rim_grasp
+from episode_generation_job.shelf_motion import plan_into_slot
 from episode_generation_job.side_attempt import plan_side_attempt
 from episode_generation_job.skill_judges import judge_skill
 from episode_generation_job.success import Verdict
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.receptacles import MIN_OPEN_DEPTH
-from tools.tasks.skills import RIM, SIDE
+from tools.tasks.skills import ANTIPODAL, RIM, SIDE
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 if TYPE_CHECKING:
@@ -167,6 +169,8 @@ def plan_attempt(
     """
     if task.grasp == SIDE:
         return plan_side_attempt(backend, kinematics, task, gripper)
+    if task.grasp == ANTIPODAL:
+        return plan_antipodal_attempt(backend, kinematics, task, gripper)
     boxes = backend.object_boxes()
     target = boxes[task.target_id]
     support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
@@ -190,12 +194,22 @@ def plan_attempt(
     segments = plan_pick_place(
         grasp, target, landing, obstacles, support_top=support_top, inside=inside, widest=widest
     )
+    refusal = None
     try:
         plan = plan_joints(kinematics, segments, backend.arm_qpos(), gripper, CONTROL_HZ)
+        refusal = "arm_collision" if backend.arm_path_collisions(plan.arm) else None
     except UnreachableError:
-        return "unreachable"
-    if backend.arm_path_collisions(plan.arm):
-        return "arm_collision"
+        refusal = "unreachable"
+    if refusal is not None and task.surface is not None and task.surface.headroom is not None:
+        # A board over the goal: in through the slot's open side instead of over the top.
+        around = plan_into_slot(
+            backend, kinematics, grasp, target, landing, task.surface, task.support_id,
+            support_top, gripper,
+        )  # fmt: skip
+        if around is not None and not backend.arm_path_collisions(around.arm):
+            plan, refusal = around, None
+    if refusal is not None:
+        return refusal
     return plan, region, target, grasp.width
 
 
@@ -284,6 +298,8 @@ def run_episode(
         "target_bottom_offset": observation.target_bottom_offset,
         "grasp_width": grasp_width,
         "limit_stretched_segments": plan.stretched_segments,
+        "planner": getattr(plan, "planner", "lift_over"),  # shelf_motion.AroundPlan: "mink"
+        "plan_s": round(getattr(plan, "plan_s", 0.0), 3),
         "checks": verdict.checks,
         FINAL_STATE_COLUMN: encode(
             observation_record(task.target_id, task.goal_id, observation, task.skill)

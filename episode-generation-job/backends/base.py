@@ -22,6 +22,7 @@ from tools.tasks.geometry import ObjectBox, Pose
 
 if TYPE_CHECKING:
     from tools.sim.robots.base import SimRobot
+    from tools.sim.robots.kinematics import ArmKinematics
 
 FloatArray = NDArray[np.float64]
 Image = NDArray[np.uint8]
@@ -229,6 +230,15 @@ class SimBackend(ABC):
             cannot tell (this default).
         """
         return []
+
+    def collision_aware_ik(self, obstacles: Sequence[str]) -> ArmKinematics | None:
+        """Kinematics of the arm at its current base whose IK keeps the arm (but the fingers)
+        off the collision geometry of the objects `obstacles`, from the current state.
+
+        Returns:
+            The solver, or None when this engine cannot tell (this default).
+        """
+        return None
 
     def open_top_depth(self, object_id: str) -> float | None:
         """How far below its top a ray down the object's centre first hits something: an open

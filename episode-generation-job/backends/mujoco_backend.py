@@ -24,6 +24,7 @@ from episode_generation_job.backends.base import (
     Image,
     SimBackend,
 )
+from episode_generation_job.backends.collision_ik import CollisionAwareIK
 from episode_generation_job.backends.mujoco_cameras import (
     MujocoCameras,
     object_geoms,
@@ -317,6 +318,17 @@ class MujocoBackend(SimBackend):
             (i, hit.link, hit.geom, hit.depth)
             for i, hit in clearance.path_collisions(self.data.qpos, arm_frames, rule)
         ]
+
+    def collision_aware_ik(self, obstacles: Sequence[str]) -> CollisionAwareIK:
+        """mink IK on this model (`CollisionAwareIK`), clear of the obstacles' geoms."""
+        geoms = {
+            int(g) for oid in obstacles if oid in self._objects for g in self._objects[oid].geoms
+        }
+        base = self._base
+        return CollisionAwareIK(
+            self.model, self.data.qpos, self._robot, base.position, base.quat_wxyz, geoms,
+            self._finger_bodies,
+        )  # fmt: skip
 
     def open_top_depth(self, object_id: str) -> float | None:
         """Depth below the top where a ray down the centre first hits any geom (mj_ray)."""
