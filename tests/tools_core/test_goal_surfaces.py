@@ -218,3 +218,54 @@ def test_an_articulated_counters_worktop_hides_the_top_of_its_carcass():
     }
     surfaces = hull_surfaces(manifest, hulls)
     assert [round(s.level, 2) for s in surfaces] == [0.9]
+
+
+def _articulated_counter(drawer_top: float) -> dict[str, Any]:
+    obj = _object("counter_2", "counter", "articulated")
+    obj["transform"] = {"position": [2.0, 0.0, 0.0], "rotation_wxyz": [1, 0, 0, 0]}
+    obj["articulation"] = {
+        "front": [0.0, -1.0, 0.0],
+        "source": "handles",
+        "parts": [
+            {"name": "body", "kind": "body", "mesh_path": "assets/counter_2/parts/body.glb",
+             "collision_paths": ["assets/counter_2/parts/body_collision_0.obj"],
+             "mass_kg": 90.0, "bounds_min": [-0.6, -0.3, 0.0], "bounds_max": [0.6, 0.3, 0.9]},
+            {"name": "drawer_0", "kind": "drawer", "mesh_path": "assets/counter_2/parts/d.glb",
+             "collision_paths": ["assets/counter_2/parts/d_collision_0.obj"],
+             "mass_kg": 1.5, "bounds_min": [-0.5, -0.3, 0.6], "bounds_max": [0.0, -0.1, drawer_top],
+             "handle": [-0.25, -0.31, 0.7]},
+        ],
+        "joints": [
+            {"name": "drawer_0_slide", "type": "prismatic", "parent_part": "body",
+             "child_part": "drawer_0", "axis": [0.0, -1.0, 0.0], "origin": [-0.25, -0.3, 0.7],
+             "lower": 0.0, "upper": 0.4, "damping": 5.0, "friction": 2.0},
+        ],
+    }  # fmt: skip
+    return obj
+
+
+@pytest.mark.parametrize("drawer_top, levels", [(0.85, [0.9]), (0.9, [])])
+def test_a_counter_with_drawers_offers_its_worktop_not_what_its_drawers_hold(
+    drawer_top: float, levels: list[float]
+) -> None:
+    """A counter with drawers that is not the work surface offers the top over its doors and
+    drawers (fresh kitchens offered no goal on any of theirs), never a drawer's floor, and
+    nothing when a door or drawer reaches its top."""
+    data = sample_manifest_dict()
+    data["objects"] = [_object("table_1", "table", "static"), _articulated_counter(drawer_top)]
+    data["robot"]["work_surface"] = "table_1"
+    try:
+        manifest = SceneManifest.model_validate(data)
+    except ManifestError as err:
+        pytest.fail(f"test counter rejected: {err}")
+    hulls = {
+        "table_1": [_slab((0.3, -0.5, 0.71), (1.0, 0.3, 0.75))],
+        "counter_2": [
+            _slab((1.4, -0.3, 0.0), (2.6, 0.3, 0.1)),  # carcass floor
+            _slab((1.5, -0.3, 0.6), (2.0, -0.1, 0.62)),  # the drawer's floor
+            _slab((1.4, -0.3, 0.86), (2.6, 0.3, 0.9)),  # the worktop
+        ],
+    }
+    surfaces = hull_surfaces(manifest, hulls)
+    own = [round(s.level, 2) for s in surfaces if s.object_id == "counter_2"]
+    assert own == levels

@@ -102,11 +102,22 @@ def _words(obj: SceneObject) -> set[str]:
 
 
 def is_furniture(obj: SceneObject, work_surface: str | None) -> bool:
-    """Whether the object offers goal surfaces: the work surface, or static furniture that
-    holds things (counters, tables, desks, cabinets, shelves)."""
+    """Whether the object offers goal surfaces: the work surface, or furniture that holds
+    things (counters, tables, desks, cabinets, shelves), static or with doors and drawers."""
     if obj.id == work_surface:
         return True
-    return obj.sim_role is SimRole.STATIC and bool(_words(obj) & SURFACE_WORDS)
+    furniture = obj.sim_role in (SimRole.STATIC, SimRole.ARTICULATED)
+    return furniture and bool(_words(obj) & SURFACE_WORDS)
+
+
+def moving_parts_top(obj: SceneObject) -> float | None:
+    """World height of the top of an articulated object's doors and drawers, closed (None:
+    it has none). Its faces below that are inside what they open (a drawer's floor)."""
+    parts = obj.articulation.parts if obj.articulation is not None else ()
+    tops = [p.bounds_max[2] for p in parts if p.kind != "body"]
+    if not tops:
+        return None
+    return obj.transform.position[2] + obj.transform.scale[2] * max(tops)
 
 
 def box_surfaces(
@@ -217,6 +228,11 @@ def hull_surfaces(
         if not is_furniture(obj, work):
             continue
         faces = top_faces(obj.id, hulls.get(obj.id, ()), _yaw(obj))
+        if obj.sim_role is SimRole.ARTICULATED and obj.id != work:
+            # Kitchen counters and cupboards with drawers: only a worktop over every door
+            # and drawer (fresh kitchens offered no goal on any of them).
+            moving = moving_parts_top(obj)
+            faces = [f for f in faces[-1:] if moving is None or f.top >= moving + CLEAR_M]
         for k, face in enumerate(faces, start=1):
             surface_id = obj.id if k == len(faces) else f"{obj.id}-shelf{k}"
             parts = [p for _, p in static if _over(face, p) and p.top > face.top + CLEAR_M]
