@@ -67,8 +67,12 @@ def _rule(scene: Path, obj: SceneObject, hulls: list[np.ndarray], robot: str) ->
     half = (float(extents[0]) / 2, float(extents[1]) / 2, height / 2)
     box = ObjectBox(obj.id, (0.0, 0.0, 0.0), half, 0.0)
     rim = load_rim(scene, obj.asset.collision_paths)
-    mass = obj.physics.mass_kg if obj.physics is not None else None
-    held = rim is not None and mass is not None and rim.holds(mass)  # as tools.tasks.rest_scene
+    physics = obj.physics
+    held = (  # as tools.tasks.rest_scene
+        rim is not None
+        and physics is not None
+        and rim.carried(physics.mass_kg, physics.center_of_mass) is not None
+    )
     width = robot_description(robot).max_grasp_width_m
     return grasp_skill(box, obj.category, width, has_rim=held)
 

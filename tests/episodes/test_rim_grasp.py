@@ -17,7 +17,7 @@ from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.feasibility import derive_tasks
 from tools.tasks.geometry import ObjectBox
-from tools.tasks.rims import load_rim, rim_from_hulls
+from tools.tasks.rims import MAX_MOMENT_KG_M, load_rim, rim_from_hulls
 from tools.tasks.skills import RIM, TOP, grasp_skill
 
 PANDA_WIDTH = franka.DESCRIPTION.max_grasp_width_m
@@ -139,7 +139,20 @@ def test_rim_pinches_as_genie_sim_grasp_poses() -> None:
         assert opening == pytest.approx(pinch.thickness + 0.024)
 
 
-def test_heavy_wide_containers_are_not_carried_by_the_rim() -> None:
+def test_each_pinch_is_kept_by_its_own_lever_to_the_centre_of_mass() -> None:
     rim = rim_from_hulls(cup_hulls(CUP_SIZE))
     assert rim is not None
-    assert rim.holds(0.15) and not rim.holds(0.6)  # lever ~4 cm: 6 g m vs 24 g m
+    centred = rim.carried(0.4, (0.0, 0.0, 0.0))  # every lever ~4 cm: 16 g m
+    assert centred is not None and centred.grasps == rim.grasps
+    assert rim.carried(0.6, (0.0, 0.0, 0.0)) is None  # 24 g m at every pinch
+    # A handle's weight (or a thick wall) 2 cm off the centre, towards -x: the pinches on the
+    # -x side have a 2 cm lever (8 g m), those on the +x side 6 cm (24 g m).
+    heavy_side = (-0.02, 0.0, 0.0)
+    carried = rim.carried(0.4, heavy_side)
+    assert carried is not None and 0 < len(carried.grasps) < len(rim.grasps)
+    assert any(math.cos(g.angle) < -0.9 for g in carried.grasps)  # short lever: kept
+    assert not any(math.cos(g.angle) > 0.9 for g in carried.grasps)  # long lever: refused
+    assert all(0.4 * rim.lever(g, heavy_side) <= MAX_MOMENT_KG_M for g in carried.grasps)
+    assert rim.lever(rim.grasps[0], heavy_side) == pytest.approx(
+        math.hypot(rim.grasps[0].x + 0.02, rim.grasps[0].y)
+    )

@@ -110,17 +110,20 @@ def closed_containers(
 
 
 def scene_rims(scene_dir: Path | None, manifest: SceneManifest) -> dict[str, RimGeometry]:
-    """Pinchable rims of the manipulable objects light enough to carry by the rim, from their
-    collision hulls (none without a scene folder or without a mass)."""
+    """Pinchable rims of the manipulable objects, from their collision hulls, each with only
+    the pinches that carry the object (`RimGeometry.carried`: mass times the pinch's own lever
+    to the centre of mass); none without a scene folder or without physics."""
     if scene_dir is None:
         return {}
     rims = {}
     for obj in manifest.objects:
         if obj.sim_role is SimRole.MANIPULABLE and obj.asset.collision_paths:
             rim = load_rim(scene_dir, obj.asset.collision_paths)
-            mass = obj.physics.mass_kg if obj.physics is not None else None
-            if rim is not None and mass is not None and rim.holds(mass):
-                rims[obj.id] = rim
+            physics = obj.physics
+            if rim is not None and physics is not None:
+                carried = rim.carried(physics.mass_kg, physics.center_of_mass)
+                if carried is not None:
+                    rims[obj.id] = carried
     return rims
 
 

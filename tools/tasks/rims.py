@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,16 +72,37 @@ class RimGeometry:
     centre: tuple[float, float, float] = (0.0, 0.0, 0.0)
     depth: float = GRASP_DEPTH
 
-    @property
-    def reach(self) -> float:
-        """Largest horizontal distance from the box centre to a pinch: the lever the object's
-        weight turns the pads with."""
-        return max(math.hypot(g.x, g.y) for g in self.grasps)
+    def lever(self, pinch: RimGrasp, center_of_mass: Sequence[float]) -> float:
+        """Horizontal distance from a pinch's wall point to the centre of mass (hulls' frame):
+        the lever the object's weight turns the pads with when held there."""
+        x, y = self.centre[0] + pinch.x, self.centre[1] + pinch.y
+        return math.hypot(x - center_of_mass[0], y - center_of_mass[1])
 
-    def holds(self, mass_kg: float) -> bool:
-        """Whether a pinch at the rim can carry this mass: its weight's moment about the pads
-        (mass times lever) within `MAX_MOMENT_KG_M`."""
-        return mass_kg * self.reach <= MAX_MOMENT_KG_M
+    def carried(
+        self,
+        mass_kg: float,
+        center_of_mass: Sequence[float],
+        max_moment: float = MAX_MOMENT_KG_M,
+    ) -> RimGeometry | None:
+        """The rim with only the pinches that carry this mass: each pinch's own load moment
+        (mass times its `lever`) within `max_moment`.
+
+        A mug's handle pulls its box centre away from its body's centre and its centre of
+        mass, so one lever measured to the box centre refused mugs whose every pinch carries
+        them (0.35-0.41 kg at 3.1-4.5 cm: 0.010-0.016 kg m).
+
+        Args:
+            mass_kg: the object's mass.
+            center_of_mass: its centre of mass in the hulls' (asset) frame.
+            max_moment: the heaviest moment a pinch carries.
+
+        Returns:
+            The rim with the pinches kept, or None when none carries it.
+        """
+        kept = tuple(
+            g for g in self.grasps if mass_kg * self.lever(g, center_of_mass) <= max_moment
+        )
+        return replace(self, grasps=kept) if kept else None
 
     def grasp_poses(self, clearance: float) -> tuple[FloatArray, FloatArray]:
         """The pinches as Genie Sim grasp poses in the asset frame, with their openings.
@@ -221,7 +242,8 @@ def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     )
 
 
-def _obj_vertices(text: str) -> FloatArray:
+def obj_vertices(text: str) -> FloatArray:
+    """The vertices (V, 3) of an OBJ file's text."""
     rows = [line.split()[1:4] for line in text.splitlines() if line.startswith("v ")]
     return np.asarray(rows, dtype=np.float64).reshape(-1, 3)
 
@@ -242,6 +264,6 @@ def load_rim(scene_dir: Path, collision_paths: Sequence[str]) -> RimGeometry | N
     texts = [p.read_text() for p in paths]
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
     if digest not in _CACHE:
-        hulls = [v for v in (_obj_vertices(t) for t in texts) if len(v) >= 4]
+        hulls = [v for v in (obj_vertices(t) for t in texts) if len(v) >= 4]
         _CACHE[digest] = rim_from_hulls(hulls)
     return _CACHE[digest]
