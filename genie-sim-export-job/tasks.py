@@ -71,10 +71,11 @@ def select_tasks(
     """The scene's candidates the Genie Sim robot's gripper can do (the episodes job's filter
     and cap), kept to those Genie Sim can run.
 
-    Genie Sim's `place` needs an object to place onto; a goal region of the bare work surface
-    has none, so such tasks are skipped (with the reason), as are tasks whose objects are not
-    exported (no support surface to lay them out on). A target left with no place task becomes
-    a pick-up task (Genie Sim's pick_* templates: pick it and lift it).
+    Genie Sim's `place` needs an object to place onto; a goal region on a bare furniture
+    surface (a table's side, a shelf board) has none, so such tasks are skipped (with the
+    reason), as are tasks whose objects are not exported (no support surface to lay them out
+    on). A target left with no place task becomes a pick-up task (Genie Sim's pick_*
+    templates: pick it and lift it).
 
     Args:
         manifest: the scene contract.
@@ -101,7 +102,8 @@ def select_tasks(
     skipped: dict[str, str] = {}
     for task in derived:
         if task.region is not None:
-            skipped[task.task_id] = "goal is a region of the work surface, not an object"
+            surface = task.surface.surface_id if task.surface is not None else task.goal_id
+            skipped[task.task_id] = f"goal is a region of {surface}, not an object"
         elif task.target_id not in exportable or task.goal_id not in exportable:
             skipped[task.task_id] = (
                 "target or goal stands on no support at a height the robot works at"
