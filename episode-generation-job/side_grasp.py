@@ -25,6 +25,7 @@ from episode_generation_job.controller import (
     UnreachableError,
     _min_jerk,
 )
+from episode_generation_job.time_scaling import retime
 from tools.robots import RobotDescription
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox
@@ -217,24 +218,41 @@ def _cartesian_plan(
     start_gripper: float,
     control_hz: int,
 ) -> JointPlan:
-    """A joint-space move from `start` to `q` (the first waypoint's joints), then the rest."""
+    """A joint-space move from `start` to `q` (the first waypoint's joints), then the rest;
+    each segment slowed down where the arm's joint limits ask (`time_scaling.retime`, as the
+    top-down plans are). Untimed, the 1.6 s joint-space approach left the Panda 19 cm behind
+    its plan and the hand swept a neighbour into the bottle (kitchen 223)."""
+    limits = kinematics.robot.description.motion_limits
     phase, position, width, seconds = waypoints[0]
     frames = max(1, round(seconds * control_hz))
-    arm = [start + _min_jerk(k / frames) * (q - start) for k in range(1, frames + 1)]
-    gripper = [start_gripper + min(1.0, 2.0 * k / frames) * (width - start_gripper)
-               for k in range(1, frames + 1)]  # fmt: skip
-    phases = [phase] * frames
-    previous = width
+    path = np.array([start + _min_jerk(k / frames) * (q - start) for k in range(1, frames + 1)])
+    segments = [(phase, path, width)]
     for phase, goal, width, seconds in waypoints[1:]:
         frames = max(1, round(seconds * control_hz))
+        solved: list[FloatArray] = []
         for k in range(1, frames + 1):
             target = position + _min_jerk(k / frames) * (goal - position)
-            result = kinematics.solve(target, rotation, q, iterations=20)
+            # No pull towards home: the branch `reach_poses` chose is kept (the pull bent the
+            # Panda's redundant joints at the first frame, and the joint limits then stretched
+            # a 12 cm slide-in to 10 s).
+            result = kinematics.solve(target, rotation, q, iterations=20, nullspace_gain=0.0)
             if result.position_error > _IK_POSITION_TOL or result.rotation_error > _IK_ROTATION_TOL:
                 raise UnreachableError(phase, result.position_error)
             q = result.qpos
-            arm.append(q.copy())
-            gripper.append(previous + min(1.0, 2.0 * k / frames) * (width - previous))
-            phases.append(phase)
-        position, previous = goal, width
-    return JointPlan(np.array(arm), np.array(gripper), tuple(phases))
+            solved.append(q.copy())
+        segments.append((phase, np.array(solved), width))
+        position = goal
+    arm: list[FloatArray] = []
+    gripper: list[float] = []
+    phases: list[str] = []
+    previous, q, stretched = start_gripper, start, 0
+    for phase, joints, width in segments:
+        timed = retime(np.vstack([q, joints]), control_hz, limits)
+        stretched += len(timed) > len(joints)
+        frames = len(timed)
+        arm.extend(timed)
+        gripper.extend(previous + min(1.0, 2.0 * k / frames) * (width - previous)
+                       for k in range(1, frames + 1))  # fmt: skip
+        phases.extend([phase] * frames)
+        previous, q = width, timed[-1]
+    return JointPlan(np.array(arm), np.array(gripper), tuple(phases), stretched)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
+from episode_generation_job.backends.arm_clearance import ArmClearance, StaticGeometry
 from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.base_choice import checked_base
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
@@ -63,3 +64,24 @@ def test_a_base_whose_arm_is_in_a_wall_moves_clear_of_it() -> None:
         if moves:
             assert chosen.position[1] > nominal.position[1] + 0.05  # away from the wall
             assert chosen.position[2] == nominal.position[2]
+
+
+def test_an_arm_folded_onto_its_own_base_is_a_collision() -> None:
+    """The IK knows no self-collision: a side grasp low beside the base folded the Panda's
+    wrist onto its base links (kitchen 223); the plan check refuses that pose, not home."""
+    robot = sim_robot("franka_panda")
+    backend = MujocoBackend(tabletop_scene(), robot=robot)
+    try:
+        backend.reset(EpisodeInit({}, robot.home_qpos, robot.open_width))
+        home = np.asarray(robot.home_qpos, dtype=float)
+        folded = np.array([-0.232, -1.224, -2.748, -3.024, 1.23, 2.465, -0.007])
+        assert backend.arm_path_collisions(home[None, :]) == []
+        assert backend.arm_path_collisions(folded[None, :])
+        clearance = ArmClearance(backend.model, robot)
+        rule = StaticGeometry.of(backend.model, robot)
+        posed = backend.data.qpos.copy()
+        posed[clearance.arm_qpos] = folded
+        hit = clearance.first_collision(posed, rule)
+        assert hit is not None and hit.body.startswith(robot.prefix)  # the robot on itself
+    finally:
+        backend.close()
