@@ -52,9 +52,10 @@ from tools.tasks.robot_mount import pedestal
 COMPLIANT_GAIN = 0.4  # share of the arm's stiffness and damping kept while moving a part
 # While the hand holds a handle it grips by force, as the Franka Hand's grasp action does: a
 # gain that saturates the finger drive at its force limit (40 N a finger) a few mm short of
-# closed. The position gain alone squeezes a 2 cm bar with ~8 N, and an oven door's friction
-# and counterbalance spring (~20 N at the handle) pull it out of the pads.
-FIRM_GRIP_KP = 10.0 * franka.GRIPPER_KP
+# closed. A gain of 800 squeezed a 2 cm bar with ~8 N, and an oven door's friction and
+# counterbalance spring (~20 N at the handle) pulled it out of the pads. The Franka's own
+# gripper gain now does this for every grasp.
+FIRM_GRIP_KP = max(8000.0, franka.GRIPPER_KP)
 GRIP_PHASES = frozenset({"close", "pull", "push"})
 HELD_MOVES = frozenset({"pull", "push"})  # moving the part by its handle: the grip can be lost
 GRIP_CHECK_AFTER = 10  # frames into the move before a lost grip ends it

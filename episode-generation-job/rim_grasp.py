@@ -46,7 +46,8 @@ def plan_rim_grasp(
 
     Returns:
         The grasp (its width is the wall's thickness), or None when the simulator's box does
-        not match the hulls' (the object is tipped or scaled) or every pinch is blocked.
+        not match the hulls' (the object is tipped or scaled) or every pinch is blocked or
+        carries a load moment above this robot's `rim_max_moment_kg_m`.
     """
     if any(abs(a - b) > BOX_MATCH for a, b in zip(box.half_extents, rim.half_extents, strict=True)):
         return None
@@ -59,7 +60,7 @@ def plan_rim_grasp(
         candidates.append((math.dist((x, y), base_xy[:2]), (x, y, z), pinch))
     for _, position, pinch in sorted(candidates, key=lambda item: item[0]):
         opening = pinch.thickness + 2 * FINGER_CLEARANCE
-        if opening > robot.gripper_max_width_m:
+        if opening > robot.gripper_max_width_m or pinch.moment > robot.rim_max_moment_kg_m:
             continue
         # The fingers close along the TCP's y axis, which points at yaw - pi/2.
         yaw = _wrap_near(box.yaw + pinch.angle + math.pi / 2, reference_yaw)

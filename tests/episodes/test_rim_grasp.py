@@ -13,11 +13,12 @@ from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.rim_grasp import plan_rim_grasp
 from episode_generation_job.rollout import run_episode
 from episode_generation_job.testing import TabletopItem, cup_hulls, tabletop_scene
+from tools.robots import FRANKA_PANDA, ROBOTS, XARM6
 from tools.sim.robots.franka import FrankaKinematics
 from tools.sim.robots.franka import constants as franka
 from tools.tasks.feasibility import derive_tasks
 from tools.tasks.geometry import ObjectBox
-from tools.tasks.rims import MAX_MOMENT_KG_M, load_rim, rim_from_hulls
+from tools.tasks.rims import RIM_MAX_MOMENT_KG_M, load_rim, rim_from_hulls
 from tools.tasks.skills import RIM, TOP, grasp_skill
 
 PANDA_WIDTH = franka.DESCRIPTION.max_grasp_width_m
@@ -142,17 +143,38 @@ def test_rim_pinches_as_genie_sim_grasp_poses() -> None:
 def test_each_pinch_is_kept_by_its_own_lever_to_the_centre_of_mass() -> None:
     rim = rim_from_hulls(cup_hulls(CUP_SIZE))
     assert rim is not None
-    centred = rim.carried(0.4, (0.0, 0.0, 0.0))  # every lever ~4 cm: 16 g m
-    assert centred is not None and centred.grasps == rim.grasps
-    assert rim.carried(0.6, (0.0, 0.0, 0.0)) is None  # 24 g m at every pinch
+    limit = 0.02
+    centred = rim.carried(0.4, (0.0, 0.0, 0.0), limit)  # every lever ~4 cm: 16 g m
+    assert centred is not None and len(centred.grasps) == len(rim.grasps)
+    assert all(g.moment == pytest.approx(0.4 * rim.lever(g, (0, 0, 0))) for g in centred.grasps)
+    assert rim.carried(0.6, (0.0, 0.0, 0.0), limit) is None  # 24 g m at every pinch
     # A handle's weight (or a thick wall) 2 cm off the centre, towards -x: the pinches on the
     # -x side have a 2 cm lever (8 g m), those on the +x side 6 cm (24 g m).
     heavy_side = (-0.02, 0.0, 0.0)
-    carried = rim.carried(0.4, heavy_side)
+    carried = rim.carried(0.4, heavy_side, limit)
     assert carried is not None and 0 < len(carried.grasps) < len(rim.grasps)
     assert any(math.cos(g.angle) < -0.9 for g in carried.grasps)  # short lever: kept
     assert not any(math.cos(g.angle) > 0.9 for g in carried.grasps)  # long lever: refused
-    assert all(0.4 * rim.lever(g, heavy_side) <= MAX_MOMENT_KG_M for g in carried.grasps)
+    assert all(g.moment <= limit for g in carried.grasps)
     assert rim.lever(rim.grasps[0], heavy_side) == pytest.approx(
         math.hypot(rim.grasps[0].x + 0.02, rim.grasps[0].y)
     )
+    # Without a limit given, the most capable robot's.
+    assert max(r.rim_max_moment_kg_m for r in ROBOTS.values()) == RIM_MAX_MOMENT_KG_M
+
+
+def test_each_robot_plans_only_the_pinches_its_gripper_carries() -> None:
+    """A bowl-sized load (0.045 kg m at every pinch): within the xArm's measured limit, above
+    the Franka's, so the Franka has no rim grasp and the xArm has one."""
+    rim = rim_from_hulls(cup_hulls(CUP_SIZE))
+    assert rim is not None
+    lever = rim.lever(rim.grasps[0], (0.0, 0.0, 0.0))
+    heavy = rim.carried(0.045 / lever, (0.0, 0.0, 0.0))
+    assert heavy is not None
+    assert FRANKA_PANDA.rim_max_moment_kg_m < 0.045 < XARM6.rim_max_moment_kg_m
+    box = ObjectBox("cup_0", (0.5, 0.2, 0.795), rim.half_extents, 0.0)
+    assert plan_rim_grasp(box, heavy, 0.75, (0.0, 0.0), 0.0, robot=FRANKA_PANDA) is None
+    assert plan_rim_grasp(box, heavy, 0.75, (0.0, 0.0), 0.0, robot=XARM6) is not None
+    light = rim.carried(0.2, (0.0, 0.0, 0.0))
+    assert light is not None
+    assert plan_rim_grasp(box, light, 0.75, (0.0, 0.0), 0.0, robot=FRANKA_PANDA) is not None

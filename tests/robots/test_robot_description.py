@@ -62,6 +62,8 @@ def test_motion_limits_are_a_documented_share_of_the_makers_limits() -> None:
         dataclasses.replace(FRANKA_PANDA, max_joint_acceleration=(0.0,) * 7)
     with pytest.raises(ValueError, match="motion_limit_fraction must be in"):
         dataclasses.replace(FRANKA_PANDA, motion_limit_fraction=1.5)
+    with pytest.raises(ValueError, match="rim_max_moment_kg_m must be positive"):
+        dataclasses.replace(XARM6, rim_max_moment_kg_m=0.0)
 
 
 def test_shoulder_distance_is_measured_from_the_shoulder() -> None:

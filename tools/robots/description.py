@@ -44,6 +44,9 @@ class RobotDescription:
         max_joint_acceleration: the maker's joint acceleration limits, rad/s².
         motion_limit_fraction: the share of those limits planned motions use (data collection
             keeps a margin: demonstrations at a real arm's limits are jerky and hard to replay).
+        rim_max_moment_kg_m: the heaviest load moment (mass times the lever from the pinch to
+            the centre of mass) a pinch of a container's wall carries, measured in MuJoCo
+            (`bench/bench_rim_moment.py`), less the episodes' +20 % mass randomization.
     """
 
     robot_type: str
@@ -62,6 +65,7 @@ class RobotDescription:
     max_joint_velocity: tuple[float, ...]
     max_joint_acceleration: tuple[float, ...]
     motion_limit_fraction: float
+    rim_max_moment_kg_m: float
 
     def __post_init__(self) -> None:
         if not self.min_reach_m < self.reach_radius_m <= self.datasheet_reach_m:
@@ -79,6 +83,8 @@ class RobotDescription:
                 raise ValueError(f"{self.robot_type}: {name} must be one positive value a joint")
         if not 0.0 < self.motion_limit_fraction <= 1.0:
             raise ValueError(f"{self.robot_type}: motion_limit_fraction must be in (0, 1]")
+        if self.rim_max_moment_kg_m <= 0.0:
+            raise ValueError(f"{self.robot_type}: rim_max_moment_kg_m must be positive")
 
     @property
     def max_grasp_width_m(self) -> float:
@@ -132,6 +138,9 @@ FRANKA_PANDA = RobotDescription(
     max_joint_velocity=(2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61),
     max_joint_acceleration=(15.0, 7.5, 10.0, 12.5, 15.0, 20.0, 20.0),
     motion_limit_fraction=0.5,
+    # A 0.52 kg bowl pinched 7.5 cm from its centre of mass turned 16 degrees in the pads (its
+    # wall's flare) up to 0.049 kg m and 27 degrees at 0.058; every carry ended on its goal.
+    rim_max_moment_kg_m=0.04,
 )
 
 XARM6 = RobotDescription(
@@ -159,6 +168,9 @@ XARM6 = RobotDescription(
     # 0.45 keeps joints under the 1.5 rad/s the model's 32 N m wrist joints follow: near the
     # wrist's singular poses a 0.5 m/s TCP move asks 3 rad/s of them.
     motion_limit_fraction=0.45,
+    # The same bowl up to 1.04 kg (0.078 kg m) turned no further than its wall's flare (14
+    # degrees) in the pads and ended on its goal: the xArm's pads squeeze it with 23-25 N.
+    rim_max_moment_kg_m=0.065,
 )
 
 ROBOTS: dict[str, RobotDescription] = {r.robot_type: r for r in (FRANKA_PANDA, XARM6)}

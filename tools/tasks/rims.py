@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
+from tools.robots import ROBOTS
+
 FloatArray = NDArray[np.float64]
 GRASP_DEPTH = 0.015  # pinch this far below the top: the pads' middle
 CELL = 0.002  # slice resolution, metres
@@ -30,9 +32,13 @@ MAX_WALL = 0.025  # thicker "walls" are solid bodies, not rims
 FINGER_ROOM = 0.022  # the inner finger needs this much cavity behind the wall (pad + clearance)
 OUTER_ROOM = 0.025  # and the outer finger this much free space outside it
 MIN_CAVITY_RADIUS = 0.02
-# Heaviest load moment a rim pinch carries: a 0.35 kg mug at 4 cm (0.014) and a 0.31 kg pen
-# holder (0.012) ended on their goals in the bench scenes; 0.55 kg bowls at 8 cm (0.044)
-# slipped out of the pads before they rose.
+# The heaviest load moment (mass times the lever from the pinch to the centre of mass) a rim
+# pinch carries is measured per robot (`RobotDescription.rim_max_moment_kg_m`); the contract
+# keeps the pinches the most capable robot carries and each robot plans only its own.
+RIM_MAX_MOMENT_KG_M = max(r.rim_max_moment_kg_m for r in ROBOTS.values())
+# The antipodal sampler's load-moment limit (`tools.grasps.antipodal`): the rim rule's old
+# single value, from bench scenes (a 0.35 kg mug at 4 cm and a 0.31 kg pen holder ended on
+# their goals, 0.55 kg bowls at 8 cm slipped while the Franka gripped with its position gain).
 MAX_MOMENT_KG_M = 0.02
 SLOPE_CHECK = 0.015  # the wall is compared with itself this much lower
 MAX_WALL_SLOPE = 0.27  # outward run per metre of depth: 15 degrees from upright
@@ -48,12 +54,15 @@ class RimGrasp:
         y: wall midpoint y.
         angle: direction of the ray from the cavity centre through the wall (the closing axis).
         thickness: wall thickness along the ray.
+        moment: the object's load moment when held here, kg m (`RimGeometry.carried`; 0 until
+            the object's mass is known).
     """
 
     x: float
     y: float
     angle: float
     thickness: float
+    moment: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -82,10 +91,10 @@ class RimGeometry:
         self,
         mass_kg: float,
         center_of_mass: Sequence[float],
-        max_moment: float = MAX_MOMENT_KG_M,
+        max_moment: float = RIM_MAX_MOMENT_KG_M,
     ) -> RimGeometry | None:
-        """The rim with only the pinches that carry this mass: each pinch's own load moment
-        (mass times its `lever`) within `max_moment`.
+        """The rim with only the pinches that carry this mass, each with its load moment
+        (mass times its own `lever`) within `max_moment`.
 
         A mug's handle pulls its box centre away from its body's centre and its centre of
         mass, so one lever measured to the box centre refused mugs whose every pinch carries
@@ -94,15 +103,18 @@ class RimGeometry:
         Args:
             mass_kg: the object's mass.
             center_of_mass: its centre of mass in the hulls' (asset) frame.
-            max_moment: the heaviest moment a pinch carries.
+            max_moment: the heaviest moment a pinch carries (default: the most capable
+                robot's; a robot plans only the pinches within its own).
 
         Returns:
             The rim with the pinches kept, or None when none carries it.
         """
-        kept = tuple(
-            g for g in self.grasps if mass_kg * self.lever(g, center_of_mass) <= max_moment
-        )
-        return replace(self, grasps=kept) if kept else None
+        kept = []
+        for pinch in self.grasps:
+            moment = mass_kg * self.lever(pinch, center_of_mass)
+            if moment <= max_moment:
+                kept.append(replace(pinch, moment=moment))
+        return replace(self, grasps=tuple(kept)) if kept else None
 
     def grasp_poses(self, clearance: float) -> tuple[FloatArray, FloatArray]:
         """The pinches as Genie Sim grasp poses in the asset frame, with their openings.

@@ -48,8 +48,12 @@ ARM_KP: Final = (4500.0, 4500.0, 3500.0, 3500.0, 2000.0, 2000.0, 2000.0)
 ARM_KV: Final = (450.0, 450.0, 350.0, 350.0, 200.0, 200.0, 200.0)
 ARM_FORCE: Final = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
 ARM_ARMATURE: Final = 0.1
-GRIPPER_KP: Final = 800.0
-GRIPPER_KV: Final = 40.0
+# The fingers close by force, as the Franka Hand's grasp action does: the gain saturates the
+# drive at its force limit a few mm short of closed. At 800 a 6-9 mm mug wall was squeezed with
+# 3.7 N a pad (the error to "closed" is half the wall), and the mug turned 12 degrees in the
+# pads as it rose; at 8000, 10 N and 3 degrees (bench/bench_rim_moment.py).
+GRIPPER_KP: Final = 8000.0
+GRIPPER_KV: Final = 40.0  # overdamped at either gain (armature 0.01)
 GRIPPER_FORCE: Final = 40.0  # newtons per finger
 PAD_FRICTION: Final = (1.5, 0.03, 0.001)  # sliding, torsional (patch ~3 cm), rolling
 PAD_CONTACT: Final = STIFF_PAD_CONTACT  # the pads' own contact softness
