@@ -13,6 +13,7 @@ from tools.tasks.candidates import build_scene_tasks
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.rims import RimGeometry
 from tools.tasks.round_objects import rolls
+from tools.tasks.sampled_grasps import SampledGrasps
 from tools.tasks.scene_tasks import SceneTasks, TaskCandidate
 from tools.tasks.settings import DEFAULT_MAX_TASKS
 from tools.tasks.skills import grasp_refusal, grasp_skill, instruction_template
@@ -60,6 +61,7 @@ def feasible_tasks(
     phrase: Phraser = template_phrase,
     rims: Mapping[str, RimGeometry] | None = None,
     dropped: dict[str, str] | None = None,
+    sampled: Mapping[str, SampledGrasps] | None = None,
 ) -> list[PickPlaceTask]:
     """The candidates a robot can do, as tasks, capped at `max_tasks`.
 
@@ -81,6 +83,8 @@ def feasible_tasks(
         dropped: if given, filled with candidate id -> why it was dropped ("not_free",
             "target_out_of_reach", "goal_out_of_reach", "no_free_square", "no_headroom" and
             `tools.tasks.skills.grasp_refusal`'s reasons); the cap drops none here.
+        sampled: grasps sampled on the hulls of objects the box rules refuse
+            (`tools.tasks.sampled_grasps`): those objects are held by them.
 
     Returns:
         The tasks: object goals, then surface squares by surface and side, targets
@@ -88,6 +92,7 @@ def feasible_tasks(
     """
     boxes: dict[str, ObjectBox] = scene_tasks.object_boxes()
     free, rimmed, rims = set(free_objects), set(scene_tasks.rim_objects), rims or {}
+    sampled = sampled or {}
 
     why = dropped if dropped is not None else {}
 
@@ -100,7 +105,10 @@ def feasible_tasks(
             why[c.task_id] = "target_out_of_reach"
             return None
         category = manifest.object(c.target_id).category
-        grasp = grasp_skill(target, category, limits.max_grasp_width, c.target_id in rimmed)
+        grasp = grasp_skill(
+            target, category, limits.max_grasp_width, c.target_id in rimmed,
+            c.target_id in sampled,
+        )  # fmt: skip
         if grasp is None:
             why[c.task_id] = grasp_refusal(target, category, limits.max_grasp_width)
         return grasp
@@ -126,7 +134,7 @@ def feasible_tasks(
             c.task_id if side is None else f"{c.task_id}-{side}", c.target_id, c.support_id,
             c.goal_id, region, phrase(name(c.target_id), goal_name, template), side,
             c.relation, c.skill, grasp, rims.get(c.target_id), c.height_change_m, surface,
-            rolls(boxes[c.target_id], *_names(manifest, c.target_id)),
+            rolls(boxes[c.target_id], *_names(manifest, c.target_id)), sampled.get(c.target_id),
         )  # fmt: skip
 
     faces = scene_tasks.goal_surfaces()

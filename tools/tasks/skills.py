@@ -21,7 +21,10 @@ from tools.tasks.geometry import ObjectBox
 TOP: Final = "pinch"  # top-down, across the narrow horizontal side
 RIM: Final = "rim"  # one finger inside the rim, one outside
 SIDE: Final = "side"  # from the side, across a tall object's body (a bottle, a carton)
-GRASPS: Final = (TOP, RIM, SIDE)
+# A grasp the antipodal sampler found on the collision hulls (`tools.tasks.sampled_grasps`):
+# for what the box rules refuse (an apple pinched above its equator, a jar by its shoulder).
+ANTIPODAL: Final = "antipodal"
+GRASPS: Final = (TOP, RIM, SIDE, ANTIPODAL)
 # What a pick-and-place task asks (one judge each).
 PLACE_ON: Final = "place_on"  # onto a flat receptacle or the work surface, at the same level
 PLACE_IN: Final = "place_in"  # into a container (bowl, box, bin, basket, pot)
@@ -116,19 +119,25 @@ def top_graspable(box: ObjectBox, category: str, max_width: float) -> bool:
 
 
 def grasp_skill(
-    box: ObjectBox, category: str, max_width: float, has_rim: bool = False
+    box: ObjectBox,
+    category: str,
+    max_width: float,
+    has_rim: bool = False,
+    sampled: bool = False,
 ) -> str | None:
     """How to hold an object: a pinch across it when it fits, else its rim, else from the
-    side when it is tall and narrow.
+    side when it is tall and narrow, else by a grasp sampled on its hulls.
 
     Args:
         box: the object's box.
         category: its manifest category.
         max_width: the widest object a pinch closes across (the robot's).
         has_rim: its collision geometry has a pinchable rim (`tools.tasks.rims`).
+        sampled: the antipodal sampler holds it with this robot's gripper
+            (`tools.tasks.sampled_grasps`).
 
     Returns:
-        `TOP`, `RIM`, `SIDE`, or None when none fits.
+        `TOP`, `RIM`, `SIDE`, `ANTIPODAL`, or None when none fits.
     """
     if top_graspable(box, category, max_width):
         return TOP
@@ -136,7 +145,7 @@ def grasp_skill(
         return RIM
     if side_graspable(box, category, max_width):
         return SIDE
-    return None
+    return ANTIPODAL if sampled else None
 
 
 def side_graspable(box: ObjectBox, category: str, max_width: float) -> bool:

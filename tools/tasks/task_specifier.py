@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from tools.tasks.geometry import ObjectBox, Pose, rectangles_overlap
 from tools.tasks.rims import RimGeometry
 from tools.tasks.skills import PLACE_ON, TOP, grasp_skill, instruction_template
 from tools.tasks.surfaces import GoalSurface
+
+if TYPE_CHECKING:
+    from tools.tasks.sampled_grasps import SampledGrasps
 
 # The default robot's (`tools.robots.DEFAULT_ROBOT`); each consumer passes its own `ArmLimits`.
 GRASP_CLEARANCE = DEFAULT_ROBOT.grasp_clearance_m
@@ -119,6 +123,7 @@ class PickPlaceTask:
         height_change: the goal surface's height minus the start surface's, metres.
         surface: the furniture face of a region goal (None: the goal object's box top).
         rolls: the target is round (`tools.tasks.round_objects`): its tilt is not judged.
+        sampled: the target's grasps from its hulls (`ANTIPODAL` grasps only).
     """
 
     task_id: str
@@ -135,6 +140,7 @@ class PickPlaceTask:
     height_change: float = 0.0
     surface: GoalSurface | None = None
     rolls: bool = False
+    sampled: SampledGrasps | None = None
 
     def goal_region(self, goal_box: ObjectBox, target_radius: float) -> GoalRegion:
         """The region the target must end in, given the goal object's current box."""
