@@ -178,3 +178,39 @@ def test_each_robot_plans_only_the_pinches_its_gripper_carries() -> None:
     light = rim.carried(0.2, (0.0, 0.0, 0.0))
     assert light is not None
     assert plan_rim_grasp(box, light, 0.75, (0.0, 0.0), 0.0, robot=FRANKA_PANDA) is not None
+
+
+def _bowl_hulls(top_radius: float, bands: list[tuple[float, float]]) -> list[np.ndarray]:
+    """A bowl of 16 wall pieces per band and a floor: each band (height, slope) runs down from
+    the one above it, its wall's middle moving inwards by `slope` per metre of depth."""
+    wall, sides = 0.008, 16
+    hulls, top, radius = [], sum(h for h, _ in bands), top_radius
+    for height, slope in bands:
+        bottom_radius = radius - slope * height
+        for k in range(sides):
+            span = (2 * math.pi * k / sides, 2 * math.pi * (k + 1) / sides)
+            hulls.append(
+                np.array(
+                    [
+                        [(r + d) * math.cos(a), (r + d) * math.sin(a), z]
+                        for a in span
+                        for r, z in ((radius, top), (bottom_radius, top - height))
+                        for d in (-wall / 2, wall / 2)
+                    ]
+                )
+            )
+        top, radius = top - height, bottom_radius
+    floor = np.array([[x, y, z] for x in (-radius, radius) for y in (-radius, radius)
+                      for z in (0.0, 0.006)])  # fmt: skip
+    return [*hulls, floor]
+
+
+def test_wall_slope_is_read_where_the_pads_touch_it() -> None:
+    """A shallow bowl whose wall flares 0.2 over the top 2.6 cm and curves in below: the pads
+    (0.6-2.4 cm below the top) touch a near-upright wall, so its rim is found (read from the
+    grasp depth to 1.5 cm below it, the curve made it 0.55); a wall flaring 0.6 all the way
+    turns the bowl in the pads and is refused."""
+    shallow = rim_from_hulls(_bowl_hulls(0.075, [(0.026, 0.2), (0.024, 1.5)]))
+    assert shallow is not None and len(shallow.grasps) >= 12
+    assert rim_from_hulls(_bowl_hulls(0.075, [(0.05, 0.6)])) is None
+    assert rim_from_hulls(_bowl_hulls(0.075, [(0.05, 0.2)])) is not None

@@ -40,8 +40,14 @@ RIM_MAX_MOMENT_KG_M = max(r.rim_max_moment_kg_m for r in ROBOTS.values())
 # single value, from bench scenes (a 0.35 kg mug at 4 cm and a 0.31 kg pen holder ended on
 # their goals, 0.55 kg bowls at 8 cm slipped while the Franka gripped with its position gain).
 MAX_MOMENT_KG_M = 0.02
-SLOPE_CHECK = 0.015  # the wall is compared with itself this much lower
-MAX_WALL_SLOPE = 0.27  # outward run per metre of depth: 15 degrees from upright
+# The wall's slope is measured where the pads touch it: over their height (18 mm on the
+# Franka, 20 on the xArm6) about the grasp depth. Measured from the grasp depth to 15 mm
+# below it, shallow bowls (5.1-5.6 cm) read 0.5-0.63 there, in their curved bottom below the
+# pads, and were refused; over the pads they read 0.35-0.37, and carried by the rim they
+# turned 14-18 degrees in the pads and ended on their goals on both robots, as a bowl with a
+# 0.22 wall (16 degrees) did.
+PAD_SPAN = 0.018
+MAX_WALL_SLOPE = 0.4  # outward run per metre of depth: 22 degrees from upright
 
 
 @dataclass(frozen=True)
@@ -203,9 +209,9 @@ def _wall(
 def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     """The rim grasps of an object from its convex collision pieces (canonical frame, Z-up).
 
-    A pinch needs an upright wall: where the wall's middle moves outwards by more than
-    `MAX_WALL_SLOPE` per metre between the grasp slice and one `SLOPE_CHECK` lower (a bowl's
-    flaring wall), closing fingers squeeze the object up and out of the grasp.
+    A pinch needs a near-upright wall: where the wall's middle moves outwards by more than
+    `MAX_WALL_SLOPE` per metre over the pads' height (`PAD_SPAN` about the grasp depth: a
+    bowl's flaring wall), the object turns in the pads until its wall lies along them.
 
     Args:
         hulls: each piece's vertices (V, 3).
@@ -220,7 +226,8 @@ def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     centre = (low + high) / 2
     half = (high - low) / 2
     grid = _occupancy(hulls, float(high[2] - GRASP_DEPTH), low, high)
-    lower = _occupancy(hulls, float(high[2] - GRASP_DEPTH - SLOPE_CHECK), low, high)
+    pads_top = _occupancy(hulls, float(high[2] - GRASP_DEPTH + PAD_SPAN / 2), low, high)
+    pads_bottom = _occupancy(hulls, float(high[2] - GRASP_DEPTH - PAD_SPAN / 2), low, high)
     xs, ys, occupied = grid
     cavity = _cavity(occupied)
     if cavity is None or math.sqrt(cavity.sum() * CELL * CELL / math.pi) < MIN_CAVITY_RADIUS:
@@ -231,10 +238,13 @@ def rim_from_hulls(hulls: Sequence[FloatArray]) -> RimGeometry | None:
     grasps = []
     for k in range(RAYS):
         angle = 2 * math.pi * k / RAYS
-        wall, below = _wall(grid, origin, angle, steps), _wall(lower, origin, angle, steps)
-        if wall is None or below is None:
+        wall = _wall(grid, origin, angle, steps)
+        above, below = _wall(pads_top, origin, angle, steps), _wall(
+            pads_bottom, origin, angle, steps
+        )
+        if wall is None or above is None or below is None:
             continue
-        (r_in, r_out), slope = wall, abs(sum(wall) - sum(below)) / 2 / SLOPE_CHECK
+        (r_in, r_out), slope = wall, abs(sum(above) - sum(below)) / 2 / PAD_SPAN
         if r_in < FINGER_ROOM or not MIN_WALL <= r_out - r_in <= MAX_WALL:
             continue
         if slope > MAX_WALL_SLOPE:
