@@ -254,10 +254,15 @@ def plan_antipodal_attempt(
     Returns:
         (joint plan, goal region, target box, grasp width) of the first grasp whose plan
         passes, or why none did: "not_graspable" (no grasp clear of the support and the
-        neighbours at the target or the goal), "unreachable", "arm_collision".
+        neighbours at the target or the goal), "unreachable", "arm_collision",
+        "not_into_container" (a container goal: not planned with sampled grasps yet).
     """
     if task.sampled is None or not len(task.sampled.grasps):
         return "not_graspable"
+    if task.relation == "in":
+        # Not yet: an apple released into a bowl at the measured depth ended on the rim
+        # 12-15 cm up, propped on the open fingers (kitchen 241, Franka, 2 of 2).
+        return "not_into_container"
     boxes = backend.object_boxes()
     target = boxes[task.target_id]
     support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom

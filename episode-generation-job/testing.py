@@ -36,6 +36,7 @@ from tools.sim import usd_layout
 FloatArray = NDArray[np.float64]
 TABLE_ID = "table_0"
 TABLE_TOP = 0.75
+APPLE_CUT = 0.85  # an "apple" item is cut flat this far down its half height
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class TabletopItem:
 
     object_id: str
     label: str
-    shape: str  # "box" | "cylinder" | "cup" (open top: a floor and eight wall boxes)
+    shape: str  # "box" | "cylinder" | "cup" (open top: a floor and eight wall boxes) | "apple"
     size: tuple[float, float, float]  # full x, y, z extents
     xy: tuple[float, float]
     yaw: float
@@ -139,6 +140,27 @@ def cup_hulls(size: tuple[float, float, float]) -> list[FloatArray]:
         corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)]) * half
         hulls.append(corners @ turn.T + centre)
     return hulls
+
+
+def apple_vertices(size: Sequence[float]) -> FloatArray:
+    """A convex "apple": a flattened sphere `size[0]` across (its height 0.9 of that before
+    the cut) cut flat at the bottom so it stands `size[2]` tall on the cut, centred on its
+    box; vertices (N, 3). Above its equator it is narrower than across it."""
+    radius = size[0] / 2
+    half_height = size[2] / (1 + APPLE_CUT)  # the flattened sphere's half height
+    centre = size[2] / 2 - half_height
+    points = [(0.0, 0.0, half_height)]
+    for t in np.linspace(0.0, math.pi, 15)[1:-1]:
+        z, r = half_height * math.cos(t), radius * math.sin(t)
+        if z > -APPLE_CUT * half_height:
+            points += [(r * math.cos(a), r * math.sin(a), z)
+                       for a in np.linspace(0.0, 2 * math.pi, 16, endpoint=False)]  # fmt: skip
+    ring = radius * math.sqrt(1.0 - APPLE_CUT**2)
+    points += [(ring * math.cos(a), ring * math.sin(a), -APPLE_CUT * half_height)
+               for a in np.linspace(0.0, 2 * math.pi, 16, endpoint=False)]  # fmt: skip
+    vertices: FloatArray = np.asarray(points, dtype=float)
+    vertices[:, 2] += centre
+    return vertices
 
 
 def _add_cup_geoms(body: mujoco.MjsBody, item: TabletopItem) -> tuple[str, ...]:
@@ -242,6 +264,17 @@ def tabletop_scene(extra_items: Sequence[TabletopItem] = ()) -> MujocoScene:
         body.add_freejoint()
         if item.shape == "cup":
             refs[item.object_id] = ObjectRef(item.object_id, _add_cup_geoms(body, item))
+            objects.append(obj)
+            continue
+        if item.shape == "apple":
+            mesh = spec.add_mesh(name=f"{item.object_id}/mesh")
+            mesh.uservert = apple_vertices(item.size).ravel().tolist()
+            body.add_geom(
+                name=f"{item.object_id}/geom", type=mujoco.mjtGeom.mjGEOM_MESH,
+                meshname=mesh.name, mass=item.mass, rgba=list(item.rgba),
+                friction=[0.8, 0.005, 0.0001],
+            )  # fmt: skip
+            refs[item.object_id] = ObjectRef(item.object_id, (f"{item.object_id}/geom",))
             objects.append(obj)
             continue
         half = [s / 2 for s in item.size]
