@@ -6,6 +6,10 @@ wall as a ring of occupied cells around an enclosed empty cavity; along rays fro
 centre, each crossing of the wall is a candidate pinch: the fingers straddle the wall, one in
 the cavity and one outside, closing along the ray. Rays that meet more geometry just outside
 the wall (a mug's handle) are skipped. Results are cached by the hulls' content hash.
+
+Which pinches carry the object is decided per pinch (`RimGeometry.carried`): its load moment,
+mass times the lever from its wall point to the centre of mass, within the robot's measured
+`rim_max_moment_kg_m` (`bench/bench_rim_moment.py`).
 """
 
 from __future__ import annotations
