@@ -5,6 +5,7 @@ and set down on a free square of the table, in MuJoCo; the selection's rules."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,13 +28,14 @@ from episode_generation_job.testing import (
     tabletop_scene,
 )
 from tools.grasps.antipodal import AntipodalGrasps, SamplerSettings
-from tools.grasps.cache import cached_grasps, grasp_key
+from tools.grasps.cache import cached_grasps, forget_memory, grasp_key
 from tools.grasps.gripper_model import FRANKA_GRIPPER
 from tools.robots import FRANKA_PANDA
+from tools.scene_manifest import SceneManifest
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.sim.robots.registry import sim_robot
 from tools.tasks.geometry import ObjectBox
-from tools.tasks.sampled_grasps import SampledGrasps
+from tools.tasks.sampled_grasps import SampledGrasps, scene_sampled_grasps
 from tools.tasks.skills import ANTIPODAL, PLACE_ON, SIDE, TOP, grasp_skill
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
@@ -150,3 +152,42 @@ def test_sampled_grasps_compare_by_their_geometry_key() -> None:
     one, two = _sampled(), _sampled()
     assert one == two and hash(one) == hash(two) and len(one.grasps) > 0
     assert _task(one) == _task(two)
+
+
+def _scene_with_hulls(root: Path, scale: float = 1.0) -> SceneManifest:
+    """The tabletop's manifest with the apple's hull written as simready writes it."""
+    manifest = tabletop_scene((APPLE,)).manifest
+    hull = root / "assets" / "apple_0" / "hull_0.obj"
+    hull.parent.mkdir(parents=True)
+    hull.write_text("".join(f"v {x} {y} {z}\n" for x, y, z in apple_vertices(SIZE)))
+    objects = []
+    for obj in manifest.objects:
+        if obj.id == "apple_0":
+            asset = obj.asset.model_copy(update={"collision_paths": ("assets/apple_0/hull_0.obj",)})
+            transform = obj.transform.model_copy(update={"scale": (scale, scale, scale)})
+            obj = obj.model_copy(update={"asset": asset, "transform": transform})
+        objects.append(obj)
+    return manifest.model_copy(update={"objects": tuple(objects)})
+
+
+def test_a_scene_samples_only_what_the_box_rules_refuse(tmp_path: Path) -> None:
+    """The apple (too wide) is sampled, once: the second session reads the cache; the can
+    the rules pinch is not; a scaled asset or no scene folder gives none."""
+    manifest = _scene_with_hulls(tmp_path)
+    boxes = MujocoBackend(tabletop_scene((APPLE,)), robot=sim_robot("franka_panda"))
+    try:
+        rest = boxes.object_boxes()
+    finally:
+        boxes.close()
+    cache = tmp_path / "cache"
+    first = scene_sampled_grasps(tmp_path, manifest, FRANKA_PANDA, rest, directory=cache)
+    assert set(first) == {"apple_0"} and first["apple_0"].sample_s > 0
+    forget_memory()
+    again = scene_sampled_grasps(tmp_path, manifest, FRANKA_PANDA, rest, directory=cache)
+    assert again == first and again["apple_0"].sample_s == 0.0
+    assert len(list(cache.glob("*.npz"))) == 1
+    assert scene_sampled_grasps(None, manifest, FRANKA_PANDA, rest) == {}
+    scaled = _scene_with_hulls(tmp_path / "scaled", 1.2)
+    assert (
+        scene_sampled_grasps(tmp_path / "scaled", scaled, FRANKA_PANDA, rest, directory=cache) == {}
+    )

@@ -14,6 +14,7 @@ decided per placement by the episodes' planner (`episode_generation_job.antipoda
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from tools.tasks.geometry import ObjectBox
 from tools.tasks.skills import grasp_refusal, grasp_skill
 
 MIN_FRICTION = 0.05  # a material without friction still gets a (narrow) cone
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def scene_sampled_grasps(
     folder = directory or default_cache_dir()
     width = robot.max_grasp_width_m
     found = {}
+    tried, start = 0, time.perf_counter()
     for obj in manifest.objects:
         box = boxes.get(obj.id)
         if obj.sim_role is not SimRole.MANIPULABLE or box is None:
@@ -116,6 +119,12 @@ def scene_sampled_grasps(
         if grasp_refusal(box, obj.category, width) != "too_wide":
             continue  # too short to pinch, or too tall to set down upright
         sampled = object_sampled_grasps(scene_dir, obj, gripper, folder)
+        tried += 1
         if sampled is not None and len(sampled.grasps):
             found[obj.id] = sampled
+    if tried:  # planning time, reported apart from physics
+        _LOG.info(
+            "grasps sampled for %d of %d objects too wide for the %s's box pinch in %.2f s",
+            len(found), tried, robot.robot_type, time.perf_counter() - start,
+        )  # fmt: skip
     return found
