@@ -16,6 +16,7 @@ from episode_generation_job.controller import JointPlan, UnreachableError
 from episode_generation_job.grasp import HAND_HALF
 from episode_generation_job.path_clearance import segment_box_distance_xy
 from episode_generation_job.side_grasp import (
+    HAND_BELOW_TCP,
     LIFT,
     STANDOFF,
     SideGrasp,
@@ -32,6 +33,7 @@ HAND_DEPTH = 0.15  # the hand and wrist reach this far behind the TCP along the 
 HAND_HALF_HEIGHT, HAND_HALF_WIDTH = HAND_HALF
 FINGER_TIP_AHEAD = 0.02  # the fingertips reach this far past the TCP
 CARRY_MARGIN = 0.03  # the carried object's bottom clears obstacles by this much
+OVER_MARGIN = 0.03  # the hand comes down to its stand-off from this far over what is there
 
 
 def sweep_collides(
@@ -69,6 +71,22 @@ def _carry_top(
     return max(tops, default=-math.inf)
 
 
+def _come_down_from(
+    grasp: SideGrasp, target: ObjectBox, obstacles: Mapping[str, ObjectBox]
+) -> float:
+    """The TCP height over the stand-off from which the sideways hand comes straight down:
+    its lowest part clears the target and the neighbours within the hand's reach there."""
+    c, s = math.cos(grasp.heading), math.sin(grasp.heading)
+    x, y = grasp.position[0] - STANDOFF * c, grasp.position[1] - STANDOFF * s
+    reach = HAND_DEPTH + HAND_HALF_WIDTH
+    tops = [
+        box.top
+        for box in obstacles.values()
+        if segment_box_distance_xy((x, y, 0.0), (x, y, 0.0), box) <= reach
+    ]
+    return max([target.top, *tops]) + HAND_BELOW_TCP + OVER_MARGIN
+
+
 def plan_side_attempt(
     backend: SimBackend, kinematics: ArmKinematics, task: PickPlaceTask, gripper: float
 ) -> tuple[JointPlan, GoalRegion, ObjectBox, float] | str:
@@ -103,16 +121,18 @@ def plan_side_attempt(
             continue
         highest = _carry_top(grasp, region.centre, target, at_goal)
         lift = max(LIFT, highest + CARRY_MARGIN + grasp.height - max(grasp.position[2], place[2]))
-        try:
-            plan = plan_side_pick_place(
-                kinematics, grasp, region.centre, region.surface_z,
-                backend.arm_qpos(), gripper, CONTROL_HZ, lift=lift,
-            )  # fmt: skip
-        except UnreachableError:
-            reason = "unreachable"
-            continue
-        if backend.arm_path_collisions(plan.arm):
-            reason = "arm_collision"
-            continue
-        return plan, region, target, grasp.width
+        # From over the stand-off where that plan passes, else straight to it (tasks kept).
+        for over in (_come_down_from(grasp, target, others), None):
+            try:
+                plan = plan_side_pick_place(
+                    kinematics, grasp, region.centre, region.surface_z,
+                    backend.arm_qpos(), gripper, CONTROL_HZ, lift=lift, come_down_from=over,
+                )  # fmt: skip
+            except UnreachableError:
+                reason = "unreachable"
+                continue
+            if backend.arm_path_collisions(plan.arm):
+                reason = "arm_collision"
+                continue
+            return plan, region, target, grasp.width
     return reason

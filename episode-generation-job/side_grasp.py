@@ -40,6 +40,8 @@ CLOSED = 0.0
 MAX_TURN = math.radians(70)  # approaches at most this far off the line from the base
 RESTARTS = 40  # IK seeds tried for the first pose beyond the current joints
 MAX_BRANCHES = 4  # joint solutions of the first pose whose whole path is tried
+DOWN_SPEED = 0.4  # m/s, peak TCP speed coming down to the stand-off
+_MIN_JERK_PEAK = 1.875  # peak speed of a minimum-jerk move = 1.875 * distance / duration
 _SOLVED_POSITION = 0.002
 _SOLVED_ROTATION = 0.01
 
@@ -174,6 +176,7 @@ def plan_side_pick_place(
     control_hz: int,
     *,
     lift: float = LIFT,
+    come_down_from: float | None = None,
 ) -> JointPlan:
     """Per-frame joint commands of a side pick and place: a joint-space move to the pose
     `STANDOFF` out from the grasp, then minimum-jerk TCP paths with IK at every frame and the
@@ -188,6 +191,9 @@ def plan_side_pick_place(
         start_gripper: the gripper command now.
         control_hz: frames per second.
         lift: carry height above the higher of the grasp and the release.
+        come_down_from: TCP height over the stand-off where the joint-space move ends; the
+            hand then comes straight down to it. Straight to the stand-off, the joint-space
+            path from home swept the hand through the bottle it went for (kitchen 241).
 
     Raises:
         UnreachableError: no joints reach the start pose, or a frame's IK misses by more than
@@ -202,11 +208,38 @@ def plan_side_pick_place(
     failure = UnreachableError(waypoints[0][0], float("inf"))
     for q in first[:MAX_BRANCHES]:
         try:
+            down = None
+            if come_down_from is not None and come_down_from > waypoints[0][1][2]:
+                down = _come_down(kinematics, waypoints[0][1], come_down_from, rotation, q,
+                                  control_hz)  # fmt: skip
             return _cartesian_plan(kinematics, waypoints, rotation, start, q, start_gripper,
-                                   control_hz)  # fmt: skip
+                                   control_hz, down)  # fmt: skip
         except UnreachableError as exc:
             failure = exc
     raise failure
+
+
+def _come_down(
+    kinematics: ArmKinematics,
+    standoff: FloatArray,
+    over_z: float,
+    rotation: FloatArray,
+    q: FloatArray,
+    control_hz: int,
+) -> FloatArray:
+    """Joints coming straight down from `over_z` to the stand-off, (frames + 1, dof), `q`
+    last: solved upwards from the stand-off's joints, so the path keeps their branch."""
+    over = np.array([standoff[0], standoff[1], over_z])
+    seconds = max(0.6, _MIN_JERK_PEAK * (over_z - standoff[2]) / DOWN_SPEED)
+    frames = max(1, round(seconds * control_hz))
+    path = [q]
+    for k in range(1, frames + 1):
+        target = standoff + _min_jerk(k / frames) * (over - standoff)
+        result = kinematics.solve(target, rotation, path[-1], iterations=20, nullspace_gain=0.0)
+        if result.position_error > _IK_POSITION_TOL or result.rotation_error > _IK_ROTATION_TOL:
+            raise UnreachableError("approach", result.position_error)
+        path.append(result.qpos)
+    return np.array(path[::-1])  # a reversed minimum-jerk path is one
 
 
 def _cartesian_plan(
@@ -217,16 +250,21 @@ def _cartesian_plan(
     q: FloatArray,
     start_gripper: float,
     control_hz: int,
+    down: FloatArray | None = None,
 ) -> JointPlan:
-    """A joint-space move from `start` to `q` (the first waypoint's joints), then the rest;
+    """A joint-space move from `start` to `q` (the first waypoint's joints; with `down`, to
+    its first joints, then down it to `q`), then the rest;
     each segment slowed down where the arm's joint limits ask (`time_scaling.retime`, as the
     top-down plans are). Untimed, the 1.6 s joint-space approach left the Panda 19 cm behind
     its plan and the hand swept a neighbour into the bottle (kitchen 223)."""
     limits = kinematics.robot.description.motion_limits
     phase, position, width, seconds = waypoints[0]
     frames = max(1, round(seconds * control_hz))
-    path = np.array([start + _min_jerk(k / frames) * (q - start) for k in range(1, frames + 1)])
+    first = q if down is None else down[0]
+    path = np.array([start + _min_jerk(k / frames) * (first - start) for k in range(1, frames + 1)])
     segments = [(phase, path, width)]
+    if down is not None:
+        segments.append((phase, down[1:], width))
     for phase, goal, width, seconds in waypoints[1:]:
         frames = max(1, round(seconds * control_hz))
         solved: list[FloatArray] = []

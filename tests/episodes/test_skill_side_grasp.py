@@ -12,7 +12,7 @@ from episode_generation_job.backends.base import EpisodeInit
 from episode_generation_job.backends.mujoco_backend import MujocoBackend
 from episode_generation_job.rollout import plan_attempt, run_episode
 from episode_generation_job.side_attempt import sweep_collides
-from episode_generation_job.side_grasp import plan_side_grasp, side_rotation
+from episode_generation_job.side_grasp import HAND_BELOW_TCP, plan_side_grasp, side_rotation
 from episode_generation_job.testing import TABLE_ID, TABLE_TOP, TabletopItem, tabletop_scene
 from tests.joint_rates import limit_shares
 from tools.robots import FRANKA_PANDA
@@ -138,5 +138,33 @@ def test_a_side_plan_keeps_the_joint_limits_and_its_branch(robot_name: str) -> N
         assert velocity <= 1.03 and acceleration <= 1.03
         slide = [i for i, phase in enumerate(plan.phases) if phase == "descend"]
         assert len(slide) <= 2 * 30  # planned 1 s: at most twice as long
+    finally:
+        backend.close()
+
+
+def test_the_hand_comes_down_to_its_stand_off_from_over_the_bottle() -> None:
+    """The joint-space move ends over the stand-off, above the bottle, and the hand comes
+    straight down from there: moved straight to the stand-off from home, the hand swept
+    through the bottle it went for (kitchen 241, not_in_goal_region)."""
+    backend = _settled("franka_panda")
+    try:
+        robot = backend.robot
+        base = backend.robot_base
+        kinematics = ArmKinematics(robot, base.position, base.quat_wxyz)
+        planned = plan_attempt(backend, kinematics, _task(), robot.open_width)
+        assert not isinstance(planned, str), planned
+        plan, _, bottle, _ = planned
+        tcp = np.array([kinematics.forward(q)[0] for q in plan.arm])
+        approach = [i for i, phase in enumerate(plan.phases) if phase == "approach"]
+        standoff = tcp[approach[-1]]
+        over = [
+            i for i in approach
+            if np.linalg.norm(tcp[i, :2] - standoff[:2]) < 0.005
+            and tcp[i, 2] >= bottle.top + HAND_BELOW_TCP
+        ]  # fmt: skip
+        assert over, "the hand never stood over its stand-off"
+        assert all(
+            np.linalg.norm(tcp[i, :2] - standoff[:2]) < 0.01 for i in range(over[0], approach[-1])
+        )
     finally:
         backend.close()
