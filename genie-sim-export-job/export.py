@@ -18,7 +18,7 @@ from genie_sim_export_job.aligned_usd import AlignedPhysics, write_aligned_usd
 from genie_sim_export_job.articulated import add_articulation
 from genie_sim_export_job.asset_index import asset_index, file_hashes
 from genie_sim_export_job.background import write_background
-from genie_sim_export_job.grasps import object_grasps
+from genie_sim_export_job.grasps import GRASP_CLEARANCE, object_grasps
 from genie_sim_export_job.object_files import (
     interaction,
     object_parameters,
@@ -34,9 +34,11 @@ from genie_sim_export_job.workspaces import workspaces_for
 from tools.errors import InputError
 from tools.geniesim_format import GenieSimRobot, genie_sim_robot
 from tools.geniesim_format import assets as fmt
+from tools.grasps.gripper_model import generic_gripper
 from tools.scene_layout import GENIESIM_EXPORT_DIR, MANIFEST_PATH, SCENE_USD_PATH
 from tools.scene_manifest import SceneManifest, SceneObject, SimRole, load_manifest
 from tools.sim import usd_layout
+from tools.tasks.sampled_grasps import gripper_sampled_grasps
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
 from tools.tasks.supports import holds
 
@@ -133,7 +135,14 @@ def _write_export(scene_dir: Path, out: Path, options: ExportOptions) -> ExportS
     geometry = scene_geometry(scene_dir, manifest)
     scene_tasks = load_scene_tasks(scene_dir, manifest)
     supports, candidates = _exportable(manifest, scene_tasks, robot)
-    selection = select_tasks(manifest, scene_tasks, candidates, robot, max_tasks=options.max_tasks)
+    # Objects too wide for the box pinch, held by the sampler's grasps (its grasp_pose.pkl).
+    gripper = generic_gripper(robot.robot_id, robot.gripper_max_width_m, GRASP_CLEARANCE)
+    sampled = gripper_sampled_grasps(
+        scene_dir, manifest, gripper, scene_tasks.object_boxes(), scene_tasks.rim_objects
+    )
+    selection = select_tasks(
+        manifest, scene_tasks, candidates, robot, max_tasks=options.max_tasks, sampled=sampled
+    )
     free = {o.id for o in manifest.objects if o.sim_role in FREE_ROLES}
     goals = {t.goal_id for t in selection.tasks if t.goal_id is not None}
     exported = sorted((candidates & free) | goals)

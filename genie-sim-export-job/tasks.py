@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from genie_sim_export_job.grasps import max_object_width
@@ -14,6 +15,7 @@ from tools.geniesim_format.assets import TASK_PICK_UP, TASK_PLACE_IN, TASK_PLACE
 from tools.scene_manifest import SceneManifest, SimRole
 from tools.tasks.feasibility import feasible_tasks
 from tools.tasks.robot_mount import mount_pose
+from tools.tasks.sampled_grasps import SampledGrasps
 from tools.tasks.scene_tasks import SceneTasks
 from tools.tasks.task_specifier import ArmLimits, PickPlaceTask, describe
 
@@ -67,6 +69,7 @@ def select_tasks(
     robot: GenieSimRobot,
     *,
     max_tasks: int,
+    sampled: Mapping[str, SampledGrasps] | None = None,
 ) -> TaskSelection:
     """The scene's candidates the Genie Sim robot's gripper can do (the episodes job's filter
     and cap), kept to those Genie Sim can run.
@@ -83,6 +86,8 @@ def select_tasks(
         exportable: ids of the objects exported as Genie Sim assets.
         robot: the Genie Sim robot (its gripper decides what is graspable).
         max_tasks: at most this many tasks are kept (MAX_TASKS).
+        sampled: grasps sampled on the hulls of objects too wide for the gripper's box
+            pinch (`tools.tasks.sampled_grasps`): held by them, as in the episodes.
 
     Returns:
         The selection.
@@ -97,6 +102,7 @@ def select_tasks(
         free_objects=free,
         limits=arm_limits(robot),
         max_tasks=max_tasks,
+        sampled=sampled,
     )
     tasks: list[ExportTask] = []
     skipped: dict[str, str] = {}

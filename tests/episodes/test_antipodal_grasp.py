@@ -27,6 +27,8 @@ from episode_generation_job.testing import (
     apple_vertices,
     tabletop_scene,
 )
+from genie_sim_export_job.tasks import select_tasks
+from tools.geniesim_format import genie_sim_robot
 from tools.grasps.antipodal import AntipodalGrasps, SamplerSettings
 from tools.grasps.cache import cached_grasps, forget_memory, grasp_key
 from tools.grasps.gripper_model import FRANKA_GRIPPER
@@ -34,9 +36,12 @@ from tools.robots import FRANKA_PANDA
 from tools.scene_manifest import SceneManifest
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.sim.robots.registry import sim_robot
+from tools.tasks.candidates import build_scene_tasks
+from tools.tasks.feasibility import feasible_tasks
 from tools.tasks.geometry import ObjectBox
 from tools.tasks.sampled_grasps import SampledGrasps, scene_sampled_grasps
 from tools.tasks.skills import ANTIPODAL, PLACE_ON, SIDE, TOP, grasp_skill
+from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 SIZE = (0.079, 0.079, 0.066)
@@ -180,6 +185,7 @@ def test_a_scene_samples_only_what_the_box_rules_refuse(tmp_path: Path) -> None:
     finally:
         boxes.close()
     cache = tmp_path / "cache"
+    forget_memory()  # other tests sampled the same apple in this process
     first = scene_sampled_grasps(tmp_path, manifest, FRANKA_PANDA, rest, directory=cache)
     assert set(first) == {"apple_0"} and first["apple_0"].sample_s > 0
     forget_memory()
@@ -191,3 +197,35 @@ def test_a_scene_samples_only_what_the_box_rules_refuse(tmp_path: Path) -> None:
     assert (
         scene_sampled_grasps(tmp_path / "scaled", scaled, FRANKA_PANDA, rest, directory=cache) == {}
     )
+
+
+def test_tasks_hold_the_too_wide_apple_by_its_sampled_grasps() -> None:
+    """The robot filter drops a 9.5 cm apple as too wide (for the Panda and for Genie Sim's
+    G1), unless it has sampled grasps: then its tasks carry them as an `antipodal` grasp, in
+    the episodes and in the Genie Sim export."""
+    wide = TabletopItem("apple_0", "apple", "apple", (0.095, 0.095, 0.08), (0.45, -0.05), 0.0,
+                        0.25, "red", (0.8, 0.1, 0.1, 1.0))  # fmt: skip
+    scene = tabletop_scene((wide,))
+    backend = MujocoBackend(scene, robot=sim_robot("franka_panda"))
+    try:
+        boxes = backend.object_boxes()
+        free = list(backend.free_objects())
+        base = backend.robot_base
+    finally:
+        backend.close()
+    manifest = scene.manifest
+    contract = build_scene_tasks(manifest, boxes, resting_supports(manifest, boxes), generator="t")
+    dropped: dict[str, str] = {}
+    plain = feasible_tasks(contract, manifest, base, free_objects=free, dropped=dropped)
+    assert "apple_0" not in {t.target_id for t in plain}
+    assert {dropped[c.task_id] for c in contract.candidates if c.target_id == "apple_0"} == {
+        "too_wide"
+    }
+    sampled = {"apple_0": _sampled()}
+    held = feasible_tasks(contract, manifest, base, free_objects=free, sampled=sampled)
+    apples = [t for t in held if t.target_id == "apple_0"]
+    assert apples and all(t.grasp == ANTIPODAL and t.sampled == sampled["apple_0"] for t in apples)
+    assert all(t.sampled is None for t in held if t.target_id != "apple_0")
+    robot = genie_sim_robot("G1")
+    exported = select_tasks(manifest, contract, set(boxes), robot, max_tasks=64, sampled=sampled)
+    assert "apple_0" in {t.target_id for t in exported.tasks}

@@ -103,11 +103,23 @@ def scene_sampled_grasps(
     Returns:
         Object id -> its grasps, for objects with at least one.
     """
+    return gripper_sampled_grasps(scene_dir, manifest, gripper_for(robot), boxes, rimmed, directory)
+
+
+def gripper_sampled_grasps(
+    scene_dir: Path | None,
+    manifest: SceneManifest,
+    gripper: GripperModel,
+    boxes: Mapping[str, ObjectBox],
+    rimmed: Collection[str] = (),
+    directory: Path | None = None,
+) -> dict[str, SampledGrasps]:
+    """`scene_sampled_grasps` for a gripper model (a Genie Sim robot's: `generic_gripper`),
+    the box rules judged with its widest grasp (`GripperModel.max_width`)."""
     if scene_dir is None:
         return {}
-    gripper = gripper_for(robot)
     folder = directory or default_cache_dir()
-    width = robot.max_grasp_width_m
+    width = gripper.max_width
     found = {}
     tried, start = 0, time.perf_counter()
     for obj in manifest.objects:
@@ -125,6 +137,6 @@ def scene_sampled_grasps(
     if tried:  # planning time, reported apart from physics
         _LOG.info(
             "grasps sampled for %d of %d objects too wide for the %s's box pinch in %.2f s",
-            len(found), tried, robot.robot_type, time.perf_counter() - start,
+            len(found), tried, gripper.name, time.perf_counter() - start,
         )  # fmt: skip
     return found
