@@ -79,6 +79,9 @@ class HandOnTaskBodies:
             return False
         return not (link in self.hand and other in self.allowed)
 
+    def counts_self(self, link: int, other: int) -> bool:
+        return False  # as open/close: the robot on itself is not checked here
+
 
 class PlanClearance:
     """One robot-carrying model of the scene to pose candidate open/close plans in.
