@@ -20,6 +20,7 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,16 +51,19 @@ def _hulls(scene: Path, paths: tuple[str, ...]) -> list[np.ndarray]:
     return [v for v in vertices if len(v) >= 4]
 
 
-def rig(scene_dir: Path, object_id: str, scale: float) -> tuple[MujocoScene, RimGeometry, float]:
-    """The test table with the object's hulls on it as `TARGET`, its rim (in the body's frame:
-    box-centred) and its mass."""
+def rig(
+    scene_dir: Path, object_id: str, scale: float
+) -> tuple[MujocoScene, RimGeometry, float, tuple[float, ...]]:
+    """The test table with the object's hulls on it as `TARGET`, its rim (every pinch, in the
+    body's frame: box-centred), its mass and its centre of mass in that frame."""
     obj = next(o for o in load_manifest(scene_dir).objects if o.id == object_id)
     assert obj.physics is not None, f"{object_id} has no physics"
     hulls = _hulls(scene_dir, obj.asset.collision_paths)
     rim = load_rim(scene_dir, obj.asset.collision_paths)
     assert rim is not None, f"{object_id} has no rim"
     centre = np.asarray(rim.centre)
-    size = tuple(2 * h for h in rim.half_extents)
+    hx, hy, hz = rim.half_extents
+    size = (2 * hx, 2 * hy, 2 * hz)
     item = TabletopItem(TARGET, "mug", "box", size, (0.45, 0.0), 0.0, 0.1, "white", (1, 1, 1, 1))
     scene = tabletop_scene((item,))
     spec = scene.spec
@@ -94,11 +98,7 @@ def rig(scene_dir: Path, object_id: str, scale: float) -> tuple[MujocoScene, Rim
     )  # fmt: skip
     shifted = replace(rim, centre=(0.0, 0.0, 0.0))
     com = tuple(float(v) for v in np.asarray(obj.physics.center_of_mass) - centre)
-    return replace(scene, objects=objects, manifest=manifest), shifted, mass, com  # type: ignore[return-value]
-
-
-def _pad_names(robot: str) -> tuple[str, ...]:
-    return sim_robot(robot).description and _PADS[robot]
+    return replace(scene, objects=objects, manifest=manifest), shifted, mass, com
 
 
 _PADS = {"franka_panda": franka.FINGER_PAD_GEOMS, "xarm6": xarm.FINGER_PAD_GEOMS}
@@ -169,7 +169,7 @@ def attempt(
         turns: list[float] = []
         held: list[np.ndarray] = []
         forces: list[float] = []
-        pads = {sim.model.geom(sim.robot.scoped(n)).id for n in _pad_names(robot)}
+        pads = {sim.model.geom(sim.robot.scoped(n)).id for n in _PADS[robot]}
 
         robot_obj = sim.robot
         grip = sim.model.actuator(robot_obj.scoped(robot_obj.gripper_actuator)).id
@@ -178,7 +178,7 @@ def attempt(
         sim.model.actuator_biasprm[grip, 2] *= math.sqrt(firm)
         step = sim.step
 
-        def step_and_watch(arm: list[float], gripper: float) -> None:
+        def step_and_watch(arm: Sequence[float], gripper: float) -> None:
             step(arm, gripper)
             hand = sim.data.site_xmat[site].reshape(3, 3)
             relative = hand.T @ sim.data.xmat[body].reshape(3, 3)
@@ -189,7 +189,7 @@ def attempt(
                 turns.append(_turn_deg(held[0], relative))
                 forces.append(_pad_force(sim.model, sim.data, pads, body))
 
-        sim.step = step_and_watch  # type: ignore[method-assign]
+        setattr(sim, "step", step_and_watch)  # noqa: B010 (watch every control step)
         init = EpisodeInit(
             {o: sim.object_pose(o) for o in sim.free_objects()},
             robot_obj.home_qpos,
