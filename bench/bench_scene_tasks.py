@@ -16,7 +16,11 @@ through `replicator` (which writes `replicator/scene_tasks.json`), then print
   (`drop_reasons`: the feasibility filter's "not_free", "target_out_of_reach", "too_wide",
   "too_tall", "too_short", "goal_out_of_reach", "no_free_square", then the plan check's
   "not_graspable", "unreachable", "arm_collision"), and the manipulable objects without any
-  candidate ("no_goal_fits": no receptacle they fit and no work surface).
+  candidate ("no_goal_fits": no receptacle they fit and no work surface);
+- stations: with `--robots`, what the episodes step's station search did for that robot
+  (`station_trace`: spots looked at and tried, refused per reason) and, per target its
+  gripper holds that got no task from the mount or any station, the search's last word
+  (`pick_stations.StationSearch.untasked`).
 A scene whose build fails prints the error. Seeds are printed; pick ones nobody tuned on. To
 compare with an older tree, run its own counting on the same scenes (`--workdir` keeps them).
 """
@@ -137,6 +141,31 @@ def drop_reasons(scene: Path, robot: str) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def station_trace(scene: Path, robot: str) -> dict[str, Any]:
+    """The episodes step's station search for `robot` (a session opened as the step opens
+    it, MAX_TASKS 64): spots looked at and tried, refusals, targets left without a task."""
+    from episode_generation_job.job import bundle_config
+    from episode_generation_job.settings import EpisodeSettings
+    from episode_generation_job.shard_work import _open_session
+
+    settings = EpisodeSettings(
+        CAMERAS="", MAX_TASKS=64, SCENE_ID=scene.name, SCENE_DIR=scene, ROBOT=robot
+    )
+    session = _open_session(scene, settings, "mujoco", bundle_config(scene, settings))
+    try:
+        search = session.station_search
+        return {
+            "tasks": len(session.tasks),
+            "stations": len(set(session.task_bases)) - 1,
+            "looked": search.looked,
+            "tried": search.tried,
+            "refused": dict(sorted(search.refused.items())),
+            "untasked": dict(search.untasked),
+        }
+    finally:
+        session.close()
+
+
 def main() -> None:
     """Parse arguments, build and count every scene, print one line each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -167,6 +196,8 @@ def main() -> None:
         for robot in filter(None, args.robots.split(",")):
             row[f"drops_{robot}"] = drops = drop_reasons(workdir / row["scene"], robot)
             print(f"    {robot:<13} " + ", ".join(f"{k} {v}" for k, v in drops.items()))
+            row[f"stations_{robot}"] = trace = station_trace(workdir / row["scene"], robot)
+            print(f"    {'':<13} stations: " + ", ".join(f"{k} {v}" for k, v in trace.items()))
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from episode_generation_job.backends.base import EpisodeInit, SimBackend
 from episode_generation_job.domain_randomization import EpisodeRandomizer, RestState
 from episode_generation_job.layout_probe import keeps_layouts
-from episode_generation_job.pick_stations import StationSearch, further_stations
+from episode_generation_job.pick_stations import FeasibleAt, StationSearch, further_stations
 from episode_generation_job.randomization import episode_seed
 from episode_generation_job.randomization_record import RECORD_COLUMN, VALUES_COLUMN
 from episode_generation_job.rollout import (
@@ -32,6 +32,7 @@ from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
 from tools.tasks.skills import STACK, grasp_skill
+from tools.tasks.station_goals import CandidateGoal, candidate_goals, candidate_of
 from tools.tasks.supports import resting_supports
 from tools.tasks.task_specifier import (
     ArmLimits,
@@ -204,15 +205,14 @@ class EpisodeSession:
         self.stations_note: str | None = None  # why no station beyond the mount was searched
         if len(self.tasks) < max_tasks:
 
-            def tasks_at(station: Pose, covered: frozenset[str]) -> list[PickPlaceTask]:
+            def feasible_at(station: Pose, covered: frozenset[str]) -> list[PickPlaceTask]:
                 found = feasible_tasks(
                     scene_tasks, manifest, station, free_objects=free,
                     limits=arm_limits(robot.description),
                     max_tasks=len(scene_tasks.candidates) * 2, phrase=phrase,
                     rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
                 )  # fmt: skip
-                others = [t for t in found if t.target_id not in covered]
-                return self._planned_at(station, others)
+                return [t for t in found if candidate_of(t) not in covered]
 
             # Only what this robot's gripper can hold draws a station: plates and wide jars
             # counted too spent every try round a table whose objects none fit (kitchen 220).
@@ -230,7 +230,8 @@ class EpisodeSession:
                 )
                 is not None
             }
-            self._add_stations(manifest, targets, tasks_at, max_tasks)
+            goals = candidate_goals(scene_tasks, targets)
+            self._add_stations(manifest, goals, feasible_at, max_tasks)
         self.articulated = None if articulated is None else articulated(self.rest_boxes)
         extra = [] if self.articulated is None else self.articulated.tasks
         self.slot_tasks: list[PickPlaceTask | ArticulatedTask | DrawerPlacementTask] = [
@@ -270,12 +271,12 @@ class EpisodeSession:
     def _add_stations(
         self,
         manifest: SceneManifest,
-        targets: set[str],
-        tasks_at: Callable[[Pose, frozenset[str]], list[PickPlaceTask]],
+        goals: dict[str, list[CandidateGoal]],
+        feasible_at: FeasibleAt,
         max_tasks: int,
     ) -> None:
-        """Append the tasks of further stations (`pick_stations`), then stand the robot back
-        at its mounted base."""
+        """Append the tasks of further stations (`pick_stations`) for the candidates the
+        mount's tasks leave, then stand the robot back at its mounted base."""
         mounted = self.backend.robot_base
         if not self.backend.move_robot_base(mounted):
             self.stations_note = (
@@ -284,11 +285,11 @@ class EpisodeSession:
             )
             _LOG.info(self.stations_note)
             return
-        covered = {t.target_id for t in self.tasks}
+        covered = {candidate_of(t) for t in self.tasks}
         room = max_tasks - len(self.tasks)
         stations = further_stations(
-            self.backend, manifest, self.rest_boxes, covered, targets, tasks_at, room,
-            self.station_search,
+            self.backend, manifest, self.rest_boxes, covered, goals, feasible_at,
+            self._planned_at, room, self.station_search,
         )  # fmt: skip
         for station, tasks in stations:
             self.tasks.extend(tasks)
