@@ -30,6 +30,7 @@ from tools.tasks.feasibility import feasible_tasks, interleave
 from tools.tasks.geometry import ObjectBox, Pose
 from tools.tasks.receptacles import MIN_OPEN_DEPTH, is_container
 from tools.tasks.rest_scene import scene_rims
+from tools.tasks.sampled_grasps import scene_sampled_grasps
 from tools.tasks.scene_tasks import SceneTasks, load_scene_tasks
 from tools.tasks.skills import STACK, grasp_skill
 from tools.tasks.station_goals import CandidateGoal, candidate_goals, candidate_of
@@ -179,6 +180,15 @@ class EpisodeSession:
             )
         self.supports = dict(scene_tasks.supports)
         self.rest = RestState(self.rest_poses, self.rest_boxes, self.supports)
+        # Objects the box rules find too wide: held by grasps sampled on their hulls.
+        sampled = scene_sampled_grasps(
+            scene_dir,
+            manifest,
+            robot.description,
+            scene_tasks.object_boxes(),
+            scene_tasks.rim_objects,
+        )
+        self.grasp_sampling_s = sum(s.sample_s for s in sampled.values())
         candidates = feasible_tasks(
             scene_tasks,
             manifest,
@@ -188,6 +198,7 @@ class EpisodeSession:
             max_tasks=len(scene_tasks.candidates) * 2,  # every one (surface goals: two sides)
             phrase=phrase,
             rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
+            sampled=sampled,
         )
         # Reachability before trying, then the cap: keep the tasks with a goal to stand on and
         # whose whole plan has IK solutions at rest (capping first let unreachable candidates
@@ -211,6 +222,7 @@ class EpisodeSession:
                     limits=arm_limits(robot.description),
                     max_tasks=len(scene_tasks.candidates) * 2, phrase=phrase,
                     rims={oid: rims[oid] for oid in scene_tasks.rim_objects if oid in rims},
+                    sampled=sampled,
                 )  # fmt: skip
                 return [t for t in found if candidate_of(t) not in covered]
 
@@ -227,6 +239,7 @@ class EpisodeSession:
                     manifest.object(c.target_id).category,
                     width,
                     c.target_id in rimmed,
+                    c.target_id in sampled,
                 )
                 is not None
             }
