@@ -106,3 +106,16 @@ def test_hull_files_are_read_as_simready_writes_them(tmp_path: Path) -> None:
     assert len(hulls) == 2 and hulls[0].shape == (8, 3)
     assert load_hull_vertices(tmp_path, [*paths, "assets/mug/hull_2.obj"]) == []
     assert load_hull_vertices(tmp_path, ["assets/mug/mesh.usd"]) == []
+
+
+def test_a_cache_folder_that_cannot_be_written_keeps_the_grasps_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only home (or a full disk) costs the disk entry, not the session's grasps."""
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the cache folder would be")
+    grasps, hit = cached_grasps(BOX, FRANKA_GRIPPER, settings=QUICK, directory=blocked)
+    assert not hit and len(grasps) > 0
+    assert "grasp cache" in caplog.text and "kept in memory" in caplog.text
+    again, hit = cached_grasps(BOX, FRANKA_GRIPPER, settings=QUICK, directory=blocked)
+    assert hit and again is grasps

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import zipfile
@@ -32,6 +33,7 @@ CACHE_DIR_ENV = "BP_GRASP_CACHE_DIR"
 GRASPS_SUBDIR = "grasps"  # under an object's asset folder
 _FIELDS = ("poses", "widths", "openings", "scores", "kinds")
 _MEMORY: dict[str, AntipodalGrasps] = {}
+_LOG = logging.getLogger(__name__)
 
 
 def grasp_key(
@@ -112,7 +114,10 @@ def cached_grasps(
         return found, True
     grasps = sample_grasps(vertex_sets, gripper, centre_of_mass, settings)
     if path is not None:
-        _write(path, grasps)
+        try:
+            _write(path, grasps)
+        except OSError as err:  # a read-only or full disk: the grasps still serve this process
+            _LOG.warning("grasp cache %s not written (%s); kept in memory", path.parent, err)
     _MEMORY[key] = grasps
     return grasps, False
 
