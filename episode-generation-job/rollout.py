@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from episode_generation_job.antipodal_attempt import plan_antipodal_attempt
 from episode_generation_job.backends.base import CONTROL_HZ, EpisodeInit, SimBackend
 from episode_generation_job.camera_recording import CameraRecorder, CameraRecording
 from episode_generation_job.container_descent import measure_inside
@@ -32,7 +33,7 @@ from episode_generation_job.success import Verdict
 from tools.sim.robots.kinematics import ArmKinematics
 from tools.tasks.geometry import ObjectBox, Pose, yaw_quat
 from tools.tasks.receptacles import MIN_OPEN_DEPTH
-from tools.tasks.skills import RIM, SIDE
+from tools.tasks.skills import ANTIPODAL, RIM, SIDE
 from tools.tasks.task_specifier import GoalRegion, PickPlaceTask
 
 if TYPE_CHECKING:
@@ -168,6 +169,8 @@ def plan_attempt(
     """
     if task.grasp == SIDE:
         return plan_side_attempt(backend, kinematics, task, gripper)
+    if task.grasp == ANTIPODAL:
+        return plan_antipodal_attempt(backend, kinematics, task, gripper)
     boxes = backend.object_boxes()
     target = boxes[task.target_id]
     support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
