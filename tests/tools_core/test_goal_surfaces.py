@@ -244,7 +244,7 @@ def _articulated_counter(drawer_top: float) -> dict[str, Any]:
     return obj
 
 
-@pytest.mark.parametrize("drawer_top, levels", [(0.85, [0.9]), (0.9, [])])
+@pytest.mark.parametrize("drawer_top, levels", [(0.85, [0.9]), (0.897, [0.9]), (0.9, [])])
 def test_a_counter_with_drawers_offers_its_worktop_not_what_its_drawers_hold(
     drawer_top: float, levels: list[float]
 ) -> None:

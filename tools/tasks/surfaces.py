@@ -37,6 +37,9 @@ FLAT_TOLERANCE_M = 0.003  # a hull's top vertices within this of its highest mak
 SAME_LEVEL_M = 0.01  # faces of one object this close in height and overlapping are one level
 CLEAR_M = 0.005  # a part whose bottom is this far above a face hangs over it
 MIN_HEADROOM_M = 0.12  # lower gaps hold nothing a hand can set down
+# A worktop must stand above every closed door and drawer of its furniture; cupboard doors
+# often end 2-3 mm under the top (fresh kitchen 245), which leaves the top a goal.
+DOOR_BELOW_M = 0.001
 # A target goes onto a face with a board over it only if the hand fits above the target:
 # fingers and the hand's body above the target's top (a top-down set-down; the plan's arm
 # clearance check in the episodes step then decides on the real colliders).
@@ -232,7 +235,7 @@ def hull_surfaces(
             # Kitchen counters and cupboards with drawers: only a worktop over every door
             # and drawer (fresh kitchens offered no goal on any of them).
             moving = moving_parts_top(obj)
-            faces = [f for f in faces[-1:] if moving is None or f.top >= moving + CLEAR_M]
+            faces = [f for f in faces[-1:] if moving is None or f.top > moving + DOOR_BELOW_M]
         for k, face in enumerate(faces, start=1):
             surface_id = obj.id if k == len(faces) else f"{obj.id}-shelf{k}"
             parts = [p for _, p in static if _over(face, p) and p.top > face.top + CLEAR_M]
