@@ -30,8 +30,9 @@ SEARCH_STEP_M = 0.05
 FOOTPRINT_HALF_M = 0.10  # the pedestal is 0.09; 1 cm of margin
 HEIGHT_BAND_M = (-0.1, 0.4)  # objects this far below/above the base count as reachable
 MIN_RIM_HEIGHT_M = 0.04  # lower objects are flat (plates): no rim to pinch
-# A rim pinch carries a mug or pen holder (rims 4-5 cm from the centre) but not a bowl's
-# weight at 7-8 cm (`tools.tasks.rims.MAX_MOMENT_KG_M`): wider ones do not draw the base.
+# Only objects with rims 4-6 cm from the centre (mugs, pen holders) draw the base: bowls
+# (7-8 cm) are carried by their rim too (per-arm limits, `tools.tasks.rims`), but they ride
+# tilted in the pads, so the base is not chosen for them; stations still reach them.
 MAX_RIM_LEVER_M = 0.06
 
 
