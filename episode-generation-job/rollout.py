@@ -298,8 +298,9 @@ def run_episode(
         "target_bottom_offset": observation.target_bottom_offset,
         "grasp_width": grasp_width,
         "limit_stretched_segments": plan.stretched_segments,
-        "planner": getattr(plan, "planner", "lift_over"),  # shelf_motion.AroundPlan: "mink"
-        "plan_s": round(getattr(plan, "plan_s", 0.0), 3),
+        # shelf_motion.AroundPlan: "mink". Its planning CPU (a timing) is never written here:
+        # the dataset is byte-identical across runs and shard counts.
+        "planner": getattr(plan, "planner", "lift_over"),
         "checks": verdict.checks,
         FINAL_STATE_COLUMN: encode(
             observation_record(task.target_id, task.goal_id, observation, task.skill)

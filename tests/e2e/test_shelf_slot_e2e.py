@@ -90,5 +90,5 @@ def test_the_shelf_goal_succeeds_in_physics(shelf) -> None:
     backend, kinematics, init = shelf
     record = run_episode(backend, kinematics, shelf_task(), init, render=False)
     assert record.verdict.success, record.verdict
-    assert record.metadata["planner"] == "mink" and record.metadata["plan_s"] > 0.0
+    assert record.metadata["planner"] == "mink" and "plan_s" not in record.metadata
     assert backend.object_boxes()["cube_0"].bottom == pytest.approx(BOARDS[0], abs=0.01)

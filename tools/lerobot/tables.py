@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 from tools.lerobot.format import (
     EPISODE_INDEX,
     EPISODES_DIR,
+    META_CHUNK,
+    META_FILE,
     TASK_INDEX_COLUMN,
     TASKS_INDEX_FIELD,
     FeatureSpec,
@@ -232,11 +234,17 @@ def read_tasks(path: Path) -> dict[str, int]:
 
 
 def write_episodes(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
-    """One row per episode; columns in first-seen order, missing values as nulls."""
+    """One row per episode, missing values as nulls, in an order that depends on the rows'
+    values only (not on which shard wrote which row): columns every row fills, in their
+    first-seen order; then the others by name; then the meta/episodes placement."""
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
-    table = pa.table({name: pa.array([row.get(name) for row in rows]) for name in names})
+    filled = [n for n in names if all(row.get(n) is not None for row in rows)]
+    placement = [n for n in (META_CHUNK, META_FILE) if n in names]
+    sparse = sorted(set(names) - set(filled) - set(placement))
+    order = [n for n in filled if n not in placement] + sparse + placement
+    table = pa.table({name: pa.array([row.get(name) for row in rows]) for name in order})
     _write_table_atomic(path, table)
 
 
