@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from episode_generation_job.backends.base import CONTROL_HZ, SimBackend
 from episode_generation_job.controller import JointPlan, UnreachableError
 from episode_generation_job.path_clearance import segment_box_distance_xy
+from episode_generation_job.side_attempt import attempt_scene
 from episode_generation_job.side_grasp import _cartesian_plan, reach_poses
 from tools.grasps.antipodal import AntipodalGrasps, scene_clear
 from tools.grasps.gripper_model import GripperModel, gripper_for
@@ -263,15 +264,10 @@ def plan_antipodal_attempt(
         # Not yet: an apple released into a bowl at the measured depth ended on the rim
         # 12-15 cm up, propped on the open fingers (kitchen 241, Franka, 2 of 2).
         return "not_into_container"
-    boxes = backend.object_boxes()
-    target = boxes[task.target_id]
-    support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
-    region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
+    target, support_top, region, others, at_goal = attempt_scene(backend, task)
     from episode_generation_job.rollout import landing_region  # rollout imports this module
 
     landing = landing_region(backend, task, region)
-    others = {k: b for k, b in boxes.items() if k not in (task.target_id, task.support_id)}
-    at_goal = {k: b for k, b in others.items() if k != task.goal_id}
     here = obstacle_points(others, target.centre)
     there = obstacle_points(at_goal, (*region.centre, region.surface_z))
     hand = gripper_for(kinematics.robot.description)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from episode_generation_job.backends.base import CONTROL_HZ, SimBackend
 from episode_generation_job.controller import JointPlan, UnreachableError
@@ -34,6 +35,36 @@ HAND_HALF_HEIGHT, HAND_HALF_WIDTH = HAND_HALF
 FINGER_TIP_AHEAD = 0.02  # the fingertips reach this far past the TCP
 CARRY_MARGIN = 0.03  # the carried object's bottom clears obstacles by this much
 OVER_MARGIN = 0.03  # the hand comes down to its stand-off from this far over what is there
+
+
+class AttemptScene(NamedTuple):
+    """What a side or sampled-grasp plan reads from the scene at an attempt's start.
+
+    Attributes:
+        target: the target's box.
+        support_top: the height it stands on.
+        region: the goal region.
+        others: every other object's box but the support's.
+        at_goal: those, less the goal's.
+    """
+
+    target: ObjectBox
+    support_top: float
+    region: GoalRegion
+    others: dict[str, ObjectBox]
+    at_goal: dict[str, ObjectBox]
+
+
+def attempt_scene(backend: SimBackend, task: PickPlaceTask) -> AttemptScene:
+    """The target, its support's top, the goal region and the neighbours, from the backend's
+    current state."""
+    boxes = backend.object_boxes()
+    target = boxes[task.target_id]
+    support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
+    region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
+    others = {k: b for k, b in boxes.items() if k not in (task.target_id, task.support_id)}
+    at_goal = {k: b for k, b in others.items() if k != task.goal_id}
+    return AttemptScene(target, support_top, region, others, at_goal)
 
 
 def sweep_collides(
@@ -104,14 +135,9 @@ def plan_side_attempt(
         "not_graspable" (none fits, or the hand's sweep hits a neighbour at the object or the
         goal), "unreachable", "arm_collision".
     """
-    boxes = backend.object_boxes()
-    target = boxes[task.target_id]
-    support_top = boxes[task.support_id].top if task.support_id in boxes else target.bottom
+    target, support_top, region, others, at_goal = attempt_scene(backend, task)
     base = backend.robot_base
     grasps = plan_side_grasps(target, support_top, base.position[:2], kinematics.robot.description)
-    region = task.goal_region(boxes[task.goal_id], target.footprint_radius)
-    others = {k: b for k, b in boxes.items() if k not in (task.target_id, task.support_id)}
-    at_goal = {k: b for k, b in others.items() if k != task.goal_id}
     reason = "not_graspable"
     for grasp in grasps:
         place = (region.centre[0], region.centre[1], region.surface_z + grasp.height)
